@@ -1,0 +1,78 @@
+"""Evaluate a tagger on a PTC-format folder (SemEval-2020 Task 11): SI and TC, mapped to PTC-14."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from spinlens.datasets import read_ptc_articles, read_ptc_labels
+from spinlens.errors import InputError
+from spinlens.evaluation._scorers import si_report, tc_report
+from spinlens.model import SpanTagger, classify_with_scores
+from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, TECHNIQUE_IDS
+
+__all__ = ["evaluate_ptc", "to_ptc14_probs"]
+
+_P14 = {p: i for i, p in enumerate(PTC14_LABELS)}
+_MAP = np.zeros((len(TECHNIQUE_IDS), len(PTC14_LABELS)), dtype=np.float32)
+for _k, _t in enumerate(TECHNIQUE_IDS):
+    if CANONICAL_TO_PTC14[_t] is not None:
+        _MAP[_k, _P14[CANONICAL_TO_PTC14[_t]]] = 1.0
+
+
+def to_ptc14_probs(probs: np.ndarray) -> np.ndarray:
+    """Sum canonical technique probabilities into the PTC-14 classes."""
+    return probs @ _MAP
+
+
+def evaluate_ptc(
+    tagger: SpanTagger,
+    articles_dir: str | Path,
+    gold_file: str | Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """SI (spans found by the tagger) and TC (gold spans labelled by the tagger) on a PTC folder.
+
+    Returns ``{"si": {...}, "tc": {...}, "articles": n, "si_per_technique": ..., "tc_per_technique": ...}``.
+    """
+    texts = read_ptc_articles(articles_dir)
+    if not texts:
+        raise InputError(f"no article<ID>.txt files in {articles_dir}")
+    gold_rows, defects = read_ptc_labels(gold_file, texts)
+    by_article: dict[str, list] = defaultdict(list)
+    for aid, sp in gold_rows:
+        by_article[aid].append(sp)
+    pred_si, pred_tc = [], []
+    gold = [(aid, sp.start, sp.end, sp.label) for aid, sp in gold_rows]
+    for i, (aid, text) in enumerate(sorted(texts.items())):
+        scores = tagger.score_tokens(text)
+        for s in tagger.predict_scores(text, scores):
+            p14 = CANONICAL_TO_PTC14[s.technique]
+            pred_si.append((aid, s.start, s.end, p14 or "Other"))
+        # TC: the k-th copy of a span gets the k-th most likely PTC-14 label
+        groups: dict[tuple[int, int], int] = defaultdict(int)
+        for sp in by_article.get(aid, []):
+            groups[(sp.start, sp.end)] += 1
+        keys = list(groups)
+        if keys:
+            probs = to_ptc14_probs(classify_with_scores(tagger.head_, scores, keys))
+            for (s, e), p in zip(keys, probs):
+                for k in np.argsort(-p)[: groups[(s, e)]]:
+                    pred_tc.append((aid, s, e, PTC14_LABELS[int(k)]))
+        if progress:
+            progress(i + 1, len(texts))
+    si = si_report(pred_si, gold)
+    si_per = {k: v for k, v in si["per_technique"].items() if k != "Other"}
+    tc = tc_report(pred_tc, gold)
+    return {
+        "si": si["overall"],
+        "tc": {"micro_f1": tc["micro_f1"]},
+        "articles": len(texts),
+        "si_per_technique": si_per,
+        "tc_per_technique": tc["per_technique"],
+        "defects": defects,
+    }

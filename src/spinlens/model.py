@@ -1,0 +1,299 @@
+"""The span tagger at run time: onnxruntime + tokenizers, no torch.
+
+``SpanTagger`` follows the scikit-learn estimator contract: ``__init__`` stores settings only,
+``load`` sets ``_``-suffixed state and returns self, prediction changes no parameter, and use before
+``load`` raises :class:`~spinlens.errors.NotFittedError`.
+
+Decoding: a technique-agnostic BIO head finds span boundaries (a token is inside when
+P(B)+P(I) exceeds ``thresholds_["inside"]``); a span classifier over [first; last; mean] token states
+labels each span (softmax over the 23 techniques; further techniques above ``thresholds_["multi"]``
+are emitted as overlapping spans); a per-technique token head adds nested spans of one technique
+where its probability exceeds that technique's threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from spinlens._windows import run_windows
+from spinlens.errors import ModelError, NotFittedError
+from spinlens.schema import ModelInfo, TechniqueSpan
+from spinlens.taxonomy import TECHNIQUE_IDS
+
+__all__ = ["SpanTagger", "TokenScores", "default_model_dir", "decode_spans", "span_probs"]
+
+Forward = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
+
+
+def default_model_dir() -> Path:
+    return Path(__file__).parent / "model_data"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class TokenScores:
+    """Per-token model outputs for one text, aligned with ``offsets`` (character offsets)."""
+
+    offsets: np.ndarray  # [n, 2]
+    p_bio: np.ndarray  # [n, 3]  O, B, I
+    p_tech: np.ndarray  # [n, T]
+    hidden: np.ndarray  # [n, H]
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    from math import sqrt
+
+    import numpy as _np
+
+    # exact erf GELU, as torch's default
+    try:
+        from scipy.special import erf  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - scipy is optional
+        erf = _np.vectorize(__import__("math").erf)
+    return 0.5 * x * (1.0 + erf(x / sqrt(2.0)))
+
+
+def span_probs(head: dict[str, np.ndarray], hidden: np.ndarray, tok_spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Softmax technique probabilities for token spans (inclusive token indices) -> ``[k, T]``."""
+    if not tok_spans:
+        return np.zeros((0, len(TECHNIQUE_IDS)), dtype=np.float32)
+    feats = np.stack(
+        [np.concatenate([hidden[s], hidden[e], hidden[s : e + 1].mean(0)]) for s, e in tok_spans]
+    )
+    z = _gelu(feats @ head["w1"] + head["b1"]) @ head["w2"] + head["b2"]
+    z = z - z.max(-1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(-1, keepdims=True)
+
+
+def _extend_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def token_runs(p_in: np.ndarray, p_b: np.ndarray, inside: float, split_b: float) -> list[tuple[int, int]]:
+    """Maximal runs of tokens with ``p_in > inside``, split where a token starts a new span."""
+    runs: list[tuple[int, int]] = []
+    cur = None
+    for i, v in enumerate(p_in):
+        if v > inside:
+            if cur is not None and p_b[i] > split_b:
+                runs.append((cur, i - 1))
+                cur = i
+            elif cur is None:
+                cur = i
+        elif cur is not None:
+            runs.append((cur, i - 1))
+            cur = None
+    if cur is not None:
+        runs.append((cur, len(p_in) - 1))
+    return runs
+
+
+def decode_spans(
+    text: str,
+    scores: TokenScores,
+    head: dict[str, np.ndarray],
+    thresholds: dict[str, object],
+) -> list[TechniqueSpan]:
+    """Turn token scores into technique spans (character offsets into ``text``)."""
+    if len(scores.offsets) == 0:
+        return []
+    p_in = scores.p_bio[:, 1] + scores.p_bio[:, 2]
+    runs = token_runs(p_in, scores.p_bio[:, 1], float(thresholds["inside"]), float(thresholds["split_b"]))
+    min_len = int(thresholds.get("min_chars", 2))
+    probs = span_probs(head, scores.hidden, runs)
+    out: list[TechniqueSpan] = []
+    seen: set[tuple[int, int, str]] = set()
+    multi = float(thresholds["multi"])
+    for (ts, te), p in zip(runs, probs):
+        s, e = int(scores.offsets[ts, 0]), int(scores.offsets[te, 1])
+        s, e = _extend_to_words(text, s, e)
+        if e - s < min_len:
+            continue
+        conf = float(p_in[ts : te + 1].mean())
+        order = np.argsort(-p)
+        for rank, k in enumerate(order[:3]):
+            if rank > 0 and p[k] < multi:
+                break
+            tid = TECHNIQUE_IDS[int(k)]
+            seen.add((s, e, tid))
+            out.append(TechniqueSpan(s, e, tid, round(min(1.0, conf * float(p[k])) if rank else min(1.0, conf), 4)))
+    tech_thr = thresholds.get("tech")
+    if isinstance(tech_thr, dict):
+        for k, tid in enumerate(TECHNIQUE_IDS):
+            thr = tech_thr.get(tid)
+            if thr is None:
+                continue
+            col = scores.p_tech[:, k]
+            for ts, te in token_runs(col, np.zeros_like(col), float(thr), 2.0):
+                s, e = int(scores.offsets[ts, 0]), int(scores.offsets[te, 1])
+                s, e = _extend_to_words(text, s, e)
+                if e - s < min_len:
+                    continue
+                if any(x[2] == tid and x[0] < e and s < x[1] for x in seen):
+                    continue
+                seen.add((s, e, tid))
+                out.append(TechniqueSpan(s, e, tid, round(float(col[ts : te + 1].mean()), 4)))
+    return out
+
+
+class SpanTagger:
+    """Finds technique spans in text and labels given spans.
+
+    Args:
+        model_dir: folder with ``model.json``, the ONNX file and ``heads.npz`` (default: shipped model).
+        quantized: use the int8 ONNX file when the model folder has one.
+        threads: onnxruntime intra-op threads (None: onnxruntime's default).
+        batch_size: windows per inference batch.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        *,
+        quantized: bool = True,
+        threads: int | None = None,
+        batch_size: int = 16,
+    ) -> None:
+        self.model_dir = model_dir
+        self.quantized = quantized
+        self.threads = threads
+        self.batch_size = batch_size
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(self, forward: Forward | None = None) -> SpanTagger:
+        """Load and verify the model files (sha256); ``forward`` replaces the ONNX session (training)."""
+        d = Path(self.model_dir) if self.model_dir else default_model_dir()
+        meta_path = d / "model.json"
+        if not meta_path.exists():
+            raise ModelError(f"no model at {d} (model.json missing); run `spinlens train` then `spinlens export`")
+        meta = json.loads(meta_path.read_text())
+        files = meta["files"]
+        onnx_name = files["onnx_int8"] if self.quantized and "onnx_int8" in files else files["onnx"]
+        needed = [onnx_name["name"], files["heads"]["name"], files["tokenizer"]["name"]] if forward is None else [
+            files["heads"]["name"],
+            files["tokenizer"]["name"],
+        ]
+        for entry in files.values():
+            if entry["name"] not in needed:
+                continue
+            p = d / entry["name"]
+            if not p.exists():
+                raise ModelError(f"model file {p} is missing; reinstall spinlens or run `spinlens export`")
+            got = sha256_file(p)
+            if got != entry["sha256"]:
+                raise ModelError(
+                    f"model file {p} has sha256 {got[:12]}..., expected {entry['sha256'][:12]}...; "
+                    "the file is corrupt or was replaced: reinstall spinlens"
+                )
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(d / files["tokenizer"]["name"]))
+        tok.no_truncation()
+        tok.no_padding()
+        self.tokenizer_ = tok
+        heads = np.load(d / files["heads"]["name"])
+        self.head_ = {k: heads[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")}
+        self.thresholds_ = dict(meta["thresholds"])
+        self.meta_ = meta
+        self.window_ = (int(meta["window"]["content"]), int(meta["window"]["stride"]))
+        if forward is None:
+            forward = self._onnx_forward(d / onnx_name["name"])
+            sha = onnx_name["sha256"]
+        else:
+            sha = "in-memory"
+        self.forward_ = forward
+        self.info_ = ModelInfo(name=meta["name"], version=meta["version"], sha256=sha)
+        return self
+
+    def _onnx_forward(self, path: Path) -> Forward:
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover
+            raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
+        opts = ort.SessionOptions()
+        if self.threads:
+            opts.intra_op_num_threads = int(self.threads)
+            opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"cannot load {path}: {exc}") from exc
+
+        def forward(ids: np.ndarray, mask: np.ndarray):
+            return sess.run(None, {"input_ids": ids, "attention_mask": mask})
+
+        return forward
+
+    def _check(self) -> None:
+        if not hasattr(self, "forward_"):
+            raise NotFittedError("this SpanTagger is not loaded yet; call .load() first")
+
+    @property
+    def info(self) -> ModelInfo:
+        self._check()
+        return self.info_
+
+    # -- prediction ----------------------------------------------------------------------------
+    def score_tokens(self, text: str) -> TokenScores:
+        """Run the encoder over ``text`` in overlapping windows (no truncation)."""
+        self._check()
+        enc = self.tokenizer_.encode(text, add_special_tokens=False)
+        offsets = np.array(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        if len(enc.ids) == 0:
+            T = len(TECHNIQUE_IDS)
+            return TokenScores(offsets, np.zeros((0, 3)), np.zeros((0, T)), np.zeros((0, 1)))
+        content, stride = self.window_
+        p_bio, p_tech, hidden = run_windows(enc.ids, self.forward_, content, stride, self.batch_size)
+        return TokenScores(offsets, p_bio, p_tech, hidden)
+
+    def predict(self, text: str) -> list[TechniqueSpan]:
+        """Find technique spans in ``text``."""
+        return decode_spans(text, self.score_tokens(text), self.head_, self.thresholds_)
+
+    def predict_scores(self, text: str, scores: TokenScores) -> list[TechniqueSpan]:
+        return decode_spans(text, scores, self.head_, self.thresholds_)
+
+    def classify(self, text: str, spans: Sequence[tuple[int, int]], scores: TokenScores | None = None) -> np.ndarray:
+        """Technique probabilities ``[k, 23]`` for given character spans, using their context."""
+        self._check()
+        if scores is None:
+            scores = self.score_tokens(text)
+        return classify_with_scores(self.head_, scores, spans)
+
+
+def char_to_token_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, int] | None:
+    inside = np.nonzero((offsets[:, 0] < end) & (offsets[:, 1] > start))[0]
+    if len(inside) == 0:
+        return None
+    return int(inside[0]), int(inside[-1])
+
+
+def classify_with_scores(
+    head: dict[str, np.ndarray], scores: TokenScores, spans: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    T = len(TECHNIQUE_IDS)
+    out = np.full((len(spans), T), 1.0 / T, dtype=np.float32)
+    tok = [char_to_token_span(scores.offsets, s, e) for s, e in spans]
+    idx = [i for i, t in enumerate(tok) if t is not None]
+    if idx:
+        out[idx] = span_probs(head, scores.hidden, [tok[i] for i in idx])
+    return out

@@ -1,0 +1,92 @@
+"""The core API: ``analyze()`` and ``classify_spans()``. Pure: no files read, nothing printed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Protocol
+
+from spinlens.errors import InputError
+from spinlens.schema import Analysis, Document, ModelInfo, Sentence, TechniqueSpan
+from spinlens.taxonomy import TECHNIQUE_IDS
+from spinlens.text import sentences
+
+__all__ = ["Tagger", "Pipeline", "analyze", "classify_spans", "default_pipeline"]
+
+
+class Tagger(Protocol):
+    """What the pipeline needs from a span tagger (the ONNX model or any rule tagger)."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def predict(self, text: str) -> list[TechniqueSpan]: ...
+
+    def classify(self, text: str, spans: Sequence[tuple[int, int]]): ...
+
+
+class Pipeline:
+    """Runs a tagger over documents and assembles :class:`Analysis` objects.
+
+    Args:
+        tagger: any object with ``predict(text)``, ``classify(text, spans)`` and ``info``.
+        max_chars: longest text accepted (longer raises :class:`InputError`).
+    """
+
+    def __init__(self, tagger: Tagger, *, max_chars: int = 2_000_000) -> None:
+        self.tagger = tagger
+        self.max_chars = max_chars
+
+    def _document(self, item: str | Document) -> Document:
+        doc = item if isinstance(item, Document) else Document(text=item) if isinstance(item, str) else None
+        if doc is None:
+            raise InputError(f"expected a str or Document, got {type(item).__name__}")
+        if not doc.text.strip():
+            raise InputError("the text is empty (or only whitespace): nothing to analyze")
+        if len(doc.text) > self.max_chars:
+            raise InputError(
+                f"the text has {len(doc.text):,} characters, more than the limit of {self.max_chars:,}; "
+                "split it or raise the limit (--max-chars)"
+            )
+        return doc
+
+    def analyze(self, item: str | Document) -> Analysis:
+        """Find every technique span in a text or document."""
+        doc = self._document(item)
+        spans = self.tagger.predict(doc.text)
+        sents = []
+        for s, e in sentences(doc.text):
+            score = max((sp.score for sp in spans if sp.start < e and s < sp.end), default=0.0)
+            sents.append(Sentence(s, e, round(float(score), 4)))
+        return Analysis(document=doc, spans=tuple(spans), sentences=tuple(sents), model=self.tagger.info)
+
+    def classify_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, float]]:
+        """Label given character spans of ``text`` (the TC task), using their context."""
+        n = len(text)
+        for s, e in spans:
+            if not (0 <= s < e <= n):
+                raise InputError(f"span ({s}, {e}) is not inside the text (length {n})")
+        if not spans:
+            return []
+        probs = self.tagger.classify(text, list(spans))
+        return [(TECHNIQUE_IDS[int(p.argmax())], round(float(p.max()), 4)) for p in probs]
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Pipeline:
+    """The shipped model, loaded once per process."""
+    from spinlens.model import SpanTagger
+
+    return Pipeline(SpanTagger().load())
+
+
+def analyze(text_or_document: str | Document, *, pipeline: Pipeline | None = None) -> Analysis:
+    """Find the persuasion techniques in a text. See :meth:`Pipeline.analyze`."""
+    return (pipeline or default_pipeline()).analyze(text_or_document)
+
+
+def classify_spans(
+    text: str, spans: Sequence[tuple[int, int]], *, pipeline: Pipeline | None = None
+) -> list[tuple[str, float]]:
+    """Label given spans with a technique and a score. See :meth:`Pipeline.classify_spans`."""
+    return (pipeline or default_pipeline()).classify_spans(text, spans)

