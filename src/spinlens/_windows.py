@@ -1,4 +1,7 @@
-"""Token windows over long texts and merging of per-window outputs (numpy; shared by training and inference)."""
+"""Token windows over long texts and merging of per-window outputs.
+
+Numpy only; shared by training and inference.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +32,7 @@ def plan_windows(n_tokens: int, content: int, stride: int) -> list[tuple[int, in
     return out
 
 
-def batch_windows(
-    ids: Sequence[int], windows: Sequence[tuple[int, int]]
-) -> tuple[np.ndarray, np.ndarray]:
+def batch_windows(ids: Sequence[int], windows: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Build ``[CLS] window [SEP]`` id and mask arrays, padded to the longest window."""
     width = max(e - s for s, e in windows) + 2
     arr = np.full((len(windows), width), PAD_ID, dtype=np.int64)

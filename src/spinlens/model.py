@@ -13,8 +13,7 @@ where its probability exceeds that technique's threshold.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,16 +30,18 @@ __all__ = ["SpanTagger", "TokenScores", "default_model_dir", "decode_spans", "sp
 Forward = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
 
 
-def default_model_dir() -> Path:
-    return Path(__file__).parent / "model_data"
+from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file  # noqa: E402,F401
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def _verify(path: Path, expected: str) -> None:
+    if not path.exists():
+        raise ModelError(f"model file {path} is missing; reinstall spinlens or run `spinlens export`")
+    got = sha256_file(path)
+    if got != expected:
+        raise ModelError(
+            f"model file {path} has sha256 {got[:12]}..., expected {expected[:12]}...; "
+            "the file is corrupt or was replaced: reinstall spinlens"
+        )
 
 
 @dataclass
@@ -50,7 +51,7 @@ class TokenScores:
     offsets: np.ndarray  # [n, 2]
     p_bio: np.ndarray  # [n, 3]  O, B, I
     p_tech: np.ndarray  # [n, T]
-    hidden: np.ndarray  # [n, H]
+    hidden: list[np.ndarray]  # one [n, H] array per ensemble member
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -66,10 +67,19 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / sqrt(2.0)))
 
 
-def span_probs(head: dict[str, np.ndarray], hidden: np.ndarray, tok_spans: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Softmax technique probabilities for token spans (inclusive token indices) -> ``[k, T]``."""
+def span_probs(
+    heads: Sequence[dict[str, np.ndarray]],
+    hiddens: Sequence[np.ndarray],
+    tok_spans: Sequence[tuple[int, int]],
+) -> np.ndarray:
+    """Technique probabilities for token spans (inclusive token indices) -> ``[k, T]``, averaged over
+    the ensemble members (one span head per member, applied to that member's hidden states)."""
     if not tok_spans:
         return np.zeros((0, len(TECHNIQUE_IDS)), dtype=np.float32)
+    return np.mean([_span_probs_one(h, x, tok_spans) for h, x in zip(heads, hiddens)], axis=0)
+
+
+def _span_probs_one(head: dict[str, np.ndarray], hidden: np.ndarray, tok_spans) -> np.ndarray:
     feats = np.stack(
         [np.concatenate([hidden[s], hidden[e], hidden[s : e + 1].mean(0)]) for s, e in tok_spans]
     )
@@ -106,10 +116,76 @@ def token_runs(p_in: np.ndarray, p_b: np.ndarray, inside: float, split_b: float)
     return runs
 
 
+_SENT_BREAK = re.compile(r"[\n.!?]")
+
+
+def merge_close_runs(
+    text: str, offsets: np.ndarray, runs: list[tuple[int, int]], gap: int
+) -> list[tuple[int, int]]:
+    """Merge runs at most ``gap`` tokens apart unless a line or sentence break lies between them."""
+    if gap <= 0:
+        return runs
+    out: list[tuple[int, int]] = []
+    for r in runs:
+        if out and r[0] - out[-1][1] - 1 <= gap:
+            between = text[int(offsets[out[-1][1], 1]) : int(offsets[r[0], 0])]
+            if not _SENT_BREAK.search(between):
+                out[-1] = (out[-1][0], r[1])
+                continue
+        out.append(r)
+    return out
+
+
+def repetition_features(text: str, start: int, end: int) -> np.ndarray:
+    """Features of how often ``text[start:end]`` recurs in the article (for the Repetition label)."""
+    frag = text[start:end].strip().lower()
+    if not frag:
+        return np.zeros(3, dtype=np.float32)
+    low = text.lower()
+    occ = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(frag) + r"(?!\w)", low)]
+    n = len(occ)
+    later = 1.0 if n >= 2 and occ[0] < start - 1 else 0.0
+    return np.array([float(n >= 2), float(np.log1p(n)), later], dtype=np.float32)
+
+
+def span_tech_probs(p_tech: np.ndarray, tok_spans: Sequence[tuple[int, int] | None]) -> np.ndarray:
+    """Mean token-head technique probabilities over each token span, normalised to sum to 1."""
+    T = len(TECHNIQUE_IDS)
+    out = np.full((len(tok_spans), T), 1.0 / T, dtype=np.float32)
+    for i, t in enumerate(tok_spans):
+        if t is not None and len(p_tech):
+            m = p_tech[t[0] : t[1] + 1].astype(np.float32).mean(0) + 1e-6
+            out[i] = m / m.sum()
+    return out
+
+
+def calibrate(
+    probs: np.ndarray,
+    text: str,
+    char_spans: Sequence[tuple[int, int]],
+    cal: dict | None,
+    tech_probs: np.ndarray | None = None,
+) -> np.ndarray:
+    """Adjust span-classifier probabilities: a weighted token-head vote, per-technique biases and
+    Repetition features (fitted on held-out training articles by ``spinlens.training.pipeline.tune``)."""
+    if not cal or len(probs) == 0:
+        return probs
+    z = np.log(np.clip(probs, 1e-7, 1.0)) + np.asarray(cal["bias"], dtype=np.float32)
+    if tech_probs is not None and cal.get("tech_w"):
+        z = z + float(cal["tech_w"]) * np.log(np.clip(tech_probs, 1e-7, 1.0))
+    rep = TECHNIQUE_IDS.index("Repetition")
+    w = np.asarray(cal["rep_w"], dtype=np.float32)
+    for i, (s, e) in enumerate(char_spans):
+        z[i, rep] += float(repetition_features(text, s, e) @ w)
+    z -= z.max(-1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(-1, keepdims=True)
+
+
 def decode_spans(
     text: str,
     scores: TokenScores,
-    head: dict[str, np.ndarray],
+    heads: Sequence[dict[str, np.ndarray]],
     thresholds: dict[str, object],
 ) -> list[TechniqueSpan]:
     """Turn token scores into technique spans (character offsets into ``text``)."""
@@ -117,14 +193,22 @@ def decode_spans(
         return []
     p_in = scores.p_bio[:, 1] + scores.p_bio[:, 2]
     runs = token_runs(p_in, scores.p_bio[:, 1], float(thresholds["inside"]), float(thresholds["split_b"]))
+    runs = merge_close_runs(text, scores.offsets, runs, int(thresholds.get("merge_gap", 0)))
     min_len = int(thresholds.get("min_chars", 2))
-    probs = span_probs(head, scores.hidden, runs)
+    char_spans = [
+        _extend_to_words(text, int(scores.offsets[a, 0]), int(scores.offsets[b, 1])) for a, b in runs
+    ]
+    probs = calibrate(
+        span_probs(heads, scores.hidden, runs),
+        text,
+        char_spans,
+        thresholds.get("calibration"),
+        span_tech_probs(scores.p_tech, runs),
+    )
     out: list[TechniqueSpan] = []
     seen: set[tuple[int, int, str]] = set()
     multi = float(thresholds["multi"])
-    for (ts, te), p in zip(runs, probs):
-        s, e = int(scores.offsets[ts, 0]), int(scores.offsets[te, 1])
-        s, e = _extend_to_words(text, s, e)
+    for (ts, te), (s, e), p in zip(runs, char_spans, probs):
         if e - s < min_len:
             continue
         conf = float(p_in[ts : te + 1].mean())
@@ -134,7 +218,9 @@ def decode_spans(
                 break
             tid = TECHNIQUE_IDS[int(k)]
             seen.add((s, e, tid))
-            out.append(TechniqueSpan(s, e, tid, round(min(1.0, conf * float(p[k])) if rank else min(1.0, conf), 4)))
+            out.append(
+                TechniqueSpan(s, e, tid, round(min(1.0, conf * float(p[k])) if rank else min(1.0, conf), 4))
+            )
     tech_thr = thresholds.get("tech")
     if isinstance(tech_thr, dict):
         for k, tid in enumerate(TECHNIQUE_IDS):
@@ -178,49 +264,37 @@ class SpanTagger:
         self.batch_size = batch_size
 
     # -- loading -------------------------------------------------------------------------------
-    def load(self, forward: Forward | None = None) -> SpanTagger:
-        """Load and verify the model files (sha256); ``forward`` replaces the ONNX session (training)."""
+    def load(self) -> SpanTagger:
+        """Load and verify the model files (sha256 of every file used); returns self."""
         d = Path(self.model_dir) if self.model_dir else default_model_dir()
-        meta_path = d / "model.json"
-        if not meta_path.exists():
-            raise ModelError(f"no model at {d} (model.json missing); run `spinlens train` then `spinlens export`")
-        meta = json.loads(meta_path.read_text())
+        meta = read_meta(d)
         files = meta["files"]
-        onnx_name = files["onnx_int8"] if self.quantized and "onnx_int8" in files else files["onnx"]
-        needed = [onnx_name["name"], files["heads"]["name"], files["tokenizer"]["name"]] if forward is None else [
-            files["heads"]["name"],
-            files["tokenizer"]["name"],
-        ]
-        for entry in files.values():
-            if entry["name"] not in needed:
-                continue
-            p = d / entry["name"]
-            if not p.exists():
-                raise ModelError(f"model file {p} is missing; reinstall spinlens or run `spinlens export`")
-            got = sha256_file(p)
-            if got != entry["sha256"]:
+        chosen = runtime_files(meta, self.quantized)
+        for o, _ in chosen:
+            if not (d / o["name"]).exists() and not self.quantized:
                 raise ModelError(
-                    f"model file {p} has sha256 {got[:12]}..., expected {entry['sha256'][:12]}...; "
-                    "the file is corrupt or was replaced: reinstall spinlens"
+                    f"the fp32 model {o['name']} is not installed in {d} (only int8 weights ship); "
+                    "use the int8 model (the default) or rebuild it with `spinlens train`"
                 )
+        for entry in [files["tokenizer"]] + [x for pair in chosen for x in pair]:
+            _verify(d / entry["name"], entry["sha256"])
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(d / files["tokenizer"]["name"]))
         tok.no_truncation()
         tok.no_padding()
         self.tokenizer_ = tok
-        heads = np.load(d / files["heads"]["name"])
-        self.head_ = {k: heads[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")}
+        self.heads_ = []
+        for _, h in chosen:
+            z = np.load(d / h["name"])
+            self.heads_.append({k: z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")})
         self.thresholds_ = dict(meta["thresholds"])
         self.meta_ = meta
         self.window_ = (int(meta["window"]["content"]), int(meta["window"]["stride"]))
-        if forward is None:
-            forward = self._onnx_forward(d / onnx_name["name"])
-            sha = onnx_name["sha256"]
-        else:
-            sha = "in-memory"
-        self.forward_ = forward
-        self.info_ = ModelInfo(name=meta["name"], version=meta["version"], sha256=sha)
+        self.forwards_ = [self._onnx_forward(d / o["name"]) for o, _ in chosen]
+        self.info_ = ModelInfo(
+            name=meta["name"], version=meta["version"], sha256=model_digest(meta, self.quantized)
+        )
         return self
 
     def _onnx_forward(self, path: Path) -> Forward:
@@ -244,7 +318,7 @@ class SpanTagger:
         return forward
 
     def _check(self) -> None:
-        if not hasattr(self, "forward_"):
+        if not hasattr(self, "forwards_"):
             raise NotFittedError("this SpanTagger is not loaded yet; call .load() first")
 
     @property
@@ -260,24 +334,28 @@ class SpanTagger:
         offsets = np.array(enc.offsets, dtype=np.int64).reshape(-1, 2)
         if len(enc.ids) == 0:
             T = len(TECHNIQUE_IDS)
-            return TokenScores(offsets, np.zeros((0, 3)), np.zeros((0, T)), np.zeros((0, 1)))
+            return TokenScores(offsets, np.zeros((0, 3)), np.zeros((0, T)), [np.zeros((0, 1))])
         content, stride = self.window_
-        p_bio, p_tech, hidden = run_windows(enc.ids, self.forward_, content, stride, self.batch_size)
-        return TokenScores(offsets, p_bio, p_tech, hidden)
+        outs = [run_windows(enc.ids, f, content, stride, self.batch_size) for f in self.forwards_]
+        p_bio = np.mean([o[0] for o in outs], axis=0)
+        p_tech = np.mean([o[1] for o in outs], axis=0)
+        return TokenScores(offsets, p_bio, p_tech, [o[2] for o in outs])
 
     def predict(self, text: str) -> list[TechniqueSpan]:
         """Find technique spans in ``text``."""
-        return decode_spans(text, self.score_tokens(text), self.head_, self.thresholds_)
+        return decode_spans(text, self.score_tokens(text), self.heads_, self.thresholds_)
 
     def predict_scores(self, text: str, scores: TokenScores) -> list[TechniqueSpan]:
-        return decode_spans(text, scores, self.head_, self.thresholds_)
+        return decode_spans(text, scores, self.heads_, self.thresholds_)
 
-    def classify(self, text: str, spans: Sequence[tuple[int, int]], scores: TokenScores | None = None) -> np.ndarray:
+    def classify(
+        self, text: str, spans: Sequence[tuple[int, int]], scores: TokenScores | None = None
+    ) -> np.ndarray:
         """Technique probabilities ``[k, 23]`` for given character spans, using their context."""
         self._check()
         if scores is None:
             scores = self.score_tokens(text)
-        return classify_with_scores(self.head_, scores, spans)
+        return classify_with_scores(self.heads_, scores, spans, text, self.thresholds_.get("calibration"))
 
 
 def char_to_token_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, int] | None:
@@ -288,12 +366,19 @@ def char_to_token_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, 
 
 
 def classify_with_scores(
-    head: dict[str, np.ndarray], scores: TokenScores, spans: Sequence[tuple[int, int]]
+    heads: Sequence[dict[str, np.ndarray]],
+    scores: TokenScores,
+    spans: Sequence[tuple[int, int]],
+    text: str | None = None,
+    calibration: dict | None = None,
 ) -> np.ndarray:
+    """Technique probabilities for character spans; ``calibration`` needs ``text``."""
     T = len(TECHNIQUE_IDS)
     out = np.full((len(spans), T), 1.0 / T, dtype=np.float32)
     tok = [char_to_token_span(scores.offsets, s, e) for s, e in spans]
     idx = [i for i, t in enumerate(tok) if t is not None]
     if idx:
-        out[idx] = span_probs(head, scores.hidden, [tok[i] for i in idx])
+        out[idx] = span_probs(heads, scores.hidden, [tok[i] for i in idx])
+    if calibration and text is not None:
+        out = calibrate(out, text, spans, calibration, span_tech_probs(scores.p_tech, tok))
     return out

@@ -32,9 +32,7 @@ def _require(cond: bool, msg: str) -> None:
 
 
 def _check_offsets(start: int, end: int, length: int | None, what: str) -> None:
-    _require(
-        isinstance(start, int) and isinstance(end, int), f"{what}: offsets must be integers"
-    )
+    _require(isinstance(start, int) and isinstance(end, int), f"{what}: offsets must be integers")
     _require(0 <= start < end, f"{what}: need 0 <= start < end, got start={start} end={end}")
     if length is not None:
         _require(end <= length, f"{what}: end={end} is beyond the text length {length}")

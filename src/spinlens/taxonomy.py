@@ -247,6 +247,4 @@ def get_technique(technique_id: str) -> Technique:
     try:
         return _BY_ID[technique_id]
     except KeyError:
-        raise KeyError(
-            f"unknown technique {technique_id!r}; known: {', '.join(TECHNIQUE_IDS)}"
-        ) from None
+        raise KeyError(f"unknown technique {technique_id!r}; known: {', '.join(TECHNIQUE_IDS)}") from None

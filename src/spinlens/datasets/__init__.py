@@ -130,7 +130,8 @@ def read_ptc_labels(
             n = len(texts[aid])
             if end > n:
                 defects.append(
-                    f"{path}:{lineno}: span {aid} {label} {start}-{end} ends beyond the text (len {n}), clipped"
+                    f"{path}:{lineno}: span {aid} {label} {start}-{end} ends beyond the text "
+                    f"(len {n}), clipped"
                 )
                 end = n
         if not 0 <= start < end:
@@ -219,7 +220,7 @@ def read_semeval2023_paragraph_labels(
             defects.append(f"{path}:{lineno}: malformed line {line!r}, skipped")
             continue
         labels = []
-        for lab in (parts[2].split(",") if len(parts) > 2 and parts[2] else []):
+        for lab in parts[2].split(",") if len(parts) > 2 and parts[2] else []:
             fixed = SE23_LABEL_FIXES.get(lab, lab)
             if fixed != lab:
                 defects.append(f"{path}:{lineno}: typo label {lab!r} read as {fixed!r}")

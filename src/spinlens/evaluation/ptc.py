@@ -11,7 +11,7 @@ import numpy as np
 from spinlens.datasets import read_ptc_articles, read_ptc_labels
 from spinlens.errors import InputError
 from spinlens.evaluation._scorers import si_report, tc_report
-from spinlens.model import SpanTagger, classify_with_scores
+from spinlens.model import SpanTagger
 from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, TECHNIQUE_IDS
 
 __all__ = ["evaluate_ptc", "to_ptc14_probs"]
@@ -59,7 +59,7 @@ def evaluate_ptc(
             groups[(sp.start, sp.end)] += 1
         keys = list(groups)
         if keys:
-            probs = to_ptc14_probs(classify_with_scores(tagger.head_, scores, keys))
+            probs = to_ptc14_probs(tagger.classify(text, keys, scores))
             for (s, e), p in zip(keys, probs):
                 for k in np.argsort(-p)[: groups[(s, e)]]:
                     pred_tc.append((aid, s, e, PTC14_LABELS[int(k)]))

@@ -1,11 +1,28 @@
-"""``python -m spinlens.training STEP``: run one training step (see ``spinlens.training.pipeline``)."""
+"""``python -m spinlens.training STEP``: run training steps (see ``spinlens.training.pipeline``).
+
+Layout of a run folder: ``RUN/{fold,full}.npz, tune.json, data.json`` (prepare), one folder per seed
+``RUN/s<SEED>/`` with ``fold/``, ``full/`` checkpoints and ``tune_scores.npz``, and ``RUN/ensemble/``
+with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from spinlens.training import pipeline
+
+
+def _member_dir(run: Path, seed: int) -> Path:
+    d = run / f"s{seed}"
+    d.mkdir(parents=True, exist_ok=True)
+    for name in ("fold.npz", "full.npz", "tune.json", "data.json"):
+        link = d / name
+        if not link.exists():
+            os.symlink(os.path.relpath(run / name, d), link)
+    return d
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -14,32 +31,57 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--run", type=Path, default=Path("runs/default"))
     ap.add_argument("--data", default=None, help="data root (default: $SPINLENS_DATA or ../shared/data)")
     ap.add_argument("--base", default=None, help="base encoder folder (default: the PyPI package's)")
-    ap.add_argument("--sources", default=",".join(pipeline.DEFAULT_SOURCES))
-    ap.add_argument("--include-dev", action="store_true")
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--eval-epochs", default="")
+    ap.add_argument("--sources", default="ptc,semeval2023,ptc18")
+    ap.add_argument(
+        "--include-dev", action="store_true", help="also train on PTC dev (then don't report on it)"
+    )
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--eval-epochs", default="", help="also score the tuning articles after these epochs")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-4)
-    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--seeds", default="13,7", help="one model per seed; several make an ensemble")
+    ap.add_argument("--split-seed", type=int, default=13, help="seed of the tuning-article sample")
     ap.add_argument("--bio-sources", default="", help="train the boundary head only on these sources")
-    ap.add_argument("--out", type=Path, default=None, help="export folder")
+    ap.add_argument("--window", type=int, default=pipeline.CONTENT, help="tokens per window")
+    ap.add_argument("--stride", type=int, default=pipeline.STRIDE, help="tokens between window starts")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="export folder (default: the package's model_data)"
+    )
     a = ap.parse_args(argv)
     base = a.base or str(pipeline.base_model_dir())
-    kw = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed)
-    if a.bio_sources:
-        kw["bio_sources"] = tuple(a.bio_sources.split(","))
+    seeds = [int(x) for x in a.seeds.split(",") if x]
     ev = tuple(int(x) for x in a.eval_epochs.split(",") if x)
     if a.step in ("prepare", "all"):
-        pipeline.prepare(a.run, a.data, a.sources.split(","), include_dev=a.include_dev, seed=a.seed,
-                         tokenizer_path=Path(base) / "tokenizer.json")
-    if a.step in ("fit-fold", "all"):
-        pipeline.fit_step(a.run, "fold", base, eval_epochs=ev, **kw)
+        pipeline.prepare(
+            a.run,
+            a.data,
+            a.sources.split(","),
+            include_dev=a.include_dev,
+            seed=a.split_seed,
+            tokenizer_path=Path(base) / "tokenizer.json",
+            content=a.window,
+            stride=a.stride,
+        )
+    for seed in seeds:
+        kw = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=seed)
+        if a.bio_sources:
+            kw["bio_sources"] = tuple(a.bio_sources.split(","))
+        if a.step in ("fit-fold", "all"):
+            pipeline.fit_step(_member_dir(a.run, seed), "fold", base, eval_epochs=ev, **kw)
+        if a.step in ("fit-full", "all"):
+            pipeline.fit_step(_member_dir(a.run, seed), "full", base, **kw)
+    ens = a.run / "ensemble"
     if a.step in ("tune", "all"):
-        pipeline.tune(a.run)
-    if a.step in ("fit-full", "all"):
-        pipeline.fit_step(a.run, "full", base, **kw)
+        pipeline.average_tune_scores([_member_dir(a.run, s) for s in seeds], ens)
+        pipeline.tune(ens)
     if a.step in ("export", "all"):
-        pipeline.export(a.run, base, a.out or Path("src/spinlens/model_data"))
+        pipeline.export(
+            [_member_dir(a.run, s) for s in seeds],
+            base,
+            a.out or Path(__file__).resolve().parents[1] / "model_data",
+            thresholds_from=ens,
+            command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
+        )
 
 
 if __name__ == "__main__":

@@ -200,7 +200,12 @@ def fit(
             f"span {tot['span'] / k:.4f} ({time.time() - t0:.0f}s)"
         )
         torch.save(
-            {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch + 1},
+            {
+                "model": model.state_dict(),
+                "opt": opt.state_dict(),
+                "sched": sched.state_dict(),
+                "epoch": epoch + 1,
+            },
             ckpt,
         )
         if on_epoch_end is not None:

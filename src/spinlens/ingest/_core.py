@@ -1,0 +1,253 @@
+"""``iter_documents``: sources in, one ``IngestResult`` per document, record or failed source out."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from spinlens.errors import InputError, SpinlensError
+from spinlens.ingest._draft import Draft
+from spinlens.ingest._fetch import Fetch, fetch_url
+from spinlens.ingest._language import LanguageDetector
+from spinlens.ingest._options import IngestOptions, IngestResult
+from spinlens.ingest._readers import (
+    html_draft,
+    looks_like_html,
+    read_limited,
+    read_url,
+    read_warc,
+    text_draft,
+)
+from spinlens.ingest._tables import read_csv, read_jsonl, read_parquet
+from spinlens.schema import Document
+
+_KINDS = {
+    ".txt": "text",
+    ".md": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".warc": "warc",
+    ".warc.gz": "warc",
+}
+_SNIFF_BYTES = 4096
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def iter_documents(
+    sources: Iterable[str], options: IngestOptions | None = None, fetch: Fetch | None = None
+) -> Iterator[IngestResult]:
+    """Read each source lazily and yield one result per document, skipped document or failure.
+
+    A source is a URL (http/https), ``file://`` URL, file, folder (walked recursively, files picked by
+    ``options.extensions``) or ``-`` for standard input. The kind comes from the URL scheme, the file
+    extension, or a look at the first bytes. Bad input never raises: it yields an ``"error"`` result
+    with a one-line reason, and iteration goes on with the next record or source.
+
+    Args:
+        sources: paths, URLs or ``-``.
+        options: limits, field names and languages; ``IngestOptions()`` when None.
+        fetch: the function that fetches URLs (see ``Fetch``); ``fetch_url`` when None.
+
+    Returns:
+        An iterator of ``IngestResult``; at most ``options.max_documents`` of them are ``"ok"``.
+    """
+    return DocumentReader(options, fetch).read(sources)
+
+
+class DocumentReader:
+    """``iter_documents`` as an object that keeps the language model loaded between calls.
+
+    Args:
+        options: limits, field names and languages; ``IngestOptions()`` when None.
+        fetch: the function that fetches URLs; ``fetch_url`` when None.
+    """
+
+    def __init__(self, options: IngestOptions | None = None, fetch: Fetch | None = None) -> None:
+        self.options = options if options is not None else IngestOptions()
+        self.fetch = fetch if fetch is not None else fetch_url
+        self._detector = LanguageDetector()
+
+    def read(self, sources: Iterable[str]) -> Iterator[IngestResult]:
+        """Yield one ``IngestResult`` per document, skipped document or failed source."""
+        options = self.options
+        produced = 0
+        for source in sources:
+            items = _iter_source(str(source), options, self.fetch)
+            try:
+                for item in items:
+                    result = (
+                        item if isinstance(item, IngestResult) else _finish(item, options, self._detector)
+                    )
+                    if result.reason is not None and "\n" in result.reason:
+                        result = replace(result, reason=_one_line(result.reason))
+                    if result.ok:
+                        if produced >= options.max_documents:
+                            reason = (
+                                f"max_documents={options.max_documents} reached; "
+                                "this and later sources not read"
+                            )
+                            yield IngestResult(result.source, None, "skipped", reason)
+                            return
+                        produced += 1
+                    yield result
+            finally:
+                items.close()
+
+
+def _iter_source(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
+    """Drafts and results of one source; any ``SpinlensError`` becomes an error result for the source."""
+    try:
+        yield from _dispatch(source, options, fetch)
+    except SpinlensError as exc:
+        yield IngestResult(source, None, "error", _one_line(str(exc)))
+
+
+def _dispatch(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
+    if source == "-":
+        yield _read_stdin(options)
+        return
+    scheme = urlparse(source).scheme.lower()
+    if scheme in ("http", "https"):
+        yield read_url(source, options, fetch)
+        return
+    if scheme == "file":
+        path = Path(unquote(urlparse(source).path))
+    elif len(scheme) > 1 and "://" in source:
+        raise InputError(f"unsupported URL scheme {scheme!r} in {source}; use http, https or a file path")
+    else:
+        path = Path(source)
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read {source}: {exc}") from exc
+    if is_dir:
+        yield from _read_folder(path, options, fetch)
+    elif exists:
+        yield from _read_file(path, options)
+    else:
+        raise InputError(f"no such file or folder: {source}")
+
+
+def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
+    """Files under ``folder`` whose names end with one of ``options.extensions``, in sorted order."""
+    problems: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=problems.append):
+        while problems:
+            exc = problems.pop(0)
+            yield IngestResult(
+                str(exc.filename or folder), None, "error", f"cannot read folder: {exc.strerror}"
+            )
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or not name.lower().endswith(options.extensions):
+                continue
+            yield from _iter_source(str(Path(root) / name), options, fetch)
+    for exc in problems:
+        yield IngestResult(str(exc.filename or folder), None, "error", f"cannot read folder: {exc.strerror}")
+
+
+def _kind_of(path: Path) -> str | None:
+    name = path.name.lower()
+    for ext in sorted(_KINDS, key=len, reverse=True):
+        if name.endswith(ext):
+            return _KINDS[ext]
+    return None
+
+
+def _read_file(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResult]:
+    kind = _kind_of(path) or _sniff(path)
+    source = str(path)
+    if kind == "text":
+        yield text_draft(read_limited(path, options.max_bytes), source)
+    elif kind == "html":
+        yield html_draft(read_limited(path, options.max_bytes), source, options)
+    elif kind == "jsonl":
+        yield from read_jsonl(path, options)
+    elif kind == "csv":
+        yield from read_csv(path, options)
+    elif kind == "parquet":
+        yield from read_parquet(path, options)
+    elif kind == "warc":
+        yield from read_warc(path, options)
+    else:  # pragma: no cover - _sniff always names a kind
+        raise InputError(f"{path}: unknown kind {kind!r}")
+
+
+def _sniff(path: Path) -> str:
+    """The kind of a file without a known extension, from its first bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"WARC/") or head.startswith(_GZIP_MAGIC):
+        return "warc"
+    if looks_like_html(head):
+        return "html"
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first == b"{" and b"\n" in head.strip():
+        return "jsonl"
+    return "text"
+
+
+def _read_stdin(options: IngestOptions) -> Draft:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("standard input is not available")
+    data = stream.read(options.max_bytes + 1)
+    if len(data) > options.max_bytes:
+        raise InputError(f"standard input is over the {options.max_bytes}-byte limit (max_bytes)")
+    if looks_like_html(data):
+        return html_draft(data, "-", options)
+    return text_draft(data, "-")
+
+
+def _finish(draft: Draft, options: IngestOptions, detector: LanguageDetector) -> IngestResult:
+    """Check a draft's text and language and build its ``Document``."""
+    if not draft.text.strip():
+        return IngestResult(
+            draft.source, None, "skipped", "no text (empty, or no main text found in the page)"
+        )
+    try:
+        guess = detector.detect(draft.text)
+    except SpinlensError as exc:
+        return IngestResult(draft.source, None, "error", _one_line(str(exc)))
+    language = guess.code if guess.reliable else None
+    if options.languages and guess.code not in options.languages and guess.reliable:
+        wanted = ", ".join(options.languages)
+        verb = "is" if len(options.languages) == 1 else "are"
+        reason = (
+            f"language {guess.code!r} detected (confidence {guess.confidence:.2f}); "
+            f"only {wanted} {verb} analyzed (languages option)"
+        )
+        return IngestResult(draft.source, None, "skipped", reason)
+    if options.languages and guess.code in options.languages:
+        language = guess.code
+    text = draft.text
+    if options.title_in_text and draft.title:
+        text = f"{draft.title}\n\n{text}"
+    document = Document(
+        text=text,
+        id=draft.id,
+        title=draft.title,
+        outlet=draft.outlet,
+        url=draft.url,
+        published=draft.published,
+        author=draft.author,
+        language=language,
+    )
+    return IngestResult(draft.source, document, "ok", None)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

@@ -1,0 +1,186 @@
+"""Bytes to text: byte-order marks, declared charsets, UTF-8, Western single-byte text, then detection."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from spinlens.errors import InputError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# WHATWG: these labels mean windows-1252 on the web.
+_LATIN1_LABELS = {
+    "latin-1",
+    "latin1",
+    "iso-8859-1",
+    "iso8859-1",
+    "iso_8859-1",
+    "l1",
+    "us-ascii",
+    "ascii",
+    "cp819",
+}
+# non-letter, non-ASCII characters that ordinary Western text contains
+_WESTERN_PUNCT = set("\u00a0’‘“”„‚–—…€£¥¢°©®™«»‹›§¶¡¿·•†‡‰×÷±²³¹¼½¾µºª´¨¸¯¬¦¤")
+_IN_WORD_OK = set("’·")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.()-]+)""", re.IGNORECASE)
+_SAMPLE = 1 << 16
+
+
+def bom_encoding(data: bytes) -> tuple[str, int] | None:
+    """The encoding named by a byte-order mark at the start of ``data`` and the mark's length, if any."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, len(bom)
+    return None
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    """The ``charset=`` parameter of an HTTP Content-Type header."""
+    if not content_type:
+        return None
+    m = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type, re.IGNORECASE)
+    return m.group(1) if m else None
+
+
+def charset_from_html(data: bytes) -> str | None:
+    """The charset declared by a ``<meta>`` tag in the first 4 KB of an HTML page."""
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input") -> str:
+    """Decode ``data`` to text without a BOM.
+
+    Order: a byte-order mark; the declared charset (HTTP header or HTML meta), if it decodes cleanly;
+    strict UTF-8; windows-1252 when the result reads like Western European text; then charset-normalizer.
+
+    Raises:
+        InputError: the bytes look binary or no encoding fits.
+    """
+    bom = bom_encoding(data)
+    if bom is not None:
+        name, size = bom
+        try:
+            return _check_text(data[size:].decode(name), what)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{what}: starts with a {name} byte-order mark but is not valid {name}") from exc
+    if declared:
+        text = _try_declared(data, declared)
+        if text is not None:
+            return _check_text(text, what)
+    if b"\x00" not in data:
+        try:
+            return _check_text(data.decode("utf-8"), what)
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _reads_western(text):
+            return _check_text(text, what)
+    return _check_text(_detect(data, what), what)
+
+
+def _try_declared(data: bytes, declared: str) -> str | None:
+    label = declared.strip().lower()
+    if label in _LATIN1_LABELS:
+        label = "cp1252"
+    try:
+        codec = codecs.lookup(label).name
+    except LookupError:
+        return None
+    if codec.startswith(("utf-16", "utf-32")) and b"\x00" not in data[:_SAMPLE]:
+        return None  # HTML often says utf-16 while being 8-bit
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError, ValueError, TypeError):  # also "charset=base64" and the like
+        return None
+
+
+def _reads_western(text: str) -> bool:
+    """True when a windows-1252 decoding looks like Western text rather than another code page's letters."""
+    letters = 0
+    non_ascii_letters = 0
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch < "\x80":
+            if ch.isalpha():
+                letters += 1
+            continue
+        if ch.isalpha():
+            letters += 1
+            non_ascii_letters += 1
+            continue
+        if ch not in _WESTERN_PUNCT:
+            return False
+        if ch not in _IN_WORD_OK and 0 < i < n - 1 and text[i - 1].isalpha() and text[i + 1].isalpha():
+            return False  # punctuation inside a word: another code page's letter
+    return letters > 0 and non_ascii_letters <= 0.3 * letters
+
+
+def _detect(data: bytes, what: str) -> str:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError as exc:  # pragma: no cover - a dependency of spinlens
+        raise InputError(f"{what}: is not UTF-8 and charset-normalizer is not installed") from exc
+    try:
+        best = from_bytes(data).best()
+    except Exception as exc:  # noqa: BLE001 - third-party detector: any failure means "cannot tell"
+        raise InputError(f"{what}: cannot detect the text encoding ({exc})") from exc
+    if best is None:
+        raise InputError(f"{what}: looks like a binary file, not text (no text encoding fits)")
+    return str(best)
+
+
+def _check_text(text: str, what: str) -> str:
+    """Reject decoded text that is mostly control characters (a binary file that happened to decode)."""
+    sample = text[:_SAMPLE]
+    if not sample:
+        return text
+    bad = sum(1 for ch in sample if ch not in "\t\n\r\f\v" and unicodedata.category(ch) == "Cc")
+    if "\x00" in sample or bad > max(2, len(sample) // 100):
+        raise InputError(f"{what}: looks like a binary file, not text ({bad} control characters)")
+    return text
+
+
+def sniff_encoding(sample: bytes, *, what: str = "input") -> str:
+    """A codec name for a file whose first bytes are ``sample`` (for streaming readers such as CSV).
+
+    Raises:
+        InputError: the sample looks binary or no encoding fits.
+    """
+    bom = bom_encoding(sample)
+    if bom is not None:
+        # codecs that consume the byte-order mark themselves
+        return {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(bom[0], "utf-32")
+    if b"\x00" not in sample:
+        for trim in range(4):  # the sample may end inside a multi-byte character
+            try:
+                sample[: len(sample) - trim].decode("utf-8")
+                return "utf-8"
+            except UnicodeDecodeError as exc:
+                if exc.start < len(sample) - 4:
+                    break
+        try:
+            if _reads_western(sample.decode("cp1252")):
+                return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(sample).best()
+    except Exception as exc:  # noqa: BLE001 - third-party detector: any failure means "cannot tell"
+        raise InputError(f"{what}: cannot detect the text encoding ({exc})") from exc
+    if best is None:
+        raise InputError(f"{what}: looks like a binary file, not text (no text encoding fits)")
+    return best.encoding

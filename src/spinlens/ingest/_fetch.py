@@ -1,0 +1,102 @@
+"""Fetching a URL: the default fetch function and the shape any replacement must return."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
+
+from spinlens.errors import InputError
+
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class FetchResponse:
+    """A fetched page: the final ``url`` after redirects, HTTP ``status`` and ``reason``, headers, body."""
+
+    url: str
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    reason: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Fetch(Protocol):
+    """Fetches ``url``; raises ``InputError`` on network failure, timeout or a body over ``max_bytes``."""
+
+    def __call__(self, url: str, *, timeout: float, max_bytes: int, user_agent: str) -> FetchResponse: ...
+
+
+def user_agent() -> str:
+    """The User-Agent spinlens sends: ``spinlens/<version> (+https://github.com/spinlens)``."""
+    try:
+        ver = version("spinlens")
+    except PackageNotFoundError:
+        ver = "0+unknown"
+    return f"spinlens/{ver} (+https://github.com/spinlens)"
+
+
+def fetch_url(url: str, *, timeout: float, max_bytes: int, user_agent: str) -> FetchResponse:
+    """Fetch ``url`` with urllib: ``timeout`` seconds in all, at most ``max_bytes`` of body.
+
+    HTTP error statuses come back as a response (with an empty body); the caller decides.
+
+    Raises:
+        InputError: the host cannot be reached, the fetch takes longer than ``timeout``, or the body is
+            larger than ``max_bytes``.
+    """
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(
+        url, headers={"User-Agent": user_agent, "Accept": "text/html, text/plain;q=0.9"}
+    )
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return FetchResponse(url=exc.url or url, status=exc.code, reason=str(exc.reason or ""))
+    except (TimeoutError, socket.timeout) as exc:
+        raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
+        raise InputError(f"cannot fetch {url}: {exc.reason}") from exc
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise InputError(f"cannot fetch {url}: {exc!r}") from exc
+    with response:
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > max_bytes:
+            raise InputError(f"{url} is {int(length)} bytes, over the {max_bytes}-byte limit (max_bytes)")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)")
+                # read1: return what one recv gives, so a server that trickles bytes meets the deadline
+                chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise InputError(f"{url} is over the {max_bytes}-byte limit (max_bytes)")
+                chunks.append(chunk)
+        except (TimeoutError, socket.timeout) as exc:
+            raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise InputError(f"cannot fetch {url}: {exc!r}") from exc
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return FetchResponse(
+            url=response.geturl() or url,
+            status=response.status,
+            body=b"".join(chunks),
+            content_type=response.headers.get("Content-Type"),
+            reason=str(response.reason or ""),
+            headers=headers,
+        )

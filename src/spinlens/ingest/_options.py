@@ -1,0 +1,96 @@
+"""Ingest settings and results: plain frozen values passed in by the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from spinlens.errors import InputError
+from spinlens.schema import Document
+
+Status = Literal["ok", "skipped", "error"]
+HtmlFocus = Literal["balanced", "precision", "recall"]
+
+DEFAULT_EXTENSIONS = (
+    ".txt",
+    ".md",
+    ".html",
+    ".htm",
+    ".jsonl",
+    ".ndjson",
+    ".csv",
+    ".parquet",
+    ".warc",
+    ".warc.gz",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestOptions:
+    """How sources are read. Every limit is a named setting with a default.
+
+    Attributes:
+        max_bytes: largest single file, fetched page, JSONL line, table cell or WARC record (default 5 MB).
+        max_documents: stop after this many documents; the next one is reported as skipped.
+        timeout: seconds allowed to fetch one URL, from connect to the last byte.
+        languages: ISO 639-1 codes to keep; documents detected as another language are skipped with the
+            reason. An empty tuple keeps every language.
+        title_in_text: prepend ``title + "\\n\\n"`` to the text, so offsets count the title too.
+        text_field, title_field, id_field, url_field, outlet_field, published_field, author_field:
+            field (column) names read from JSONL, CSV and Parquet records; None ignores that field.
+        csv_delimiter: the CSV field separator.
+        extensions: file name endings picked up when walking a folder.
+        html_focus: trafilatura's trade-off for HTML main text: ``"balanced"``, ``"precision"`` (less
+            boilerplate, may drop a standfirst) or ``"recall"`` (more text, more boilerplate).
+    """
+
+    max_bytes: int = 5_000_000
+    max_documents: int = 100_000
+    timeout: float = 10.0
+    languages: tuple[str, ...] = ("en",)
+    title_in_text: bool = False
+    text_field: str = "text"
+    title_field: str | None = "title"
+    id_field: str | None = "id"
+    url_field: str | None = "url"
+    outlet_field: str | None = "outlet"
+    published_field: str | None = "published"
+    author_field: str | None = "author"
+    csv_delimiter: str = ","
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    html_focus: HtmlFocus = "balanced"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_bytes, int) or self.max_bytes <= 0:
+            raise InputError(f"max_bytes must be a positive integer, got {self.max_bytes!r}")
+        if not isinstance(self.max_documents, int) or self.max_documents <= 0:
+            raise InputError(f"max_documents must be a positive integer, got {self.max_documents!r}")
+        if not self.timeout > 0:
+            raise InputError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+        if isinstance(self.languages, str):
+            raise InputError(f"languages must be a tuple of codes such as ('en',), got {self.languages!r}")
+        object.__setattr__(self, "languages", tuple(code.strip().lower() for code in self.languages))
+        if not self.text_field:
+            raise InputError("text_field must name the field that holds the text")
+        if len(self.csv_delimiter) != 1:
+            raise InputError(f"csv_delimiter must be one character, got {self.csv_delimiter!r}")
+        if self.html_focus not in ("balanced", "precision", "recall"):
+            raise InputError(f"html_focus must be balanced, precision or recall, got {self.html_focus!r}")
+        object.__setattr__(self, "extensions", tuple(ext.lower() for ext in self.extensions))
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one source (a file, URL, record or WARC response).
+
+    ``status`` is ``"ok"`` with a ``document``, or ``"skipped"`` / ``"error"`` with a one-line ``reason``.
+    """
+
+    source: str
+    document: Document | None
+    status: Status
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"

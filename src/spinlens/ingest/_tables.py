@@ -1,0 +1,165 @@
+"""Record files: JSONL / NDJSON, CSV and Parquet, read one record at a time."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from spinlens.errors import InputError
+from spinlens.ingest._decode import sniff_encoding
+from spinlens.ingest._draft import Draft, draft_from_record
+from spinlens.ingest._options import IngestOptions, IngestResult
+
+_CHUNK = 1 << 16
+_PARQUET_BATCH = 256
+
+Item = Draft | IngestResult
+
+
+def _error(source: str, reason: str) -> IngestResult:
+    return IngestResult(source=source, document=None, status="error", reason=reason)
+
+
+def _open(path: Path):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {exc.strerror or exc}") from exc
+
+
+def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Item]:
+    """One draft per JSON object line; a broken line yields an error naming its line number."""
+    with _open(path) as f:
+        lineno = 0
+        while True:
+            try:
+                line = f.readline(options.max_bytes + 1)
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            if not line:
+                return
+            lineno += 1
+            source = f"{path}:{lineno}"
+            if len(line) > options.max_bytes and not line.endswith(b"\n"):
+                while (rest := f.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                    pass
+                yield _error(source, f"line {lineno}: over the {options.max_bytes}-byte limit (max_bytes)")
+                continue
+            if lineno == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8) :]
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield _error(source, f"line {lineno}: not UTF-8 ({exc.reason} at byte {exc.start})")
+                continue
+            except json.JSONDecodeError as exc:
+                yield _error(source, f"line {lineno}: invalid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            except (ValueError, RecursionError) as exc:
+                yield _error(source, f"line {lineno}: invalid JSON ({type(exc).__name__})")
+                continue
+            if not isinstance(record, dict):
+                yield _error(source, f"line {lineno}: expected a JSON object, got {type(record).__name__}")
+                continue
+            try:
+                yield draft_from_record(record, options, source)
+            except InputError as exc:
+                yield _error(source, f"line {lineno}: {exc}")
+
+
+def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:
+    """One draft per CSV row after the header row; a bad row yields an error naming its line number."""
+    with _open(path) as raw:
+        encoding = sniff_encoding(raw.read(_CHUNK), what=str(path))
+        raw.seek(0)
+        # a news article is longer than csv's default 128 KiB field limit; this only ever raises it
+        if csv.field_size_limit() < options.max_bytes:
+            csv.field_size_limit(options.max_bytes)
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=options.csv_delimiter)
+        try:
+            header = next(reader, None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read the CSV header ({exc})") from exc
+        if header is None:
+            return
+        header = [name.strip() for name in header]
+        if options.text_field not in header:
+            shown = ", ".join(header[:12])
+            raise InputError(f"{path}: no {options.text_field!r} column (columns: {shown}); set text_field")
+        last_line = reader.line_num
+        while True:
+            start_line = last_line + 1
+            source = f"{path}:{start_line}"
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                last_line = reader.line_num
+                yield _error(source, f"line {start_line}: bad CSV row ({exc})")
+                continue
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{path}: not valid {encoding} after line {last_line} ({exc.reason})"
+                ) from exc
+            last_line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                yield _error(
+                    source, f"line {start_line}: {len(row)} fields, but the header has {len(header)}"
+                )
+                continue
+            try:
+                yield draft_from_record(dict(zip(header, row)), options, source)
+            except InputError as exc:
+                yield _error(source, f"line {start_line}: {exc}")
+
+
+def read_parquet(path: Path, options: IngestOptions) -> Iterator[Item]:
+    """One draft per Parquet row, read in small batches."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise InputError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow") from exc
+    try:
+        pf = pq.ParquetFile(path)
+        names = list(pf.schema_arrow.names)
+    except Exception as exc:  # noqa: BLE001 - translate any pyarrow failure at the boundary
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
+    if options.text_field not in names:
+        shown = ", ".join(names[:12])
+        raise InputError(f"{path}: no {options.text_field!r} column (columns: {shown}); set text_field")
+    wanted = [
+        options.text_field,
+        options.title_field,
+        options.id_field,
+        options.url_field,
+        options.outlet_field,
+        options.published_field,
+        options.author_field,
+    ]
+    columns = list(dict.fromkeys(name for name in wanted if name and name in names))
+    row = 0
+    batches = pf.iter_batches(batch_size=_PARQUET_BATCH, columns=columns)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - translate any pyarrow failure at the boundary
+            raise InputError(f"{path}: cannot read Parquet rows after row {row} ({exc})") from exc
+        for record in batch.to_pylist():
+            row += 1
+            source = f"{path}#row={row}"
+            try:
+                yield draft_from_record(record, options, source)
+            except InputError as exc:
+                yield _error(source, f"row {row}: {exc}")

@@ -1,0 +1,56 @@
+"""JSON, JSON Lines and PTC renderers: plain ``Analysis.to_dict()`` data in, text out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from spinlens.render._sweep import spans_of
+from spinlens.taxonomy import CANONICAL_TO_PTC14
+
+__all__ = ["render_json", "render_jsonl", "render_ptc", "ptc_article_id"]
+
+
+def render_json(data: Mapping[str, Any] | list[Mapping[str, Any]]) -> str:
+    """One JSON value, indented: an analysis object, or an array of them. Ends with a newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_jsonl(docs: Iterable[Mapping[str, Any]]) -> str:
+    """One compact JSON object per analysis, one per line.
+
+    U+2028 and U+2029 are written as escapes, so tools that also break lines there (Python's
+    ``str.splitlines``, JavaScript) still see one object per line.
+    """
+    return "".join(_line(d) for d in docs)
+
+
+def _line(d: Mapping[str, Any]) -> str:
+    s = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    return s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+
+
+def ptc_article_id(data: Mapping[str, Any]) -> str:
+    """The id of PTC lines: ``extras.article_id`` (set for ``article<ID>.txt``), else the document id."""
+    extras = data.get("extras") or {}
+    return str(extras.get("article_id") or data["document"]["id"])
+
+
+def render_ptc(docs: Iterable[Mapping[str, Any]]) -> str:
+    """``id<TAB>PTC-14 technique<TAB>start<TAB>end`` lines (SemEval-2020 Task 11 format).
+
+    Techniques without a PTC-14 counterpart are left out; spans that map to the same PTC-14 line are
+    written once.
+    """
+    lines: list[str] = []
+    for data in docs:
+        aid = ptc_article_id(data)
+        seen: set[tuple[str, int, int]] = set()
+        for s in spans_of(data):
+            label = CANONICAL_TO_PTC14[s.technique]
+            if label is None or (label, s.start, s.end) in seen:
+                continue
+            seen.add((label, s.start, s.end))
+            lines.append(f"{aid}\t{label}\t{s.start}\t{s.end}\n")
+    return "".join(lines)

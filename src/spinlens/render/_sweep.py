@@ -1,0 +1,76 @@
+"""Plain-data helpers shared by the renderers: span checks and the boundary sweep over overlapping spans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spinlens.errors import SchemaError
+from spinlens.taxonomy import TECHNIQUES, get_technique, is_technique
+
+__all__ = ["Span", "spans_of", "segments", "technique_counts"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A span read from an ``Analysis.to_dict()`` dict, with its index in the one span order."""
+
+    index: int
+    start: int
+    end: int
+    technique: str
+    score: float
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.start, -(self.end - self.start), self.technique)
+
+
+def spans_of(data: Mapping[str, Any]) -> list[Span]:
+    """The spans of one analysis dict, checked against its text and sorted (start, longest first, technique).
+
+    Raises:
+        SchemaError: a span has bad offsets or an unknown technique.
+    """
+    n = len(data["document"]["text"])
+    raw = []
+    for d in data.get("spans") or []:
+        s, e, t = d.get("start"), d.get("end"), d.get("technique")
+        if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= n):
+            raise SchemaError(f"span {s}-{e} is not inside the text (length {n})")
+        if not is_technique(t):
+            raise SchemaError(f"span {s}-{e}: unknown technique {t!r}")
+        raw.append((s, e, t, float(d.get("score", 1.0))))
+    raw.sort(key=lambda r: (r[0], -(r[1] - r[0]), r[2]))
+    return [Span(i, s, e, t, sc) for i, (s, e, t, sc) in enumerate(raw)]
+
+
+def segments(length: int, spans: Sequence[Span]) -> Iterator[tuple[int, int, list[Span]]]:
+    """Cut ``[0, length)`` at every span boundary; yield ``(start, end, active)`` for each piece.
+
+    ``active`` lists the spans covering the piece in the one span order, so an enclosing span always
+    comes before the spans nested in it; the renderers open marks in that order.
+    """
+    bounds = sorted({0, length, *(s.start for s in spans), *(s.end for s in spans)})
+    by_start: dict[int, list[Span]] = {}
+    for s in spans:
+        by_start.setdefault(s.start, []).append(s)
+    active: list[Span] = []
+    for a, b in zip(bounds, bounds[1:]):
+        active = [s for s in active if s.end > a]
+        if a in by_start:
+            active = sorted(active + by_start[a], key=lambda s: s.key)
+        yield a, b, list(active)
+
+
+def technique_counts(spans: Sequence[Span]) -> list[tuple[str, int]]:
+    """``(technique id, count)`` for the techniques present, in taxonomy order."""
+    counts: dict[str, int] = {}
+    for s in spans:
+        counts[s.technique] = counts.get(s.technique, 0) + 1
+    return [(t.id, counts[t.id]) for t in TECHNIQUES if t.id in counts]
+
+
+def category_of(technique: str) -> str:
+    return get_technique(technique).category

@@ -1,0 +1,127 @@
+"""The terminal view (rich): the article with coloured spans, numbered notes, a legend and a summary line.
+
+Colour shows the category of the innermost span at each character; where spans overlap the text is also
+underlined. Each span ends with a dim ``[n]`` marker that refers to the numbered list under the text.
+Article text is added as plain :class:`rich.text.Text` (never parsed as markup) and stripped of terminal
+control characters, so an article cannot restyle or move the cursor of the terminal that shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from spinlens.render._sweep import Span, segments, spans_of, technique_counts
+from spinlens.taxonomy import get_technique
+
+__all__ = ["render_terminal", "terminal_view", "CATEGORY_STYLES"]
+
+#: category id -> rich style of the highlighted text.
+CATEGORY_STYLES: dict[str, str] = {
+    "attack_on_reputation": "bold white on #9f1239",
+    "justification": "bold white on #1e40af",
+    "simplification": "bold white on #6b21a8",
+    "distraction": "bold black on #fcd34d",
+    "call": "bold white on #166534",
+    "manipulative_wording": "bold black on #fdba74",
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _clean(text: str) -> str:
+    """Replace control characters (escape sequences included) by U+FFFD; drop carriage returns."""
+    return _CONTROL.sub(lambda m: "" if m.group(0) == "\r" else "\ufffd", text)
+
+
+def _article_text(text: str, spans: list[Span]) -> Text:
+    out = Text()
+    number = {s.index: i + 1 for i, s in enumerate(spans)}
+    ending: dict[int, list[Span]] = {}
+    for s in spans:
+        ending.setdefault(s.end, []).append(s)
+    for a, b, active in segments(len(text), spans):
+        piece = _clean(text[a:b])
+        if active:
+            style = CATEGORY_STYLES[get_technique(active[-1].technique).category]
+            out.append(piece, style=style + (" underline" if len(active) > 1 else ""))
+        else:
+            out.append(piece)
+        for s in ending.get(b, []):  # markers for the spans that end here, in the one span order
+            out.append(f"[{number[s.index]}]", style="dim")
+    return out
+
+
+def _notes(text: str, spans: list[Span]) -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    table.add_column(justify="right", style="dim")
+    table.add_column(max_width=28)
+    table.add_column(justify="right")
+    table.add_column(overflow="fold")
+    for i, s in enumerate(spans, 1):
+        t = get_technique(s.technique)
+        quote = _clean(text[s.start : s.end])
+        if len(quote) > 120:
+            quote = quote[:117] + "..."
+        table.add_row(
+            f"[{i}]",
+            Text(t.name, style=CATEGORY_STYLES[t.category]),
+            f"{s.score:.2f}",
+            Text(f"“{quote}”", style="italic"),
+        )
+    return table
+
+
+def _legend(spans: list[Span]) -> Table:
+    table = Table(title="Techniques", title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("technique")
+    table.add_column("category", style="dim")
+    table.add_column("spans", justify="right")
+    for tid, n in technique_counts(spans):
+        t = get_technique(tid)
+        table.add_row(Text(t.name, style=CATEGORY_STYLES[t.category]), t.category_name, str(n))
+    return table
+
+
+def _summary(data: Mapping[str, Any], spans: list[Span]) -> Text:
+    n_tech = len({s.technique for s in spans})
+    sents = data.get("sentences") or []
+    hit = sum(1 for s in sents if any(sp.start < s["end"] and s["start"] < sp.end for sp in spans))
+    parts = [f"{len(spans)} span{'s' * (len(spans) != 1)}", f"{n_tech} technique{'s' * (n_tech != 1)}"]
+    if sents:
+        parts.append(f"{hit} of {len(sents)} sentences with a technique")
+    out = Text(" · ".join(parts), style="bold")
+    model = data.get("model")
+    if model:
+        out.append(_clean(f"\nmodel {model.get('name')} {model.get('version')}"), style="dim")
+    return out
+
+
+def terminal_view(data: Mapping[str, Any]) -> RenderableType:
+    """The rich renderable for one ``Analysis.to_dict()`` dict."""
+    doc = data["document"]
+    spans = spans_of(data)
+    title = doc.get("title") or (data.get("extras") or {}).get("source") or f"document {doc.get('id')}"
+    meta = " · ".join(str(doc[k]) for k in ("outlet", "author", "published", "url") if doc.get(k))
+    parts: list[RenderableType] = [Rule(Text(_clean(str(title)), style="bold"), align="left")]
+    if meta:
+        parts.append(Text(_clean(meta), style="dim"))
+    parts.append(_article_text(doc["text"], spans))
+    if spans:
+        parts += [Text(), _notes(doc["text"], spans), Text(), _legend(spans)]
+    parts += [Text(), _summary(data, spans)]
+    return Group(*parts)
+
+
+def render_terminal(docs: Mapping[str, Any] | Iterable[Mapping[str, Any]], console: Console) -> None:
+    """Print one or more analyses to a rich console."""
+    items = [docs] if isinstance(docs, Mapping) else docs
+    for data in items:
+        console.print(terminal_view(data))
+        console.print()

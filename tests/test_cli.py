@@ -1,0 +1,420 @@
+"""The ``spinlens`` command through a CliRunner against the real app: exact output and exit codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLE, EXAMPLE, need_data
+from typer.testing import CliRunner
+
+from spinlens.cli import TRAIN_EXTRA_MISSING, app
+from spinlens.settings import SETTINGS, Settings
+from spinlens.taxonomy import PTC14_LABELS, TECHNIQUE_IDS
+
+runner = CliRunner()
+RULES = ["--model", "rules"]
+
+
+def run(*args: str, input: str | bytes | None = None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def err_lines(result) -> list[str]:
+    return result.stderr.splitlines()
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    p = tmp_path / "good.txt"
+    p.write_text(ARTICLE, encoding="utf-8")
+    return p
+
+
+# -- analyze: outputs ------------------------------------------------------------------------------------
+def test_analyze_json_prints_one_analysis_object(good):
+    r = run("analyze", good, "--format", "json", *RULES)
+    assert r.exit_code == 0, r.output
+    assert r.stderr == ""
+    data = json.loads(r.stdout)
+    assert data["document"]["text"] == ARTICLE
+    assert data["model"]["name"] == "spinlens-rules"
+    assert data["extras"] == {"source": str(good)}
+    assert {"foreign agents", "traitors", "outrageous", "disaster", "full stop"} <= {
+        s["text"] for s in data["spans"]
+    }
+
+
+def test_analyze_json_with_several_inputs_prints_an_array(good, tmp_path):
+    other = tmp_path / "other.md"
+    other.write_text("What a disaster.", encoding="utf-8")
+    r = run("analyze", good, other, "-f", "json", *RULES)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert [d["extras"]["source"] for d in data] == [str(good), str(other)]
+
+
+def test_analyze_jsonl_writes_one_json_object_per_line(good, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("A puppet regime.\nSecond line.", encoding="utf-8")
+    r = run("analyze", good, other, "--format", "jsonl", *RULES)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2
+    docs = [json.loads(line) for line in lines]
+    assert docs[1]["document"]["text"] == "A puppet regime.\nSecond line."
+
+
+def test_analyze_ptc_uses_the_article_id_of_the_file_name(tmp_path):
+    p = tmp_path / "article123456.txt"
+    p.write_text(ARTICLE, encoding="utf-8")
+    r = run("analyze", p, "-f", "ptc", *RULES)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines and all(line.startswith("123456\t") for line in lines)
+    for line in lines:
+        aid, label, start, end = line.split("\t")
+        assert label in PTC14_LABELS and 0 <= int(start) < int(end) <= len(ARTICLE)
+    i = ARTICLE.index("foreign agents")
+    assert f"123456\tName_Calling,Labeling\t{i}\t{i + 14}" in lines
+
+
+def test_analyze_html_writes_one_page_to_the_output_file(good, tmp_path):
+    out = tmp_path / "report.html"
+    r = run("analyze", good, "-f", "html", "--output", out, *RULES)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == ""
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and 'data-technique="Name_Calling-Labeling"' in page
+
+
+def test_analyze_terminal_shows_the_article_and_legend(good):
+    r = run("analyze", good, *RULES)
+    assert r.exit_code == 0, r.output
+    assert "foreign agents[1]" in r.stdout
+    assert "Techniques" in r.stdout and "Name calling / labeling" in r.stdout
+    assert "spans · " in r.stdout and "model spinlens-rules 1" in r.stdout
+
+
+def test_analyze_reads_standard_input():
+    r = run("analyze", "-", "-f", "json", *RULES, input=ARTICLE.encode())
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["document"]["text"] == ARTICLE and data["extras"]["source"] == "<stdin>"
+
+
+@pytest.mark.model
+def test_analyze_with_the_shipped_model(good):
+    r = run("analyze", good, "-f", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["model"]["name"].startswith("spinlens-minilm-l6") and len(data["model"]["sha256"]) == 64
+    assert data["spans"]
+
+
+def test_analyze_example_with_rules_finds_the_labels():
+    r = run("analyze", EXAMPLE, "-f", "json", *RULES)
+    data = json.loads(r.stdout)
+    labels = {s["text"] for s in data["spans"] if s["technique"] == "Name_Calling-Labeling"}
+    assert {"foreign agents", "infowar outlets"} <= labels
+
+
+# -- analyze: bad inputs, one line each, the others still analyzed ---------------------------------------
+def test_missing_path_is_reported_and_the_others_still_analyzed(good, tmp_path):
+    missing = tmp_path / "nope.txt"
+    r = run("analyze", missing, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [f"Error: {missing}: no such file or folder; check the path"]
+    assert len(r.stdout.splitlines()) == 1
+
+
+def test_whitespace_only_file(tmp_path, good):
+    p = tmp_path / "blank.txt"
+    p.write_text("  \n\t \n", encoding="utf-8")
+    r = run("analyze", p, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [f"Error: {p}: the text is empty (or only whitespace): nothing to analyze"]
+    assert len(r.stdout.splitlines()) == 1
+
+
+def test_empty_standard_input():
+    r = run("analyze", "-", *RULES, input=b"")
+    assert r.exit_code == 1
+    assert err_lines(r) == ["Error: <stdin>: the text is empty (or only whitespace): nothing to analyze"]
+
+
+def test_binary_file(tmp_path, good):
+    p = tmp_path / "image.txt"
+    p.write_bytes(b"GIF89a\x00\x01\x02")
+    r = run("analyze", p, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [
+        f"Error: {p}: looks like a binary file (NUL byte at byte 6); give a UTF-8 text file "
+        "(UTF-16 text: convert it with iconv -f utf-16 -t utf-8)"
+    ]
+    assert len(r.stdout.splitlines()) == 1
+
+
+def test_invalid_utf8_names_the_byte_and_suggests_converting(tmp_path, good):
+    p = tmp_path / "latin1.txt"
+    p.write_bytes("Caf\u00e9 traitors.".encode("latin-1"))
+    r = run("analyze", p, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [
+        f"Error: {p}: not valid UTF-8 (byte 0xe9 at byte 3); convert it to UTF-8 first, "
+        "e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
+    ]
+    assert len(r.stdout.splitlines()) == 1
+
+
+def test_file_larger_than_the_default_limit(tmp_path, good):
+    p = tmp_path / "huge.txt"
+    p.write_bytes(b"traitor " * 625_000 + b"x")  # 5,000,001 bytes
+    r = run("analyze", p, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [
+        f"Error: {p}: the file is 5,000,001 bytes, more than the limit of 5,000,000 bytes; "
+        "split it or raise the limit with --max-bytes"
+    ]
+    assert len(r.stdout.splitlines()) == 1
+
+
+def test_raised_byte_limit_and_char_limit(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("A traitor. " * 10, encoding="utf-8")
+    r = run("analyze", p, "--max-bytes", "50", *RULES)
+    assert r.exit_code == 1
+    assert "more than the limit of 50 bytes; split it or raise the limit with --max-bytes" in r.stderr
+    r = run("analyze", p, "--max-chars", "20", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [
+        f"Error: {p}: the text has 110 characters, more than the limit of 20; "
+        "split it or raise the limit (--max-chars)"
+    ]
+
+
+def test_folder_with_mixed_files_reads_text_files_and_notes_the_rest(tmp_path):
+    d = tmp_path / "news"
+    (d / "sub").mkdir(parents=True)
+    (d / "a.txt").write_text("A traitor spoke.", encoding="utf-8")
+    (d / "b.md").write_text("# Title\n\nWhat a disaster.", encoding="utf-8")
+    (d / "sub" / "c.TXT").write_text("Puppets, full stop.", encoding="utf-8")
+    (d / "photo.jpg").write_bytes(b"\xff\xd8\xff\x00")
+    (d / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (d / ".hidden.txt").write_text("hidden", encoding="utf-8")
+    r = run("analyze", d, "-f", "json", *RULES)
+    assert r.exit_code == 0, r.output
+    assert err_lines(r) == [f"Note: {d}: skipped 2 file(s) that are not .txt or .md: notes.pdf, photo.jpg"]
+    sources = [x["extras"]["source"] for x in json.loads(r.stdout)]
+    assert sources == [str(d / "a.txt"), str(d / "b.md"), str(d / "sub" / "c.TXT")]
+
+
+def test_folder_without_text_files_is_an_error(tmp_path, good):
+    d = tmp_path / "empty"
+    d.mkdir()
+    (d / "x.pdf").write_bytes(b"%PDF")
+    r = run("analyze", d, good, "-f", "json", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [
+        f"Note: {d}: skipped 1 file(s) that are not .txt or .md: x.pdf",
+        f"Error: {d}: no .txt or .md files in this folder; give text files or a folder that has some",
+    ]
+    assert len(json.loads(r.stdout)) == 1  # a folder was given: always an array
+
+
+def test_all_inputs_failing_exits_1_without_output(tmp_path):
+    r = run("analyze", tmp_path / "a.txt", tmp_path / "b.txt", *RULES)
+    assert r.exit_code == 1
+    assert len(err_lines(r)) == 2 and r.stdout == ""
+
+
+def test_errors_have_no_traceback(tmp_path):
+    r = run("analyze", tmp_path / "nope.txt", "--debug", *RULES)
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyze"],
+        ["analyze", "x.txt", "--format", "pdf"],
+        ["analyze", "x.txt", "--model", "gpt"],
+        ["analyze", "x.txt", "--max-bytes", "0"],
+        ["analyze", "x.txt", "--bogus"],
+        ["frobnicate"],
+        ["eval", "ptc", "--articles", "/no/such/dir", "--gold", "/no/such/file"],
+    ],
+)
+def test_usage_errors_exit_2(args):
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert "Usage:" in r.stderr
+
+
+def test_settings_read_the_environment_once_and_reject_unknown_names(tmp_path):
+    s = Settings.build({"SPINLENS_DATA": str(tmp_path)}, model="rules", max_bytes=None)
+    assert s.data_root == tmp_path and s.model == "rules" and s.max_bytes == 5_000_000
+    assert Settings.build({"SPINLENS_DATA": "/a"}, data_root=tmp_path).data_root == tmp_path
+    assert Settings.build({}).data_root == Path("../shared/data")
+    with pytest.raises(ValueError, match="unknown setting"):
+        Settings.build({}, max_size=3)
+    with pytest.raises(ValueError, match="unknown model"):
+        Settings.build({}, model="gpt")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.model = "default"  # type: ignore[misc]
+    assert [x.name for x in SETTINGS] == [f.name for f in dataclasses.fields(Settings)]
+
+
+# -- other commands --------------------------------------------------------------------------------------
+def test_version_names_spinlens_the_model_and_python():
+    r = run("--version")
+    assert r.exit_code == 0
+    meta = json.loads((EXAMPLE.parents[1] / "model_data" / "model.json").read_text())
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("spinlens ")
+    from spinlens._modelmeta import model_digest
+
+    names = ", ".join(m["onnx_int8"]["name"] for m in meta["files"]["members"])
+    assert lines[1] == f"model {meta['name']} {meta['version']} ({names}; sha256 {model_digest(meta)})"
+    assert lines[2].startswith(f"Python {platform.python_version()}")
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["analyze"], ["techniques"], ["eval", "ptc"], ["train"], ["export"], ["models", "verify"]]
+)
+def test_every_command_help_has_an_example(command):
+    r = run(*command, "--help")
+    assert r.exit_code == 0
+    if command:
+        assert "Example:\n    spinlens " in r.stdout or "Example:\n    pip install" in r.stdout
+
+
+def test_techniques_json_lists_all_23_with_texts_and_mappings():
+    r = run("techniques", "--format", "json")
+    assert r.exit_code == 0
+    rows = json.loads(r.stdout)
+    assert [x["id"] for x in rows] == list(TECHNIQUE_IDS)
+    for x in rows:
+        assert x["definition"] and x["example"] and x["cues"]
+        assert x["ptc14"] is None or x["ptc14"] in PTC14_LABELS
+    by_id = {x["id"]: x for x in rows}
+    assert by_id["Appeal_to_Time"]["ptc14"] is None
+    assert by_id["Conversation_Killer"]["ptc14"] == "Thought-terminating_Cliches"
+
+
+def test_techniques_table():
+    r = run("techniques")
+    assert r.exit_code == 0
+    assert "Name_Calling-Labeling" in r.stdout and "Thought-terminating_Cliches" in r.stdout
+
+
+def test_models_verify_accepts_the_shipped_files():
+    r = run("models", "verify")
+    assert r.exit_code == 0, r.output
+    assert "OK tagger0.int8.onnx sha256 " in r.stdout
+    assert r.stdout.splitlines()[-1].startswith("OK: model spinlens-minilm-l6")
+
+
+def test_models_verify_reports_a_mismatch_and_a_missing_file(tmp_path):
+    (tmp_path / "heads.npz").write_bytes(b"heads")
+    (tmp_path / "tokenizer.json").write_text("{}")
+    files = {
+        "tokenizer": {
+            "name": "tokenizer.json",
+            "sha256": "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+        },
+        "members": [
+            {
+                "onnx": {"name": "tagger.fp32.onnx", "sha256": "2" * 64},
+                "onnx_int8": {"name": "tagger.int8.onnx", "sha256": "0" * 64},
+                "heads": {"name": "heads.npz", "sha256": "1" * 64},
+            }
+        ],
+    }
+    (tmp_path / "model.json").write_text(json.dumps({"name": "m", "version": "1", "files": files}))
+    r = run("models", "verify", "--model-dir", tmp_path)
+    assert r.exit_code == 1
+    assert (
+        err_lines(r)[0]
+        == f"Error: {tmp_path / 'tagger.int8.onnx'}: missing; reinstall spinlens or run spinlens train"
+    )
+    assert err_lines(r)[1].startswith(f"Error: {tmp_path / 'heads.npz'}: sha256 ")
+    assert err_lines(r)[1].endswith(
+        f"does not match model.json ({'1' * 64}); the file is corrupt or was replaced: reinstall spinlens"
+    )
+    assert len(err_lines(r)) == 2
+    assert "OK tokenizer.json sha256 44136fa3" in r.stdout
+    assert "skipped tagger.fp32.onnx (not installed; not needed at run time)" in r.stdout
+
+
+def test_train_without_the_extra_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "torch", None)  # what a run-time install looks like: no torch
+    r = run("train", "--run", tmp_path / "run", "--epochs", "1")
+    assert r.exit_code == 1
+    assert err_lines(r) == [TRAIN_EXTRA_MISSING]
+    assert TRAIN_EXTRA_MISSING == "Error: training needs the train extra: pip install 'spinlens[train]'"
+    r = run("export", "--run", tmp_path, "--out", tmp_path / "out")
+    assert r.exit_code == 1
+    assert err_lines(r) == [TRAIN_EXTRA_MISSING]
+
+
+# -- eval ptc on three real PTC dev articles ---------------------------------------------------------------
+@pytest.fixture
+def ptc_sample(tmp_path: Path) -> tuple[Path, Path]:
+    base = need_data("ptc-semeval2020-task11/datasets")
+    arts = tmp_path / "articles"
+    arts.mkdir()
+    ids = sorted(p.name[7:-4] for p in (base / "dev-articles").glob("article*.txt"))[:3]
+    for aid in ids:
+        shutil.copy(base / "dev-articles" / f"article{aid}.txt", arts)
+    gold_lines = [
+        line
+        for line in (base / "dev-task-flc-tc.labels").read_text(encoding="utf-8").splitlines()
+        if line.split("\t")[0] in ids
+    ]
+    assert gold_lines
+    gold = tmp_path / "gold.labels"
+    gold.write_text("\n".join(gold_lines) + "\n", encoding="utf-8")
+    return arts, gold
+
+
+@pytest.mark.model
+@pytest.mark.data
+def test_eval_ptc_json_has_exactly_the_documented_keys(ptc_sample):
+    arts, gold = ptc_sample
+    r = run("eval", "ptc", "--articles", arts, "--gold", gold, "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert set(out) == {"si", "tc", "articles"}
+    assert set(out["si"]) == {"precision", "recall", "f1"} and set(out["tc"]) == {"micro_f1"}
+    assert out["articles"] == 3
+    for v in (*out["si"].values(), out["tc"]["micro_f1"]):
+        assert 0.0 <= v <= 1.0
+    assert out["tc"]["micro_f1"] > 0.0
+
+
+@pytest.mark.model
+@pytest.mark.data
+def test_eval_ptc_text_prints_scores_and_tables(ptc_sample):
+    arts, gold = ptc_sample
+    r = run("eval", "ptc", "--articles", arts, "--gold", gold)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("PTC evaluation: 3 articles, model spinlens-minilm-l6")
+    assert lines[1].startswith("SI  precision 0.") or lines[1].startswith("SI  precision 1.")
+    assert lines[2].startswith("TC  micro-F1 ")
+    assert "SI per technique" in r.stdout and "TC per technique" in r.stdout
+
+
+@pytest.mark.model
+def test_eval_ptc_folder_without_articles_is_an_error(tmp_path):
+    (tmp_path / "gold.labels").write_text("")
+    r = run("eval", "ptc", "--articles", tmp_path, "--gold", tmp_path / "gold.labels")
+    assert r.exit_code == 1
+    assert err_lines(r) == [f"Error: no article<ID>.txt files in {tmp_path}"]

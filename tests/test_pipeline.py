@@ -1,0 +1,195 @@
+"""The core API driven by real taggers: the rule tagger everywhere, the shipped ONNX model where marked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import spinlens
+from spinlens.errors import InputError
+from spinlens.pipeline import Pipeline
+from spinlens.rules import RULES, RuleTagger
+from spinlens.schema import Analysis, Document, span_sort_key
+from spinlens.taxonomy import TECHNIQUE_IDS, is_technique
+
+
+def _techniques_at(a: Analysis, phrase: str) -> set[str]:
+    i = a.document.text.index(phrase)
+    j = i + len(phrase)
+    return {s.technique for s in a.spans if s.start <= i and j <= s.end}
+
+
+# -- the tagger contract: every tagger, same checks ------------------------------------------------------
+@pytest.fixture(scope="module", params=["rules", pytest.param("model", marks=pytest.mark.model)])
+def tagger(request):
+    if request.param == "rules":
+        return RuleTagger()
+    from spinlens.model import SpanTagger
+
+    return SpanTagger().load()
+
+
+def test_tagger_spans_lie_inside_the_text_and_are_known(tagger, example_text):
+    spans = tagger.predict(example_text)
+    assert spans
+    for s in spans:
+        assert 0 <= s.start < s.end <= len(example_text)
+        assert is_technique(s.technique)
+        assert 0.0 <= s.score <= 1.0
+        assert example_text[s.start : s.end].strip() == example_text[s.start : s.end]
+
+
+def test_tagger_is_deterministic(tagger, example_text):
+    assert tagger.predict(example_text) == tagger.predict(example_text)
+
+
+def test_tagger_classify_returns_probabilities_in_taxonomy_order(tagger, example_text):
+    spans = [(0, 9), (example_text.index("foreign agents"), example_text.index("foreign agents") + 14)]
+    probs = np.asarray(tagger.classify(example_text, spans))
+    assert probs.shape == (2, len(TECHNIQUE_IDS))
+    assert np.all(probs >= 0)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_tagger_info_names_the_model(tagger):
+    info = tagger.info
+    assert info.name and info.version and len(info.sha256) == 64
+
+
+# -- the rule tagger ---------------------------------------------------------------------------------------
+def test_rule_tagger_finds_labels_loaded_words_and_dilemmas(rule_pipeline):
+    a = rule_pipeline.analyze(
+        "They are foreign agents and puppets of a traitor. This outrageous plan is a disaster. "
+        "Either we act today or we lose everything."
+    )
+    assert "Name_Calling-Labeling" in _techniques_at(a, "foreign agents")
+    assert "Name_Calling-Labeling" in _techniques_at(a, "puppets")
+    assert "Name_Calling-Labeling" in _techniques_at(a, "traitor")
+    assert "Loaded_Language" in _techniques_at(a, "outrageous")
+    assert "Loaded_Language" in _techniques_at(a, "disaster")
+    assert "False_Dilemma-No_Choice" in _techniques_at(a, "Either we act today or we lose everything")
+
+
+def test_rule_tagger_matches_whole_words_only(rule_pipeline):
+    a = rule_pipeline.analyze("The puppeteer read a disastrously dull report about regimes of tax.")
+    assert not any(s.technique == "Name_Calling-Labeling" for s in a.spans)
+
+
+def test_rule_tagger_marks_each_occurrence_of_a_repeated_phrase(rule_pipeline):
+    text = "Jobs for our towns matter. They promised jobs for our towns. Nobody believed it."
+    a = rule_pipeline.analyze(text)
+    reps = [a.span_text(s) for s in a.spans if s.technique == "Repetition"]
+    assert [r.lower() for r in reps] == ["jobs for our towns", "jobs for our towns"]
+
+
+def test_rule_tagger_ignores_short_repeated_stop_word_phrases(rule_pipeline):
+    a = rule_pipeline.analyze("The rain came and it was cold. Then the wind rose and it was dark.")
+    assert [a.span_text(s) for s in a.spans if s.technique == "Repetition"] == []
+
+
+def test_rule_tagger_classify_prefers_the_matching_technique(example_text):
+    t = RuleTagger()
+    i = example_text.index("full stop")
+    probs = t.classify(example_text, [(i, i + 9)])
+    assert TECHNIQUE_IDS[int(probs[0].argmax())] == "Conversation_Killer"
+
+
+def test_rule_table_uses_only_canonical_ids():
+    assert all(is_technique(tid) and 0 < score <= 1 for tid, _, score in RULES)
+
+
+def test_rule_tagger_provenance_changes_with_its_rules():
+    assert RuleTagger().info.sha256 != RuleTagger(repetition=False).info.sha256
+    assert RuleTagger().info == RuleTagger().info
+
+
+# -- the pipeline ------------------------------------------------------------------------------------------
+def test_analyze_returns_sorted_spans_and_scored_sentences(rule_pipeline, article):
+    a = rule_pipeline.analyze(article)
+    assert a.document.text == article
+    assert list(a.spans) == sorted(a.spans, key=span_sort_key)
+    assert len(a.sentences) == 3
+    assert a.sentences[0].score == pytest.approx(0.9)  # "foreign agents" / "traitors"
+    assert a.model == RuleTagger().info
+
+
+def test_analyze_accepts_a_document_and_keeps_its_metadata(rule_pipeline, article):
+    doc = Document(article, title="A title", outlet="Daily")
+    a = rule_pipeline.analyze(doc)
+    assert a.document is doc
+    assert Analysis.from_dict(a.to_dict()) == a
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_analyze_rejects_empty_text(rule_pipeline, text):
+    with pytest.raises(InputError, match="empty"):
+        rule_pipeline.analyze(text)
+
+
+def test_analyze_rejects_text_over_the_limit():
+    with pytest.raises(InputError, match="--max-chars"):
+        Pipeline(RuleTagger(), max_chars=10).analyze("a traitor and a puppet")
+
+
+def test_classify_spans_labels_given_spans(rule_pipeline, article):
+    i = article.index("traitors")
+    j = article.index("outrageous")
+    got = rule_pipeline.classify_spans(article, [(i, i + 8), (j, j + 10)])
+    assert [t for t, _ in got] == ["Name_Calling-Labeling", "Loaded_Language"]
+    assert all(0 < p <= 1 for _, p in got)
+    assert rule_pipeline.classify_spans(article, []) == []
+
+
+def test_classify_spans_rejects_spans_outside_the_text(rule_pipeline, article):
+    with pytest.raises(InputError, match="not inside"):
+        rule_pipeline.classify_spans(article, [(0, len(article) + 1)])
+
+
+def test_public_api_takes_an_injected_pipeline(rule_pipeline, article):
+    a = spinlens.analyze(article, pipeline=rule_pipeline)
+    assert isinstance(a, spinlens.Analysis)
+    assert spinlens.classify_spans(article, [(0, 3)], pipeline=rule_pipeline)[0][0] in TECHNIQUE_IDS
+
+
+def test_public_surface_is_listed_and_importable():
+    for name in spinlens.__all__:
+        assert getattr(spinlens, name) is not None
+    assert issubclass(spinlens.SpinlensError, Exception)
+    assert isinstance(spinlens.__version__, str)
+    with pytest.raises(AttributeError):
+        spinlens.not_a_name  # noqa: B018
+
+
+def test_import_and_help_load_no_heavy_module():
+    code = (
+        "import sys, spinlens\n"
+        "from spinlens.cli import app\n"
+        "for args in (['--help'], ['analyze', '--help'], ['--version']):\n"
+        "    try:\n"
+        "        app(args, prog_name='spinlens')\n"
+        "    except SystemExit as e:\n"
+        "        assert e.code == 0, e.code\n"
+        "heavy = [m for m in ('numpy', 'onnxruntime', 'tokenizers', 'torch') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "HEAVY="
+
+
+# -- the shipped model -------------------------------------------------------------------------------------
+@pytest.mark.model
+def test_model_labels_the_example_insults_as_name_calling(example_text):
+    a = spinlens.analyze(example_text)
+    targets = [example_text.index(p) for p in ("foreign agents", "infowar outlets")]
+    lengths = {example_text.index("foreign agents"): 14, example_text.index("infowar outlets"): 15}
+    hits = [
+        s
+        for s in a.spans
+        if s.technique == "Name_Calling-Labeling"
+        and any(s.start <= t and t + lengths[t] <= s.end for t in targets)
+    ]
+    assert hits, [(s.technique, a.span_text(s)) for s in a.spans]
+    assert a.model is not None and a.model.name.startswith("spinlens-minilm-l6")

@@ -1,0 +1,284 @@
+"""Renderers take ``Analysis.to_dict()`` data: escaping, nesting, and the exact data formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from rich.console import Console
+
+from spinlens.errors import SchemaError
+from spinlens.render import render_html, render_json, render_jsonl, render_ptc, render_terminal
+from spinlens.schema import Analysis, Document, ModelInfo, TechniqueSpan
+from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS
+
+EVIL = '<script>alert("x")</script> <img src=x onerror=alert(1)> javascript:alert(1) & "quotes"'
+
+
+def _data(text: str, spans=(), **doc) -> dict:
+    return Analysis(
+        Document(text, **doc),
+        spans=tuple(TechniqueSpan(s, e, t, sc) for s, e, t, sc in spans),
+        model=ModelInfo("test-model", "1", "0" * 64),
+    ).to_dict()
+
+
+class _Marks(HTMLParser):
+    """Collects, for each piece of article text, the stack of open <mark> elements (data-span ids)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[dict[str, str]] = []
+        self.in_text = 0
+        self.pieces: list[tuple[str, tuple[str, ...]]] = []
+        self.titles: dict[str, str] = {}
+        self.attrs: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "div" and a.get("class") == "text":
+            self.in_text += 1
+        elif tag == "mark" and self.in_text:
+            self.stack.append(a)
+            self.attrs.append(a)
+            self.titles[a["data-span"]] = a["title"]
+        elif self.in_text:
+            raise AssertionError(f"unexpected <{tag}> inside the article text")
+
+    def handle_endtag(self, tag):
+        if tag == "mark" and self.in_text:
+            self.stack.pop()
+        elif tag == "div" and self.in_text:
+            self.in_text -= 1
+
+    def handle_data(self, data):
+        if self.in_text:
+            self.pieces.append((data, tuple(m["data-span"] for m in self.stack)))
+
+
+def _parse(page: str) -> _Marks:
+    p = _Marks()
+    p.feed(page)
+    p.close()
+    assert p.stack == []
+    return p
+
+
+# -- HTML ------------------------------------------------------------------------------------------------
+def test_html_escapes_everything_from_the_article():
+    text = f"Intro. {EVIL} They are traitors."
+    i = text.index("<img")
+    page = render_html(
+        _data(
+            text,
+            [
+                (i, i + 30, "Loaded_Language", 0.5),
+                (text.index("traitors"), len(text) - 1, "Name_Calling-Labeling", 0.9),
+            ],
+            title=EVIL,
+            outlet=EVIL,
+            author=EVIL,
+            url="javascript:alert(1)",
+        )
+    )
+    assert page.count("<script>") == 1  # only the page's own script
+    assert "<img" not in page
+    assert "onerror=alert(1)>" not in page
+    assert 'href="javascript:' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    # the text round-trips exactly through the markup
+    parsed = _parse(page)
+    assert "".join(d for d, _ in parsed.pieces) == text
+
+
+def test_html_links_only_http_urls():
+    page = render_html(_data("Some text here.", url="https://example.org/a?b=1&c=2"))
+    assert '<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">' in page
+
+
+def test_html_is_one_self_contained_page():
+    page = render_html(_data("A traitor spoke.", [(2, 9, "Name_Calling-Labeling", 0.9)]))
+    assert page.startswith("<!doctype html>")
+    assert page.count("<html") == 1 and page.rstrip().endswith("</html>")
+    assert "<style>" in page and "<script>" in page
+    assert not re.search(r"<(link|img|iframe)\b", page)
+    assert not re.search(r"\bsrc=", page)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_html_nests_a_span_inside_another():
+    text = "We say that they are foreign agents today."
+    outer = (text.index("they"), text.index(" today"))
+    inner = (text.index("foreign"), text.index(" today"))
+    page = render_html(
+        _data(text, [(*outer, "Loaded_Language", 0.6), (*inner, "Name_Calling-Labeling", 0.9)])
+    )
+    pieces = _parse(page).pieces
+    assert ("they are ", ("d0s0",)) in pieces
+    assert ("foreign agents", ("d0s0", "d0s1")) in pieces
+    # both are hoverable, each with its own tooltip
+    titles = _parse(page).titles
+    assert titles["d0s0"].startswith("Loaded language (60%): ")
+    assert titles["d0s1"].startswith("Name calling / labeling (90%): Attaching a short insulting")
+
+
+def test_html_splits_a_crossing_span_into_pieces_with_one_id():
+    text = "alpha beta gamma delta"
+    a = (0, text.index(" gamma"))  # "alpha beta"
+    b = (text.index("beta"), text.index(" delta"))  # "beta gamma"
+    parsed = _parse(render_html(_data(text, [(*a, "Doubt", 0.5), (*b, "Repetition", 0.7)])))
+    assert parsed.pieces[0] == ("alpha ", ("d0s0",))
+    assert parsed.pieces[1] == ("beta", ("d0s0", "d0s1"))
+    assert parsed.pieces[2] == (" gamma", ("d0s1",))
+    b_text = "".join(d for d, ids in parsed.pieces if "d0s1" in ids)
+    assert b_text == text[b[0] : b[1]]
+    assert [m["data-span"] for m in parsed.attrs].count("d0s1") == 2
+
+
+def test_html_same_extent_spans_nest_in_technique_order():
+    text = "either this or that"
+    parsed = _parse(
+        render_html(_data(text, [(0, 19, "Slogans", 0.5), (0, 19, "False_Dilemma-No_Choice", 0.8)]))
+    )
+    techniques = [m["data-technique"] for m in parsed.attrs]
+    assert techniques == ["False_Dilemma-No_Choice", "Slogans"]
+    assert parsed.pieces == [(text, ("d0s0", "d0s1"))]
+
+
+def test_html_tooltip_data_and_legend_counts():
+    text = "A traitor and a puppet, what a disaster."
+    spans = [
+        (2, 9, "Name_Calling-Labeling", 0.91),
+        (16, 22, "Name_Calling-Labeling", 0.8),
+        (31, 39, "Loaded_Language", 0.7),
+    ]
+    page = render_html(_data(text, spans))
+    marks = _parse(page).attrs
+    assert marks[0]["data-technique"] == "Name_Calling-Labeling"
+    assert marks[0]["data-confidence"] == "91%"
+    assert marks[0]["data-score"] == "0.9100"
+    assert marks[0]["data-definition"].startswith("Attaching a short insulting or flattering label")
+    assert "cat-attack_on_reputation" in marks[0]["class"]
+    assert 'Name calling / labeling <span class="count">2</span>' in page
+    assert 'Loaded language <span class="count">1</span>' in page
+    assert "3 spans · 2 techniques" in page
+
+
+def test_html_renders_several_documents_in_one_page():
+    page = render_html([_data("First text."), _data("Second <text>.")])
+    assert page.count('<article class="doc"') == 2
+    assert "Second &lt;text&gt;." in page
+
+
+def test_renderers_reject_spans_outside_the_text():
+    bad = _data("short text")
+    bad["spans"] = [{"start": 3, "end": 99, "technique": "Doubt", "score": 0.5}]
+    with pytest.raises(SchemaError):
+        render_html(bad)
+    with pytest.raises(SchemaError):
+        render_ptc([bad])
+
+
+# -- PTC ---------------------------------------------------------------------------------------------------
+def test_ptc_lines_use_ptc14_names_and_skip_techniques_without_one():
+    text = "They are traitors. Act now or never, it is a disaster."
+    d = _data(
+        text,
+        [
+            (9, 17, "Name_Calling-Labeling", 0.9),
+            (19, 36, "Appeal_to_Time", 0.8),  # no PTC-14 counterpart
+            (45, 53, "Loaded_Language", 0.7),
+            (45, 53, "Straw_Man", 0.4),
+            (45, 53, "Red_Herring", 0.3),  # same PTC-14 class as Straw_Man: written once
+        ],
+    )
+    d["extras"] = {"article_id": "111111111"}
+    out = render_ptc([d])
+    assert out == (
+        "111111111\tName_Calling,Labeling\t9\t17\n"
+        "111111111\tLoaded_Language\t45\t53\n"
+        "111111111\tWhataboutism,Straw_Men,Red_Herring\t45\t53\n"
+    )
+    for line in out.splitlines():
+        aid, label, s, e = line.split("\t")
+        assert label in PTC14_LABELS and int(s) < int(e)
+    assert CANONICAL_TO_PTC14["Appeal_to_Time"] is None
+
+
+def test_ptc_id_defaults_to_the_document_id():
+    d = _data("A traitor.", [(2, 9, "Name_Calling-Labeling", 0.9)])
+    assert render_ptc([d]) == f"{d['document']['id']}\tName_Calling,Labeling\t2\t9\n"
+
+
+# -- JSON --------------------------------------------------------------------------------------------------
+def test_json_is_one_indented_value_that_round_trips():
+    d = _data(EVIL, [(0, 8, "Loaded_Language", 0.5)], title="t")
+    out = render_json(d)
+    assert out.startswith('{\n  "schema_version": 1,')
+    assert Analysis.from_dict(json.loads(out)) == Analysis.from_dict(d)
+    assert json.loads(render_json([d, d])) == [d, d]
+
+
+def test_jsonl_writes_one_compact_object_per_line():
+    docs = [_data("One line\nand another.", [(0, 3, "Doubt", 0.5)]), _data("Two\u2028three.")]
+    out = render_jsonl(docs)
+    assert out.endswith("\n") and out.count("\n") == 2  # newlines inside the text are escaped
+    lines = out.splitlines()
+    assert [json.loads(line) for line in lines] == docs
+    assert all(line.startswith('{"schema_version":1,"document":{"text":') for line in lines)
+
+
+# -- terminal ----------------------------------------------------------------------------------------------
+def _terminal(data) -> str:
+    buf = io.StringIO()
+    render_terminal(data, Console(file=buf, width=100, color_system=None, force_terminal=False))
+    return buf.getvalue()
+
+
+def test_terminal_shows_text_notes_legend_and_summary():
+    text = "They are foreign agents. What a disaster."
+    out = _terminal(
+        _data(
+            text,
+            [
+                (9, 23, "Name_Calling-Labeling", 0.9),
+                (17, 23, "Loaded_Language", 0.4),
+                (32, 40, "Loaded_Language", 0.8),
+            ],
+        )
+    )
+    assert "They are foreign agents[1][2]. What a disaster[3]." in out
+    assert re.search(r"\[1\]\s+Name calling / labeling\s+0\.90\s+“foreign agents”", out)
+    assert re.search(r"Loaded language\s+│\s+Manipulative wording\s+│\s+2", out)
+    assert "3 spans · 2 techniques\nmodel test-model 1" in out
+
+
+def test_terminal_colours_by_category_and_underlines_overlaps():
+    text = "foreign agents everywhere"
+    buf = io.StringIO()
+    console = Console(file=buf, width=80, color_system="truecolor", force_terminal=True)
+    render_terminal(
+        _data(text, [(0, 14, "Name_Calling-Labeling", 0.9), (8, 14, "Loaded_Language", 0.5)]), console
+    )
+    out = buf.getvalue()
+    assert "\x1b[" in out  # styled
+    assert "\x1b[1;4;" in out  # bold + underline where the spans overlap
+
+
+def test_terminal_neutralises_markup_and_control_characters():
+    text = "[bold red]fake[/] \x1b[2J\x1b]0;pwned\x07 a traitor\r\n"
+    out = _terminal(
+        _data(
+            text,
+            [(text.index("traitor"), text.index("traitor") + 7, "Name_Calling-Labeling", 0.9)],
+            title="\x1b[31mtitle",
+        )
+    )
+    assert "[bold red]fake[/]" in out
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "\ufffd[2J" in out
+    assert "a traitor[1]" in out
