@@ -52,3 +52,9 @@ def article() -> str:
 @pytest.fixture(scope="session")
 def example_text() -> str:
     return EXAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The corpus root (skips, or fails under ``SPINLENS_REQUIRE_DATA=1``, when it is absent)."""
+    return need_data("ptc-semeval2020-task11").parent

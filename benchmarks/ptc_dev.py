@@ -1,0 +1,84 @@
+"""PTC dev (SemEval-2020 Task 11, 75 articles): SI and TC of the shipped model, with per-technique tables.
+
+The shipped model was trained without the PTC dev articles (they are dropped from every source,
+SemEval-2023 train included) and its thresholds were tuned on held-out PTC *train* articles.
+
+    python benchmarks/ptc_dev.py [--fp32] [--markdown benchmarks/ptc_dev.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from spinlens.datasets import PTC_DIR, data_root
+from spinlens.evaluation.ptc import evaluate_ptc
+from spinlens.model import SpanTagger
+
+
+def table(rows: dict, cols: list[str]) -> str:
+    out = ["| technique | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for t, r in sorted(rows.items(), key=lambda kv: -kv[1].get("support", 0)):
+        out.append(
+            f"| {t} | "
+            + " | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols)
+            + " |"
+        )
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument(
+        "--fp32", action="store_true", help="also score the fp32 ONNX files (if exported locally)"
+    )
+    ap.add_argument("--markdown", type=Path, default=None)
+    a = ap.parse_args()
+    base = data_root() / PTC_DIR
+    variants = [("int8", True)] + ([("fp32", False)] if a.fp32 else [])
+    md = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; command: "
+        f"`python benchmarks/ptc_dev.py{' --fp32' if a.fp32 else ''}`",
+        "",
+    ]
+    for name, quantized in variants:
+        t0 = time.time()
+        tagger = SpanTagger(quantized=quantized).load()
+        r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
+        dt = time.time() - t0
+        print(
+            json.dumps(
+                {
+                    "variant": name,
+                    "si": r["si"],
+                    "tc": r["tc"],
+                    "articles": r["articles"],
+                    "seconds": round(dt, 1),
+                }
+            )
+        )
+        md += [
+            f"### {tagger.info.name} ({name}), sha256 {tagger.info.sha256[:16]}…",
+            "",
+            f"SI precision {r['si']['precision']:.4f}, recall {r['si']['recall']:.4f}, **F1 {r['si']['f1']:.4f}**; "
+            f"TC **micro-F1 {r['tc']['micro_f1']:.4f}** ({r['articles']} articles, {dt:.0f} s)",
+            "",
+            "SI per technique (spans predicted with that PTC-14 label vs gold spans of it):",
+            "",
+            table(r["si_per_technique"], ["precision", "recall", "f1", "support"]),
+            "",
+            "TC per technique (gold spans given):",
+            "",
+            table(r["tc_per_technique"], ["precision", "recall", "f1", "support"]),
+            "",
+        ]
+    if a.markdown:
+        a.markdown.write_text("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""A tiny end-to-end training run: prepare -> fit (1 epoch, a few windows) -> tune -> export -> load -> predict.
+
+Checks the chain that rebuilds the shipped model (``spinlens train``), not its quality.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="needs the train extra: pip install 'spinlens[train]'")
+
+
+@pytest.mark.data
+def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
+    from spinlens.model import SpanTagger
+    from spinlens.training.__main__ import main
+    from spinlens.training.data import load_windows, save_windows
+
+    run = tmp_path / "run"
+    main(["prepare", "--run", str(run), "--data", str(data_dir), "--sources", "ptc"])
+    for name in ("fold.npz", "full.npz"):
+        d = load_windows(run / name)
+        keep = 6
+        small = {k: (v[:keep] if isinstance(v, list) else v) for k, v in d.items()}
+        m = d["span_win"] < keep
+        for k in ("span_win", "span_s", "span_e", "span_y"):
+            small[k] = d[k][m]
+        save_windows(small, run / name)
+    # only three tuning articles, to keep the test fast
+    tune = json.loads((run / "tune.json").read_text())[:3]
+    (run / "tune.json").write_text(json.dumps(tune))
+    out = tmp_path / "model"
+    main(
+        [
+            "all",
+            "--run",
+            str(run),
+            "--data",
+            str(data_dir),
+            "--sources",
+            "ptc",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--seeds",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["files"]["members"][0]["onnx_int8"]["name"] == "tagger0.int8.onnx"
+    assert set(meta["thresholds"]) >= {"inside", "split_b", "merge_gap", "calibration"}
+    assert meta["command"].startswith("spinlens train all")
+    tagger = SpanTagger(out).load()
+    text = tune[0]["text"]
+    scores = tagger.score_tokens(text)
+    assert scores.p_bio.shape[1] == 3 and np.allclose(scores.p_bio.sum(1), 1.0, atol=1e-3)
+    probs = tagger.classify(text, [(0, 10)])
+    assert probs.shape == (1, 23) and abs(float(probs.sum()) - 1.0) < 1e-3
+    # the prepare step excluded the PTC dev articles and recorded it
+    data = json.loads((run / "data.json").read_text())
+    assert data["excluded_ptc_dev"] is True and data["n_excluded_ids"] == 75
