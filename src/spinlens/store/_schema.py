@@ -1,0 +1,151 @@
+"""The store's tables (SQLAlchemy Core) and its versioned migrations.
+
+Tables::
+
+    schema_migrations  version, applied_at, spinlens_version         one row per applied migration
+    documents          pk, id (Document.id), metadata, text, n_chars  full-text indexed (title + text)
+    analyses           document_id, model name/version/sha256, schema_version, n_spans, density, data (JSON)
+    spans              document_id, seq, start, end, technique, category, score
+    aggregates         document_id, technique, category, n_spans, density   per-article counts
+    failures           key, document_id, source, stage, reason, attempts, model_sha256, failed_at
+
+Full-text search is FTS5 (external content, kept in step by triggers) on SQLite and a stored
+``tsvector`` column with a GIN index on PostgreSQL. Each migration runs in one transaction; a store
+whose version is newer than :data:`STORE_SCHEMA_VERSION` is refused, never guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+__all__ = ["STORE_SCHEMA_VERSION", "MIGRATIONS", "metadata", "tables"]
+
+metadata = sa.MetaData()
+
+_PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid
+
+migrations_t = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.String(32), nullable=False),
+    sa.Column("spinlens_version", sa.String(32), nullable=False),
+)
+
+documents_t = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("pk", _PK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(128), nullable=False, unique=True),
+    sa.Column("title", sa.Text),
+    sa.Column("outlet", sa.String(512)),
+    sa.Column("url", sa.Text),
+    sa.Column("published", sa.String(64)),
+    sa.Column("author", sa.Text),
+    sa.Column("language", sa.String(16)),
+    sa.Column("source", sa.Text),
+    sa.Column("n_chars", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Index("ix_documents_outlet", "outlet"),
+    sa.Index("ix_documents_published", "published"),
+)
+
+analyses_t = sa.Table(
+    "analyses",
+    metadata,
+    sa.Column("document_id", sa.String(128), primary_key=True),
+    sa.Column("model_name", sa.String(256), nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("model_sha256", sa.String(64), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("n_spans", sa.Integer, nullable=False),
+    sa.Column("density", sa.Float, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("analyzed_at", sa.String(32), nullable=False),
+    sa.Index("ix_analyses_model_sha256", "model_sha256"),
+)
+
+spans_t = sa.Table(
+    "spans",
+    metadata,
+    sa.Column("document_id", sa.String(128), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("technique", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Index("ix_spans_technique", "technique"),
+)
+
+aggregates_t = sa.Table(
+    "aggregates",
+    metadata,
+    sa.Column("document_id", sa.String(128), primary_key=True),
+    sa.Column("technique", sa.String(64), primary_key=True),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("n_spans", sa.Integer, nullable=False),
+    sa.Column("density", sa.Float, nullable=False),
+    sa.Index("ix_aggregates_technique", "technique", "document_id", "n_spans"),
+    sa.Index("ix_aggregates_category", "category", "document_id", "n_spans"),
+)
+
+failures_t = sa.Table(
+    "failures",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.String(128)),
+    sa.Column("source", sa.Text),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("model_sha256", sa.String(64)),
+    sa.Column("failed_at", sa.String(32), nullable=False),
+)
+
+tables = {
+    t.name: t for t in (migrations_t, documents_t, analyses_t, spans_t, aggregates_t, failures_t)
+}
+
+_SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, content='documents', content_rowid='pk', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN "
+    "INSERT INTO documents_fts(rowid, title, text) VALUES (new.pk, new.title, new.text); END",
+    "CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN "
+    "INSERT INTO documents_fts(documents_fts, rowid, title, text) "
+    "VALUES ('delete', old.pk, old.title, old.text); END",
+    "CREATE TRIGGER documents_fts_au AFTER UPDATE OF title, text ON documents BEGIN "
+    "INSERT INTO documents_fts(documents_fts, rowid, title, text) "
+    "VALUES ('delete', old.pk, old.title, old.text); "
+    "INSERT INTO documents_fts(rowid, title, text) VALUES (new.pk, new.title, new.text); END",
+)
+
+#: PostgreSQL's tsvector is limited to 1 MB, so only the first 200,000 characters of a text are indexed.
+PG_FTS_CHARS = 200_000
+_PG_FTS = (
+    "ALTER TABLE documents ADD COLUMN tsv tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+    f"setweight(to_tsvector('english', left(text, {PG_FTS_CHARS})), 'B')) STORED",
+    "CREATE INDEX ix_documents_tsv ON documents USING GIN (tsv)",
+)
+
+
+def _v1(conn: sa.Connection) -> None:
+    """Documents, analyses, spans, aggregates and failures, with full-text search."""
+    for name in ("documents", "analyses", "spans", "aggregates", "failures"):
+        tables[name].create(conn)
+    for ddl in _SQLITE_FTS if conn.dialect.name == "sqlite" else _PG_FTS:
+        conn.exec_driver_sql(ddl)
+
+
+#: (version, one-line description, function run inside the migration's transaction), in order.
+MIGRATIONS: tuple[tuple[int, str, Callable[[sa.Connection], None]], ...] = (
+    (1, "documents, analyses, spans, aggregates, failures and full-text search", _v1),
+)
+
+#: the schema version this spinlens writes; a store with a newer one is refused.
+STORE_SCHEMA_VERSION = MIGRATIONS[-1][0]

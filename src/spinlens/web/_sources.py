@@ -1,0 +1,126 @@
+"""Turn what a request brings (pasted text, an uploaded file, a URL) into a ``Document``.
+
+Uploads and URLs go through :mod:`spinlens.ingest`, so they get its decoding, HTML extraction, language
+check and limits. An uploaded file's name is only ever used for its extension and as display metadata:
+the bytes are written to a fresh temporary folder under a fixed name, so no path from a request reaches
+the file system.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import urlsplit
+
+from spinlens.errors import InputError
+from spinlens.schema import Document
+
+__all__ = ["UPLOAD_SUFFIXES", "META_FIELDS", "document_from_text", "document_from_upload", "document_from_url"]
+
+#: upload extensions accepted, mapped to the name the temporary file gets (ingest picks a reader by it).
+UPLOAD_SUFFIXES: dict[str, str] = {".txt": ".txt", ".md": ".md", ".html": ".html", ".htm": ".html"}
+#: document metadata a request may set.
+META_FIELDS: tuple[str, ...] = ("title", "outlet", "url", "published", "author")
+
+
+def _clean_meta(meta: Mapping[str, str | None]) -> dict[str, str]:
+    out = {}
+    for key in META_FIELDS:
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            out[key] = value.strip()
+    return out
+
+
+def document_from_text(text: str, meta: Mapping[str, str | None]) -> Document:
+    """A document from pasted text, stored exactly as given, with optional metadata.
+
+    Raises:
+        InputError: the text is empty.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the text is empty (or only whitespace): paste an article, upload a file or give a URL")
+    return Document(text=text.removeprefix("\ufeff"), **_clean_meta(meta))
+
+
+def display_name(filename: str | None) -> str:
+    """The last component of an uploaded file's name (any folder part dropped), for display only."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name
+    return name.strip()[:200] or "upload"
+
+
+def document_from_upload(
+    reader, filename: str | None, data: bytes, meta: Mapping[str, str | None]
+) -> Document:
+    """A document from an uploaded .txt, .md or .html file, read by ingest.
+
+    Args:
+        reader: a :class:`spinlens.ingest.DocumentReader`.
+        filename: the name the browser sent (used for its extension and as the default title).
+        data: the file's bytes.
+        meta: metadata from the form; it wins over what ingest found in the page.
+
+    Raises:
+        InputError: an unsupported extension, an empty file, or ingest could not read it.
+    """
+    name = display_name(filename)
+    suffix = PurePosixPath(name.lower()).suffix
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InputError(
+            f"cannot read {name!r}: upload a .txt, .md or .html file (or paste the text instead)"
+        )
+    if not data.strip():
+        raise InputError(f"{name} is empty: nothing to analyze")
+    with tempfile.TemporaryDirectory(prefix="spinlens-upload-") as folder:
+        path = Path(folder) / f"upload{UPLOAD_SUFFIXES[suffix]}"
+        path.write_bytes(data)
+        result = next(iter(reader.read([str(path)])))
+        reason = (result.reason or "").replace(str(path), name).replace(folder, "")
+    if not result.ok or result.document is None:
+        raise InputError(f"cannot analyze {name}: {reason or result.status}")
+    doc = result.document
+    fields = {"title": doc.title or name, **_clean_meta(meta)}
+    return replace(doc, **fields)
+
+
+def check_public_url(url: str, *, allow_private: bool) -> None:
+    """Refuse a URL that is not http(s), or (unless ``allow_private``) whose host is not a public address.
+
+    Raises:
+        InputError: a bad scheme, no host, an unresolvable host or a private address.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError(f"cannot fetch {url!r}: give an http:// or https:// URL")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise InputError(f"cannot fetch {url}: the host {parts.hostname!r} does not resolve ({exc})") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            raise InputError(
+                f"refusing to fetch {url}: {parts.hostname} is a loopback or private address "
+                "(start the server with --allow-private-urls to allow it)"
+            )
+
+
+def document_from_url(reader, url: str, meta: Mapping[str, str | None], *, allow_private: bool) -> Document:
+    """A document fetched from ``url`` by ingest (its size and time limits apply).
+
+    Raises:
+        InputError: the URL is refused, the fetch fails, or the page has no usable text.
+    """
+    url = url.strip()
+    check_public_url(url, allow_private=allow_private)
+    result = next(iter(reader.read([url])))
+    if not result.ok or result.document is None:
+        raise InputError(f"cannot analyze {url}: {result.reason or result.status}")
+    doc = result.document
+    return replace(doc, **_clean_meta(meta)) if meta else doc

@@ -1,0 +1,178 @@
+"""The analysis page's pieces, built from ``Analysis.to_dict()`` data: marked-up text, legend, summary.
+
+The span markup reuses the renderers' boundary sweep (:func:`spinlens.render._sweep.segments`): a span
+inside another is a ``<mark>`` inside the other's, and a span that crosses another's boundary is split
+into pieces that share one ``data-span`` id. Sentence-score badges for the gutter are empty elements
+placed at each sentence start (their label is drawn by CSS from a data attribute), so the text content
+of the article element is exactly ``Document.text``. Everything from the article is escaped.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from spinlens.render._sweep import Span, segments, spans_of, technique_counts
+from spinlens.render.html import CATEGORY_COLOURS
+from spinlens.taxonomy import CATEGORIES, TECHNIQUES, get_technique
+
+__all__ = ["marked_text", "legend", "summary", "safe_url", "techniques_payload", "category_css", "level"]
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def safe_url(value: object) -> str | None:
+    """``value`` when it is an http(s) URL with a host, else None (never a ``javascript:`` link)."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\r\n\t "):
+        return url
+    return None
+
+
+def level(score: float) -> int:
+    """A score in [0, 1] as a colour level 0-4 for the gutter and charts."""
+    if score <= 0:
+        return 0
+    return min(4, 1 + int(score * 4))
+
+
+def _open_mark(s: Span) -> str:
+    t = get_technique(s.technique)
+    return (
+        f'<mark class="sp cat-{_e(t.category)}" tabindex="0" data-span="s{s.index}" '
+        f'data-technique="{_e(t.id)}" data-score="{s.score:.4f}">'
+    )
+
+
+def _badge(number: int, sentence: Mapping[str, Any]) -> str:
+    score = float(sentence.get("score") or 0.0)
+    return (
+        f'<span class="sg lvl-{level(score)}" data-sentence="{number}" data-start="{int(sentence["start"])}" '
+        f'data-end="{int(sentence["end"])}" data-score="{score:.2f}" data-label="{round(score * 100)}" '
+        f'title="sentence {number + 1}: score {score:.2f}"></span>'
+    )
+
+
+def marked_text(data: Mapping[str, Any]) -> Markup:
+    """The article text as HTML: nested ``<mark>`` elements per span and a gutter badge per sentence.
+
+    Raises:
+        SchemaError: a span has bad offsets or an unknown technique.
+    """
+    text: str = data["document"]["text"]
+    spans = spans_of(data)
+    sents = sorted(
+        (s for s in data.get("sentences") or [] if 0 <= int(s["start"]) < len(text)), key=lambda s: s["start"]
+    )
+    starts = [int(s["start"]) for s in sents]
+    out: list[str] = []
+    stack: list[Span] = []
+    for a, b, active in segments(len(text), spans):
+        keep = 0
+        while keep < len(stack) and keep < len(active) and stack[keep] is active[keep]:
+            keep += 1
+        out.extend("</mark>" for _ in stack[keep:])
+        del stack[keep:]
+        for s in active[keep:]:
+            out.append(_open_mark(s))
+            stack.append(s)
+        pos = a
+        for i in range(bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)):
+            out.append(escape(text[pos : starts[i]], quote=False))
+            out.append(_badge(i, sents[i]))
+            pos = starts[i]
+        out.append(escape(text[pos:b], quote=False))
+    out.extend("</mark>" for _ in stack)
+    return Markup("".join(out))
+
+
+def legend(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Categories present, in taxonomy order, each with its techniques and span counts."""
+    counts = dict(technique_counts(spans_of(data)))
+    groups = []
+    for cat, cat_name in CATEGORIES.items():
+        rows = [
+            {"id": t.id, "name": t.name, "definition": t.definition, "count": counts[t.id]}
+            for t in TECHNIQUES
+            if t.category == cat and t.id in counts
+        ]
+        if rows:
+            groups.append({"id": cat, "name": cat_name, "techniques": rows, "count": sum(r["count"] for r in rows)})
+    return groups
+
+
+def summary(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Numbers for the summary panel: spans, techniques, sentences hit, top sentence, characters, model."""
+    text: str = data["document"]["text"]
+    spans = spans_of(data)
+    sents = data.get("sentences") or []
+    hit = [s for s in sents if any(sp.start < s["end"] and s["start"] < sp.end for sp in spans)]
+    top = max(sents, key=lambda s: s.get("score") or 0.0, default=None)
+    per_cat: dict[str, int] = {}
+    for sp in spans:
+        cat = get_technique(sp.technique).category
+        per_cat[cat] = per_cat.get(cat, 0) + 1
+    covered = _covered(spans)
+    return {
+        "spans": len(spans),
+        "techniques": len({s.technique for s in spans}),
+        "sentences": len(sents),
+        "sentences_hit": len(hit),
+        "characters": len(text),
+        "coverage": covered / len(text) if text else 0.0,
+        "top_sentence": (
+            {"text": text[top["start"] : top["end"]], "score": float(top.get("score") or 0.0)}
+            if top is not None and (top.get("score") or 0) > 0
+            else None
+        ),
+        "categories": [
+            {"id": c, "name": CATEGORIES[c], "count": per_cat[c], "colour": CATEGORY_COLOURS[c][1]}
+            for c in CATEGORIES
+            if c in per_cat
+        ],
+        "model": data.get("model"),
+    }
+
+
+def _covered(spans: list[Span]) -> int:
+    total, end = 0, 0
+    for s in sorted(spans, key=lambda s: s.start):
+        if s.end > end:
+            total += s.end - max(s.start, end)
+            end = s.end
+    return total
+
+
+def techniques_payload() -> list[dict[str, Any]]:
+    """Every technique with its category, texts and colours (the page's tooltip data and the API)."""
+    return [
+        dict(
+            t.to_dict(),
+            colour=CATEGORY_COLOURS[t.category][1],
+            background=CATEGORY_COLOURS[t.category][0],
+        )
+        for t in TECHNIQUES
+    ]
+
+
+def category_css() -> str:
+    """The stylesheet of category colours (served as ``/assets/categories.css``)."""
+    rules = []
+    for cat, (soft, strong) in CATEGORY_COLOURS.items():
+        rules.append(f"mark.sp.cat-{cat} {{ background: {soft}; border-bottom-color: {strong}; }}")
+        rules.append(f".swatch.cat-{cat} {{ background: {soft}; border-color: {strong}; }}")
+        rules.append(f".bar.cat-{cat} {{ fill: {strong}; }}")
+    return "\n".join(rules) + "\n"
