@@ -87,6 +87,10 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
             text = None
         if text is not None and _reads_western(text):
             return _check_text(text, what)
+    if b"\x00" in data and data.count(0) < len(data) // 4:
+        # UTF-16/32 text without a byte-order mark has a NUL in (at least) every other byte or so;
+        # scattered NULs mean a binary file, whatever a detector would guess
+        raise InputError(f"{what}: looks like a binary file, not text (NUL bytes)")
     return _check_text(_detect(data, what), what)
 
 

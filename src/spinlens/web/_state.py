@@ -142,6 +142,7 @@ class AppState:
         self.settings = settings
         self.store = store
         self.fetch = fetch
+        self.corpus: Any = None
         self.recent = Recent(settings.recent)
         self.gate = Gate(settings.max_concurrent, settings.max_queue, settings.queue_timeout)
         self._pipeline_factory = pipeline_factory
