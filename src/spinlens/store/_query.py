@@ -1,0 +1,357 @@
+"""Corpus queries: full-text search and statistics, the same on SQLite (FTS5) and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from spinlens.errors import InputError
+from spinlens.store._schema import PG_FTS_CHARS, aggregates_t, analyses_t, documents_t, spans_t
+from spinlens.taxonomy import CATEGORIES, TECHNIQUE_IDS, get_technique, is_technique
+
+__all__ = ["STATS_BY", "SearchHit", "search", "stats", "fts5_query", "check_since", "check_technique"]
+
+#: the groupings ``stats`` accepts.
+STATS_BY: tuple[str, ...] = ("technique", "category", "outlet", "month")
+
+_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+_WORDISH = re.compile(r"\w")
+_SINCE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_SNIPPET_TOKENS = 16
+_PLAIN_SNIPPET_CHARS = 200
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching document: metadata, a snippet with the matches marked, and its technique counts.
+
+    ``spans`` holds the spans of the ``technique`` searched for (with their text), if one was given.
+    """
+
+    id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    url: str | None
+    score: float
+    snippet: str
+    techniques: dict[str, int] = field(default_factory=dict)
+    spans: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published,
+            "url": self.url,
+            "score": self.score,
+            "snippet": self.snippet,
+            "techniques": dict(self.techniques),
+            "spans": [dict(s) for s in self.spans],
+        }
+
+
+def check_technique(technique: str | None) -> str | None:
+    """The canonical id for ``technique`` (exact, or a case-insensitive match), or InputError."""
+    if technique is None:
+        return None
+    if is_technique(technique):
+        return technique
+    for tid in TECHNIQUE_IDS:
+        if tid.lower() == technique.lower():
+            return tid
+    raise InputError(
+        f"unknown technique {technique!r}; use an id from `spinlens techniques`, e.g. {', '.join(TECHNIQUE_IDS[:3])}"
+    )
+
+
+def check_since(since: str | None) -> str | None:
+    """A ``--since`` value checked as YYYY, YYYY-MM or YYYY-MM-DD (compared with ISO ``published``)."""
+    if since is None:
+        return None
+    s = since.strip()
+    ok = bool(_SINCE.match(s))
+    if ok:
+        try:
+            date.fromisoformat((s + "-01-01")[:10] if len(s) < 10 else s)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise InputError(f"--since {since!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
+    return s
+
+
+def fts5_query(text: str) -> str | None:
+    """An FTS5 query for web-search style input: words, "quoted phrases", OR, and -excluded words.
+
+    Every term is quoted, so FTS5's own syntax characters in the input are taken literally. Returns None
+    for input without any word to find.
+
+    Raises:
+        InputError: only excluded words were given.
+    """
+    groups: list[tuple[list[str], list[str]]] = [([], [])]
+    for m in _TERM.finditer(text):
+        phrase, word = m.group(1), m.group(2)
+        if word == "OR":
+            if groups[-1][0]:
+                groups.append(([], []))
+            continue
+        negate = False
+        term = phrase if phrase is not None else word
+        if phrase is None and term.startswith("-") and len(term) > 1:
+            negate, term = True, term[1:]
+        if not _WORDISH.search(term):
+            continue
+        quoted = '"' + term.replace('"', '""') + '"'
+        groups[-1][1 if negate else 0].append(quoted)
+    parts = []
+    for pos, neg in groups:
+        if not pos:
+            if neg:
+                raise InputError(f"the search {text!r} only excludes words; add a word to find")
+            continue
+        expr = " AND ".join(pos) + "".join(f" NOT {n}" for n in neg)
+        parts.append(f"({expr})")
+    return " OR ".join(parts) or None
+
+
+def _filters(technique: str | None, outlet: str | None, since: str | None) -> list[Any]:
+    conds: list[Any] = []
+    if outlet is not None:
+        conds.append(sa.func.lower(documents_t.c.outlet) == outlet.lower())
+    if since is not None:
+        conds.append(documents_t.c.published >= since)
+    if technique is not None:
+        ag = aggregates_t.alias("ag_filter")
+        conds.append(
+            sa.exists().where(ag.c.document_id == documents_t.c.id, ag.c.technique == technique)
+        )
+    return conds
+
+
+def search(
+    conn: sa.Connection,
+    query: str = "",
+    *,
+    technique: str | None = None,
+    outlet: str | None = None,
+    since: str | None = None,
+    limit: int = 20,
+    marks: tuple[str, str] = ("**", "**"),
+) -> list[SearchHit]:
+    """Analyzed documents matching ``query`` (best first), optionally with a technique, outlet, date.
+
+    Args:
+        conn: an open connection to the store.
+        query: words, "quoted phrases", OR and -excluded words (stemmed English); empty lists the
+            newest documents that pass the filters.
+        technique: only documents with at least one span of this technique (canonical id).
+        outlet: only documents from this outlet (case-insensitive).
+        since: only documents published on or after this ISO date (YYYY, YYYY-MM or YYYY-MM-DD).
+        limit: the most hits returned.
+        marks: the strings put before and after each match in the snippet.
+
+    Raises:
+        InputError: an unknown technique, a malformed date, or a query that only excludes words.
+    """
+    technique = check_technique(technique)
+    since = check_since(since)
+    if limit < 1:
+        raise InputError(f"limit must be at least 1, got {limit}")
+    conds = _filters(technique, outlet, since)
+    d = documents_t
+    cols = [d.c.id, d.c.title, d.c.outlet, d.c.published, d.c.url]
+    query = query.strip()
+    pg = conn.dialect.name == "postgresql"
+    fts = None if pg or not query else fts5_query(query)
+    if query and pg:
+        tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), query)
+        tsv = sa.literal_column("documents.tsv")
+        rank = sa.func.ts_rank(tsv, tsq)
+        inner = (
+            sa.select(d.c.pk, rank.label("score"))
+            .where(tsv.op("@@")(tsq), *conds)
+            .order_by(rank.desc(), d.c.pk)
+            .limit(limit)
+            .subquery()
+        )
+        snippet = sa.func.ts_headline(
+            sa.text("'english'::regconfig"), sa.func.left(d.c.text, PG_FTS_CHARS), tsq, _pg_options(marks)
+        )
+        stmt = (
+            sa.select(*cols, inner.c.score, snippet.label("snippet"))
+            .select_from(d.join(inner, inner.c.pk == d.c.pk))
+            .order_by(inner.c.score.desc(), d.c.pk)
+        )
+    elif fts is not None:
+        ft = sa.table("documents_fts", sa.column("rowid"))
+        bm25 = sa.literal_column("bm25(documents_fts, 2.0, 1.0)")
+        snippet = sa.func.snippet(
+            sa.literal_column("documents_fts"), -1, marks[0], marks[1], "…", _SNIPPET_TOKENS
+        )
+        stmt = (
+            sa.select(*cols, (-bm25).label("score"), snippet.label("snippet"))
+            .select_from(ft.join(d, d.c.pk == ft.c.rowid))
+            .where(sa.text("documents_fts MATCH :fts").bindparams(fts=fts), *conds)
+            .order_by(bm25, d.c.pk)
+            .limit(limit)
+        )
+    elif query:  # nothing searchable in the query (punctuation only)
+        return []
+    else:
+        stmt = (
+            sa.select(
+                *cols,
+                sa.literal(0.0).label("score"),
+                sa.func.substr(d.c.text, 1, _PLAIN_SNIPPET_CHARS).label("snippet"),
+            )
+            .where(*conds)
+            .order_by(d.c.published.desc(), d.c.pk.desc())
+            .limit(limit)
+        )
+    rows = conn.execute(stmt).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    counts: dict[str, dict[str, int]] = {i: {} for i in ids}
+    q = (
+        sa.select(aggregates_t.c.document_id, aggregates_t.c.technique, aggregates_t.c.n_spans)
+        .where(aggregates_t.c.document_id.in_(ids))
+        .order_by(aggregates_t.c.document_id, aggregates_t.c.n_spans.desc(), aggregates_t.c.technique)
+    )
+    for doc_id, tech, n in conn.execute(q):
+        counts[doc_id][tech] = int(n)
+    spans: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    if technique is not None:
+        s = spans_t
+        q = (
+            sa.select(
+                s.c.document_id,
+                s.c.start,
+                s.c.end,
+                s.c.score,
+                sa.func.substr(d.c.text, s.c.start + 1, s.c.end - s.c.start).label("text"),
+            )
+            .select_from(s.join(d, d.c.id == s.c.document_id))
+            .where(s.c.document_id.in_(ids), s.c.technique == technique)
+            .order_by(s.c.document_id, s.c.seq)
+        )
+        for r in conn.execute(q):
+            spans[r.document_id].append(
+                {"start": r.start, "end": r.end, "technique": technique, "score": r.score, "text": r.text}
+            )
+    return [
+        SearchHit(
+            id=r.id,
+            title=r.title,
+            outlet=r.outlet,
+            published=r.published,
+            url=r.url,
+            score=round(float(r.score or 0.0), 6),
+            snippet=" ".join((r.snippet or "").split()),
+            techniques=counts[r.id],
+            spans=tuple(spans[r.id]),
+        )
+        for r in rows
+    ]
+
+
+def _pg_options(marks: tuple[str, str]) -> str:
+    for m in marks:
+        if "," in m or "=" in m:
+            raise InputError(f"snippet mark {m!r} cannot contain ',' or '=' on PostgreSQL")
+    return f"StartSel={marks[0]}, StopSel={marks[1]}, MaxWords=24, MinWords=10"
+
+
+def stats(
+    conn: sa.Connection,
+    by: str,
+    *,
+    technique: str | None = None,
+    outlet: str | None = None,
+    since: str | None = None,
+) -> list[dict[str, Any]]:
+    """Counts per technique, category, outlet or month over the analyzed documents that pass the filters.
+
+    Every row has the group key (``technique`` rows also their ``category``), ``articles`` (analyzed
+    articles in the group), ``articles_with`` (those with at least one span counted), ``share``
+    (articles_with / articles), ``spans`` and ``per_1k_chars`` (spans per 1,000 characters of the
+    group's articles). With ``technique``, only that technique's spans are counted.
+
+    Raises:
+        InputError: an unknown grouping or technique, or a malformed date.
+    """
+    if by not in STATS_BY:
+        raise InputError(f"cannot group by {by!r}; choose one of: {', '.join(STATS_BY)}")
+    technique = check_technique(technique)
+    since = check_since(since)
+    d, an, ag = documents_t, analyses_t, aggregates_t
+    doc_conds = []
+    if outlet is not None:
+        doc_conds.append(sa.func.lower(d.c.outlet) == outlet.lower())
+    if since is not None:
+        doc_conds.append(d.c.published >= since)
+    scope = an.join(d, d.c.id == an.c.document_id)
+    rows: list[dict[str, Any]] = []
+    if by in ("technique", "category"):
+        total_q = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(d.c.n_chars), 0)).select_from(scope)
+        articles, chars = conn.execute(total_q.where(*doc_conds)).one()
+        key = ag.c.technique if by == "technique" else ag.c.category
+        q = sa.select(key, sa.func.sum(ag.c.n_spans), sa.func.count(sa.distinct(ag.c.document_id)))
+        q = q.select_from(ag.join(d, d.c.id == ag.c.document_id) if doc_conds else ag)
+        if technique is not None:
+            q = q.where(ag.c.technique == technique)
+        for k, n_spans, n_with in conn.execute(q.where(*doc_conds).group_by(key)):
+            row: dict[str, Any] = {by: k}
+            if by == "technique":
+                row["category"] = get_technique(k).category
+            rows.append(row | _numbers(articles, n_with, n_spans, chars))
+        rows.sort(key=lambda r: (-r["spans"], r[by]))
+        if by == "category":
+            order = list(CATEGORIES)
+            rows.sort(key=lambda r: (-r["spans"], order.index(r[by]) if r[by] in order else len(order)))
+        return rows
+    key = d.c.outlet if by == "outlet" else sa.func.substr(d.c.published, 1, 7)
+    if technique is None:
+        spans_col = an.c.n_spans
+        source = scope
+    else:
+        spans_col = sa.func.coalesce(ag.c.n_spans, 0)
+        source = scope.outerjoin(ag, sa.and_(ag.c.document_id == an.c.document_id, ag.c.technique == technique))
+    with_col = sa.func.sum(sa.case((spans_col > 0, 1), else_=0))
+    q = (
+        sa.select(
+            key.label("key"),
+            sa.func.count(),
+            with_col,
+            sa.func.coalesce(sa.func.sum(spans_col), 0),
+            sa.func.coalesce(sa.func.sum(d.c.n_chars), 0),
+        )
+        .select_from(source)
+        .where(*doc_conds)
+        .group_by(key)
+    )
+    for k, articles, n_with, n_spans, chars in conn.execute(q):
+        rows.append({by: k} | _numbers(articles, n_with, n_spans, chars))
+    if by == "month":
+        rows.sort(key=lambda r: (r["month"] is None, r["month"] or ""))
+    else:
+        rows.sort(key=lambda r: (-r["spans"], -r["articles"], r["outlet"] is None, r["outlet"] or ""))
+    return rows
+
+
+def _numbers(articles: int, n_with: int, n_spans: int, chars: int) -> dict[str, Any]:
+    articles, n_with, n_spans, chars = int(articles or 0), int(n_with or 0), int(n_spans or 0), int(chars or 0)
+    return {
+        "articles": articles,
+        "articles_with": n_with,
+        "share": round(n_with / articles, 4) if articles else 0.0,
+        "spans": n_spans,
+        "per_1k_chars": round(n_spans * 1000.0 / chars, 4) if chars else 0.0,
+    }

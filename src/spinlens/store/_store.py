@@ -1,0 +1,520 @@
+"""``Store``: analyzed documents in SQLite (one file, WAL) or PostgreSQL, through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from spinlens.errors import DataError, InputError, SpinlensError
+from spinlens.schema import SCHEMA_VERSION, Analysis, TechniqueSpan
+from spinlens.store._schema import (
+    MIGRATIONS,
+    STORE_SCHEMA_VERSION,
+    aggregates_t,
+    analyses_t,
+    documents_t,
+    failures_t,
+    migrations_t,
+    spans_t,
+)
+from spinlens.taxonomy import get_technique
+
+__all__ = ["Store", "Failure", "StoredState", "open_store", "store_url"]
+
+_PG_LOCK = 0x5370696E  # "Spin": serialises concurrent migrations of one PostgreSQL database
+_DOC_FIELDS = ("id", "title", "outlet", "url", "published", "author", "language")
+_READ_PAGE = 500
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spinlens")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def store_url(target: str | Path) -> str:
+    """The SQLAlchemy URL for a ``--db`` value: a path (SQLite) or a ``sqlite://``/``postgresql://`` URL.
+
+    ``postgresql://`` and ``postgres://`` use the psycopg (3) driver.
+    """
+    raw = str(target)
+    if "://" not in raw:
+        return f"sqlite+pysqlite:///{Path(raw).expanduser()}"
+    scheme, rest = raw.split("://", 1)
+    scheme = scheme.lower()
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme == "sqlite":
+        return f"sqlite+pysqlite://{rest}"
+    if scheme.startswith(("postgresql+", "sqlite+")):
+        return raw
+    raise InputError(f"unsupported database URL {raw!r}; give a file path (SQLite) or postgresql://USER@HOST/DB")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one document (or a whole source, ``stage="ingest"``) could not be analyzed."""
+
+    key: str
+    stage: str
+    reason: str
+    document_id: str | None = None
+    source: str | None = None
+    model_sha256: str | None = None
+    attempts: int = 1
+    failed_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What the store holds for a document id: the analysis provenance and whether it failed."""
+
+    model_sha256: str | None = None
+    schema_version: int | None = None
+    failed: bool = False
+
+    @property
+    def analyzed(self) -> bool:
+        return self.model_sha256 is not None
+
+
+def open_store(target: str | Path, *, create: bool = True) -> Store:
+    """Open (and create or migrate) a store. See :class:`Store`."""
+    return Store(target, create=create)
+
+
+class Store:
+    """Documents, analyses, spans and per-article aggregates in one database.
+
+    Args:
+        target: a SQLite file path, ``sqlite:///PATH`` or ``postgresql://USER@HOST:PORT/DB``.
+        create: create a missing SQLite file (and the tables of an empty database); when False a
+            missing file raises :class:`DataError`.
+
+    Raises:
+        DataError: the database cannot be opened, is not a spinlens store, or was written by a newer
+            spinlens (its schema version is higher than this one's).
+        InputError: the URL names an unsupported database.
+    """
+
+    def __init__(self, target: str | Path, *, create: bool = True) -> None:
+        url = sa.engine.make_url(store_url(target))
+        self.url = url
+        self.label = url.render_as_string(hide_password=True)
+        self.dialect = url.get_backend_name()
+        if self.dialect == "sqlite":
+            path = Path(url.database or "")
+            if not url.database or url.database == ":memory:":
+                raise InputError("an in-memory SQLite store cannot be shared; give a file path")
+            if not path.exists():
+                if not create:
+                    raise DataError(f"no store at {path}; create one with: spinlens batch INPUT... --db {path}")
+                if not path.parent.is_dir():
+                    raise DataError(f"cannot create the store {path}: folder {path.parent} does not exist")
+            self.engine = sa.create_engine(url, connect_args={"timeout": 60})
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        elif self.dialect == "postgresql":
+            try:
+                import psycopg  # noqa: F401
+            except ImportError:
+                raise DataError(
+                    "PostgreSQL stores need psycopg: pip install 'spinlens[postgres]' (psycopg[binary])"
+                ) from None
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+        else:
+            raise InputError(f"unsupported database {self.dialect!r}; use SQLite or PostgreSQL")
+        try:
+            self._migrate()
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close every connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.label!r})"
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn database errors into :class:`DataError` naming the store."""
+        try:
+            yield
+        except SpinlensError:
+            raise
+        except sa.exc.SQLAlchemyError as exc:
+            orig = getattr(exc, "orig", None) or exc
+            msg = " ".join(str(orig).split())
+            raise DataError(f"store {self.label}: {type(orig).__name__}: {msg}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """One write transaction (SQLite: ``BEGIN IMMEDIATE``, so concurrent writers wait, never fail)."""
+        with self._guard(), self.engine.connect() as conn:
+            conn = conn.execution_options(spinlens_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self._guard(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+            inspector = sa.inspect(conn)
+            if inspector.has_table("schema_migrations"):
+                current = conn.execute(sa.select(sa.func.max(migrations_t.c.version))).scalar() or 0
+            elif inspector.get_table_names():
+                names = ", ".join(sorted(inspector.get_table_names())[:5])
+                raise DataError(
+                    f"{self.label} is not a spinlens store (it has other tables: {names}); "
+                    "give a new file or an empty database"
+                )
+            else:
+                migrations_t.create(conn)
+                current = 0
+            if current > STORE_SCHEMA_VERSION:
+                raise DataError(
+                    f"store {self.label} has schema version {current}, newer than this spinlens reads "
+                    f"({STORE_SCHEMA_VERSION}); upgrade spinlens"
+                )
+            for version, _desc, step in MIGRATIONS:
+                if version > current:
+                    step(conn)
+                    conn.execute(
+                        migrations_t.insert().values(
+                            version=version, applied_at=_now(), spinlens_version=_version()
+                        )
+                    )
+
+    def schema_version(self) -> int:
+        """The store's schema version (the highest migration applied)."""
+        with self._read() as conn:
+            return int(conn.execute(sa.select(sa.func.max(migrations_t.c.version))).scalar() or 0)
+
+    def _insert(self):
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert
+
+    # -- writing -----------------------------------------------------------------------------------------
+    def write(
+        self,
+        analyses: Sequence[Analysis] = (),
+        failures: Sequence[Failure] = (),
+        resolved: Iterable[str] = (),
+    ) -> None:
+        """Upsert analyses (with their documents, spans and aggregates) and failures in one transaction.
+
+        A document's earlier analysis, spans and aggregates are replaced; its failure record (key = its
+        id) is removed, as are the failure keys in ``resolved``.
+
+        Args:
+            analyses: analyses to store; each needs ``model`` provenance.
+            failures: failures to record (a repeated key counts one more attempt).
+            resolved: further failure keys that no longer apply (e.g. ``source:PATH`` that now reads).
+        """
+        now = _now()
+        docs, rows, spans, aggs = [], [], [], []
+        for a in analyses:
+            if a.model is None:
+                raise InputError(f"document {a.document.id}: an analysis needs its model provenance to be stored")
+            doc = a.document
+            n_chars = len(doc.text)
+            docs.append(
+                {
+                    **{k: getattr(doc, k) for k in _DOC_FIELDS},
+                    "source": (a.extras or {}).get("source"),
+                    "n_chars": n_chars,
+                    "text": doc.text,
+                    "updated_at": now,
+                }
+            )
+            data = a.to_dict()
+            del data["document"]
+            for s in data["spans"]:
+                s.pop("text", None)
+            rows.append(
+                {
+                    "document_id": doc.id,
+                    "model_name": a.model.name,
+                    "model_version": a.model.version,
+                    "model_sha256": a.model.sha256,
+                    "schema_version": SCHEMA_VERSION,
+                    "n_spans": len(a.spans),
+                    "density": _density(len(a.spans), n_chars),
+                    "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                    "analyzed_at": now,
+                }
+            )
+            for seq, s in enumerate(a.spans):
+                spans.append(
+                    {
+                        "document_id": doc.id,
+                        "seq": seq,
+                        "start": s.start,
+                        "end": s.end,
+                        "technique": s.technique,
+                        "category": get_technique(s.technique).category,
+                        "score": float(s.score),
+                    }
+                )
+            for technique, n in sorted(Counter(s.technique for s in a.spans).items()):
+                aggs.append(
+                    {
+                        "document_id": doc.id,
+                        "technique": technique,
+                        "category": get_technique(technique).category,
+                        "n_spans": n,
+                        "density": _density(n, n_chars),
+                    }
+                )
+        ids = list(dict.fromkeys(d["id"] for d in docs))
+        if len(ids) != len(docs):
+            raise InputError("the same document id appears twice in one write; write it once")
+        done = set(ids) | set(resolved)
+        insert = self._insert()
+        with self._write() as conn:
+            if docs:
+                stmt = insert(documents_t)
+                keep = ("pk", "id")
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[documents_t.c.id],
+                    set_={c.name: stmt.excluded[c.name] for c in documents_t.columns if c.name not in keep},
+                )
+                conn.execute(stmt, docs)
+                stmt = insert(analyses_t)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[analyses_t.c.document_id],
+                    set_={c.name: stmt.excluded[c.name] for c in analyses_t.columns if c.name != "document_id"},
+                )
+                conn.execute(stmt, rows)
+                conn.execute(spans_t.delete().where(spans_t.c.document_id.in_(ids)))
+                conn.execute(aggregates_t.delete().where(aggregates_t.c.document_id.in_(ids)))
+                if spans:
+                    conn.execute(spans_t.insert(), spans)
+                if aggs:
+                    conn.execute(aggregates_t.insert(), aggs)
+            if done:
+                conn.execute(failures_t.delete().where(failures_t.c.key.in_(sorted(done))))
+            if failures:
+                recs = {}
+                for f in failures:
+                    recs[f.key] = {**f.to_dict(), "attempts": 1, "failed_at": f.failed_at or now}
+                stmt = insert(failures_t)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[failures_t.c.key],
+                    set_={
+                        "document_id": stmt.excluded.document_id,
+                        "source": stmt.excluded.source,
+                        "stage": stmt.excluded.stage,
+                        "reason": stmt.excluded.reason,
+                        "model_sha256": stmt.excluded.model_sha256,
+                        "failed_at": stmt.excluded.failed_at,
+                        "attempts": failures_t.c.attempts + 1,
+                    },
+                )
+                conn.execute(stmt, list(recs.values()))
+
+    def delete(self, document_ids: Iterable[str]) -> int:
+        """Remove documents with their analyses, spans, aggregates and failures; returns how many."""
+        ids = list(dict.fromkeys(document_ids))
+        if not ids:
+            return 0
+        with self._write() as conn:
+            for t, col in (
+                (spans_t, spans_t.c.document_id),
+                (aggregates_t, aggregates_t.c.document_id),
+                (analyses_t, analyses_t.c.document_id),
+                (failures_t, failures_t.c.key),
+            ):
+                conn.execute(t.delete().where(col.in_(ids)))
+            return conn.execute(documents_t.delete().where(documents_t.c.id.in_(ids))).rowcount
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def lookup(self, document_ids: Iterable[str]) -> dict[str, StoredState]:
+        """The stored state of each given id that the store knows (analyzed or failed)."""
+        ids = list(dict.fromkeys(document_ids))
+        if not ids:
+            return {}
+        out: dict[str, StoredState] = {}
+        with self._read() as conn:
+            q = sa.select(analyses_t.c.document_id, analyses_t.c.model_sha256, analyses_t.c.schema_version)
+            for doc_id, sha, version in conn.execute(q.where(analyses_t.c.document_id.in_(ids))):
+                out[doc_id] = StoredState(sha, version)
+            q = sa.select(failures_t.c.key).where(failures_t.c.key.in_(ids), failures_t.c.stage == "analyze")
+            for (key,) in conn.execute(q):
+                prev = out.get(key, StoredState())
+                out[key] = StoredState(prev.model_sha256, prev.schema_version, True)
+        return out
+
+    def get(self, document_id: str) -> Analysis | None:
+        """The stored analysis of one document, or None."""
+        with self._read() as conn:
+            row = conn.execute(self._analysis_query().where(documents_t.c.id == document_id)).first()
+        return _analysis(row) if row is not None else None
+
+    def _analysis_query(self) -> sa.Select:
+        cols = [documents_t.c[k] for k in _DOC_FIELDS] + [documents_t.c.text, documents_t.c.pk]
+        return sa.select(*cols, analyses_t.c.data, analyses_t.c.schema_version).select_from(
+            documents_t.join(analyses_t, analyses_t.c.document_id == documents_t.c.id)
+        )
+
+    def iter_analyses(self, *, page: int = _READ_PAGE) -> Iterator[Analysis]:
+        """Every stored analysis, in insertion order, read ``page`` at a time (never all at once)."""
+        last = 0
+        while True:
+            with self._read() as conn:
+                q = self._analysis_query().where(documents_t.c.pk > last).order_by(documents_t.c.pk).limit(page)
+                rows = conn.execute(q).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _analysis(row)
+            last = rows[-1].pk
+
+    def spans(self, document_id: str) -> list[TechniqueSpan]:
+        """The stored spans of one document, in the one span order."""
+        q = (
+            sa.select(spans_t.c.start, spans_t.c.end, spans_t.c.technique, spans_t.c.score)
+            .where(spans_t.c.document_id == document_id)
+            .order_by(spans_t.c.seq)
+        )
+        with self._read() as conn:
+            return [TechniqueSpan(r.start, r.end, r.technique, r.score) for r in conn.execute(q)]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: documents, analyses, spans, aggregates, failures."""
+        out = {}
+        with self._read() as conn:
+            for name, t in (
+                ("documents", documents_t),
+                ("analyses", analyses_t),
+                ("spans", spans_t),
+                ("aggregates", aggregates_t),
+                ("failures", failures_t),
+            ):
+                out[name] = int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0)
+        return out
+
+    def failures(self, stage: str | None = None) -> list[Failure]:
+        """Recorded failures (all, or one ``stage``: ``"ingest"`` or ``"analyze"``), by key."""
+        q = sa.select(failures_t).order_by(failures_t.c.key)
+        if stage is not None:
+            q = q.where(failures_t.c.stage == stage)
+        with self._read() as conn:
+            return [Failure(**dict(r._mapping)) for r in conn.execute(q)]
+
+    def models(self) -> list[dict[str, Any]]:
+        """The models that produced the stored analyses, with how many each."""
+        q = (
+            sa.select(
+                analyses_t.c.model_name,
+                analyses_t.c.model_version,
+                analyses_t.c.model_sha256,
+                sa.func.count().label("analyses"),
+            )
+            .group_by(analyses_t.c.model_name, analyses_t.c.model_version, analyses_t.c.model_sha256)
+            .order_by(sa.func.count().desc())
+        )
+        with self._read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    # -- queries -----------------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str = "",
+        *,
+        technique: str | None = None,
+        outlet: str | None = None,
+        since: str | None = None,
+        limit: int = 20,
+        marks: tuple[str, str] = ("**", "**"),
+    ):
+        """Full-text search over titles and texts; see :func:`spinlens.store._query.search`."""
+        from spinlens.store._query import search
+
+        with self._read() as conn:
+            return search(
+                conn, query, technique=technique, outlet=outlet, since=since, limit=limit, marks=marks
+            )
+
+    def stats(
+        self,
+        by: str,
+        *,
+        technique: str | None = None,
+        outlet: str | None = None,
+        since: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Span counts and densities per technique, category, outlet or month; see ``_query.stats``."""
+        from spinlens.store._query import stats
+
+        with self._read() as conn:
+            return stats(conn, by, technique=technique, outlet=outlet, since=since)
+
+
+def _density(n: int, n_chars: int) -> float:
+    """Spans per 1,000 characters."""
+    return round(n * 1000.0 / max(n_chars, 1), 6)
+
+
+def _analysis(row: Mapping[str, Any] | Any) -> Analysis:
+    m = row._mapping
+    data = json.loads(m["data"])
+    data["document"] = {k: m[k] for k in _DOC_FIELDS} | {"text": m["text"]}
+    return Analysis.from_dict(data)
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN itself
+    cur = dbapi_conn.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=60000",
+        "cache_size=-65536",
+        "temp_store=MEMORY",
+    ):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    write = conn.get_execution_options().get("spinlens_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+

@@ -1,0 +1,199 @@
+"""The corpus behind the document list, search and charts: the store (``--db``) or recent analyses in memory.
+
+Both answer the same questions with the same plain rows, so the pages and the API do not care which one
+they talk to. A row is ``{"id", "title", "outlet", "published", "url", "n_chars", "n_spans",
+"top_technique", "snippet"}``; stats are ``{"outlets", "techniques", "counts", "totals", "periods",
+"series"}`` (see :meth:`MemoryCorpus.stats`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
+
+__all__ = ["Filters", "Corpus", "MemoryCorpus", "row_of", "snippet", "stats_from_rows", "period_of"]
+
+_SNIPPET = 220
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters shared by the document list, search and stats; None means "any"."""
+
+    outlet: str | None = None
+    technique: str | None = None
+    category: str | None = None
+    since: str | None = None
+    until: str | None = None
+    min_score: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+class Corpus(Protocol):
+    """What the web app asks of a corpus."""
+
+    persistent: bool
+
+    def save(self, data: Mapping[str, Any]) -> None: ...
+
+    def get(self, document_id: str) -> dict[str, Any] | None: ...
+
+    def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]: ...
+
+    def search(
+        self, query: str, filters: Filters, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
+    def stats(self, filters: Filters) -> dict[str, Any]: ...
+
+    def outlets(self) -> list[str]: ...
+
+
+def period_of(published: str | None) -> str | None:
+    """The month (``YYYY-MM``) of an ISO-like date string, or None."""
+    if not published:
+        return None
+    m = re.match(r"\s*(\d{4})-(\d{2})", str(published))
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
+def snippet(text: str, query: str | None = None, width: int = _SNIPPET) -> str:
+    """A plain-text excerpt of ``text`` around the first query word found (escaped later by the page)."""
+    text = " ".join(text.split())
+    pos = -1
+    if query:
+        for word in re.findall(r"\w+", query.lower()):
+            pos = text.lower().find(word)
+            if pos >= 0:
+                break
+    start = max(0, pos - width // 3) if pos >= 0 else 0
+    piece = text[start : start + width]
+    return ("\u2026" if start else "") + piece + ("\u2026" if start + width < len(text) else "")
+
+
+def row_of(data: Mapping[str, Any], query: str | None = None) -> dict[str, Any]:
+    """A list row from an ``Analysis.to_dict()`` dict."""
+    doc = data["document"]
+    counts = Counter(s["technique"] for s in data.get("spans") or [])
+    top = counts.most_common(1)[0][0] if counts else None
+    return {
+        "id": doc["id"],
+        "title": doc.get("title"),
+        "outlet": doc.get("outlet"),
+        "published": doc.get("published"),
+        "url": doc.get("url"),
+        "n_chars": len(doc["text"]),
+        "n_spans": sum(counts.values()),
+        "top_technique": top,
+        "snippet": snippet(doc["text"], query),
+    }
+
+
+def _matches(data: Mapping[str, Any], f: Filters) -> bool:
+    doc = data["document"]
+    if f.outlet and (doc.get("outlet") or "") != f.outlet:
+        return False
+    published = doc.get("published") or ""
+    if f.since and (not published or published < f.since):
+        return False
+    if f.until and (not published or published[: len(f.until)] > f.until):
+        return False
+    spans = data.get("spans") or []
+    if f.min_score is not None:
+        spans = [s for s in spans if s.get("score", 1.0) >= f.min_score]
+    if f.technique and not any(s["technique"] == f.technique for s in spans):
+        return False
+    if f.category and not any(get_technique(s["technique"]).category == f.category for s in spans):
+        return False
+    return True
+
+
+def stats_from_rows(items: Iterable[tuple[str | None, str | None, str, int]]) -> dict[str, Any]:
+    """Stats from ``(outlet, published, technique, n_spans)`` rows.
+
+    Returns:
+        ``outlets`` (by span count, most first), ``techniques`` (ids present, taxonomy order), ``counts``
+        (``[outlet, technique, n]`` triples), ``totals`` (spans per outlet), ``periods`` (months, in order)
+        and ``series`` (technique -> share of each period's spans, aligned with ``periods``).
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    totals: Counter[str] = Counter()
+    by_period: Counter[tuple[str, str]] = Counter()
+    period_totals: Counter[str] = Counter()
+    for outlet, published, technique, n in items:
+        name = outlet or "(no outlet)"
+        counts[(name, technique)] += n
+        totals[name] += n
+        period = period_of(published)
+        if period:
+            by_period[(period, technique)] += n
+            period_totals[period] += n
+    techniques = [t for t in TECHNIQUE_IDS if any(k[1] == t for k in counts)]
+    periods = sorted(period_totals)
+    series = {
+        t: [round(by_period[(p, t)] / period_totals[p], 4) for p in periods]
+        for t in techniques
+        if any(by_period[(p, t)] for p in periods)
+    }
+    return {
+        "outlets": [o for o, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "techniques": techniques,
+        "counts": [[o, t, n] for (o, t), n in sorted(counts.items())],
+        "totals": dict(totals),
+        "periods": periods,
+        "series": series,
+    }
+
+
+class MemoryCorpus:
+    """The recent analyses kept in memory (no ``--db``): the same questions, answered by a scan."""
+
+    persistent = False
+
+    def __init__(self, recent) -> None:
+        self.recent = recent
+
+    def save(self, data: Mapping[str, Any]) -> None:
+        self.recent.put(data["document"]["id"], dict(data))
+
+    def get(self, document_id: str) -> dict[str, Any] | None:
+        return self.recent.get(document_id)
+
+    def _all(self) -> list[dict[str, Any]]:
+        return self.recent.newest(self.recent.maxsize)
+
+    def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        hits = [d for d in self._all() if _matches(d, filters)]
+        return [row_of(d) for d in hits[offset : offset + limit]], len(hits)
+
+    def search(
+        self, query: str, filters: Filters, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        words = [w for w in re.findall(r"\w+", query.lower()) if w]
+        hits = []
+        for d in self._all():
+            doc = d["document"]
+            hay = f"{doc.get('title') or ''}\n{doc['text']}".lower()
+            if all(w in hay for w in words) and _matches(d, filters):
+                hits.append(d)
+        return [row_of(d, query) for d in hits[offset : offset + limit]], len(hits)
+
+    def stats(self, filters: Filters) -> dict[str, Any]:
+        rows = []
+        for d in self._all():
+            if not _matches(d, filters):
+                continue
+            doc = d["document"]
+            for t, n in Counter(s["technique"] for s in d.get("spans") or []).items():
+                rows.append((doc.get("outlet"), doc.get("published"), t, n))
+        return stats_from_rows(rows)
+
+    def outlets(self) -> list[str]:
+        return sorted({d["document"]["outlet"] for d in self._all() if d["document"].get("outlet")})
