@@ -209,7 +209,7 @@ def test_folder_with_mixed_files_reads_text_files_and_notes_the_rest(tmp_path):
     (d / ".hidden.txt").write_text("hidden", encoding="utf-8")
     r = run("analyze", d, "-f", "json", *RULES)
     assert r.exit_code == 0, r.output
-    assert err_lines(r) == [f"Note: {d}: skipped 2 file(s) that are not .txt or .md: notes.pdf, photo.jpg"]
+    assert err_lines(r) == [f"Note: {d}: skipped 2 file(s) of unknown type: notes.pdf, photo.jpg"]
     sources = [x["extras"]["source"] for x in json.loads(r.stdout)]
     assert sources == [str(d / "a.txt"), str(d / "b.md"), str(d / "sub" / "c.TXT")]
 
@@ -221,8 +221,8 @@ def test_folder_without_text_files_is_an_error(tmp_path, good):
     r = run("analyze", d, good, "-f", "json", *RULES)
     assert r.exit_code == 1
     assert err_lines(r) == [
-        f"Note: {d}: skipped 1 file(s) that are not .txt or .md: x.pdf",
-        f"Error: {d}: no .txt or .md files in this folder; give text files or a folder that has some",
+        f"Note: {d}: skipped 1 file(s) of unknown type: x.pdf",
+        f"Error: {d}: no text, HTML or record files in this folder; give text files or a folder that has some",
     ]
     assert len(json.loads(r.stdout)) == 1  # a folder was given: always an array
 
@@ -418,3 +418,26 @@ def test_eval_ptc_folder_without_articles_is_an_error(tmp_path):
     r = run("eval", "ptc", "--articles", tmp_path, "--gold", tmp_path / "gold.labels")
     assert r.exit_code == 1
     assert err_lines(r) == [f"Error: no article<ID>.txt files in {tmp_path}"]
+
+
+@pytest.mark.issue(3)
+def test_analyze_reads_html_jsonl_and_skips_other_languages(tmp_path):
+    """HTML and JSONL go through ingest; a broken line is an error, German text is skipped with the reason."""
+    page = Path(__file__).parent / "fixtures" / "html" / "election_results.html"
+    (tmp_path / "page.html").write_bytes(page.read_bytes())
+    (tmp_path / "c.jsonl").write_text(
+        '{"text": "The traitors and foreign agents lied again. It was an outrageous disaster."}\n'
+        "{bad json\n"
+        '{"text": "Die Regierung hat heute einen neuen Plan für die Wirtschaft vorgestellt, '
+        'der viele Bürger überrascht hat."}\n',
+        encoding="utf-8",
+    )
+    r = run("analyze", tmp_path, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    errs = err_lines(r)
+    assert any(e.startswith(f"Error: {tmp_path / 'c.jsonl'}:2: ") for e in errs)
+    assert any(e.startswith(f"Skipped: {tmp_path / 'c.jsonl'}:3: language 'de' detected") for e in errs)
+    docs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert {d["extras"]["source"] for d in docs} == {f"{tmp_path / 'c.jsonl'}:1", str(tmp_path / "page.html")}
+    html_doc = next(d for d in docs if d["extras"]["source"].endswith("page.html"))
+    assert html_doc["document"]["title"] and "<" not in html_doc["document"]["text"][:200]

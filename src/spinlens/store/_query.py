@@ -129,9 +129,7 @@ def _filters(technique: str | None, outlet: str | None, since: str | None) -> li
         conds.append(documents_t.c.published >= since)
     if technique is not None:
         ag = aggregates_t.alias("ag_filter")
-        conds.append(
-            sa.exists().where(ag.c.document_id == documents_t.c.id, ag.c.technique == technique)
-        )
+        conds.append(sa.exists().where(ag.c.document_id == documents_t.c.id, ag.c.technique == technique))
     return conds
 
 
@@ -323,7 +321,9 @@ def stats(
         source = scope
     else:
         spans_col = sa.func.coalesce(ag.c.n_spans, 0)
-        source = scope.outerjoin(ag, sa.and_(ag.c.document_id == an.c.document_id, ag.c.technique == technique))
+        source = scope.outerjoin(
+            ag, sa.and_(ag.c.document_id == an.c.document_id, ag.c.technique == technique)
+        )
     with_col = sa.func.sum(sa.case((spans_col > 0, 1), else_=0))
     q = (
         sa.select(
@@ -347,7 +347,12 @@ def stats(
 
 
 def _numbers(articles: int, n_with: int, n_spans: int, chars: int) -> dict[str, Any]:
-    articles, n_with, n_spans, chars = int(articles or 0), int(n_with or 0), int(n_spans or 0), int(chars or 0)
+    articles, n_with, n_spans, chars = (
+        int(articles or 0),
+        int(n_with or 0),
+        int(n_spans or 0),
+        int(chars or 0),
+    )
     return {
         "articles": articles,
         "articles_with": n_with,

@@ -106,9 +106,7 @@ failures_t = sa.Table(
     sa.Column("failed_at", sa.String(32), nullable=False),
 )
 
-tables = {
-    t.name: t for t in (migrations_t, documents_t, analyses_t, spans_t, aggregates_t, failures_t)
-}
+tables = {t.name: t for t in (migrations_t, documents_t, analyses_t, spans_t, aggregates_t, failures_t)}
 
 _SQLITE_FTS = (
     "CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, content='documents', content_rowid='pk', "

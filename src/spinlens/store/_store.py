@@ -64,7 +64,9 @@ def store_url(target: str | Path) -> str:
         return f"sqlite+pysqlite://{rest}"
     if scheme.startswith(("postgresql+", "sqlite+")):
         return raw
-    raise InputError(f"unsupported database URL {raw!r}; give a file path (SQLite) or postgresql://USER@HOST/DB")
+    raise InputError(
+        f"unsupported database URL {raw!r}; give a file path (SQLite) or postgresql://USER@HOST/DB"
+    )
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,17 @@ class Store:
     def __init__(self, target: str | Path, *, create: bool = True) -> None:
         url = sa.engine.make_url(store_url(target))
         self.url = url
-        self.label = url.render_as_string(hide_password=True)
         self.dialect = url.get_backend_name()
+        self.label = url.database if self.dialect == "sqlite" else url.render_as_string(hide_password=True)
         if self.dialect == "sqlite":
             path = Path(url.database or "")
             if not url.database or url.database == ":memory:":
                 raise InputError("an in-memory SQLite store cannot be shared; give a file path")
             if not path.exists():
                 if not create:
-                    raise DataError(f"no store at {path}; create one with: spinlens batch INPUT... --db {path}")
+                    raise DataError(
+                        f"no store at {path}; create one with: spinlens batch INPUT... --db {path}"
+                    )
                 if not path.parent.is_dir():
                     raise DataError(f"cannot create the store {path}: folder {path.parent} does not exist")
             self.engine = sa.create_engine(url, connect_args={"timeout": 60})
@@ -251,7 +255,9 @@ class Store:
         docs, rows, spans, aggs = [], [], [], []
         for a in analyses:
             if a.model is None:
-                raise InputError(f"document {a.document.id}: an analysis needs its model provenance to be stored")
+                raise InputError(
+                    f"document {a.document.id}: an analysis needs its model provenance to be stored"
+                )
             doc = a.document
             n_chars = len(doc.text)
             docs.append(
@@ -319,17 +325,20 @@ class Store:
                 stmt = insert(analyses_t)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[analyses_t.c.document_id],
-                    set_={c.name: stmt.excluded[c.name] for c in analyses_t.columns if c.name != "document_id"},
+                    set_={
+                        c.name: stmt.excluded[c.name] for c in analyses_t.columns if c.name != "document_id"
+                    },
                 )
                 conn.execute(stmt, rows)
-                conn.execute(spans_t.delete().where(spans_t.c.document_id.in_(ids)))
-                conn.execute(aggregates_t.delete().where(aggregates_t.c.document_id.in_(ids)))
+                for keys in _chunks(ids):
+                    conn.execute(spans_t.delete().where(spans_t.c.document_id.in_(keys)))
+                    conn.execute(aggregates_t.delete().where(aggregates_t.c.document_id.in_(keys)))
                 if spans:
                     conn.execute(spans_t.insert(), spans)
                 if aggs:
                     conn.execute(aggregates_t.insert(), aggs)
-            if done:
-                conn.execute(failures_t.delete().where(failures_t.c.key.in_(sorted(done))))
+            for keys in _chunks(sorted(done)):
+                conn.execute(failures_t.delete().where(failures_t.c.key.in_(keys)))
             if failures:
                 recs = {}
                 for f in failures:
@@ -373,12 +382,14 @@ class Store:
         out: dict[str, StoredState] = {}
         with self._read() as conn:
             q = sa.select(analyses_t.c.document_id, analyses_t.c.model_sha256, analyses_t.c.schema_version)
-            for doc_id, sha, version in conn.execute(q.where(analyses_t.c.document_id.in_(ids))):
-                out[doc_id] = StoredState(sha, version)
-            q = sa.select(failures_t.c.key).where(failures_t.c.key.in_(ids), failures_t.c.stage == "analyze")
-            for (key,) in conn.execute(q):
-                prev = out.get(key, StoredState())
-                out[key] = StoredState(prev.model_sha256, prev.schema_version, True)
+            for keys in _chunks(ids):
+                for doc_id, sha, version in conn.execute(q.where(analyses_t.c.document_id.in_(keys))):
+                    out[doc_id] = StoredState(sha, version)
+            q = sa.select(failures_t.c.key).where(failures_t.c.stage == "analyze")
+            for keys in _chunks(ids):
+                for (key,) in conn.execute(q.where(failures_t.c.key.in_(keys))):
+                    prev = out.get(key, StoredState())
+                    out[key] = StoredState(prev.model_sha256, prev.schema_version, True)
         return out
 
     def get(self, document_id: str) -> Analysis | None:
@@ -398,7 +409,12 @@ class Store:
         last = 0
         while True:
             with self._read() as conn:
-                q = self._analysis_query().where(documents_t.c.pk > last).order_by(documents_t.c.pk).limit(page)
+                q = (
+                    self._analysis_query()
+                    .where(documents_t.c.pk > last)
+                    .order_by(documents_t.c.pk)
+                    .limit(page)
+                )
                 rows = conn.execute(q).all()
             if not rows:
                 return
@@ -429,6 +445,14 @@ class Store:
             ):
                 out[name] = int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0)
         return out
+
+    def has_failures(self, stage: str | None = None) -> bool:
+        """Whether any failure (of ``stage``, if given) is recorded."""
+        q = sa.select(failures_t.c.key).limit(1)
+        if stage is not None:
+            q = q.where(failures_t.c.stage == stage)
+        with self._read() as conn:
+            return conn.execute(q).first() is not None
 
     def failures(self, stage: str | None = None) -> list[Failure]:
         """Recorded failures (all, or one ``stage``: ``"ingest"`` or ``"analyze"``), by key."""
@@ -487,6 +511,11 @@ class Store:
             return stats(conn, by, technique=technique, outlet=outlet, since=since)
 
 
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
 def _density(n: int, n_chars: int) -> float:
     """Spans per 1,000 characters."""
     return round(n * 1000.0 / max(n_chars, 1), 6)
@@ -517,4 +546,3 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin(conn: sa.Connection) -> None:
     write = conn.get_execution_options().get("spinlens_write")
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-

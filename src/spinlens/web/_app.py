@@ -51,7 +51,7 @@ _CSP = (
 _SECURITY_HEADERS = (
     ("content-security-policy", _CSP),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
     ("cross-origin-opener-policy", "same-origin"),
     ("cross-origin-resource-policy", "same-origin"),
@@ -134,7 +134,10 @@ class _Guard:
             host = _host_name(headers.get("host", ""))
             if host not in self.allowed_hosts:
                 await self._refuse(
-                    send, 400, "BadHost", "this server answers only to its loopback name (Host header refused)"
+                    send,
+                    400,
+                    "BadHost",
+                    "this server answers only to its loopback name (Host header refused)",
                 )
                 return
         length = headers.get("content-length", "")
@@ -213,8 +216,11 @@ def _filters(
     if category and category not in CATEGORIES:
         raise InputError(f"unknown category {category!r}; choose one of: {', '.join(CATEGORIES)}")
     return Filters(
-        outlet=outlet or None, technique=technique or None, category=category or None,
-        since=since or None, until=until or None,
+        outlet=outlet or None,
+        technique=technique or None,
+        category=category or None,
+        since=since or None,
+        until=until or None,
     )
 
 
@@ -278,7 +284,7 @@ def create_app(
         summary="Persuasion and propaganda techniques in news, located and explained.",
         description=(
             "Analyze an article (`POST /api/analyze`), then read the corpus: documents, full-text search "
-            "and technique statistics. Errors answer `{\"error\": {\"status\", \"type\", \"message\"}}`. "
+            'and technique statistics. Errors answer `{"error": {"status", "type", "message"}}`. '
             "When the server has a token, writes need `Authorization: Bearer TOKEN`."
         ),
         docs_url=None,
@@ -305,6 +311,7 @@ def create_app(
         techniques=TECHNIQUES,
         persistent=state.corpus.persistent,
         token_required=bool(settings.token),
+        example=(_HERE.parent / "examples" / "opinion.txt").read_text(encoding="utf-8"),
     )
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -316,7 +323,9 @@ def create_app(
     # -- errors ------------------------------------------------------------------------------------------
     def answer_error(request: Request, status: int, kind: str, message: str, headers=None, **extra):
         if wants_json(request.url.path, request.headers.get("accept", "")):
-            return JSONResponse(error_body(status, kind, message, **extra), status_code=status, headers=headers)
+            return JSONResponse(
+                error_body(status, kind, message, **extra), status_code=status, headers=headers
+            )
         response = page(request, "error.html", status=status, status_code=status, kind=kind, message=message)
         for key, value in (headers or {}).items():
             response.headers[key] = value
@@ -332,8 +341,13 @@ def create_app(
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
-        kinds = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-                 413: "PayloadTooLarge"}
+        kinds = {
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "NotFound",
+            405: "MethodNotAllowed",
+            413: "PayloadTooLarge",
+        }
         return answer_error(
             request, exc.status_code, kinds.get(exc.status_code, "HTTPError"), str(exc.detail), exc.headers
         )
@@ -411,7 +425,9 @@ def create_app(
             elif url and not text.strip():
 
                 def make():
-                    return document_from_url(state.reader(), url, meta, allow_private=settings.allow_private_urls)
+                    return document_from_url(
+                        state.reader(), url, meta, allow_private=settings.allow_private_urls
+                    )
             else:
 
                 def make():
@@ -425,8 +441,9 @@ def create_app(
             if isinstance(exc, HTTPException):
                 headers = exc.headers
             form_back = {k: v for k, v in values.items() if k != "token"}
-            response = page(request, "index.html", status=status, recent=[], total=0, form=form_back,
-                            error=message)
+            response = page(
+                request, "index.html", status=status, recent=[], total=0, form=form_back, error=message
+            )
             for key, value in (headers or {}).items():
                 response.headers[key] = value
             return response
@@ -470,8 +487,7 @@ def create_app(
             summary=summary,
             catbar=_charts.category_bar_svg(summary["categories"]),
             sentences=[
-                dict(s, level=_view.level(float(s.get("score") or 0)))
-                for s in data.get("sentences") or []
+                dict(s, level=_view.level(float(s.get("score") or 0))) for s in data.get("sentences") or []
             ],
             links=_analysis_links(base, document_id),
             techniques_json=_view.techniques_payload(),
@@ -491,7 +507,12 @@ def create_app(
         size = settings.page_size
         rows, total = state.corpus.documents(f, size, (page_no - 1) * size)
         return page(
-            request, "documents.html", rows=rows, total=total, filters=f, outlets=state.corpus.outlets(),
+            request,
+            "documents.html",
+            rows=rows,
+            total=total,
+            filters=f,
+            outlets=state.corpus.outlets(),
             pager=_pager(request, page_no, size, total),
         )
 
@@ -508,11 +529,15 @@ def create_app(
     ):
         f = _filters(outlet, technique, category, since, until)
         size = settings.page_size
-        rows, total = (
-            state.corpus.search(q, f, size, (page_no - 1) * size) if q.strip() else ([], 0)
-        )
+        rows, total = state.corpus.search(q, f, size, (page_no - 1) * size) if q.strip() else ([], 0)
         return page(
-            request, "search.html", q=q, rows=rows, total=total, filters=f, outlets=state.corpus.outlets(),
+            request,
+            "search.html",
+            q=q,
+            rows=rows,
+            total=total,
+            filters=f,
+            outlets=state.corpus.outlets(),
             pager=_pager(request, page_no, size, total),
         )
 
@@ -528,8 +553,14 @@ def create_app(
     ):
         f = _filters(outlet, technique, category, since, until)
         stats = state.corpus.stats(f)
-        return page(request, "stats.html", filters=f, outlets=state.corpus.outlets(), top=top,
-                    **_stats_charts(stats, top, technique or None))
+        return page(
+            request,
+            "stats.html",
+            filters=f,
+            outlets=state.corpus.outlets(),
+            top=top,
+            **_stats_charts(stats, top, technique or None),
+        )
 
     @app.get("/techniques", response_class=HTMLResponse, include_in_schema=False)
     def techniques_page(request: Request):
@@ -558,12 +589,15 @@ def create_app(
         _check_write(request)
         meta = body.model_dump(include={"title", "outlet", "published", "author"})
         if body.text is not None:
+
             def make():
                 return document_from_text(body.text or "", dict(meta, url=body.url))
         elif body.url:
+
             def make():
-                return document_from_url(state.reader(), body.url or "", meta,
-                                         allow_private=settings.allow_private_urls)
+                return document_from_url(
+                    state.reader(), body.url or "", meta, allow_private=settings.allow_private_urls
+                )
         else:
             raise InputError("give `text` (the article) or `url` (a page to fetch)")
         data = run_analysis(make, persist=store)
@@ -632,8 +666,14 @@ def create_app(
         """Documents whose title or text match the words, best first, with a snippet each."""
         f = _filters(outlet, technique, category, since, until)
         rows, total = state.corpus.search(q, f, limit, offset)
-        return {"q": q, "total": total, "limit": limit, "offset": offset, "filters": f.as_dict(),
-                "documents": rows}
+        return {
+            "q": q,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "filters": f.as_dict(),
+            "documents": rows,
+        }
 
     @app.get("/api/stats", tags=["corpus"], summary="Technique statistics", responses=_ERRORS)
     def api_stats(
@@ -663,8 +703,12 @@ def create_app(
             "version": spinlens.__version__,
             "model": info or {"loaded": False, "kind": settings.model},
             "db": state.corpus.persistent,
-            "analyses": {"running": state.gate.running, "waiting": state.gate.waiting,
-                         "max_concurrent": settings.max_concurrent, "max_queue": settings.max_queue},
+            "analyses": {
+                "running": state.gate.running,
+                "waiting": state.gate.waiting,
+                "max_concurrent": settings.max_concurrent,
+                "max_queue": settings.max_queue,
+            },
         }
 
     @app.get("/robots.txt", include_in_schema=False)

@@ -47,9 +47,7 @@ def heatmap_svg(
     cell_w, cell_h, left, top = 28, 24, 200, 170
     width = left + cell_w * len(columns) + 10
     height = top + cell_h * len(rows) + 10
-    shares = {
-        key: (n / totals[key[0]] if totals.get(key[0]) else 0.0) for key, n in counts.items() if n
-    }
+    shares = {key: (n / totals[key[0]] if totals.get(key[0]) else 0.0) for key, n in counts.items() if n}
     peak = max(shares.values(), default=0.0) or 1.0
     out = [
         f'<svg class="chart heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -169,7 +167,7 @@ def category_bar_svg(categories: Sequence[Mapping[str, object]], *, width: int =
         w = width * int(c["count"]) / total  # type: ignore[call-overload]
         out.append(
             f'<rect class="bar cat-{_e(c["id"])}" x="{x:.2f}" y="0" width="{w:.2f}" height="18">'
-            f'<title>{_e(c["name"])}: {_e(c["count"])}</title></rect>'
+            f"<title>{_e(c['name'])}: {_e(c['count'])}</title></rect>"
         )
         x += w
     out.append("</svg>")

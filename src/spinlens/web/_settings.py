@@ -79,7 +79,9 @@ class WebSettings:
             if not getattr(self, name) >= 0:
                 raise InputError(f"{name} must be 0 or more seconds, got {getattr(self, name)!r}")
         if self.token is not None and not self.token.strip():
-            raise InputError("the token is empty; give a long random string, e.g. from `openssl rand -hex 16`")
+            raise InputError(
+                "the token is empty; give a long random string, e.g. from `openssl rand -hex 16`"
+            )
         if not is_loopback(self.host) and not self.token:
             raise InputError(
                 f"refusing to bind {self.host}: it is not a loopback address and no --token was given; "

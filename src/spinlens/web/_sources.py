@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 from spinlens.errors import InputError
 from spinlens.schema import Document
 
-__all__ = ["UPLOAD_SUFFIXES", "META_FIELDS", "document_from_text", "document_from_upload", "document_from_url"]
+__all__ = [
+    "UPLOAD_SUFFIXES",
+    "META_FIELDS",
+    "document_from_text",
+    "document_from_upload",
+    "document_from_url",
+]
 
 #: upload extensions accepted, mapped to the name the temporary file gets (ingest picks a reader by it).
 UPLOAD_SUFFIXES: dict[str, str] = {".txt": ".txt", ".md": ".md", ".html": ".html", ".htm": ".html"}
@@ -43,7 +49,9 @@ def document_from_text(text: str, meta: Mapping[str, str | None]) -> Document:
         InputError: the text is empty.
     """
     if not isinstance(text, str) or not text.strip():
-        raise InputError("the text is empty (or only whitespace): paste an article, upload a file or give a URL")
+        raise InputError(
+            "the text is empty (or only whitespace): paste an article, upload a file or give a URL"
+        )
     return Document(text=text.removeprefix("\ufeff"), **_clean_meta(meta))
 
 

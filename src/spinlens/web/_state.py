@@ -168,7 +168,9 @@ class AppState:
         if self._reader is None:
             from spinlens.ingest import DocumentReader, IngestOptions
 
-            options = IngestOptions(max_bytes=self.settings.max_upload_bytes, timeout=self.settings.fetch_timeout)
+            options = IngestOptions(
+                max_bytes=self.settings.max_upload_bytes, timeout=self.settings.fetch_timeout
+            )
             with self._lock:
                 if self._reader is None:
                     self._reader = DocumentReader(options, self.fetch)

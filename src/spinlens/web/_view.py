@@ -110,7 +110,9 @@ def legend(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             if t.category == cat and t.id in counts
         ]
         if rows:
-            groups.append({"id": cat, "name": cat_name, "techniques": rows, "count": sum(r["count"] for r in rows)})
+            groups.append(
+                {"id": cat, "name": cat_name, "techniques": rows, "count": sum(r["count"] for r in rows)}
+            )
     return groups
 
 

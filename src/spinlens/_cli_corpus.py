@@ -1,0 +1,500 @@
+"""The corpus commands: ``batch``, ``search``, ``stats`` and the corpus side of ``export``.
+
+Thin wrappers: parse the flags, open the store, call :mod:`spinlens.batch` / :mod:`spinlens.store`,
+render. Data goes to standard output; progress, notes and ``Error: ...`` lines to standard error.
+SQLAlchemy, the model and Dask are imported inside the commands, so ``spinlens --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+
+from spinlens.errors import SpinlensError
+from spinlens.settings import SETTINGS, Settings
+
+__all__ = ["corpus_app", "CorpusFormat", "export_corpus_command"]
+
+_HELP = {s.name: s.help for s in SETTINGS}
+_DEFAULT = {s.name: s.default for s in SETTINGS}
+_MAX_FAILURES_SHOWN = 20
+
+corpus_app = typer.Typer()
+
+
+class CorpusFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+    ptc = "ptc"
+
+
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+class BatchModel(str, Enum):
+    default = "default"
+    rules = "rules"
+
+
+class StatsBy(str, Enum):
+    technique = "technique"
+    category = "category"
+    outlet = "outlet"
+    month = "month"
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _check_technique(value: str | None) -> str | None:
+    from spinlens.store import check_technique
+
+    try:
+        return check_technique(value)
+    except SpinlensError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _check_since(value: str | None) -> str | None:
+    from spinlens.store import check_since
+
+    try:
+        return check_since(value)
+    except SpinlensError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+# -- shared options (defined once) -------------------------------------------------------------------
+DbOpt = Annotated[
+    str,
+    typer.Option(
+        "--db", metavar="PATH|URL", help="The store: a SQLite file, or postgresql://USER@HOST:PORT/DB."
+    ),
+]
+TechniqueOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--technique",
+        "-t",
+        callback=_check_technique,
+        help="Only this technique (an id from `spinlens techniques`).",
+    ),
+]
+OutletOpt = Annotated[str | None, typer.Option("--outlet", help="Only this outlet (case-insensitive).")]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        callback=_check_since,
+        metavar="DATE",
+        help="Only articles published on or after (YYYY-MM-DD).",
+    ),
+]
+QueryFormatOpt = Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help=_HELP["debug"])]
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail(exc: BaseException, debug: bool) -> None:
+    """One ``Error:`` line and exit 1 (or the traceback with ``--debug``)."""
+    if debug:
+        raise exc
+    if isinstance(exc, SpinlensError):
+        _err(f"Error: {exc}")
+    else:
+        _err(f"Error: {type(exc).__name__}: {exc}; rerun with --debug to see the traceback")
+    raise typer.Exit(1)
+
+
+def _open(db: str, *, create: bool):
+    from spinlens.store import open_store
+
+    return open_store(db, create=create)
+
+
+# -- batch -------------------------------------------------------------------------------------------
+class _Bar:
+    """The rich progress bar on standard error: documents, docs/s, ETA, failures."""
+
+    def __init__(self, total: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:.1f} docs/s"),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("elapsed"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            console=self.console,
+            refresh_per_second=4,
+        )
+        self.task = self.progress.add_task("batch", total=total, rate=0.0, failed=0)
+        self.total = total
+        self.shown = 0
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, p: Any) -> None:
+        total = self.total
+        if total is not None and p.processed > total:
+            total = self.total = p.processed
+        self.progress.update(
+            self.task, completed=p.processed, total=total, rate=p.docs_per_second, failed=p.failed
+        )
+
+    def failure(self, f: Any) -> None:
+        self.shown += 1
+        if self.shown <= _MAX_FAILURES_SHOWN:
+            where = f.source or f.key
+            self.console.print(f"Error: {where}: {f.reason}", markup=False, highlight=False, soft_wrap=True)
+
+
+@corpus_app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT...",
+            help="Files, folders, URLs, JSONL / CSV / Parquet / WARC files, or - for standard input.",
+            show_default=False,
+        ),
+    ],
+    db: DbOpt,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Worker processes (Dask: LocalCluster workers).")
+    ] = 1,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local processes, or a Dask cluster.")
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", metavar="ADDRESS", help="Dask scheduler (default: start a LocalCluster)."
+        ),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Analyze documents whose earlier attempt failed.")
+    ] = False,
+    reanalyze: Annotated[
+        bool, typer.Option("--reanalyze", help="Replace analyses made by another model version.")
+    ] = False,
+    model: Annotated[BatchModel, typer.Option("--model", "-m", help=_HELP["model"])] = BatchModel.default,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Analyses written per transaction.")
+    ] = 64,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _DEFAULT[
+        "max_chars"
+    ],
+    debug: DebugOpt = False,
+) -> None:
+    """Analyze many documents into a store, with a progress bar; resumable and idempotent by document id.
+
+    Documents already analyzed by the same model are skipped, so rerunning the same command after an
+    interruption (even kill -9) finishes the job without duplicates. Each failure is recorded in the
+    store with its reason and reported here; the exit code is then 1.
+
+    \b
+    Example:
+      spinlens batch news/ --db corpus.sqlite
+      spinlens batch articles.jsonl --db corpus.sqlite --workers 2
+      spinlens batch articles.jsonl --db postgresql://me@db/news --engine dask --scheduler tcp://head:8786
+      spinlens batch news/ --db corpus.sqlite --retry-failed
+      spinlens batch news/ --db corpus.sqlite --reanalyze
+    """
+    if scheduler is not None and engine is not Engine.dask:
+        raise typer.BadParameter("a scheduler address needs --engine dask", param_hint="'--scheduler'")
+    settings = Settings.build(os.environ, model=model.value, max_chars=max_chars, debug=debug)
+    from spinlens.batch import BatchOptions, estimate_total, run_batch
+    from spinlens.ingest import IngestOptions, iter_documents
+
+    options = BatchOptions(
+        model=settings.model,
+        engine=engine.value,
+        workers=workers,
+        scheduler=scheduler,
+        retry_failed=retry_failed,
+        reanalyze=reanalyze,
+        batch_size=batch_size,
+        max_chars=settings.max_chars,
+    )
+    ingest = IngestOptions(max_documents=sys.maxsize)
+    store = None
+    bar: _Bar | None = None
+    try:
+        store = _open(db, create=True)
+        total = estimate_total(inputs, ingest.extensions)
+        with _Bar(total) as bar:
+            report = run_batch(
+                iter_documents(inputs, ingest),
+                store,
+                options,
+                total=total,
+                on_progress=bar.update,
+                on_failure=bar.failure,
+            )
+    except KeyboardInterrupt:
+        _err("Interrupted: what was analyzed is stored; rerun the same command to finish")
+        raise typer.Exit(130) from None
+    except (SpinlensError, OSError) as exc:
+        _fail(exc, debug)
+    finally:
+        if store is not None:
+            store.close()
+    p = report
+    parts = [f"{p.analyzed} analyzed"]
+    if p.done_before:
+        parts.append(f"{p.done_before} already in the store")
+    if p.duplicates:
+        parts.append(f"{p.duplicates} duplicate(s)")
+    if p.skipped_input:
+        parts.append(f"{p.skipped_input} input(s) skipped")
+    parts.append(f"{p.failed} failed")
+    _err(
+        f"Done: {', '.join(parts)} in {p.seconds:.1f} s ({p.docs_per_second:.1f} docs/s); store {store.label}"
+    )
+    for reason in p.skipped_reasons[:3]:
+        _err(f"Note: skipped {reason}")
+    if bar is not None and bar.shown > _MAX_FAILURES_SHOWN:
+        _err(
+            f"Note: {bar.shown - _MAX_FAILURES_SHOWN} more failure(s) not shown; all are recorded in the store"
+        )
+    if p.other_model:
+        _err(
+            f"Note: kept {p.other_model} analyses made by another model version; "
+            "rerun with --reanalyze to update them"
+        )
+    if p.failed_before:
+        _err(
+            f"Note: {p.failed_before} document(s) failed in an earlier run; rerun with --retry-failed to retry"
+        )
+    if p.failed:
+        raise typer.Exit(1)
+
+
+# -- search ------------------------------------------------------------------------------------------
+@corpus_app.command()
+def search(
+    db: DbOpt,
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Words, "quoted phrases", OR, -excluded words; empty: the newest articles.',
+            show_default=False,
+        ),
+    ] = "",
+    technique: TechniqueOpt = None,
+    outlet: OutletOpt = None,
+    since: SinceOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results shown.")] = 20,
+    fmt: QueryFormatOpt = QueryFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Full-text search over the stored articles' titles and texts, best match first.
+
+    With --technique, only articles with that technique are found and its spans are shown.
+
+    \b
+    Example:
+      spinlens search '"foreign agent"' --technique Name_Calling-Labeling --db corpus.sqlite
+      spinlens search fear --outlet "Daily News" --since 2024-01-01 --db corpus.sqlite --format json
+    """
+    store = None
+    try:
+        store = _open(db, create=False)
+        marks = ("\x02", "\x03") if fmt is QueryFormat.table else ("**", "**")
+        hits = store.search(query, technique=technique, outlet=outlet, since=since, limit=limit, marks=marks)
+    except SpinlensError as exc:
+        _fail(exc, debug)
+    finally:
+        if store is not None:
+            store.close()
+    rows = [h.to_dict() for h in hits]
+    if fmt is QueryFormat.json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif fmt is QueryFormat.csv:
+        cols = ["id", "title", "outlet", "published", "url", "score", "snippet", "techniques", "spans"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            r["techniques"] = ";".join(f"{k}:{v}" for k, v in r["techniques"].items())
+            r["spans"] = ";".join(f"{s['start']}-{s['end']}:{s['text']}" for s in r["spans"])
+            writer.writerow(r)
+    else:
+        _print_hits(rows)
+    if not rows:
+        _err("Note: no matching articles")
+
+
+def _print_hits(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True)
+    table.add_column("published / outlet", max_width=20)
+    table.add_column("article", ratio=1)
+    table.add_column("techniques", no_wrap=True)
+    for r in rows:
+        head = Text(f"{r['published'] or '-'}\n{r['outlet'] or '-'}")
+        body = Text(r["title"] or "(no title)", style="bold")
+        body.append(f"  {r['id']}\n", style="dim")
+        body.append_text(_marked(r["snippet"]))
+        for s in r["spans"]:
+            body.append(f"\n{s['technique']}: ", style="dim")
+            body.append(s["text"], style="bold")
+        techs = Text("\n".join(f"{k} {v}" for k, v in list(r["techniques"].items())[:4]))
+        table.add_row(head, body, techs)
+    _stdout_console().print(table)
+
+
+def _marked(snippet: str):
+    from rich.text import Text
+
+    out = Text()
+    bold = False
+    for part in snippet.replace("\x03", "\x02").split("\x02"):
+        out.append(part, style="bold reverse" if bold else "")
+        bold = not bold
+    return out
+
+
+# -- stats -------------------------------------------------------------------------------------------
+@corpus_app.command()
+def stats(
+    db: DbOpt,
+    by: Annotated[StatsBy, typer.Option("--by", help="Group by technique, outlet, month or category.")] = (
+        StatsBy.technique
+    ),
+    technique: TechniqueOpt = None,
+    outlet: OutletOpt = None,
+    since: SinceOpt = None,
+    fmt: QueryFormatOpt = QueryFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Counts over the stored analyses: articles, share with the technique(s), spans, spans per 1k chars.
+
+    \b
+    Example:
+      spinlens stats --by technique --db corpus.sqlite
+      spinlens stats --by outlet --technique Name_Calling-Labeling --db corpus.sqlite
+      spinlens stats --by month --technique Appeal_to_Fear-Prejudice --format csv --db corpus.sqlite
+    """
+    store = None
+    try:
+        store = _open(db, create=False)
+        rows = store.stats(by.value, technique=technique, outlet=outlet, since=since)
+    except SpinlensError as exc:
+        _fail(exc, debug)
+    finally:
+        if store is not None:
+            store.close()
+    if fmt is QueryFormat.json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    cols = [by.value] + (["category"] if by is StatsBy.technique else [])
+    cols += ["articles", "articles_with", "share", "spans", "per_1k_chars"]
+    if fmt is QueryFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    from rich.table import Table
+
+    what = f"{technique} spans" if technique else "spans"
+    table = Table(title=f"{what} by {by.value}", title_justify="left")
+    for c in cols:
+        table.add_column(c, justify="left" if c in (by.value, "category") else "right", no_wrap=True)
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r[c]
+            if v is None:
+                cells.append("(unknown)")
+            elif c == "share":
+                cells.append(f"{v:.1%}")
+            elif isinstance(v, float):
+                cells.append(f"{v:.2f}")
+            else:
+                cells.append(str(v))
+        table.add_row(*cells)
+    _stdout_console().print(table)
+    if not rows:
+        _err("Note: no analyzed articles match")
+
+
+# -- export --db -------------------------------------------------------------------------------------
+def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug: bool) -> None:
+    """``spinlens export --db``: every stored analysis to ``output`` (default: standard output)."""
+    if fmt is CorpusFormat.parquet and output is None:
+        raise click.UsageError("Parquet is binary: add --output FILE.parquet")
+    from spinlens.store import export_corpus
+
+    store = None
+    try:
+        store = _open(db, create=False)
+        n = export_corpus(store, fmt.value, output if output is not None else sys.stdout)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _silence_stdout()
+        raise typer.Exit(0) from None
+    except (SpinlensError, OSError) as exc:
+        _fail(exc, debug)
+    finally:
+        if store is not None:
+            store.close()
+    where = str(output) if output is not None else "standard output"
+    _err(f"Exported {n} analyzed document(s) as {fmt.value} to {where}")
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's exit flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _stdout_console():
+    """A rich console on stdout; 120 columns when it is not a terminal (files, pipes, tests)."""
+    from rich.console import Console
+
+    console = Console(file=sys.stdout)
+    if not console.is_terminal:
+        console = Console(file=sys.stdout, width=120)
+    return console

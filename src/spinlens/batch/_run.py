@@ -1,0 +1,408 @@
+"""``run_batch``: stream documents through an engine into a store, resumable and idempotent by id."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spinlens.batch._work import MODELS, Outcome, analyze_document, init_worker, model_info
+from spinlens.errors import InputError, ModelError
+from spinlens.ingest import IngestResult
+from spinlens.schema import SCHEMA_VERSION, Document
+from spinlens.store import Failure, Store
+
+__all__ = ["ENGINES", "BatchOptions", "BatchProgress", "run_batch"]
+
+#: where the per-document function runs: this process and local worker processes, or a Dask cluster.
+ENGINES: tuple[str, ...] = ("local", "dask")
+
+_PTC_NAME = re.compile(r"^article(\d+)\.txt$")
+_LOOKUP_CHUNK = 256
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchOptions:
+    """How a batch runs. Every limit is a named setting with a default.
+
+    Attributes:
+        model: ``"default"`` (the shipped ONNX model) or ``"rules"``.
+        engine: ``"local"`` (``workers`` == 1: this process; more: a process pool) or ``"dask"``.
+        workers: local worker processes; with Dask and no ``scheduler``, the workers of a LocalCluster.
+        scheduler: a Dask scheduler address (``tcp://HOST:8786``); None starts a LocalCluster.
+        retry_failed: analyze documents whose earlier attempt failed (skipped otherwise).
+        reanalyze: replace analyses made by another model (sha256) or schema version (kept otherwise).
+        batch_size: analyses written per transaction.
+        flush_seconds: the longest a finished analysis waits before it is written.
+        max_chars: longest text accepted.
+        max_pending: documents in flight at once (None: four per worker).
+    """
+
+    model: str = "default"
+    engine: str = "local"
+    workers: int = 1
+    scheduler: str | None = None
+    retry_failed: bool = False
+    reanalyze: bool = False
+    batch_size: int = 64
+    flush_seconds: float = 2.0
+    max_chars: int = 2_000_000
+    max_pending: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise InputError(f"unknown model {self.model!r}; choose one of: {', '.join(MODELS)}")
+        if self.engine not in ENGINES:
+            raise InputError(f"unknown engine {self.engine!r}; choose one of: {', '.join(ENGINES)}")
+        if self.scheduler is not None and self.engine != "dask":
+            raise InputError("a scheduler address needs the Dask engine: add --engine dask")
+        for name in ("workers", "batch_size", "max_chars"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise InputError(f"{name} must be a positive integer, got {value!r}")
+        if self.max_pending is not None and self.max_pending < 1:
+            raise InputError(f"max_pending must be a positive integer, got {self.max_pending!r}")
+
+
+@dataclass
+class BatchProgress:
+    """Counts so far. ``read`` counts every input result; the others split it by what became of it."""
+
+    total: int | None = None
+    read: int = 0
+    analyzed: int = 0
+    failed: int = 0
+    done_before: int = 0
+    other_model: int = 0
+    failed_before: int = 0
+    duplicates: int = 0
+    skipped_input: int = 0
+    seconds: float = 0.0
+    skipped_reasons: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def processed(self) -> int:
+        """Inputs finished: analyzed, failed or skipped for any reason."""
+        return (
+            self.analyzed
+            + self.failed
+            + self.done_before
+            + self.other_model
+            + self.failed_before
+            + self.duplicates
+            + self.skipped_input
+        )
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.analyzed / self.seconds if self.seconds > 0 else 0.0
+
+
+def run_batch(
+    results: Iterable[IngestResult],
+    store: Store,
+    options: BatchOptions,
+    *,
+    total: int | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
+    on_failure: Callable[[Failure], None] | None = None,
+) -> BatchProgress:
+    """Analyze every document of ``results`` that the store lacks, writing in transactions.
+
+    Documents already analyzed by the same model (sha256) and schema version are skipped; so are those
+    analyzed by another model unless ``options.reanalyze``, and those that failed before unless
+    ``options.retry_failed``. Each failure (an unreadable source, a document that cannot be analyzed)
+    is recorded in the store with its reason. The input is read lazily, a bounded number of documents
+    in flight, so a run of any size holds only a few batches in memory; stopping it at any point (even
+    ``kill -9``) loses at most the analyses not yet committed, which the next run redoes.
+
+    Args:
+        results: ingest results (see :func:`spinlens.ingest.iter_documents`).
+        store: where analyses and failures go.
+        options: the engine, model and limits.
+        total: the expected number of results, for progress (None: unknown).
+        on_progress: called with the counts after each document.
+        on_failure: called with each failure as it is recorded.
+
+    Returns:
+        The final counts.
+
+    Raises:
+        ModelError: the model cannot be loaded; what was analyzed is written first.
+    """
+    runner = _Runner(store, options, total, on_progress, on_failure)
+    return runner.run(results)
+
+
+class _Runner:
+    def __init__(
+        self,
+        store: Store,
+        options: BatchOptions,
+        total: int | None,
+        on_progress: Callable[[BatchProgress], None] | None,
+        on_failure: Callable[[Failure], None] | None,
+    ) -> None:
+        self.store = store
+        self.options = options
+        self.info = model_info(options.model)
+        self.progress = BatchProgress(total=total)
+        self.on_progress = on_progress
+        self.on_failure = on_failure
+        self.seen: set[str] = set()
+        self.sources: dict[str, str] = {}  # document id -> source, for documents in flight
+        self._analyses: list[Any] = []
+        self._failures: list[Failure] = []
+        self._resolved: list[str] = []
+        self._last_flush = time.monotonic()
+        self._start = time.monotonic()
+        self._track_sources = False
+
+    # -- the loop ----------------------------------------------------------------------------------------
+    def run(self, results: Iterable[IngestResult]) -> BatchProgress:
+        self._start = time.monotonic()
+        self._track_sources = self.store.has_failures("ingest")
+        ok = False
+        try:
+            for outcome in self._engine(self._tasks(results)):
+                self._collect(outcome)
+            ok = True
+        finally:
+            try:
+                self._flush()
+            except Exception:
+                if ok:
+                    raise
+            self._tick()
+        return self.progress
+
+    def _engine(self, tasks: Iterator[tuple[Document, dict[str, Any]]]) -> Iterator[Outcome]:
+        o = self.options
+        if o.engine == "dask":
+            return _run_dask(tasks, o)
+        if o.workers == 1:
+            return (analyze_document(d, o.model, extras=x, max_chars=o.max_chars) for d, x in tasks)
+        return _run_pool(tasks, o)
+
+    def _tasks(self, results: Iterable[IngestResult]) -> Iterator[tuple[Document, dict[str, Any]]]:
+        """Documents to analyze, in input order; everything else is counted (and failures recorded)."""
+        chunk: list[IngestResult] = []
+        for result in results:
+            chunk.append(result)
+            if len(chunk) >= _LOOKUP_CHUNK:
+                yield from self._filter(chunk)
+                chunk = []
+        if chunk:
+            yield from self._filter(chunk)
+
+    def _filter(self, chunk: list[IngestResult]) -> Iterator[tuple[Document, dict[str, Any]]]:
+        p, o = self.progress, self.options
+        oks = []
+        for r in chunk:
+            p.read += 1
+            if r.ok and r.document is not None:
+                oks.append(r)
+                self._resolve_source(r.source)
+            elif r.status == "skipped":
+                p.skipped_input += 1
+                self._resolve_source(r.source)
+                if len(p.skipped_reasons) < 5:
+                    p.skipped_reasons.append(f"{r.source}: {r.reason}")
+            else:
+                self._fail(
+                    Failure(
+                        key=f"source:{r.source}",
+                        stage="ingest",
+                        reason=r.reason or "cannot be read",
+                        source=r.source,
+                    )
+                )
+        states = self.store.lookup(r.document.id for r in oks) if oks else {}
+        for r in oks:
+            doc = r.document
+            if doc.id in self.seen:
+                p.duplicates += 1
+                continue
+            self.seen.add(doc.id)
+            state = states.get(doc.id)
+            current = (
+                state is not None
+                and state.model_sha256 == self.info.sha256
+                and state.schema_version == SCHEMA_VERSION
+            )
+            if current:
+                p.done_before += 1
+            elif state is not None and state.failed and not o.retry_failed:
+                p.failed_before += 1
+            elif state is not None and state.analyzed and not o.reanalyze:
+                p.other_model += 1
+            else:
+                self.sources[doc.id] = r.source
+                yield doc, _extras(r.source)
+                continue
+        self._tick()
+
+    def _resolve_source(self, source: str) -> None:
+        """A source that failed to read in an earlier run reads now: its failure record goes."""
+        if self._track_sources:
+            self._resolved.append(f"source:{source}")
+            if len(self._resolved) >= 10 * _LOOKUP_CHUNK:
+                self._flush()
+
+    def _collect(self, outcome: Outcome) -> None:
+        source = self.sources.pop(outcome.document_id, None)
+        a = outcome.analysis
+        if a is not None and a.model is not None and a.model.sha256 != self.info.sha256:
+            outcome = Outcome(
+                outcome.document_id,
+                None,
+                f"the worker used model {a.model.name} {a.model.version} (sha256 {a.model.sha256[:12]}), "
+                f"not {self.info.name} {self.info.version} (sha256 {self.info.sha256[:12]}); "
+                "install the same spinlens on every worker",
+            )
+        if outcome.ok:
+            self.progress.analyzed += 1
+            self._analyses.append(outcome.analysis)
+        else:
+            self._fail(
+                Failure(
+                    key=outcome.document_id,
+                    stage="analyze",
+                    reason=outcome.reason or "failed",
+                    document_id=outcome.document_id,
+                    source=source,
+                    model_sha256=self.info.sha256,
+                )
+            )
+        if (
+            len(self._analyses) + len(self._failures) >= self.options.batch_size
+            or time.monotonic() - self._last_flush >= self.options.flush_seconds
+        ):
+            self._flush()
+        self._tick()
+
+    def _fail(self, failure: Failure) -> None:
+        self.progress.failed += 1
+        self._failures.append(failure)
+        if len(self.progress.failures) < 100:
+            self.progress.failures.append(failure)
+        if self.on_failure is not None:
+            self.on_failure(failure)
+
+    def _flush(self) -> None:
+        if self._analyses or self._failures or self._resolved:
+            failed_keys = {f.key for f in self._failures}
+            resolved = [k for k in dict.fromkeys(self._resolved) if k not in failed_keys]
+            self.store.write(self._analyses, self._failures, resolved)
+        self._analyses, self._failures, self._resolved = [], [], []
+        self._last_flush = time.monotonic()
+
+    def _tick(self) -> None:
+        self.progress.seconds = time.monotonic() - self._start
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+
+def _extras(source: str) -> dict[str, Any]:
+    extras: dict[str, Any] = {"source": source}
+    if m := _PTC_NAME.match(Path(source).name):
+        extras["article_id"] = m.group(1)
+    return extras
+
+
+# -- engines -----------------------------------------------------------------------------------------------
+def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions) -> Iterator[Outcome]:
+    """The per-document function in ``o.workers`` processes, each loading the model once."""
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    threads = max(1, (os.cpu_count() or 1) // o.workers)
+    window = o.max_pending or 4 * o.workers
+    executor = ProcessPoolExecutor(
+        max_workers=o.workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=init_worker,
+        initargs=(o.model, o.max_chars, threads, os.getpid()),
+    )
+    try:
+        pending: set[Any] = set()
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                try:
+                    doc, extras = next(tasks)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending.add(
+                    executor.submit(
+                        analyze_document, doc, o.model, extras=extras, max_chars=o.max_chars, threads=threads
+                    )
+                )
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions) -> Iterator[Outcome]:
+    """The per-document function on a Dask cluster (a LocalCluster of ``o.workers`` when no scheduler)."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError("the Dask engine needs distributed: pip install 'spinlens[dask]'") from None
+    cluster = None
+    try:
+        if o.scheduler:
+            client = Client(o.scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(
+                n_workers=o.workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler {o.scheduler}: {exc}") from exc
+    try:
+        slots = sum(client.nthreads().values()) or 1
+        window = o.max_pending or 4 * slots
+        queue = as_completed()
+        ids: dict[str, str] = {}
+
+        def submit() -> bool:
+            try:
+                doc, extras = next(tasks)
+            except StopIteration:
+                return False
+            future = client.submit(
+                analyze_document, doc, o.model, extras=extras, max_chars=o.max_chars, threads=1, pure=False
+            )
+            ids[future.key] = doc.id
+            queue.add(future)
+            return True
+
+        live = 0
+        while live < window and submit():
+            live += 1
+        for future in queue:
+            doc_id = ids.pop(future.key)
+            try:
+                outcome = future.result()
+            except ModelError:
+                raise
+            except Exception as exc:  # a worker died on this document, or the task could not run
+                outcome = Outcome(doc_id, None, " ".join(f"{type(exc).__name__}: {exc}".split()))
+            future.release()
+            yield outcome
+            submit()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,115 @@
+"""The per-document function that every engine runs (serially, in a process pool or on Dask workers)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+from spinlens.errors import ModelError, SpinlensError
+from spinlens.pipeline import Pipeline
+from spinlens.schema import Analysis, Document, ModelInfo
+
+__all__ = ["MODELS", "Outcome", "analyze_document", "load_pipeline", "model_info"]
+
+#: the taggers a batch can run: the shipped ONNX model or the deterministic rules.
+MODELS: tuple[str, ...] = ("default", "rules")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one document: its ``analysis``, or the one-line ``reason`` it failed."""
+
+    document_id: str
+    analysis: Analysis | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.analysis is not None
+
+
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise ModelError(f"unknown model {model!r}; choose one of: {', '.join(MODELS)}")
+
+
+def model_info(model: str) -> ModelInfo:
+    """Name, version and sha256 of a tagger, read without loading its weights."""
+    _check_model(model)
+    if model == "rules":
+        from spinlens.rules import RuleTagger
+
+        return RuleTagger().info
+    from spinlens._modelmeta import default_model_dir, model_digest, read_meta
+
+    meta = read_meta(default_model_dir())
+    return ModelInfo(name=meta["name"], version=meta["version"], sha256=model_digest(meta, True))
+
+
+@lru_cache(maxsize=4)
+def load_pipeline(model: str, max_chars: int = 2_000_000, threads: int | None = None) -> Pipeline:
+    """The pipeline for ``model``, loaded once per process (each pool or Dask worker loads its own)."""
+    _check_model(model)
+    if model == "rules":
+        from spinlens.rules import RuleTagger
+
+        return Pipeline(RuleTagger(), max_chars=max_chars)
+    from spinlens.model import SpanTagger
+
+    return Pipeline(SpanTagger(threads=threads).load(), max_chars=max_chars)
+
+
+def analyze_document(
+    document: Document,
+    model: str = "default",
+    *,
+    extras: dict[str, Any] | None = None,
+    max_chars: int = 2_000_000,
+    threads: int | None = None,
+) -> Outcome:
+    """Analyze one document; a document that cannot be analyzed gives an ``Outcome`` with a reason.
+
+    Args:
+        document: the document.
+        model: ``"default"`` (the shipped ONNX model) or ``"rules"``.
+        extras: stored with the analysis (e.g. ``{"source": PATH}``).
+        max_chars: longest text accepted.
+        threads: onnxruntime threads for the model (None: onnxruntime's default).
+
+    Raises:
+        ModelError: the model cannot be loaded (every document would fail, so the run stops).
+    """
+    pipeline = load_pipeline(model, max_chars, threads)
+    try:
+        analysis = pipeline.analyze(document)
+    except ModelError:
+        raise
+    except SpinlensError as exc:
+        return Outcome(document.id, None, _one_line(str(exc)))
+    except Exception as exc:  # a bug on one document must not stop a 100k-document run; it is recorded
+        return Outcome(document.id, None, _one_line(f"{type(exc).__name__}: {exc}"))
+    if extras:
+        analysis = replace(analysis, extras=dict(extras))
+    return Outcome(document.id, analysis, None)
+
+
+def init_worker(model: str, max_chars: int, threads: int | None, parent_pid: int) -> None:
+    """Process-pool initializer: load the model once, and exit when the parent process is gone."""
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    load_pipeline(model, max_chars, threads)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Pool workers block on their queue forever if the parent is killed (kill -9); end them instead."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent_pid:
+            os._exit(0)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split()) or "unknown error"

@@ -1,0 +1,139 @@
+/* spinlens web: tooltips, legend toggles and the example loader. Plain DOM, no library, no network.
+ * Everything shown is set with textContent, never innerHTML: article text and metadata stay inert. */
+(function () {
+  "use strict";
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    if (!el) { return null; }
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  /* -- analyze form: load the example article ------------------------------------------------- */
+  var loader = document.getElementById("load-example");
+  if (loader) {
+    loader.addEventListener("click", function () {
+      var text = readJSON("example-data");
+      var area = document.getElementById("text");
+      if (text && area) { area.value = text; area.focus(); }
+    });
+  }
+
+  /* -- analysis page ---------------------------------------------------------------------------- */
+  var article = document.getElementById("article-text");
+  if (!article) { return; }
+  var byId = {};
+  (readJSON("techniques-data") || []).forEach(function (t) { byId[t.id] = t; });
+  var tip = document.getElementById("tip");
+  var lit = [];
+
+  function pct(score) { return Math.round(parseFloat(score) * 100) + "%"; }
+
+  function marksOf(spanId) {
+    return article.querySelectorAll('mark.sp[data-span="' + spanId + '"]');
+  }
+
+  function clearLit() {
+    lit.forEach(function (m) { m.classList.remove("hl"); });
+    lit = [];
+  }
+
+  function add(parent, tag, cls, text) {
+    var el = document.createElement(tag);
+    if (cls) { el.className = cls; }
+    el.textContent = text;
+    parent.appendChild(el);
+    return el;
+  }
+
+  function place(mark) {
+    var r = mark.getBoundingClientRect();
+    var w = tip.offsetWidth, h = tip.offsetHeight;
+    var x = Math.min(Math.max(8, r.left), window.innerWidth - w - 8);
+    var y = r.bottom + 8;
+    if (y + h > window.innerHeight - 8) { y = Math.max(8, r.top - h - 8); }
+    tip.style.left = x + "px";
+    tip.style.top = y + "px";
+  }
+
+  function show(mark) {
+    clearLit();
+    marksOf(mark.getAttribute("data-span")).forEach(function (m) { m.classList.add("hl"); lit.push(m); });
+    var t = byId[mark.getAttribute("data-technique")] || {};
+    var quote = lit.map(function (m) { return m.textContent; }).join("");
+    tip.textContent = "";
+    add(tip, "span", "tname", t.name || mark.getAttribute("data-technique"));
+    add(tip, "span", "tcat", t.category_name || "");
+    add(tip, "span", "tconf", "Confidence " + pct(mark.getAttribute("data-score")));
+    add(tip, "span", "tdef", t.definition || "");
+    add(tip, "q", "", quote.length > 240 ? quote.slice(0, 240) + "\u2026" : quote);
+    var outer = [];
+    for (var p = mark.parentElement; p && p !== article; p = p.parentElement) {
+      if (p.matches("mark.sp:not(.off)")) {
+        var o = byId[p.getAttribute("data-technique")] || {};
+        outer.push((o.name || p.getAttribute("data-technique")) + " (" + pct(p.getAttribute("data-score")) + ")");
+      }
+    }
+    if (outer.length) { add(tip, "span", "outer", "Inside: " + outer.join(", ")); }
+    tip.hidden = false;
+    place(mark);
+  }
+
+  function hide() { clearLit(); tip.hidden = true; }
+
+  function markAt(target) {
+    if (!target || !target.closest || target.closest(".sg")) { return null; }
+    var m = target.closest("mark.sp");
+    while (m && m.classList.contains("off")) {
+      m = m.parentElement ? m.parentElement.closest("mark.sp") : null;
+    }
+    return m && article.contains(m) ? m : null;
+  }
+
+  article.addEventListener("mouseover", function (ev) {
+    var m = markAt(ev.target);
+    if (m) { show(m); } else { hide(); }
+  });
+  article.addEventListener("mouseleave", hide);
+  article.addEventListener("focusin", function (ev) {
+    var m = markAt(ev.target);
+    if (m) { show(m); }
+  });
+  article.addEventListener("focusout", hide);
+  document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { hide(); } });
+  window.addEventListener("scroll", function () { if (!tip.hidden) { hide(); } }, { passive: true });
+
+  /* -- legend: toggles and hover ---------------------------------------------------------------- */
+  var legend = document.getElementById("legend");
+  if (!legend) { return; }
+
+  function setTechnique(id, on) {
+    article.querySelectorAll('mark.sp[data-technique="' + id + '"]').forEach(function (m) {
+      m.classList.toggle("off", !on);
+      if (on) { m.setAttribute("tabindex", "0"); } else { m.removeAttribute("tabindex"); }
+    });
+    var li = legend.querySelector('li[data-technique="' + id + '"]');
+    if (li) { li.classList.toggle("off", !on); }
+  }
+
+  legend.addEventListener("change", function (ev) {
+    if (ev.target.matches("input.toggle")) { setTechnique(ev.target.value, ev.target.checked); hide(); }
+  });
+  legend.querySelectorAll("[data-toggle-all]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var on = button.getAttribute("data-toggle-all") === "on";
+      legend.querySelectorAll("input.toggle").forEach(function (box) {
+        box.checked = on;
+        setTechnique(box.value, on);
+      });
+    });
+  });
+  legend.addEventListener("mouseover", function (ev) {
+    var li = ev.target.closest ? ev.target.closest("li[data-technique]") : null;
+    clearLit();
+    if (!li || li.classList.contains("off")) { return; }
+    article.querySelectorAll('mark.sp[data-technique="' + li.getAttribute("data-technique") + '"]')
+      .forEach(function (m) { m.classList.add("hl"); lit.push(m); });
+  });
+  legend.addEventListener("mouseleave", clearLit);
+})();
