@@ -43,7 +43,8 @@ __all__ = ["create_app"]
 log = logging.getLogger("spinlens.web")
 
 _HERE = Path(__file__).parent
-_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+#: a document id as it may appear in a URL: never used as a path, only looked up.
+_ID = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,128}$")
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -102,10 +103,15 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
         (401, "a write without the bearer token (when the server has one)"),
+        (403, "a cross-site form post"),
         (413, "the request body is over max_upload_bytes"),
         (422, "the input cannot be analyzed (empty, too long, unreadable, wrong language)"),
         (503, "every analysis slot is busy (retry after Retry-After seconds) or the model is unavailable"),
     )
+}
+_READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "no such document"},
+    422: {"model": ErrorBody, "description": "a bad filter (unknown technique, malformed date)"},
 }
 
 
@@ -375,9 +381,10 @@ def create_app(
         with state.gate.slot():
             analysis = state.pipeline().analyze(document)
         data = analysis.to_dict()
-        state.recent.put(analysis.document.id, data)
-        if persist and state.corpus.persistent:
-            state.corpus.save(data)
+        if state.corpus.persistent and persist:
+            state.corpus.save(data, analysis)
+        else:  # kept in memory for its link (without --db, or with ?store=false)
+            state.recent.put(analysis.document.id, data)
         return data
 
     def find_analysis(document_id: str) -> dict[str, Any]:
@@ -482,6 +489,7 @@ def create_app(
             "analysis.html",
             data=data,
             doc=data["document"],
+            title=_view.display_title(data["document"]),
             marked=_view.marked_text(data),
             legend=_view.legend(data),
             summary=summary,
@@ -576,6 +584,7 @@ def create_app(
         "/api/analyze",
         tags=["analyze"],
         summary="Analyze a text or a URL",
+        status_code=201,
         responses=_ERRORS,
     )
     def api_analyze(
@@ -609,6 +618,7 @@ def create_app(
         "/api/analyze/upload",
         tags=["analyze"],
         summary="Analyze an uploaded .txt, .md or .html file",
+        status_code=201,
         responses=_ERRORS,
     )
     async def api_analyze_upload(request: Request) -> JSONResponse:
@@ -631,7 +641,7 @@ def create_app(
         links = _analysis_links(request.scope.get("root_path", "").rstrip("/"), result["document"]["id"])
         return JSONResponse(dict(result, links=links), status_code=201, headers={"Location": links["page"]})
 
-    @app.get("/api/documents", tags=["corpus"], summary="List documents", responses=_ERRORS)
+    @app.get("/api/documents", tags=["corpus"], summary="List documents", responses=_READ_ERRORS)
     def api_documents(
         outlet: str | None = None,
         technique: Annotated[str | None, Query(description="Only documents with this technique.")] = None,
@@ -645,14 +655,20 @@ def create_app(
         this server made recently (kept in memory)."""
         f = _filters(outlet, technique, category, since, until)
         rows, total = state.corpus.documents(f, limit, offset)
-        return {"total": total, "limit": limit, "offset": offset, "filters": f.as_dict(), "documents": rows}
+        return {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "filters": f.as_dict(),
+            "documents": _api_rows(rows),
+        }
 
-    @app.get("/api/documents/{document_id}", tags=["corpus"], summary="One analysis", responses=_ERRORS)
+    @app.get("/api/documents/{document_id}", tags=["corpus"], summary="One analysis", responses=_READ_ERRORS)
     def api_document(document_id: str) -> dict[str, Any]:
         """The stored analysis of a document (`Analysis.to_dict()`)."""
         return find_analysis(document_id)
 
-    @app.get("/api/search", tags=["corpus"], summary="Full-text search", responses=_ERRORS)
+    @app.get("/api/search", tags=["corpus"], summary="Full-text search", responses=_READ_ERRORS)
     def api_search(
         q: Annotated[str, Query(min_length=1, max_length=500, description="Words to find in title or text.")],
         outlet: str | None = None,
@@ -675,7 +691,7 @@ def create_app(
             "documents": rows,
         }
 
-    @app.get("/api/stats", tags=["corpus"], summary="Technique statistics", responses=_ERRORS)
+    @app.get("/api/stats", tags=["corpus"], summary="Technique statistics", responses=_READ_ERRORS)
     def api_stats(
         outlet: str | None = None,
         technique: str | None = None,
@@ -716,6 +732,10 @@ def create_app(
         return PlainTextResponse("User-agent: *\nDisallow: /\n")
 
     return app
+
+
+def _api_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "snippet_html"} for r in rows]
 
 
 def _file_id(document_id: str) -> str:

@@ -17,6 +17,7 @@ from spinlens.taxonomy import get_technique
 __all__ = ["heatmap_svg", "share_lines_svg", "category_bar_svg"]
 
 _DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 4")
+_STEPS = (0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)  # y-axis tick steps: four ticks reach the top
 
 
 def _e(value: object) -> str:
@@ -45,7 +46,7 @@ def heatmap_svg(
         title: the accessible title of the chart.
     """
     cell_w, cell_h, left, top = 28, 24, 200, 170
-    width = left + cell_w * len(columns) + 10
+    width = left + cell_w * len(columns) + 130
     height = top + cell_h * len(rows) + 10
     shares = {key: (n / totals[key[0]] if totals.get(key[0]) else 0.0) for key, n in counts.items() if n}
     peak = max(shares.values(), default=0.0) or 1.0
@@ -71,9 +72,11 @@ def heatmap_svg(
             share = shares.get((row, tid), 0.0)
             strong = CATEGORY_COLOURS[get_technique(tid).category][1]
             opacity = 0.08 + 0.92 * (share / peak) if n else 0.0
-            tip = f"{row} \u00b7 {get_technique(tid).name}: {n} span{'s' * (n != 1)} ({share:.0%} of the outlet's)"
+            name = get_technique(tid).name
+            tip = f"{row} \u00b7 {name}: {n} span{'s' * (n != 1)} ({share:.0%} of the outlet's)"
             out.append(
-                f'<rect class="cell" x="{left + j * cell_w}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'<rect class="cell" x="{left + j * cell_w}" y="{y}" '
+                f'width="{cell_w - 2}" height="{cell_h - 2}" '
                 f'fill="{strong if n else "#f3f4f6"}" fill-opacity="{opacity if n else 1:.3f}" '
                 f'data-outlet="{_e(row)}" data-technique="{_e(tid)}" data-count="{n}">'
                 f"<title>{_e(tip)}</title></rect>"
@@ -97,8 +100,9 @@ def share_lines_svg(
     """
     width, height, left, right, top, bottom = 760, 300, 48, 16, 16, 56
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max((v for _, vals in series for v in vals), default=0.0)
-    peak = max(0.05, min(1.0, (int(peak * 20) + 1) / 20))
+    top = max((v for _, vals in series for v in vals), default=0.0)
+    step = next((s for s in _STEPS if 4 * s >= top), 0.25)
+    peak = 4 * step
     n = len(periods)
 
     def x_at(k: int) -> float:
@@ -116,14 +120,16 @@ def share_lines_svg(
         y = y_at(v)
         out.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#6b7280">{v:.0%}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#6b7280">{v * 100:g}%</text>'
         )
     step = max(1, (n + 11) // 12)
     for k, label in enumerate(periods):
         if k % step == 0 or k == n - 1:
             x = x_at(k)
             out.append(
-                f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="end" font-size="11" fill="#6b7280" '
+                f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="end" font-size="11" '
+                f'fill="#6b7280" '
                 f'transform="rotate(-35 {x:.1f} {height - bottom + 16})">{_e(label)}</text>'
             )
     seen: dict[str, int] = {}

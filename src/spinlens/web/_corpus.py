@@ -14,11 +14,52 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
+from markupsafe import Markup, escape
 
-__all__ = ["Filters", "Corpus", "MemoryCorpus", "row_of", "snippet", "stats_from_rows", "period_of"]
+from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
+from spinlens.web._view import display_title
+
+__all__ = [
+    "MARKS",
+    "Filters",
+    "Corpus",
+    "MemoryCorpus",
+    "row_of",
+    "snippet",
+    "snippet_html",
+    "plain_snippet",
+    "stats_from_rows",
+    "period_of",
+]
 
 _SNIPPET = 220
+#: private-use characters put around matches in snippets (turned into ``<mark>`` or ``**``, never shown).
+MARKS = ("\ue000", "\ue001")
+
+
+def snippet_html(snippet: str) -> Markup:
+    """A snippet as HTML: everything escaped, the matches (between :data:`MARKS`) in ``<mark>``."""
+    out: list[str] = []
+    depth = 0
+    for ch in snippet:
+        if ch == MARKS[0]:
+            if depth == 0:
+                out.append('<mark class="hit">')
+            depth += 1
+        elif ch == MARKS[1]:
+            if depth == 1:
+                out.append("</mark>")
+            depth = max(0, depth - 1)
+        else:
+            out.append(str(escape(ch)))
+    if depth:
+        out.append("</mark>")
+    return Markup("".join(out))
+
+
+def plain_snippet(snippet: str) -> str:
+    """A snippet for the API: matches between ``**``."""
+    return snippet.replace(MARKS[0], "**").replace(MARKS[1], "**")
 
 
 @dataclass(frozen=True)
@@ -41,7 +82,7 @@ class Corpus(Protocol):
 
     persistent: bool
 
-    def save(self, data: Mapping[str, Any]) -> None: ...
+    def save(self, data: Mapping[str, Any], analysis: Any | None = None) -> None: ...
 
     def get(self, document_id: str) -> dict[str, Any] | None: ...
 
@@ -65,16 +106,19 @@ def period_of(published: str | None) -> str | None:
 
 
 def snippet(text: str, query: str | None = None, width: int = _SNIPPET) -> str:
-    """A plain-text excerpt of ``text`` around the first query word found (escaped later by the page)."""
-    text = " ".join(text.split())
+    """An excerpt of ``text`` around the first query word found, with the words between :data:`MARKS`."""
+    text = " ".join(text.replace(MARKS[0], " ").replace(MARKS[1], " ").split())
+    words = [w for w in re.findall(r"\w+", (query or "").lower()) if w]
     pos = -1
-    if query:
-        for word in re.findall(r"\w+", query.lower()):
-            pos = text.lower().find(word)
-            if pos >= 0:
-                break
+    for word in words:
+        pos = text.lower().find(word)
+        if pos >= 0:
+            break
     start = max(0, pos - width // 3) if pos >= 0 else 0
     piece = text[start : start + width]
+    if words:
+        pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+        piece = pattern.sub(lambda m: MARKS[0] + m.group(0) + MARKS[1], piece)
     return ("\u2026" if start else "") + piece + ("\u2026" if start + width < len(text) else "")
 
 
@@ -85,14 +129,17 @@ def row_of(data: Mapping[str, Any], query: str | None = None) -> dict[str, Any]:
     top = counts.most_common(1)[0][0] if counts else None
     return {
         "id": doc["id"],
-        "title": doc.get("title"),
+        "title": display_title(doc),
         "outlet": doc.get("outlet"),
         "published": doc.get("published"),
         "url": doc.get("url"),
         "n_chars": len(doc["text"]),
         "n_spans": sum(counts.values()),
         "top_technique": top,
-        "snippet": snippet(doc["text"], query),
+        "techniques": dict(counts),
+        "score": None,
+        "snippet": plain_snippet(snippet(doc["text"], query)) if query else snippet(doc["text"]),
+        "snippet_html": snippet_html(snippet(doc["text"], query)) if query else None,
     }
 
 
@@ -160,7 +207,7 @@ class MemoryCorpus:
     def __init__(self, recent) -> None:
         self.recent = recent
 
-    def save(self, data: Mapping[str, Any]) -> None:
+    def save(self, data: Mapping[str, Any], analysis: Any | None = None) -> None:
         self.recent.put(data["document"]["id"], dict(data))
 
     def get(self, document_id: str) -> dict[str, Any] | None:

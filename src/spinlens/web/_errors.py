@@ -13,7 +13,7 @@ from spinlens.web._state import Busy
 
 __all__ = ["STATUS_OF", "status_for", "error_body", "wants_json"]
 
-#: error class -> HTTP status; the most specific class listed wins (see :func:`status_for`).
+#: error class -> HTTP status, most specific first: the first class that matches wins.
 STATUS_OF: tuple[tuple[type[BaseException], int], ...] = (
     (Busy, 503),
     (InputError, 422),
@@ -25,12 +25,7 @@ STATUS_OF: tuple[tuple[type[BaseException], int], ...] = (
 
 
 def status_for(exc: BaseException) -> int:
-    """The HTTP status for a spinlens error (store errors by name, since the store is optional)."""
-    name = type(exc).__name__
-    if name in ("NotFoundError", "DocumentNotFound"):
-        return 404
-    if name in ("StoreVersionError", "StoreError", "StoreUnavailable"):
-        return 503 if name == "StoreUnavailable" else 500
+    """The HTTP status for an error: the first class of :data:`STATUS_OF` it is an instance of, else 500."""
     for cls, status in STATUS_OF:
         if isinstance(exc, cls):
             return status

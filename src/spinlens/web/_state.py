@@ -90,19 +90,34 @@ class Gate:
 
 
 class Recent:
-    """A bounded, thread-safe, least-recently-used map of analysis id -> analysis dict."""
+    """A bounded, thread-safe, least-recently-used map of analysis id -> analysis dict.
 
-    def __init__(self, maxsize: int) -> None:
+    Args:
+        maxsize: the most analyses kept.
+        max_chars: the most article characters kept in all (long articles push out more old ones).
+    """
+
+    def __init__(self, maxsize: int, max_chars: int = 50_000_000) -> None:
         self.maxsize = maxsize
+        self.max_chars = max_chars
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._chars = 0
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _size(value: dict[str, Any]) -> int:
+        return len(value.get("document", {}).get("text", ""))
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._chars -= self._size(old)
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+            self._chars += self._size(value)
+            while len(self._items) > 1 and (len(self._items) > self.maxsize or self._chars > self.max_chars):
+                _, dropped = self._items.popitem(last=False)
+                self._chars -= self._size(dropped)
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self._lock:

@@ -21,7 +21,16 @@ from spinlens.render._sweep import Span, segments, spans_of, technique_counts
 from spinlens.render.html import CATEGORY_COLOURS
 from spinlens.taxonomy import CATEGORIES, TECHNIQUES, get_technique
 
-__all__ = ["marked_text", "legend", "summary", "safe_url", "techniques_payload", "category_css", "level"]
+__all__ = [
+    "display_title",
+    "marked_text",
+    "legend",
+    "summary",
+    "safe_url",
+    "techniques_payload",
+    "category_css",
+    "level",
+]
 
 
 def _e(value: object) -> str:
@@ -40,6 +49,17 @@ def safe_url(value: object) -> str | None:
     if parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\r\n\t "):
         return url
     return None
+
+
+def display_title(doc: Mapping[str, Any], limit: int = 120) -> str:
+    """The title to show: the document's, else its first line (shortened), else ``Document ID``."""
+    title = (doc.get("title") or "").strip()
+    if title:
+        return title
+    first = next((line.strip() for line in str(doc.get("text") or "").splitlines() if line.strip()), "")
+    if first:
+        return first if len(first) <= limit else first[: limit - 1].rstrip() + "\u2026"
+    return f"Document {doc.get('id', '')}"
 
 
 def level(score: float) -> int:
@@ -86,11 +106,15 @@ def marked_text(data: Mapping[str, Any]) -> Markup:
             keep += 1
         out.extend("</mark>" for _ in stack[keep:])
         del stack[keep:]
+        first = bisect.bisect_left(starts, a)
+        if first < len(starts) and starts[first] == a:  # a sentence starts here: badge outside new marks
+            out.append(_badge(first, sents[first]))
+            first += 1
         for s in active[keep:]:
             out.append(_open_mark(s))
             stack.append(s)
         pos = a
-        for i in range(bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)):
+        for i in range(first, bisect.bisect_left(starts, b)):
             out.append(escape(text[pos : starts[i]], quote=False))
             out.append(_badge(i, sents[i]))
             pos = starts[i]

@@ -26,6 +26,35 @@
   (readJSON("techniques-data") || []).forEach(function (t) { byId[t.id] = t; });
   var tip = document.getElementById("tip");
   var lit = [];
+  var shown = null;
+
+  /* sentence gutter: badges of sentences that start on the same line overlap; show the highest */
+  function mergeBadges() {
+    var groups = {};
+    article.querySelectorAll(".sg").forEach(function (b) {
+      b.classList.remove("dup");
+      if (!b.hasAttribute("data-title")) { b.setAttribute("data-title", b.title); }
+      b.title = b.getAttribute("data-title");
+      var key = Math.round(b.getBoundingClientRect().top + window.scrollY);
+      (groups[key] = groups[key] || []).push(b);
+    });
+    Object.keys(groups).forEach(function (key) {
+      var group = groups[key];
+      if (group.length < 2) { return; }
+      var best = group[0];
+      group.forEach(function (b) {
+        if (parseFloat(b.getAttribute("data-score")) > parseFloat(best.getAttribute("data-score"))) { best = b; }
+      });
+      group.forEach(function (b) { if (b !== best) { b.classList.add("dup"); } });
+      best.title = group.map(function (b) { return b.getAttribute("data-title"); }).join("\n");
+    });
+  }
+  mergeBadges();
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(mergeBadges, 150);
+  });
 
   function pct(score) { return Math.round(parseFloat(score) * 100) + "%"; }
 
@@ -76,10 +105,11 @@
     }
     if (outer.length) { add(tip, "span", "outer", "Inside: " + outer.join(", ")); }
     tip.hidden = false;
+    shown = mark;
     place(mark);
   }
 
-  function hide() { clearLit(); tip.hidden = true; }
+  function hide() { clearLit(); tip.hidden = true; shown = null; }
 
   function markAt(target) {
     if (!target || !target.closest || target.closest(".sg")) { return null; }
@@ -101,7 +131,7 @@
   });
   article.addEventListener("focusout", hide);
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { hide(); } });
-  window.addEventListener("scroll", function () { if (!tip.hidden) { hide(); } }, { passive: true });
+  window.addEventListener("scroll", function () { if (!tip.hidden && shown) { place(shown); } }, { passive: true });
 
   /* -- legend: toggles and hover ---------------------------------------------------------------- */
   var legend = document.getElementById("legend");

@@ -1,0 +1,170 @@
+"""The corpus pages on :mod:`spinlens.store`: its search, stats and get, answered in the web's row shapes.
+
+The store's search has no offset, end date or category filter and reports no total, so this adapter
+pages by asking for ``offset + limit + 1`` hits, counts documents from ``stats``, and filters by end date
+and category on a bounded window of hits (:data:`WINDOW`) when those filters are given.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
+from spinlens.web._corpus import MARKS, Filters, period_of, plain_snippet, snippet_html
+from spinlens.web._view import display_title
+
+__all__ = ["open_store", "StoreCorpus", "WINDOW"]
+
+#: the most hits read to filter by end date or category, or to reach a deep page.
+WINDOW = 5000
+_HEAT_OUTLETS = 40
+
+
+def open_store(target: str):
+    """Open (create or migrate) the store at ``target``; see :func:`spinlens.store.open_store`."""
+    from spinlens.store import open_store as _open
+
+    return _open(target)
+
+
+class StoreCorpus:
+    """The web's corpus questions answered by a :class:`spinlens.store.Store`.
+
+    Args:
+        store: an open store.
+        lock: held around writes, so the app's worker threads write one at a time.
+    """
+
+    persistent = True
+
+    def __init__(self, store, lock: threading.RLock | None = None) -> None:
+        self.store = store
+        self.lock = lock or threading.RLock()
+
+    # -- one analysis ----------------------------------------------------------------------------------
+    def save(self, data: Mapping[str, Any], analysis: Any | None = None) -> None:
+        from spinlens.schema import Analysis
+
+        analysis = analysis if analysis is not None else Analysis.from_dict(dict(data))
+        with self.lock:
+            self.store.write([analysis])
+
+    def get(self, document_id: str) -> dict[str, Any] | None:
+        analysis = self.store.get(document_id)
+        return analysis.to_dict() if analysis is not None else None
+
+    # -- lists -------------------------------------------------------------------------------------------
+    def _row(self, hit, query: str | None) -> dict[str, Any]:
+        techniques = dict(hit.techniques)
+        top = max(techniques, key=lambda t: (techniques[t], -TECHNIQUE_IDS.index(t)), default=None)
+        return {
+            "id": hit.id,
+            "title": hit.title or display_title({"id": hit.id, "text": "" if query else hit.snippet}),
+            "outlet": hit.outlet,
+            "published": hit.published,
+            "url": hit.url,
+            "n_chars": None,
+            "n_spans": sum(techniques.values()),
+            "top_technique": top,
+            "techniques": techniques,
+            "score": hit.score,
+            "snippet": plain_snippet(hit.snippet),
+            "snippet_html": snippet_html(hit.snippet) if query else None,
+        }
+
+    def _hits(self, query: str, f: Filters, limit: int, offset: int) -> tuple[list[Any], bool, bool]:
+        """Hits for one page: ``(hits, filtered_locally, more)``."""
+        local = bool(f.until or f.category)
+        want = WINDOW if local else min(WINDOW, offset + limit + 1)
+        hits = self.store.search(
+            query, technique=f.technique, outlet=f.outlet, since=f.since, limit=want, marks=MARKS
+        )
+        if local:
+            hits = [h for h in hits if _keep(h, f)]
+        return hits, local, len(hits) > offset + limit
+
+    def _count(self, f: Filters) -> int:
+        rows = self.store.stats("outlet", technique=f.technique, outlet=f.outlet, since=f.since)
+        return sum(int(r["articles_with"] if f.technique else r["articles"]) for r in rows)
+
+    def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        hits, local, _ = self._hits("", filters, limit, offset)
+        total = len(hits) if local else self._count(filters)
+        return [self._row(h, None) for h in hits[offset : offset + limit]], total
+
+    def search(
+        self, query: str, filters: Filters, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        hits, _, more = self._hits(query, filters, limit, offset)
+        total = len(hits)  # exact below WINDOW hits; "at least" beyond
+        return [self._row(h, query) for h in hits[offset : offset + limit]], total
+
+    def outlets(self) -> list[str]:
+        return sorted(r["outlet"] for r in self.store.stats("outlet") if r.get("outlet"))
+
+    # -- charts ------------------------------------------------------------------------------------------
+    def stats(self, f: Filters) -> dict[str, Any]:
+        """Outlet x technique counts and monthly technique shares, from the store's ``stats``."""
+        by_outlet = self.store.stats("outlet", technique=f.technique, outlet=f.outlet, since=f.since)
+        by_outlet = [r for r in by_outlet if r["spans"]][:_HEAT_OUTLETS]
+        counts: list[list[Any]] = []
+        totals: dict[str, int] = {}
+        present: set[str] = set()
+        for r in by_outlet:
+            name = r["outlet"] or "(no outlet)"
+            rows = self.store.stats("technique", technique=f.technique, outlet=r["outlet"], since=f.since)
+            if r["outlet"] is None:  # the store filters by outlet only when one is named
+                rows = []
+            rows = [x for x in rows if _in_category(x["technique"], f)]
+            for x in rows:
+                counts.append([name, x["technique"], int(x["spans"])])
+                present.add(x["technique"])
+            totals[name] = sum(int(x["spans"]) for x in rows)
+        months_all = self.store.stats("month", outlet=f.outlet, since=f.since)
+        periods = [
+            r["month"] for r in months_all if r["month"] and period_of(r["month"]) and _before(r["month"], f)
+        ]
+        month_total = {r["month"]: int(r["spans"]) for r in months_all}
+        techniques = [t for t in TECHNIQUE_IDS if t in present]
+        if not techniques:
+            tech_rows = self.store.stats("technique", technique=f.technique, outlet=f.outlet, since=f.since)
+            techniques = [
+                t for t in TECHNIQUE_IDS if any(x["technique"] == t for x in tech_rows) and _in_category(t, f)
+            ]
+        series: dict[str, list[float]] = {}
+        for t in techniques:
+            per = {
+                r["month"]: int(r["spans"])
+                for r in self.store.stats("month", technique=t, outlet=f.outlet, since=f.since)
+            }
+            values = [
+                round(per.get(p, 0) / month_total[p], 4) if month_total.get(p) else 0.0 for p in periods
+            ]
+            if any(values):
+                series[t] = values
+        return {
+            "outlets": [o for o in (r["outlet"] or "(no outlet)" for r in by_outlet) if totals.get(o)],
+            "techniques": techniques,
+            "counts": sorted(counts),
+            "totals": totals,
+            "periods": periods,
+            "series": series,
+        }
+
+
+def _in_category(technique: str, f: Filters) -> bool:
+    return not f.category or get_technique(technique).category == f.category
+
+
+def _before(published: str | None, f: Filters) -> bool:
+    return not f.until or bool(published) and str(published)[: len(f.until)] <= f.until
+
+
+def _keep(hit, f: Filters) -> bool:
+    if f.until and not _before(hit.published, f):
+        return False
+    if f.category and not any(_in_category(t, f) for t in hit.techniques):
+        return False
+    return True

@@ -1,0 +1,597 @@
+"""The web app through its real ASGI stack (TestClient): API, pages, escaping, limits and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from html.parser import HTMLParser
+
+import pytest
+from typer.testing import CliRunner
+
+from spinlens.cli import app as cli_app
+from spinlens.errors import InputError, ModelError
+from spinlens.ingest import FetchResponse
+from spinlens.pipeline import Pipeline
+from spinlens.rules import RuleTagger
+from spinlens.schema import ModelInfo, TechniqueSpan
+
+fastapi = pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from spinlens.web import WebSettings, create_app  # noqa: E402
+
+EVIL = '<script>alert("x")</script> <img src=x onerror=alert(1)> javascript:alert(1) & "q" \'s'
+BASE = "http://127.0.0.1"
+
+
+class FixedTagger:
+    """A tagger that returns given spans (offsets checked against each text), or raises, or waits."""
+
+    def __init__(self, spans=(), *, error: Exception | None = None, gate: threading.Event | None = None):
+        self.spans = list(spans)
+        self.error = error
+        self.gate = gate
+        self.started = threading.Event()
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo("fixed", "1", "f" * 64)
+
+    def predict(self, text: str) -> list[TechniqueSpan]:
+        self.started.set()
+        if self.gate is not None:
+            self.gate.wait(10)
+        if self.error is not None:
+            raise self.error
+        return [TechniqueSpan(s, e, t, sc) for s, e, t, sc in self.spans if e <= len(text)]
+
+    def classify(self, text, spans):  # pragma: no cover - not used by the web
+        raise NotImplementedError
+
+
+def make_client(tagger=None, **settings) -> TestClient:
+    settings.setdefault("model", "rules")
+    app = create_app(WebSettings(**settings), pipeline=Pipeline(tagger or RuleTagger()))
+    return TestClient(app, base_url=BASE)
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def db_client(tmp_path) -> TestClient:
+    return make_client(db=str(tmp_path / "corpus.sqlite"))
+
+
+class Page(HTMLParser):
+    """Every start tag with its attributes, and the text inside ``#article-text`` with its open marks."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.depth = 0
+        self.marks: list[dict[str, str | None]] = []
+        self.pieces: list[tuple[str, tuple[str | None, ...]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if self.depth:
+            self.depth += 1
+            if tag == "mark":
+                self.marks.append(a)
+        elif a.get("id") == "article-text":
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+            if tag == "mark":
+                self.marks.pop()
+
+    def handle_data(self, data):
+        if self.depth:
+            self.pieces.append((data, tuple(m.get("data-technique") for m in self.marks)))
+
+    @property
+    def article_text(self) -> str:
+        return "".join(p for p, _ in self.pieces)
+
+
+def assert_inert(html: str, inline_scripts: int = 0) -> None:
+    """No script but ours, no event-handler attribute, no javascript: link, nothing from another site."""
+    page = Page(html)
+    inline = 0
+    for tag, attrs in page.tags:
+        if tag == "script" and not attrs:
+            inline += 1
+        elif tag == "script":
+            assert attrs.get("type") == "application/json" or attrs.get("src", "").endswith(
+                "/static/app.js"
+            ), attrs
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name, value)
+            if name in ("href", "src", "action") and value:
+                assert not value.strip().lower().startswith(("javascript:", "data:", "vbscript:")), value
+                if tag in ("script", "link", "img", "iframe"):
+                    assert value.startswith("/"), f"{tag} loads {value} from another site"
+    assert inline <= inline_scripts
+    assert "<script>alert" not in html and "<img src=x" not in html
+
+
+def analyze(client: TestClient, text: str, **meta) -> dict:
+    r = client.post("/api/analyze", json={"text": text, **meta})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+# -- the analyze API and page ----------------------------------------------------------------------------
+def test_healthz_reports_the_model_and_the_gate(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["db"] is False
+    assert body["analyses"] == {"running": 0, "waiting": 0, "max_concurrent": 2, "max_queue": 8}
+
+
+def test_analyze_returns_the_analysis_with_offsets_into_the_text(client, example_text):
+    data = analyze(client, example_text, title="Example")
+    assert data["document"]["text"] == example_text
+    assert data["spans"], "the rule tagger finds spans in the example"
+    for s in data["spans"]:
+        assert example_text[s["start"] : s["end"]] == s["text"]
+    doc_id = data["document"]["id"]
+    assert data["links"] == {"page": f"/a/{doc_id}", "json": f"/a/{doc_id}.json", "html": f"/a/{doc_id}.html"}
+    assert client.get(f"/api/documents/{doc_id}").json()["spans"] == data["spans"]
+
+
+def test_analysis_page_marks_every_span_and_keeps_the_text_exact(client, example_text):
+    data = analyze(client, example_text)
+    html = client.get(data["links"]["page"]).text
+    page = Page(html)
+    assert page.article_text == example_text
+    ids = {a["data-span"] for t, a in page.tags if t == "mark" and "data-span" in a}
+    assert len(ids) == len(data["spans"])
+    # per-technique counts in the legend
+    counts: dict[str, int] = {}
+    for s in data["spans"]:
+        counts[s["technique"]] = counts.get(s["technique"], 0) + 1
+    for technique, n in counts.items():
+        assert re.search(
+            rf'value="{re.escape(technique)}" checked>.*?<span class="count">{n}</span>', html, re.S
+        )
+    # a gutter badge per sentence, carrying its score
+    badges = [a for t, a in page.tags if t == "span" and "sg" in (a.get("class") or "").split()]
+    assert len(badges) == len(data["sentences"])
+    assert {float(b["data-score"]) for b in badges} == {round(s["score"], 2) for s in data["sentences"]}
+
+
+def test_nested_span_is_a_mark_inside_its_enclosing_mark():
+    text = "We will not be intimidated, ever."
+    client = make_client(FixedTagger([(0, 26, "Slogans", 0.7), (0, 14, "Repetition", 0.6)]))
+    data = analyze(client, text)
+    page = Page(client.get(data["links"]["page"]).text)
+    assert ("We will not be", ("Slogans", "Repetition")) in page.pieces
+    assert (" intimidated", ("Slogans",)) in page.pieces
+    assert page.article_text == text
+
+
+def test_crossing_spans_are_split_into_pieces_that_share_an_id():
+    text = "alpha beta gamma delta"
+    client = make_client(FixedTagger([(0, 10, "Loaded_Language", 0.9), (6, 16, "Doubt", 0.5)]))
+    data = analyze(client, text)
+    html = client.get(data["links"]["page"]).text
+    page = Page(html)
+    assert page.pieces == [
+        ("alpha ", ("Loaded_Language",)),
+        ("beta", ("Loaded_Language", "Doubt")),
+        (" gamma", ("Doubt",)),
+        (" delta", ()),
+    ]
+    doubt = [a["data-span"] for t, a in page.tags if t == "mark" and a.get("data-technique") == "Doubt"]
+    assert len(doubt) == 2 and len(set(doubt)) == 1
+
+
+def test_downloads_are_the_json_and_a_self_contained_html_report(client, example_text):
+    data = analyze(client, example_text)
+    r = client.get(data["links"]["json"])
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    assert {k: v for k, v in data.items() if k != "links"} == r.json()
+    r = client.get(data["links"]["html"])
+    assert r.status_code == 200 and r.headers["content-disposition"].endswith('.html"')
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert "<mark" in r.text and "/static/" not in r.text  # inline style and script: no server needed
+
+
+def test_html_form_paste_redirects_to_a_shareable_page(client, example_text):
+    r = client.post("/analyze", data={"text": example_text.replace("\n", "\r\n")}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200
+    assert Page(page.text).article_text == example_text  # the browser's CRLF is undone
+    assert "Recent analyses" in client.get("/").text
+    files = {"file": ("note.txt", b"The so-called experts lied.", "text/plain")}
+    r = client.post("/analyze", files=files, data={"text": ""}, follow_redirects=False)
+    assert r.status_code == 303 and "note.txt" in client.get(r.headers["location"]).text
+
+
+def test_without_a_database_recent_analyses_are_a_bounded_lru():
+    client = make_client(recent=2)
+    ids = [analyze(client, f"The traitors lied again, take {i}.")["document"]["id"] for i in range(3)]
+    assert client.get(f"/a/{ids[0]}").status_code == 404
+    assert client.get(f"/a/{ids[1]}").status_code == 200
+    assert client.get("/api/documents").json()["total"] == 2
+
+
+def test_recent_analyses_are_bounded_by_characters_too():
+    from spinlens.web._state import Recent
+
+    recent = Recent(10, max_chars=25)
+    for i in range(3):
+        recent.put(str(i), {"document": {"text": "x" * 10}})
+    assert [len(recent), recent.get("0"), recent.get("2") is not None] == [2, None, True]
+
+
+def test_an_analysis_not_stored_in_the_database_still_has_a_working_link(db_client):
+    r = db_client.post("/api/analyze", params={"store": "false"}, json={"text": "The traitors lied."})
+    assert r.status_code == 201
+    assert db_client.get(r.json()["links"]["page"]).status_code == 200
+    assert db_client.get("/api/documents").json()["total"] == 0
+
+
+# -- hostile text and metadata -------------------------------------------------------------------------
+def test_hostile_text_title_and_outlet_are_escaped_on_every_page(db_client):
+    text = f"{EVIL}\n\nThe traitors and foreign agents lied. {EVIL}"
+    data = analyze(
+        db_client,
+        text,
+        title=EVIL,
+        outlet=EVIL,
+        author=EVIL,
+        url="javascript:alert(1)",
+        published="2024-05-01",
+    )
+    doc_id = data["document"]["id"]
+    pages = [
+        f"/a/{doc_id}",
+        "/",
+        "/documents",
+        "/search?q=traitors",
+        "/stats",
+        "/documents?technique=%3Cscript%3E",  # an error page echoing the bad value
+        "/api/docs",
+    ]
+    for path in pages:
+        r = db_client.get(path, headers={"accept": "text/html"})
+        assert r.status_code in (200, 422), path
+        assert_inert(r.text)
+        assert "&lt;script&gt;" in r.text or path == "/api/docs", path
+    page = db_client.get(f"/a/{doc_id}").text
+    assert Page(page).article_text == text
+    assert 'href="javascript' not in page
+    assert_inert(db_client.get(f"/a/{doc_id}.html").text, inline_scripts=1)  # the report's own script
+
+
+def test_pages_are_served_with_a_strict_content_security_policy(client):
+    headers = client.get("/").headers
+    csp = headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+
+
+def test_only_http_urls_become_links():
+    from spinlens.web._view import safe_url
+
+    assert safe_url("https://example.com/a?b=1") == "https://example.com/a?b=1"
+    for bad in (
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,x",
+        "//evil",
+        "http://x y",
+        None,
+    ):
+        assert safe_url(bad) is None
+
+
+# -- uploads, URLs and limits ----------------------------------------------------------------------------
+def test_upload_reads_text_and_html_files_and_ignores_folders_in_the_name(client):
+    files = {"file": ("../../etc/passwd.txt", b"The traitors lied to everyone.", "text/plain")}
+    r = client.post("/api/analyze/upload", files=files, data={"outlet": "Gazette"})
+    assert r.status_code == 201, r.text
+    assert r.json()["document"]["title"] == "passwd.txt"
+    assert r.json()["document"]["outlet"] == "Gazette"
+    html = b"<html><head><title>Harbour news</title></head><body><article><p>" + b"The traitors lied. " * 20
+    html += b"</p></article></body></html>"
+    r = client.post("/api/analyze/upload", files={"file": ("page.html", html, "text/html")})
+    assert r.status_code == 201, r.text
+    assert "<p>" not in r.json()["document"]["text"] and "traitors" in r.json()["document"]["text"]
+
+
+def test_upload_refuses_other_file_types_and_oversized_bodies():
+    client = make_client(max_upload_bytes=2000)
+    r = client.post("/api/analyze/upload", files={"file": ("run.exe", b"MZ...", "application/octet-stream")})
+    assert r.status_code == 422 and r.json()["error"]["type"] == "InputError"
+    r = client.post("/api/analyze/upload", files={"file": ("big.txt", b"word " * 1000, "text/plain")})
+    assert r.status_code == 413
+    r = client.post("/api/analyze", json={"text": "word " * 100_000})
+    assert r.status_code == 413 and r.json()["error"]["type"] == "PayloadTooLarge"
+    r = client.post("/analyze", files={"file": ("big.txt", b"word " * 20_000, "text/plain")})
+    assert r.status_code == 413
+
+
+def test_url_is_fetched_through_ingest_with_the_injected_fetch():
+    calls = []
+
+    def fetch(url, *, timeout, max_bytes, user_agent):
+        calls.append((url, timeout, max_bytes))
+        body = b"<html><head><title>Port strike</title></head><body><article><p>"
+        body += (
+            b"The so-called experts and foreign agents lied about the strike. " * 5
+            + b"</p></article></body></html>"
+        )
+        return FetchResponse(url=url, status=200, body=body, content_type="text/html; charset=utf-8")
+
+    app = create_app(
+        WebSettings(model="rules", allow_private_urls=True, fetch_timeout=3.0, max_upload_bytes=100_000),
+        pipeline=Pipeline(RuleTagger()),
+        fetch=fetch,
+    )
+    client = TestClient(app, base_url=BASE)
+    r = client.post("/api/analyze", json={"url": "http://news.test/strike"})
+    assert r.status_code == 201, r.text
+    assert r.json()["document"]["title"] == "Port strike"
+    assert calls == [("http://news.test/strike", 3.0, 100_000)]
+
+
+def test_urls_to_private_addresses_and_other_schemes_are_refused(client):
+    for url in ("http://127.0.0.1:9/admin", "javascript:alert(1)", "file:///etc/passwd"):
+        r = client.post("/api/analyze", json={"url": url})
+        assert r.status_code == 422, url
+        assert r.json()["error"]["type"] == "InputError"
+
+
+def test_no_path_traversal_through_static_files_or_ids(client):
+    for path in (
+        "/static/../pyproject.toml",
+        "/static/%2e%2e/_app.py",
+        "/static/..%2f_app.py",
+        "/static/%2e%2e/%2e%2e/cli.py",
+        "/a/..%2f..%2fpyproject.toml",
+        "/api/documents/..%2F..%2Fetc%2Fpasswd",
+    ):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert "import" not in r.text
+    assert client.get("/static/app.js").status_code == 200
+
+
+# -- errors ------------------------------------------------------------------------------------------------
+def test_errors_have_a_json_body_with_status_type_and_message(client):
+    r = client.post("/api/analyze", json={"text": "   "})
+    assert r.status_code == 422
+    assert r.json()["error"]["type"] == "InputError" and "empty" in r.json()["error"]["message"]
+    r = client.get("/api/documents/nope")
+    assert r.status_code == 404 and r.json()["error"]["type"] == "NotFound"
+    r = client.get("/api/documents?technique=Nope")
+    assert r.status_code == 422 and "unknown technique" in r.json()["error"]["message"]
+    r = client.post("/api/analyze", json={"text": 5})
+    assert r.status_code == 422 and r.json()["error"]["type"] == "ValidationError"
+    r = client.get("/a/nope", headers={"accept": "text/html"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+
+
+def test_each_error_class_has_its_status():
+    from spinlens.errors import DataError, NotFittedError, SchemaError, SpinlensError
+    from spinlens.web._errors import status_for
+    from spinlens.web._state import Busy
+
+    cases = [
+        (InputError("x"), 422),
+        (SchemaError("x"), 422),
+        (ModelError("x"), 503),
+        (NotFittedError("x"), 503),
+        (Busy("x", 1), 503),
+        (DataError("x"), 500),
+        (SpinlensError("x"), 500),
+        (RuntimeError("x"), 500),
+    ]
+    assert [status_for(exc) for exc, _ in cases] == [status for _, status in cases]
+
+
+def test_model_errors_map_to_503():
+    client = make_client(FixedTagger(error=ModelError("the model file is corrupt; reinstall spinlens")))
+    r = client.post("/api/analyze", json={"text": "Some text here."})
+    assert r.status_code == 503
+    assert r.json()["error"] == {
+        "status": 503,
+        "type": "ModelError",
+        "message": "the model file is corrupt; reinstall spinlens",
+    }
+
+
+def test_analyses_beyond_the_limit_get_503_with_retry_after():
+    gate = threading.Event()
+    tagger = FixedTagger(gate=gate)
+    client = make_client(tagger, max_concurrent=1, max_queue=0)
+    first: list[int] = []
+    worker = threading.Thread(
+        target=lambda: first.append(client.post("/api/analyze", json={"text": "First text."}).status_code)
+    )
+    worker.start()
+    try:
+        assert tagger.started.wait(5)
+        r = client.post("/api/analyze", json={"text": "Second text."})
+        assert r.status_code == 503
+        assert r.json()["error"]["type"] == "Busy" and int(r.headers["retry-after"]) >= 1
+        assert client.get("/healthz").json()["analyses"]["running"] == 1
+    finally:
+        gate.set()
+        worker.join(10)
+    assert first == [201]
+
+
+def test_a_waiting_analysis_gets_the_slot_when_it_frees():
+    from spinlens.web._state import Busy, Gate
+
+    gate = Gate(1, 1, 5.0)
+    order = []
+    with gate.slot():
+        t = threading.Thread(target=lambda: (gate.slot().__enter__(), order.append("second")))
+        t.start()
+        time.sleep(0.1)
+        assert gate.waiting == 1
+        with pytest.raises(Busy):  # the queue (1) is full
+            with gate.slot():
+                pass
+        order.append("first")
+    t.join(5)
+    assert order == ["first", "second"]
+
+
+# -- safety of the bind and writes -----------------------------------------------------------------------
+def test_a_non_loopback_bind_needs_a_token():
+    with pytest.raises(InputError, match="--token"):
+        WebSettings(host="0.0.0.0")
+    assert WebSettings(host="::1").loopback and WebSettings(host="localhost").loopback
+    assert not WebSettings(host="0.0.0.0", token="s3cret").loopback
+
+
+def test_writes_need_the_bearer_token_and_reads_do_not():
+    client = make_client(host="0.0.0.0", token="s3cret")
+    r = client.post("/api/analyze", json={"text": "The traitors lied."})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    r = client.post(
+        "/api/analyze", json={"text": "The traitors lied."}, headers={"authorization": "Bearer nope"}
+    )
+    assert r.status_code == 401
+    r = client.post(
+        "/api/analyze", json={"text": "The traitors lied."}, headers={"authorization": "Bearer s3cret"}
+    )
+    assert r.status_code == 201
+    assert client.get("/api/documents").status_code == 200
+    r = client.post(
+        "/analyze", data={"text": "The traitors lied.", "token": "s3cret"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert client.post("/analyze", data={"text": "The traitors lied."}).status_code == 401
+
+
+def test_cross_site_posts_and_foreign_host_headers_are_refused(client):
+    r = client.post("/analyze", data={"text": "x y z"}, headers={"origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = client.get("/healthz", headers={"host": "evil.example"})  # DNS rebinding onto a loopback server
+    assert r.status_code == 400 and r.json()["error"]["type"] == "BadHost"
+    assert client.get("/healthz", headers={"host": "localhost:8000"}).status_code == 200
+
+
+# -- the corpus ----------------------------------------------------------------------------------------
+def _fill(client) -> list[str]:
+    ids = []
+    rows = [
+        ("Daily Planet", "2024-01-05", "The traitors and foreign agents lied about the harbour."),
+        ("Daily Planet", "2024-02-11", "Either we build the bridge or the city dies. Full stop."),
+        (
+            "Gazette",
+            "2024-02-20",
+            "What about their own record on the harbour? The so-called experts failed.",
+        ),
+    ]
+    for outlet, published, text in rows:
+        ids.append(
+            analyze(client, text, outlet=outlet, published=published, title=f"{outlet} {published}")[
+                "document"
+            ]["id"]
+        )
+    return ids
+
+
+def test_corpus_api_lists_searches_and_counts_with_a_database(db_client):
+    ids = _fill(db_client)
+    docs = db_client.get("/api/documents").json()
+    assert docs["total"] == 3 and {d["id"] for d in docs["documents"]} == set(ids)
+    assert db_client.get("/api/documents?outlet=Gazette").json()["total"] == 1
+    assert db_client.get("/api/documents?technique=Conversation_Killer").json()["total"] == 1
+    assert db_client.get("/api/documents?until=2024-01-31").json()["total"] == 1
+    hits = db_client.get("/api/search", params={"q": "harbour"}).json()
+    assert hits["total"] == 2 and all("**harbour**" in d["snippet"].lower() for d in hits["documents"])
+    hits = db_client.get("/api/search", params={"q": "harbour", "outlet": "Gazette"}).json()
+    assert [d["outlet"] for d in hits["documents"]] == ["Gazette"]
+    stats = db_client.get("/api/stats").json()
+    assert stats["outlets"] == ["Daily Planet", "Gazette"]
+    assert stats["periods"] == ["2024-01", "2024-02"]
+    assert ["Gazette", "Whataboutism", 1] in stats["counts"]
+    for shares in zip(*stats["series"].values()):
+        assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+    assert db_client.get(f"/a/{ids[0]}").status_code == 200
+    assert db_client.get("/healthz").json()["db"] is True
+
+
+def test_analyses_survive_a_restart_with_a_database(tmp_path):
+    db = str(tmp_path / "c.sqlite")
+    doc_id = analyze(make_client(db=db), "The traitors lied.")["document"]["id"]
+    again = make_client(db=db)
+    assert again.get(f"/api/documents/{doc_id}").json()["document"]["text"] == "The traitors lied."
+
+
+def test_corpus_pages_render_charts_as_inline_svg(db_client):
+    _fill(db_client)
+    html = db_client.get("/stats").text
+    assert html.count("<svg") >= 2 and 'class="chart heatmap"' in html and 'class="chart lines"' in html
+    assert 'data-outlet="Gazette" data-technique="Whataboutism" data-count="1"' in html
+    html = db_client.get("/search?q=harbour").text
+    assert '<mark class="hit">harbour</mark>' in html
+    html = db_client.get("/documents?outlet=Gazette").text
+    assert "Gazette 2024-02-20" in html and "Daily Planet 2024-01-05" not in html
+
+
+def test_memory_corpus_pages_work_without_a_database(client):
+    _fill(client)
+    assert client.get("/api/search", params={"q": "harbour"}).json()["total"] == 2
+    assert "<svg" in client.get("/stats").text
+
+
+# -- API description, taxonomy and the CLI ---------------------------------------------------------------
+def test_openapi_describes_every_route_and_the_docs_page_is_offline(client):
+    spec = client.get("/openapi.json").json()
+    for path in (
+        "/api/analyze",
+        "/api/documents",
+        "/api/documents/{document_id}",
+        "/api/search",
+        "/api/stats",
+        "/api/techniques",
+        "/healthz",
+    ):
+        assert path in spec["paths"], path
+    html = client.get("/api/docs").text
+    assert "/api/analyze" in html and "cdn" not in html.lower()
+    assert client.get("/docs").status_code == 404  # FastAPI's CDN-backed Swagger page is off
+
+
+def test_techniques_endpoint_lists_all_23_with_colours(client):
+    rows = client.get("/api/techniques").json()
+    assert len(rows) == 23 and all(r["definition"] and r["colour"].startswith("#") for r in rows)
+    css = client.get("/assets/categories.css")
+    assert css.headers["content-type"].startswith("text/css") and "mark.sp.cat-call" in css.text
+
+
+def test_serve_get_answers_one_request_in_process():
+    result = CliRunner().invoke(cli_app, ["serve", "--model", "rules", "--get", "/healthz"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "ok"
+    result = CliRunner().invoke(cli_app, ["serve", "--model", "rules", "--get", "/api/documents/nope"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["error"]["status"] == 404
+
+
+def test_serve_refuses_a_public_bind_without_a_token():
+    result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--get", "/healthz"])
+    assert result.exit_code == 2
+    assert "refusing to bind 0.0.0.0" in result.stderr

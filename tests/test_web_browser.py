@@ -1,0 +1,223 @@
+"""The web app in a real browser: Debian's Chromium, headless, driven by Playwright, against uvicorn.
+
+Skipped when /usr/bin/chromium (or the playwright package) is missing, unless
+``SPINLENS_REQUIRE_BROWSER=1``, which turns the skip into a failure (CI sets it). Screenshots of the
+analyze and corpus pages go to ``$SPINLENS_SCREENSHOTS`` when set (``docs/screenshots`` holds the
+committed ones), else to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from spinlens.pipeline import Pipeline
+from spinlens.rules import RuleTagger
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _need(ok: bool, why: str) -> None:
+    if not ok:
+        if os.environ.get("SPINLENS_REQUIRE_BROWSER") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real uvicorn server on a free loopback port, rule tagger, SQLite corpus with three articles."""
+    pytest.importorskip("fastapi")
+    uvicorn = pytest.importorskip("uvicorn")
+    from spinlens.web import WebSettings, create_app
+
+    db = tmp_path_factory.mktemp("web") / "corpus.sqlite"
+    app = create_app(WebSettings(model="rules", db=str(db)), pipeline=Pipeline(RuleTagger()))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{port}"
+    rows = [
+        ("Daily Planet", "2024-01-05", "The traitors and foreign agents lied about the harbour. Full stop."),
+        (
+            "Daily Planet",
+            "2024-02-11",
+            "Either we build the bridge or the city dies. We will not be divided.",
+        ),
+        (
+            "The Gazette",
+            "2024-03-20",
+            "What about their own record on the harbour? The so-called experts failed.",
+        ),
+        (
+            "The Gazette",
+            "2024-04-02",
+            "Shameless infowar outlets spread panic. Everyone knows it is a disaster.",
+        ),
+    ]
+    for outlet, published, text in rows:
+        body = {"text": text, "outlet": outlet, "published": published, "title": f"{outlet}, {published}"}
+        request = urllib.request.Request(
+            base + "/api/analyze", json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+    yield base
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need(False, "playwright is not installed (pip install playwright; no browser download needed)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page that records every request, console error and dialog (an alert means XSS)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    pg.requests = []
+    pg.problems = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: m.type == "error" and pg.problems.append(m.text))
+    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
+    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    out = os.environ.get("SPINLENS_SCREENSHOTS")
+    path = Path(out) if out else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _offline(pg, base: str) -> None:
+    """Every request went to the server itself (or stayed inside the page)."""
+    host = urlsplit(base).netloc
+    for url in pg.requests:
+        parts = urlsplit(url)
+        assert parts.scheme in ("data", "about", "blob") or parts.netloc == host, url
+
+
+def test_paste_the_example_then_hover_and_toggle_techniques(page, server, example_text, shots):
+    page.goto(server + "/")
+    page.fill("#text", example_text)
+    page.click("#analyze-button")
+    page.wait_for_selector("#article-text mark.sp")
+    assert "/a/" in page.url
+
+    # every span is highlighted, in its category's colour
+    n_spans = int(page.inner_text("#n-spans"))
+    ids = page.eval_on_selector_all(
+        "#article-text mark.sp", "ms => new Set(ms.map(m => m.dataset.span)).size"
+    )
+    assert n_spans > 5 and ids == n_spans
+    colour = page.eval_on_selector(
+        "#article-text mark.sp[data-technique='Name_Calling-Labeling']",
+        "m => getComputedStyle(m).backgroundColor",
+    )
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert page.eval_on_selector("#article-text", "e => e.textContent") == example_text
+
+    # hover a span: the tooltip names the technique, defines it and gives the confidence
+    page.hover("#article-text mark.sp[data-technique='Name_Calling-Labeling'] >> nth=0")
+    tip = page.locator("#tip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    assert "Name calling" in text and "Confidence 80%" in text and "label" in text.lower()
+    page.screenshot(path=str(shots / "analyze.png"))
+
+    # a span nested in another stays hoverable, and the tooltip says what it is inside
+    page.hover("#article-text mark.sp[data-technique='Repetition'] >> nth=0")
+    text = tip.inner_text()
+    assert text.startswith("Repetition") and "Inside: Slogans" in text
+    page.screenshot(path=str(shots / "analyze-nested.png"))
+
+    # toggle Loaded language off: its highlights go, the others stay; then back on
+    loaded = "#article-text mark.sp[data-technique='Loaded_Language']"
+    page.mouse.move(5, 5)
+    page.uncheck("#legend input[value='Loaded_Language']")
+    assert page.eval_on_selector_all(loaded, "ms => ms.every(m => m.classList.contains('off'))")
+    bg = page.eval_on_selector(loaded, "m => getComputedStyle(m).backgroundColor")
+    assert bg in ("rgba(0, 0, 0, 0)", "transparent")
+    assert page.eval_on_selector_all(
+        "#article-text mark.sp.off", "ms => ms.length"
+    ) == page.eval_on_selector_all(loaded, "ms => ms.length")
+    page.check("#legend input[value='Loaded_Language']")
+    assert page.eval_on_selector_all("#article-text mark.sp.off", "ms => ms.length") == 0
+
+    # the shareable link and the downloads
+    assert page.get_attribute("#share-link", "href") == urlsplit(page.url).path
+    assert page.get_attribute("#download-json", "href").endswith(".json")
+    assert not page.problems, page.problems
+    _offline(page, server)
+
+
+def test_corpus_pages_show_the_documents_search_and_charts(page, server, shots):
+    page.goto(server + "/documents")
+    assert page.locator("table.docs tbody tr").count() >= 4
+    page.goto(server + "/search?q=harbour")
+    assert page.locator("table.docs tbody tr").count() == 2
+    assert page.locator("mark.hit").first.inner_text().lower() == "harbour"
+    page.screenshot(path=str(shots / "search.png"), full_page=True)
+    page.goto(server + "/stats")
+    assert page.locator("svg.heatmap rect.cell[data-count]:not([data-count='0'])").count() > 3
+    assert page.locator("svg.lines g.series").count() >= 2
+    page.screenshot(path=str(shots / "corpus.png"), full_page=True)
+    assert not page.problems, page.problems
+    _offline(page, server)
+
+
+def test_hostile_metadata_runs_no_script_in_the_browser(page, server):
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    page.goto(server + "/")
+    page.fill("#text", f"The traitors lied. {evil} javascript:alert(3)")
+    page.click("details.meta-fields summary")
+    page.fill("input[name=title]", evil)
+    page.fill("input[name=outlet]", evil)
+    page.click("#analyze-button")
+    page.wait_for_selector("#article-text mark.sp")
+    assert page.inner_text("#doc-title") == evil
+    page.hover("#article-text mark.sp >> nth=0")
+    page.goto(server + "/documents")
+    page.goto(server + "/stats")
+    assert not [p for p in page.problems if p.startswith("dialog")], page.problems
+    _offline(page, server)
