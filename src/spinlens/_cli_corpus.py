@@ -21,7 +21,7 @@ import typer
 from spinlens.errors import SpinlensError
 from spinlens.settings import SETTINGS, Settings
 
-__all__ = ["corpus_app", "CorpusFormat", "export_corpus_command"]
+__all__ = ["corpus_app", "CorpusFormat", "export_corpus_command", "usage_error"]
 
 _HELP = {s.name: s.help for s in SETTINGS}
 _DEFAULT = {s.name: s.default for s in SETTINGS}
@@ -112,6 +112,18 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
+class _UsageError(typer.BadParameter):
+    """A usage error found inside a command: usage line, ``Error: message``, exit code 2."""
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def usage_error(message: str) -> None:
+    """Stop with a usage error (exit code 2), reported the way the parser reports its own."""
+    raise _UsageError(message)
+
+
 def _fail(exc: BaseException, debug: bool) -> None:
     """One ``Error:`` line and exit 1 (or the traceback with ``--debug``)."""
     if debug:
@@ -191,7 +203,7 @@ def batch(
     inputs: Annotated[
         list[str],
         typer.Argument(
-            metavar="INPUT...",
+            metavar="INPUT",
             help="Files, folders, URLs, JSONL / CSV / Parquet / WARC files, or - for standard input.",
             show_default=False,
         ),
@@ -239,7 +251,7 @@ def batch(
       spinlens batch news/ --db corpus.sqlite --reanalyze
     """
     if scheduler is not None and engine is not Engine.dask:
-        raise typer.BadParameter("a scheduler address needs --engine dask", param_hint="'--scheduler'")
+        usage_error("--scheduler needs --engine dask")
     settings = Settings.build(os.environ, model=model.value, max_chars=max_chars, debug=debug)
     from spinlens.batch import BatchOptions, estimate_total, run_batch
     from spinlens.ingest import IngestOptions, iter_documents
@@ -293,7 +305,8 @@ def batch(
         _err(f"Note: skipped {reason}")
     if bar is not None and bar.shown > _MAX_FAILURES_SHOWN:
         _err(
-            f"Note: {bar.shown - _MAX_FAILURES_SHOWN} more failure(s) not shown; all are recorded in the store"
+            f"Note: {bar.shown - _MAX_FAILURES_SHOWN} more failure(s) not shown; "
+            "all are recorded in the store"
         )
     if p.other_model:
         _err(
@@ -302,7 +315,8 @@ def batch(
         )
     if p.failed_before:
         _err(
-            f"Note: {p.failed_before} document(s) failed in an earlier run; rerun with --retry-failed to retry"
+            f"Note: {p.failed_before} document(s) failed in an earlier run; "
+            "rerun with --retry-failed to retry"
         )
     if p.failed:
         raise typer.Exit(1)
@@ -315,6 +329,7 @@ def search(
     query: Annotated[
         str,
         typer.Argument(
+            metavar="QUERY",
             help='Words, "quoted phrases", OR, -excluded words; empty: the newest articles.',
             show_default=False,
         ),
@@ -462,7 +477,7 @@ def stats(
 def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug: bool) -> None:
     """``spinlens export --db``: every stored analysis to ``output`` (default: standard output)."""
     if fmt is CorpusFormat.parquet and output is None:
-        raise click.UsageError("Parquet is binary: add --output FILE.parquet")
+        usage_error("Parquet is binary: add --output FILE.parquet")
     from spinlens.store import export_corpus
 
     store = None

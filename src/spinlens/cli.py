@@ -23,6 +23,7 @@ from typing import IO, Annotated, Any
 import click
 import typer
 
+from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
 
@@ -49,7 +50,8 @@ eval_app = typer.Typer(help="Score the model on a benchmark.", no_args_is_help=T
 models_app = typer.Typer(help="Inspect the installed model files.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
-from spinlens._cli_corpus import CorpusFormat, corpus_app, export_corpus_command  # noqa: E402
+app.command("serve")(serve)
+from spinlens._cli_corpus import CorpusFormat, corpus_app, export_corpus_command, usage_error  # noqa: E402
 
 app.add_typer(corpus_app)  # batch, search, stats
 
@@ -668,7 +670,7 @@ def export(
         return
     for value, name in ((run, "--run"), (out, "--out")):
         if value is None:
-            raise click.MissingParameter(param_type="option", param_hint=f"'{name}'")
+            usage_error(f"Missing option '{name}' (or give --db to export a corpus).")
     argv = ["export", "--run", str(run), "--out", str(out), "--seeds", seeds]
     if base is not None:
         argv += ["--base", str(base)]

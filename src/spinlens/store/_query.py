@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from spinlens.errors import InputError
-from spinlens.store._schema import PG_FTS_CHARS, aggregates_t, analyses_t, documents_t, spans_t
+from spinlens.store._schema import PG_FTS_CHARS, aggregates_t, article_stats_t, documents_t, spans_t
 from spinlens.taxonomy import CATEGORIES, TECHNIQUE_IDS, get_technique, is_technique
 
 __all__ = ["STATS_BY", "SearchHit", "search", "stats", "fts5_query", "check_since", "check_technique"]
@@ -66,7 +66,8 @@ def check_technique(technique: str | None) -> str | None:
         if tid.lower() == technique.lower():
             return tid
     raise InputError(
-        f"unknown technique {technique!r}; use an id from `spinlens techniques`, e.g. {', '.join(TECHNIQUE_IDS[:3])}"
+        f"unknown technique {technique!r}; use an id from `spinlens techniques`, "
+        f"e.g. {', '.join(TECHNIQUE_IDS[:3])}"
     )
 
 
@@ -121,15 +122,21 @@ def fts5_query(text: str) -> str | None:
     return " OR ".join(parts) or None
 
 
-def _filters(technique: str | None, outlet: str | None, since: str | None) -> list[Any]:
+def _filters(technique: str | None, outlet: str | None, since: str | None, pk: Any) -> list[Any]:
+    """Search conditions on a document's ``pk`` (the full-text row id), answered from the narrow
+    per-article tables, so ranking never reads the wide documents table."""
     conds: list[Any] = []
-    if outlet is not None:
-        conds.append(sa.func.lower(documents_t.c.outlet) == outlet.lower())
-    if since is not None:
-        conds.append(documents_t.c.published >= since)
     if technique is not None:
-        ag = aggregates_t.alias("ag_filter")
-        conds.append(sa.exists().where(ag.c.document_id == documents_t.c.id, ag.c.technique == technique))
+        ag = aggregates_t
+        conds.append(pk.in_(sa.select(ag.c.doc_pk).where(ag.c.technique == technique)))
+    if outlet is not None or since is not None:
+        st = article_stats_t
+        q = sa.select(st.c.doc_pk)
+        if outlet is not None:
+            q = q.where(sa.func.lower(st.c.outlet) == outlet.lower())
+        if since is not None:
+            q = q.where(st.c.published >= since)
+        conds.append(pk.in_(q))
     return conds
 
 
@@ -162,13 +169,15 @@ def search(
     since = check_since(since)
     if limit < 1:
         raise InputError(f"limit must be at least 1, got {limit}")
-    conds = _filters(technique, outlet, since)
+    conds = _filters(technique, outlet, since, documents_t.c.pk)
     d = documents_t
     cols = [d.c.id, d.c.title, d.c.outlet, d.c.published, d.c.url]
     query = query.strip()
     pg = conn.dialect.name == "postgresql"
-    fts = None if pg or not query else fts5_query(query)
-    if query and pg:
+    fts = fts5_query(query) if query else None  # also checks the query on PostgreSQL
+    if query and fts is None:  # nothing searchable in the query (punctuation only)
+        return []
+    if fts is not None and pg:
         tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), query)
         tsv = sa.literal_column("documents.tsv")
         rank = sa.func.ts_rank(tsv, tsq)
@@ -188,20 +197,28 @@ def search(
             .order_by(inner.c.score.desc(), d.c.pk)
         )
     elif fts is not None:
+        # rank first (no snippets: SQLite would make one for every match before sorting), then
+        # make snippets for the top ``limit`` only
         ft = sa.table("documents_fts", sa.column("rowid"))
         bm25 = sa.literal_column("bm25(documents_fts, 2.0, 1.0)")
+        match = sa.text("documents_fts MATCH :fts").bindparams(fts=fts)
+        # ``rowid + 0``: an IN on the bare rowid would be handed to FTS5, which then runs the whole
+        # full-text query once per listed row (seconds); as an expression it filters the matches
+        top = sa.select(ft.c.rowid, bm25).where(match, *_filters(technique, outlet, since, ft.c.rowid + 0))
+        ranked = conn.execute(top.order_by(bm25, ft.c.rowid).limit(limit)).all()
+        if not ranked:
+            return []
+        order = {pk: (k, -float(rank)) for k, (pk, rank) in enumerate(ranked)}
         snippet = sa.func.snippet(
             sa.literal_column("documents_fts"), -1, marks[0], marks[1], "…", _SNIPPET_TOKENS
         )
         stmt = (
-            sa.select(*cols, (-bm25).label("score"), snippet.label("snippet"))
+            sa.select(*cols, d.c.pk, sa.literal(0.0).label("score"), snippet.label("snippet"))
             .select_from(ft.join(d, d.c.pk == ft.c.rowid))
-            .where(sa.text("documents_fts MATCH :fts").bindparams(fts=fts), *conds)
-            .order_by(bm25, d.c.pk)
-            .limit(limit)
+            .where(match, ft.c.rowid.in_(list(order)))
         )
-    elif query:  # nothing searchable in the query (punctuation only)
-        return []
+        found = sorted(conn.execute(stmt).all(), key=lambda r: order[r.pk][0])
+        return _hits(conn, [dict(r._mapping, score=order[r.pk][1]) for r in found], technique)
     else:
         stmt = (
             sa.select(
@@ -213,10 +230,15 @@ def search(
             .order_by(d.c.published.desc(), d.c.pk.desc())
             .limit(limit)
         )
-    rows = conn.execute(stmt).all()
+    return _hits(conn, [dict(r._mapping) for r in conn.execute(stmt)], technique)
+
+
+def _hits(conn: sa.Connection, rows: list[dict[str, Any]], technique: str | None) -> list[SearchHit]:
+    """Search hits for result rows, with each document's technique counts (and spans of ``technique``)."""
     if not rows:
         return []
-    ids = [r.id for r in rows]
+    d = documents_t
+    ids = [r["id"] for r in rows]
     counts: dict[str, dict[str, int]] = {i: {} for i in ids}
     q = (
         sa.select(aggregates_t.c.document_id, aggregates_t.c.technique, aggregates_t.c.n_spans)
@@ -246,15 +268,15 @@ def search(
             )
     return [
         SearchHit(
-            id=r.id,
-            title=r.title,
-            outlet=r.outlet,
-            published=r.published,
-            url=r.url,
-            score=round(float(r.score or 0.0), 6),
-            snippet=" ".join((r.snippet or "").split()),
-            techniques=counts[r.id],
-            spans=tuple(spans[r.id]),
+            id=r["id"],
+            title=r["title"],
+            outlet=r["outlet"],
+            published=r["published"],
+            url=r["url"],
+            score=round(float(r["score"] or 0.0), 6),
+            snippet=" ".join((r["snippet"] or "").split()),
+            techniques=counts[r["id"]],
+            spans=tuple(spans[r["id"]]),
         )
         for r in rows
     ]
@@ -280,7 +302,8 @@ def stats(
     Every row has the group key (``technique`` rows also their ``category``), ``articles`` (analyzed
     articles in the group), ``articles_with`` (those with at least one span counted), ``share``
     (articles_with / articles), ``spans`` and ``per_1k_chars`` (spans per 1,000 characters of the
-    group's articles). With ``technique``, only that technique's spans are counted.
+    group's articles). With ``technique``, only that technique's spans are counted. Only the narrow
+    per-article tables are read (``article_stats``, ``aggregates``), never texts or analyses.
 
     Raises:
         InputError: an unknown grouping or technique, or a malformed date.
@@ -289,55 +312,58 @@ def stats(
         raise InputError(f"cannot group by {by!r}; choose one of: {', '.join(STATS_BY)}")
     technique = check_technique(technique)
     since = check_since(since)
-    d, an, ag = documents_t, analyses_t, aggregates_t
-    doc_conds = []
-    if outlet is not None:
-        doc_conds.append(sa.func.lower(d.c.outlet) == outlet.lower())
-    if since is not None:
-        doc_conds.append(d.c.published >= since)
-    scope = an.join(d, d.c.id == an.c.document_id)
+    st, ag = article_stats_t, aggregates_t
+
+    def where(t: sa.Table) -> list[Any]:
+        conds = []
+        if outlet is not None:
+            conds.append(sa.func.lower(t.c.outlet) == outlet.lower())
+        if since is not None:
+            conds.append(t.c.published >= since)
+        return conds
+
+    def key_of(t: sa.Table) -> Any:
+        return t.c.outlet if by == "outlet" else sa.func.substr(t.c.published, 1, 7)
+
     rows: list[dict[str, Any]] = []
     if by in ("technique", "category"):
-        total_q = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(d.c.n_chars), 0)).select_from(scope)
-        articles, chars = conn.execute(total_q.where(*doc_conds)).one()
+        q = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(st.c.n_chars), 0)).where(*where(st))
+        articles, chars = conn.execute(q).one()
         key = ag.c.technique if by == "technique" else ag.c.category
-        q = sa.select(key, sa.func.sum(ag.c.n_spans), sa.func.count(sa.distinct(ag.c.document_id)))
-        q = q.select_from(ag.join(d, d.c.id == ag.c.document_id) if doc_conds else ag)
+        # one aggregates row per (document, technique): counting rows counts articles per technique
+        n_docs = sa.func.count() if by == "technique" else sa.func.count(sa.distinct(ag.c.document_id))
+        q = sa.select(key, sa.func.sum(ag.c.n_spans), n_docs).where(*where(ag))
         if technique is not None:
             q = q.where(ag.c.technique == technique)
-        for k, n_spans, n_with in conn.execute(q.where(*doc_conds).group_by(key)):
+        for k, n_spans, n_with in conn.execute(q.group_by(key)):
             row: dict[str, Any] = {by: k}
             if by == "technique":
                 row["category"] = get_technique(k).category
             rows.append(row | _numbers(articles, n_with, n_spans, chars))
-        rows.sort(key=lambda r: (-r["spans"], r[by]))
         if by == "category":
             order = list(CATEGORIES)
             rows.sort(key=lambda r: (-r["spans"], order.index(r[by]) if r[by] in order else len(order)))
+        else:
+            rows.sort(key=lambda r: (-r["spans"], r[by]))
         return rows
-    key = d.c.outlet if by == "outlet" else sa.func.substr(d.c.published, 1, 7)
-    if technique is None:
-        spans_col = an.c.n_spans
-        source = scope
-    else:
-        spans_col = sa.func.coalesce(ag.c.n_spans, 0)
-        source = scope.outerjoin(
-            ag, sa.and_(ag.c.document_id == an.c.document_id, ag.c.technique == technique)
-        )
-    with_col = sa.func.sum(sa.case((spans_col > 0, 1), else_=0))
-    q = (
-        sa.select(
-            key.label("key"),
-            sa.func.count(),
-            with_col,
-            sa.func.coalesce(sa.func.sum(spans_col), 0),
-            sa.func.coalesce(sa.func.sum(d.c.n_chars), 0),
-        )
-        .select_from(source)
-        .where(*doc_conds)
-        .group_by(key)
+    key = key_of(st).label("key")
+    with_spans = sa.func.sum(sa.case((st.c.n_spans > 0, 1), else_=0))
+    q = sa.select(
+        key,
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(st.c.n_chars), 0),
+        sa.func.coalesce(sa.func.sum(st.c.n_spans), 0),
+        with_spans,
     )
-    for k, articles, n_with, n_spans, chars in conn.execute(q):
+    groups = {k: [a, c, n, w] for k, a, c, n, w in conn.execute(q.where(*where(st)).group_by(key))}
+    if technique is not None:
+        tkey = key_of(ag).label("key")
+        q = sa.select(tkey, sa.func.count(), sa.func.sum(ag.c.n_spans))
+        q = q.where(ag.c.technique == technique, *where(ag)).group_by(tkey)
+        counted = {k: (n_with, n_spans) for k, n_with, n_spans in conn.execute(q)}
+        for k, g in groups.items():  # g: articles, chars, spans, articles with spans
+            g[3], g[2] = counted.get(k, (0, 0))
+    for k, (articles, chars, n_spans, n_with) in groups.items():
         rows.append({by: k} | _numbers(articles, n_with, n_spans, chars))
     if by == "month":
         rows.sort(key=lambda r: (r["month"] is None, r["month"] or ""))

@@ -4,9 +4,15 @@ Tables::
 
     schema_migrations  version, applied_at, spinlens_version         one row per applied migration
     documents          pk, id (Document.id), metadata, text, n_chars  full-text indexed (title + text)
-    analyses           document_id, model name/version/sha256, schema_version, n_spans, density, data (JSON)
+    analyses           document_id, model name/version/sha256, schema_version,
+                       data (JSON: the analysis without its document and span texts)
     spans              document_id, seq, start, end, technique, category, score
-    aggregates         document_id, technique, category, n_spans, density   per-article counts
+    article_stats      document_id, doc_pk, outlet, published, n_chars, n_spans, density   per article
+    aggregates         document_id, technique, doc_pk, category, outlet, published, n_spans, density
+                       per article and technique (doc_pk: documents.pk, the full-text row id)
+
+``article_stats`` and ``aggregates`` repeat the outlet and date of their document so that ``stats``
+reads only these narrow tables. Densities are spans per 1,000 characters.
     failures           key, document_id, source, stage, reason, attempts, model_sha256, failed_at
 
 Full-text search is FTS5 (external content, kept in step by triggers) on SQLite and a stored
@@ -61,11 +67,8 @@ analyses_t = sa.Table(
     sa.Column("model_version", sa.String(64), nullable=False),
     sa.Column("model_sha256", sa.String(64), nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
-    sa.Column("n_spans", sa.Integer, nullable=False),
-    sa.Column("density", sa.Float, nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("analyzed_at", sa.String(32), nullable=False),
-    sa.Index("ix_analyses_model_sha256", "model_sha256"),
 )
 
 spans_t = sa.Table(
@@ -78,7 +81,20 @@ spans_t = sa.Table(
     sa.Column("technique", sa.String(64), nullable=False),
     sa.Column("category", sa.String(64), nullable=False),
     sa.Column("score", sa.Float, nullable=False),
-    sa.Index("ix_spans_technique", "technique"),
+    sqlite_with_rowid=False,
+)
+
+article_stats_t = sa.Table(
+    "article_stats",
+    metadata,
+    sa.Column("document_id", sa.String(128), primary_key=True),
+    sa.Column("doc_pk", _PK, nullable=False),
+    sa.Column("outlet", sa.String(512)),
+    sa.Column("published", sa.String(64)),
+    sa.Column("n_chars", sa.Integer, nullable=False),
+    sa.Column("n_spans", sa.Integer, nullable=False),
+    sa.Column("density", sa.Float, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 aggregates_t = sa.Table(
@@ -86,11 +102,16 @@ aggregates_t = sa.Table(
     metadata,
     sa.Column("document_id", sa.String(128), primary_key=True),
     sa.Column("technique", sa.String(64), primary_key=True),
+    sa.Column("doc_pk", _PK, nullable=False),
     sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("outlet", sa.String(512)),
+    sa.Column("published", sa.String(64)),
     sa.Column("n_spans", sa.Integer, nullable=False),
     sa.Column("density", sa.Float, nullable=False),
-    sa.Index("ix_aggregates_technique", "technique", "document_id", "n_spans"),
+    sa.Index("ix_aggregates_technique", "technique", "outlet", "published", "n_spans"),
     sa.Index("ix_aggregates_category", "category", "document_id", "n_spans"),
+    sa.Index("ix_aggregates_doc_pk", "technique", "doc_pk"),
+    sqlite_with_rowid=False,
 )
 
 failures_t = sa.Table(
@@ -106,7 +127,10 @@ failures_t = sa.Table(
     sa.Column("failed_at", sa.String(32), nullable=False),
 )
 
-tables = {t.name: t for t in (migrations_t, documents_t, analyses_t, spans_t, aggregates_t, failures_t)}
+tables = {
+    t.name: t
+    for t in (migrations_t, documents_t, analyses_t, spans_t, article_stats_t, aggregates_t, failures_t)
+}
 
 _SQLITE_FTS = (
     "CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, content='documents', content_rowid='pk', "
@@ -133,8 +157,8 @@ _PG_FTS = (
 
 
 def _v1(conn: sa.Connection) -> None:
-    """Documents, analyses, spans, aggregates and failures, with full-text search."""
-    for name in ("documents", "analyses", "spans", "aggregates", "failures"):
+    """Documents, analyses, spans, per-article aggregates and failures, with full-text search."""
+    for name in ("documents", "analyses", "spans", "article_stats", "aggregates", "failures"):
         tables[name].create(conn)
     for ddl in _SQLITE_FTS if conn.dialect.name == "sqlite" else _PG_FTS:
         conn.exec_driver_sql(ddl)

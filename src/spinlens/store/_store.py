@@ -21,6 +21,7 @@ from spinlens.store._schema import (
     STORE_SCHEMA_VERSION,
     aggregates_t,
     analyses_t,
+    article_stats_t,
     documents_t,
     failures_t,
     migrations_t,
@@ -252,7 +253,7 @@ class Store:
             resolved: further failure keys that no longer apply (e.g. ``source:PATH`` that now reads).
         """
         now = _now()
-        docs, rows, spans, aggs = [], [], [], []
+        docs, rows, spans, totals, aggs = [], [], [], [], []
         for a in analyses:
             if a.model is None:
                 raise InputError(
@@ -280,8 +281,6 @@ class Store:
                     "model_version": a.model.version,
                     "model_sha256": a.model.sha256,
                     "schema_version": SCHEMA_VERSION,
-                    "n_spans": len(a.spans),
-                    "density": _density(len(a.spans), n_chars),
                     "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                     "analyzed_at": now,
                 }
@@ -298,10 +297,15 @@ class Store:
                         "score": float(s.score),
                     }
                 )
+            where = {"document_id": doc.id, "outlet": doc.outlet, "published": doc.published}
+            n_spans = len(a.spans)
+            totals.append(
+                where | {"n_chars": n_chars, "n_spans": n_spans, "density": _density(n_spans, n_chars)}
+            )
             for technique, n in sorted(Counter(s.technique for s in a.spans).items()):
                 aggs.append(
-                    {
-                        "document_id": doc.id,
+                    where
+                    | {
                         "technique": technique,
                         "category": get_technique(technique).category,
                         "n_spans": n,
@@ -331,10 +335,17 @@ class Store:
                 )
                 conn.execute(stmt, rows)
                 for keys in _chunks(ids):
-                    conn.execute(spans_t.delete().where(spans_t.c.document_id.in_(keys)))
-                    conn.execute(aggregates_t.delete().where(aggregates_t.c.document_id.in_(keys)))
+                    for t in (spans_t, article_stats_t, aggregates_t):
+                        conn.execute(t.delete().where(t.c.document_id.in_(keys)))
                 if spans:
                     conn.execute(spans_t.insert(), spans)
+                pks: dict[str, int] = {}
+                for keys in _chunks(ids):
+                    q = sa.select(documents_t.c.id, documents_t.c.pk).where(documents_t.c.id.in_(keys))
+                    pks.update((doc_id, pk) for doc_id, pk in conn.execute(q))
+                for row in totals + aggs:
+                    row["doc_pk"] = pks[row["document_id"]]
+                conn.execute(article_stats_t.insert(), totals)
                 if aggs:
                     conn.execute(aggregates_t.insert(), aggs)
             for keys in _chunks(sorted(done)):
@@ -366,6 +377,7 @@ class Store:
         with self._write() as conn:
             for t, col in (
                 (spans_t, spans_t.c.document_id),
+                (article_stats_t, article_stats_t.c.document_id),
                 (aggregates_t, aggregates_t.c.document_id),
                 (analyses_t, analyses_t.c.document_id),
                 (failures_t, failures_t.c.key),
@@ -433,13 +445,14 @@ class Store:
             return [TechniqueSpan(r.start, r.end, r.technique, r.score) for r in conn.execute(q)]
 
     def counts(self) -> dict[str, int]:
-        """Rows per table: documents, analyses, spans, aggregates, failures."""
+        """Rows per table: documents, analyses, spans, article_stats, aggregates, failures."""
         out = {}
         with self._read() as conn:
             for name, t in (
                 ("documents", documents_t),
                 ("analyses", analyses_t),
                 ("spans", spans_t),
+                ("article_stats", article_stats_t),
                 ("aggregates", aggregates_t),
                 ("failures", failures_t),
             ):

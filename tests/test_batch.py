@@ -1,0 +1,308 @@
+"""Batch runs: the real command on real files into real stores (SQLite and PostgreSQL), serially, in a
+process pool and on a Dask LocalCluster, and resumed after ``kill -9`` of a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_store import OTHER_MODEL, store_target
+from typer.testing import CliRunner
+
+from spinlens.batch import BatchOptions, analyze_document, estimate_total, model_info, run_batch
+from spinlens.cli import app
+from spinlens.ingest import IngestResult
+from spinlens.pipeline import Pipeline
+from spinlens.rules import RuleTagger
+from spinlens.schema import Analysis, Document
+from spinlens.store import open_store
+
+REPO = Path(__file__).resolve().parents[1]
+RULES_SHA = model_info("rules").sha256
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """An empty store: a SQLite file, or a fresh schema on the PostgreSQL test server."""
+    yield from store_target(request.param, tmp_path)
+
+
+def _text(i: int) -> str:
+    return (
+        f"Report {i}: the minister called the protesters of district {i} foreign agents and traitors. "
+        f"It was an outrageous disaster for street number {i}. The matter is closed, full stop."
+    )
+
+
+def make_corpus(folder: Path, n: int) -> dict[str, Analysis]:
+    """``n`` article files; returns the expected analysis (rules) of each, by document id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pipeline = Pipeline(RuleTagger())
+    expected = {}
+    for i in range(n):
+        path = folder / f"article{i}.txt"
+        path.write_text(_text(i), encoding="utf-8")
+        a = pipeline.analyze(Document(text=_text(i)))
+        expected[a.document.id] = replace(a, extras={"source": str(path), "article_id": str(i)})
+    return expected
+
+
+def check_store(target: str, expected: dict[str, Analysis]) -> None:
+    """Each expected document is stored exactly once, with its analysis and every span."""
+    with open_store(target, create=False) as s:
+        n_spans = sum(len(a.spans) for a in expected.values())
+        assert s.counts() == {
+            "documents": len(expected),
+            "analyses": len(expected),
+            "spans": n_spans,
+            "article_stats": len(expected),
+            "aggregates": sum(len({x.technique for x in a.spans}) for a in expected.values()),
+            "failures": 0,
+        }
+        for doc_id, a in expected.items():
+            got = s.get(doc_id)
+            assert got is not None, doc_id
+            assert got.spans == a.spans and got.document.text == a.document.text
+            assert got.model.sha256 == RULES_SHA
+
+
+def run(*args) -> object:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def done_line(stderr: str) -> str:
+    return next(line for line in stderr.splitlines() if line.startswith("Done: "))
+
+
+# -- the command -------------------------------------------------------------------------------------
+def test_batch_analyzes_a_folder_and_a_rerun_skips_everything(db, tmp_path):
+    expected = make_corpus(tmp_path / "news", 12)
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules")
+    assert r.exit_code == 0, r.output
+    assert done_line(r.stderr).startswith("Done: 12 analyzed, 0 failed in ")
+    check_store(db, expected)
+    with open_store(db) as s:
+        assert s.get(next(iter(expected))).extras["article_id"] == "0"
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules")
+    assert r.exit_code == 0
+    assert done_line(r.stderr).startswith("Done: 0 analyzed, 12 already in the store, 0 failed in ")
+    check_store(db, expected)
+
+
+def test_failures_are_recorded_with_the_reason_and_retried_on_request(db, tmp_path):
+    expected = make_corpus(tmp_path / "news", 3)
+    long_doc = tmp_path / "news" / "long.txt"
+    long_doc.write_text("A very long article about the city. " * 20, encoding="utf-8")
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules", "--max-chars", "400")
+    assert r.exit_code == 1
+    assert f"Error: {long_doc}: the text has 720 characters, more than the limit of 400;" in r.stderr
+    assert done_line(r.stderr).startswith("Done: 3 analyzed, 1 failed in ")
+    with open_store(db) as s:
+        [f] = s.failures()
+        assert (f.stage, f.source, f.attempts, f.model_sha256) == ("analyze", str(long_doc), 1, RULES_SHA)
+        assert f.reason.startswith("the text has 720 characters")
+        assert s.counts()["documents"] == 3
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules")
+    assert r.exit_code == 0
+    assert "Note: 1 document(s) failed in an earlier run; rerun with --retry-failed to retry" in r.stderr
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules", "--retry-failed")
+    assert r.exit_code == 0
+    assert done_line(r.stderr).startswith("Done: 1 analyzed, 3 already in the store, 0 failed in ")
+    with open_store(db) as s:
+        assert s.failures() == [] and s.counts()["documents"] == 4
+        assert len(expected) == 3
+
+
+def test_an_unreadable_record_is_recorded_and_cleared_once_it_reads(db, tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    good = {"text": _text(1), "title": "One", "outlet": "Daily", "published": "2024-03-04"}
+    rows.write_text(json.dumps(good) + "\n{not json\n", encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules")
+    assert r.exit_code == 1
+    assert f"Error: {rows}:2: line 2: invalid JSON" in r.stderr
+    with open_store(db) as s:
+        assert [(f.key, f.stage) for f in s.failures()] == [(f"source:{rows}:2", "ingest")]
+    fixed = dict(good, text=_text(2), title="Two")
+    rows.write_text(json.dumps(good) + "\n" + json.dumps(fixed) + "\n", encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules")
+    assert r.exit_code == 0
+    with open_store(db) as s:
+        assert s.failures() == []
+        assert sorted(h.title for h in s.search("minister")) == ["One", "Two"]
+        assert [r["month"] for r in s.stats("month")] == ["2024-03"]
+
+
+def test_reanalyze_replaces_analyses_of_another_model_version(db, tmp_path):
+    expected = make_corpus(tmp_path / "news", 4)
+    with open_store(db) as s:
+        s.write([replace(a, spans=(), model=OTHER_MODEL) for a in list(expected.values())[:3]])
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules")
+    assert r.exit_code == 0
+    assert done_line(r.stderr).startswith("Done: 1 analyzed, 0 failed")
+    assert "Note: kept 3 analyses made by another model version; rerun with --reanalyze" in r.stderr
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules", "--reanalyze")
+    assert r.exit_code == 0
+    assert done_line(r.stderr).startswith("Done: 3 analyzed, 1 already in the store, 0 failed")
+    check_store(db, expected)
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules", "--reanalyze")
+    assert done_line(r.stderr).startswith("Done: 0 analyzed, 4 already in the store, 0 failed")
+
+
+def test_usage_errors_exit_2(tmp_path):
+    r = run("batch", tmp_path, "--db", tmp_path / "x.sqlite", "--scheduler", "tcp://127.0.0.1:1")
+    assert r.exit_code == 2 and "Error: --scheduler needs --engine dask" in r.stderr
+    r = run("batch", tmp_path, "--db", tmp_path / "x.sqlite", "--workers", "0")
+    assert r.exit_code == 2
+    r = run("batch", tmp_path, "--db", tmp_path / "x.sqlite", "--model", "gpt")
+    assert r.exit_code == 2
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+# -- engines -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+@pytest.mark.parametrize("engine", ["pool", "dask"])
+def test_the_pool_and_dask_store_what_a_serial_run_stores(engine, tmp_path, request):
+    expected = make_corpus(tmp_path / "news", 30)
+    args = ["batch", tmp_path / "news", "--model", "rules", "--batch-size", "7"]
+    serial, parallel = str(tmp_path / "serial.sqlite"), str(tmp_path / f"{engine}.sqlite")
+    assert run(*args, "--db", serial).exit_code == 0
+    extra = ["--workers", "2"]
+    if engine == "dask":
+        extra = ["--engine", "dask", "--scheduler", request.getfixturevalue("dask_scheduler")]
+    r = run(*args, "--db", parallel, *extra)
+    assert r.exit_code == 0, r.output
+    assert done_line(r.stderr).startswith("Done: 30 analyzed, 0 failed")
+    check_store(parallel, expected)
+    with open_store(serial) as a, open_store(parallel) as b:
+        key = lambda x: x.document.id  # noqa: E731
+        assert sorted(a.iter_analyses(), key=key) == sorted(b.iter_analyses(), key=key)
+        assert a.stats("technique") == b.stats("technique")
+
+
+def test_the_per_document_function_reports_a_bad_document_instead_of_raising():
+    out = analyze_document(Document(text="x" * 50), "rules", max_chars=10)
+    assert out.analysis is None and out.document_id == Document(text="x" * 50).id
+    assert out.reason.startswith("the text has 50 characters, more than the limit of 10")
+    ok = analyze_document(Document(text=_text(3)), "rules", extras={"source": "a"})
+    assert ok.ok and ok.analysis.extras == {"source": "a"} and ok.analysis.model.sha256 == RULES_SHA
+
+
+def test_run_batch_streams_its_input(tmp_path):
+    """Input is read a chunk ahead of the work, never all at once."""
+    produced = 0
+
+    def results():
+        nonlocal produced
+        for i in range(2000):
+            produced += 1
+            yield IngestResult(f"r{i}", Document(text=_text(i)), "ok")
+
+    ahead = []
+
+    def on_progress(p):
+        ahead.append(produced - p.processed)
+
+    with open_store(tmp_path / "s.sqlite") as s:
+        p = run_batch(results(), s, BatchOptions(model="rules", batch_size=100), on_progress=on_progress)
+        assert (p.analyzed, p.failed, p.read) == (2000, 0, 2000)
+        assert s.counts()["documents"] == 2000
+    assert max(ahead) <= 256
+
+
+def test_estimate_total_counts_without_reading_documents(tmp_path):
+    make_corpus(tmp_path / "news", 3)
+    (tmp_path / "news" / "notes.bin").write_bytes(b"\x00")
+    (tmp_path / "rows.jsonl").write_text('{"text": "a"}\n\n{"text": "b"}\n{"text": "c"}', encoding="utf-8")
+    (tmp_path / "rows.csv").write_text("text\na\nb\n", encoding="utf-8")
+    exts = (".txt", ".jsonl", ".csv")
+    assert estimate_total([str(tmp_path / "news"), str(tmp_path / "rows.jsonl")], exts) == 6
+    assert estimate_total([str(tmp_path / "rows.csv")], exts) == 2
+    assert estimate_total(["-"], exts) is None
+
+
+@pytest.mark.model
+def test_batch_with_the_shipped_model_records_its_provenance(tmp_path):
+    from spinlens.model import SpanTagger
+
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text(_text(1), encoding="utf-8")
+    db_path = tmp_path / "m.sqlite"
+    r = run("batch", tmp_path / "news", "--db", db_path)
+    assert r.exit_code == 0, r.output
+    with open_store(db_path) as s:
+        [a] = list(s.iter_analyses())
+    assert a.model == SpanTagger().load().info == model_info("default")
+
+
+# -- kill -9 and resume ------------------------------------------------------------------------------
+def _spawn(folder: Path, target: str, workers: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "spinlens", "batch", str(folder), "--db", target, "--model", "rules"]
+    cmd += ["--batch-size", "8", "--workers", str(workers)]
+    return subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, text=True
+    )
+
+
+def _wait_for(store, more_than: int, proc: subprocess.Popen, timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        n = store.counts()["analyses"]
+        if n > more_than or proc.poll() is not None:
+            return n
+        time.sleep(0.005)
+    raise AssertionError(f"the batch wrote nothing past {more_than} analyses in {timeout} s")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_kill_9_at_any_point_then_rerun_stores_each_document_once(db, tmp_path):
+    """``kill -9`` a real batch process twice mid-run (serial, then with a process pool); the third run
+    completes the store, each document exactly once with all its spans."""
+    n = 300
+    expected = make_corpus(tmp_path / "news", n)
+    with open_store(db) as store:
+        seen = 0
+        for workers, delay in ((1, 0.0), (2, 0.1)):
+            proc = _spawn(tmp_path / "news", db, workers)
+            seen = _wait_for(store, seen, proc)
+            time.sleep(delay)
+            assert proc.poll() is None, f"the batch finished before it could be killed: {proc.stderr.read()}"
+            os.kill(proc.pid, signal.SIGKILL)  # the main process only: pool workers must notice and exit
+            proc.wait(10)
+            assert proc.returncode == -signal.SIGKILL
+            deadline = time.monotonic() + 10
+            while _group_alive(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not _group_alive(proc.pid), "worker processes outlived their killed parent"
+            seen = store.counts()["analyses"]
+            assert 0 < seen < n
+        proc = _spawn(tmp_path / "news", db, 1)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        line = done_line(err)
+        assert line.startswith(f"Done: {n - seen} analyzed, {seen} already in the store, 0 failed"), line
+    check_store(db, expected)

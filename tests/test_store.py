@@ -1,0 +1,541 @@
+"""The corpus store: one contract suite run on SQLite (a real file) and PostgreSQL (a real server).
+
+The PostgreSQL variant needs ``SPINLENS_TEST_PG`` (``eval "$(bash scripts/start-postgres.sh)"``); it
+skips without it, unless ``SPINLENS_REQUIRE_PG=1`` (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLE
+from typer.testing import CliRunner
+
+from spinlens.cli import app
+from spinlens.errors import DataError, InputError
+from spinlens.pipeline import Pipeline
+from spinlens.rules import RuleTagger
+from spinlens.schema import Analysis, Document, ModelInfo, TechniqueSpan
+from spinlens.store import (
+    SPAN_COLUMNS,
+    STORE_SCHEMA_VERSION,
+    Failure,
+    StoredState,
+    export_corpus,
+    fts5_query,
+    open_store,
+)
+from spinlens.taxonomy import get_technique
+
+PG_URL = os.environ.get("SPINLENS_TEST_PG")
+
+DOCS = (
+    Document(
+        text=ARTICLE,
+        title="Protest in the city",
+        outlet="Daily News",
+        published="2024-05-02",
+        url="https://example.com/1",
+    ),
+    Document(
+        text="Everyone knows our nation is under a grave threat to our values. What about them? Full stop.",
+        title="Nation first",
+        outlet="Weekly",
+        published="2024-06-10",
+    ),
+    Document(
+        text="The council approved the budget for the new park on Tuesday. Work starts in spring.",
+        title="Park budget <script>alert(1)</script> & more",
+        outlet="Daily News",
+        published="2023-12-31",
+    ),
+    Document(
+        text="Critics say the regime's puppets are spreading panic. The experts say the agents of change are "
+        "traitors.",
+        title=None,
+        outlet=None,
+        published=None,
+    ),
+)
+OTHER_MODEL = ModelInfo(name="spinlens-old", version="0", sha256="0" * 64)
+
+
+def _pg_url(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def store_target(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A ``--db`` value naming an empty store: a SQLite file, or a fresh schema on the test server."""
+    if kind == "sqlite":
+        yield str(tmp_path / "corpus.sqlite")
+        return
+    if not PG_URL:
+        msg = 'PostgreSQL not configured: eval "$(bash scripts/start-postgres.sh)" sets SPINLENS_TEST_PG'
+        if os.environ.get("SPINLENS_REQUIRE_PG") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    import sqlalchemy as sa
+
+    from spinlens.store import store_url
+
+    engine = sa.create_engine(store_url(PG_URL))
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield _pg_url(PG_URL, schema)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """An empty store on each backend (see :func:`store_target`)."""
+    yield from store_target(request.param, tmp_path)
+
+
+@pytest.fixture
+def store(db):
+    with open_store(db) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def analyses() -> list[Analysis]:
+    pipeline = Pipeline(RuleTagger())
+    return [replace(pipeline.analyze(d), extras={"source": f"doc{i}.txt"}) for i, d in enumerate(DOCS)]
+
+
+@pytest.fixture
+def filled(store, analyses):
+    store.write(analyses)
+    return store
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+# -- schema, opening, migrations ---------------------------------------------------------------------
+def test_a_new_store_is_at_the_current_schema_version(store, db):
+    assert store.schema_version() == STORE_SCHEMA_VERSION
+    assert store.counts() == {
+        "documents": 0,
+        "analyses": 0,
+        "spans": 0,
+        "article_stats": 0,
+        "aggregates": 0,
+        "failures": 0,
+    }
+    if store.dialect == "sqlite":
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_a_store_keeps_its_data(db, analyses):
+    with open_store(db) as s:
+        s.write(analyses[:1])
+    with open_store(db, create=False) as s:
+        assert s.schema_version() == STORE_SCHEMA_VERSION
+        assert s.get(analyses[0].document.id) == analyses[0]
+
+
+def test_a_store_written_by_a_newer_spinlens_is_refused(db):
+    with open_store(db) as s:
+        with s.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO schema_migrations (version, applied_at, spinlens_version) VALUES (99, 'x', '9')"
+            )
+    with pytest.raises(DataError, match="schema version 99, newer than this spinlens reads"):
+        open_store(db)
+
+
+def test_a_database_with_other_tables_is_not_taken_over(db):
+    import sqlalchemy as sa
+
+    from spinlens.store import store_url
+
+    engine = sa.create_engine(store_url(db))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE invoices (id INTEGER)")
+    engine.dispose()
+    with pytest.raises(DataError, match="not a spinlens store .*invoices"):
+        open_store(db)
+
+
+def test_a_missing_sqlite_file_is_an_error_when_not_creating(tmp_path):
+    with pytest.raises(DataError, match="no store at .*create one with: spinlens batch"):
+        open_store(tmp_path / "nope.sqlite", create=False)
+    assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_unsupported_database_urls_are_rejected():
+    with pytest.raises(InputError, match="unsupported database URL 'mysql://x/y'"):
+        open_store("mysql://x/y")
+
+
+# -- writing -----------------------------------------------------------------------------------------
+def test_write_and_read_back_round_trips_every_analysis(filled, analyses):
+    for a in analyses:
+        assert filled.get(a.document.id) == a
+        assert filled.spans(a.document.id) == list(a.spans)
+    assert filled.get("no-such-id") is None
+    assert list(filled.iter_analyses(page=2)) == analyses
+    n_spans = sum(len(a.spans) for a in analyses)
+    n_aggs = sum(len({s.technique for s in a.spans}) for a in analyses)
+    assert filled.counts() == {
+        "documents": 4,
+        "analyses": 4,
+        "spans": n_spans,
+        "article_stats": 4,
+        "aggregates": n_aggs,
+        "failures": 0,
+    }
+
+
+def test_writing_again_upserts_by_document_id(filled, analyses):
+    filled.write(analyses)
+    filled.write(analyses[:2])
+    assert filled.counts()["documents"] == 4
+    assert filled.counts()["spans"] == sum(len(a.spans) for a in analyses)
+
+
+def test_a_new_analysis_replaces_the_old_one_with_its_spans_and_provenance(filled, analyses):
+    old = analyses[0]
+    new = replace(old, spans=(TechniqueSpan(4, 12, "Doubt", 0.5),), model=OTHER_MODEL)
+    filled.write([new])
+    assert filled.get(old.document.id) == new
+    assert filled.spans(old.document.id) == [TechniqueSpan(4, 12, "Doubt", 0.5)]
+    assert filled.lookup([old.document.id]) == {old.document.id: StoredState("0" * 64, 1, False)}
+    assert filled.models() == [
+        {
+            "model_name": "spinlens-rules",
+            "model_version": "1",
+            "model_sha256": analyses[1].model.sha256,
+            "analyses": 3,
+        },
+        {"model_name": "spinlens-old", "model_version": "0", "model_sha256": "0" * 64, "analyses": 1},
+    ]
+
+
+def test_a_write_is_one_transaction(store, analyses):
+    bad = Failure(key="k", stage="analyze", reason=None)  # type: ignore[arg-type]  # NOT NULL violation
+    with pytest.raises(DataError, match="store "):
+        store.write(analyses, [bad])
+    assert store.counts()["documents"] == 0
+    assert store.counts()["spans"] == 0
+
+
+def test_an_analysis_without_provenance_is_refused(store, analyses):
+    with pytest.raises(InputError, match="needs its model provenance"):
+        store.write([replace(analyses[0], model=None)])
+
+
+def test_failures_are_recorded_counted_and_cleared_by_a_success(store, analyses):
+    doc_id = analyses[0].document.id
+    fail = Failure(key=doc_id, stage="analyze", reason="too long", document_id=doc_id, source="a.txt")
+    src = Failure(key="source:b.jsonl:2", stage="ingest", reason="line 2: invalid JSON", source="b.jsonl:2")
+    store.write(failures=[fail, src])
+    store.write(failures=[fail])
+    got = {f.key: f for f in store.failures()}
+    assert got[doc_id].attempts == 2 and got[doc_id].reason == "too long" and got[doc_id].source == "a.txt"
+    assert got["source:b.jsonl:2"].attempts == 1 and got["source:b.jsonl:2"].stage == "ingest"
+    assert [f.key for f in store.failures("ingest")] == ["source:b.jsonl:2"]
+    assert store.has_failures("ingest") and store.has_failures("analyze")
+    assert store.lookup([doc_id, "other"]) == {doc_id: StoredState(None, None, True)}
+    store.write([analyses[0]], resolved=["source:b.jsonl:2"])
+    assert store.failures() == []
+    assert store.lookup([doc_id])[doc_id] == StoredState(analyses[0].model.sha256, 1, False)
+
+
+def test_delete_removes_a_document_everywhere(filled, analyses):
+    doc_id = analyses[0].document.id
+    assert filled.delete([doc_id]) == 1
+    assert filled.get(doc_id) is None and filled.spans(doc_id) == []
+    assert filled.counts()["documents"] == 3
+    assert filled.search("foreign agents") == []
+
+
+# -- search ------------------------------------------------------------------------------------------
+def test_search_finds_stemmed_words_and_marks_them(filled, analyses):
+    hits = filled.search("foreign agent")
+    assert [h.id for h in hits] == [analyses[0].document.id]
+    h = hits[0]
+    assert (h.title, h.outlet, h.published, h.url) == (
+        "Protest in the city",
+        "Daily News",
+        "2024-05-02",
+        "https://example.com/1",
+    )
+    assert "**foreign** **agents**" in h.snippet
+    assert h.techniques == {"Loaded_Language": 2, "Name_Calling-Labeling": 2, "Conversation_Killer": 1}
+    assert h.spans == ()
+
+
+def test_search_phrases_or_and_excluded_words(filled, analyses):
+    ids = [a.document.id for a in analyses]
+    assert [h.id for h in filled.search('"agents of change"')] == [ids[3]]
+    assert sorted(h.id for h in filled.search("traitors")) == sorted([ids[0], ids[3]])
+    assert [h.id for h in filled.search("traitors -puppets")] == [ids[0]]
+    assert sorted(h.id for h in filled.search("budget OR nation")) == sorted([ids[1], ids[2]])
+    assert [h.id for h in filled.search("park", limit=1)] == [ids[2]]
+
+
+def test_search_matches_titles(filled, analyses):
+    assert [h.id for h in filled.search("first")] == [analyses[1].document.id]
+
+
+def test_search_filters_by_technique_outlet_and_date(filled, analyses):
+    ids = [a.document.id for a in analyses]
+    hits = filled.search("traitors", technique="Name_Calling-Labeling")
+    assert sorted(h.id for h in hits) == sorted([ids[0], ids[3]])
+    first = next(h for h in hits if h.id == ids[0])
+    assert [(s["text"], s["start"], s["end"]) for s in first.spans] == [
+        ("foreign agents", 35, 49),
+        ("traitors", 54, 62),
+    ]
+    assert [h.id for h in filled.search("traitors", outlet="daily news")] == [ids[0]]
+    assert [h.id for h in filled.search("traitors", since="2024-01-01")] == [ids[0]]
+    assert filled.search("traitors", technique="Whataboutism") == []
+    assert [h.id for h in filled.search("", technique="whataboutism")] == [ids[1]]
+
+
+def test_search_without_words_lists_the_newest_articles(filled, analyses):
+    ids = [a.document.id for a in analyses]
+    hits = filled.search("", outlet="Daily News")
+    assert [h.id for h in hits] == [ids[0], ids[2]]
+    assert hits[1].snippet == DOCS[2].text
+    assert [h.id for h in filled.search(since="2024-06")] == [ids[1]]
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "NEAR(x", "a AND (b", "*", "-", "title:foo", "x^2 OR", "^"])
+def test_search_takes_query_syntax_characters_literally(filled, query):
+    assert isinstance(filled.search(query), list)
+
+
+def test_search_rejects_bad_filters(filled):
+    with pytest.raises(InputError, match="unknown technique 'Lies'"):
+        filled.search("x", technique="Lies")
+    with pytest.raises(InputError, match="--since 'May 2024' is not a date"):
+        filled.search("x", since="May 2024")
+    with pytest.raises(InputError, match="only excludes words"):
+        filled.search("-traitors")
+
+
+def test_fts5_query_quotes_every_term():
+    assert fts5_query('foreign "agents of" -x OR y') == '("foreign" AND "agents of" NOT "x") OR ("y")'
+    assert fts5_query('say "it""s"') == '("say" AND "it" AND "s")'
+    assert fts5_query("- * ^") is None
+
+
+# -- stats -------------------------------------------------------------------------------------------
+def _oracle_by_technique(analyses: list[Analysis]) -> list[dict]:
+    spans = Counter(s.technique for a in analyses for s in a.spans)
+    with_ = Counter(t for a in analyses for t in {s.technique for s in a.spans})
+    chars = sum(len(a.document.text) for a in analyses)
+    rows = [
+        {
+            "technique": t,
+            "category": get_technique(t).category,
+            "articles": len(analyses),
+            "articles_with": with_[t],
+            "share": round(with_[t] / len(analyses), 4),
+            "spans": n,
+            "per_1k_chars": round(n * 1000 / chars, 4),
+        }
+        for t, n in spans.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["spans"], r["technique"]))
+
+
+def test_stats_by_technique_match_counts_made_from_the_analyses(filled, analyses):
+    assert filled.stats("technique") == _oracle_by_technique(analyses)
+
+
+def test_stats_by_outlet_month_and_category(filled, analyses):
+    a = analyses
+    n = [len(x.spans) for x in a]
+    c = [len(x.document.text) for x in a]
+    by_outlet = filled.stats("outlet")
+    assert by_outlet == sorted(
+        [
+            {
+                "outlet": "Daily News",
+                "articles": 2,
+                "articles_with": 1,
+                "share": 0.5,
+                "spans": n[0] + n[2],
+                "per_1k_chars": round((n[0] + n[2]) * 1000 / (c[0] + c[2]), 4),
+            },
+            {
+                "outlet": "Weekly",
+                "articles": 1,
+                "articles_with": 1,
+                "share": 1.0,
+                "spans": n[1],
+                "per_1k_chars": round(n[1] * 1000 / c[1], 4),
+            },
+            {
+                "outlet": None,
+                "articles": 1,
+                "articles_with": 1,
+                "share": 1.0,
+                "spans": n[3],
+                "per_1k_chars": round(n[3] * 1000 / c[3], 4),
+            },
+        ],
+        key=lambda r: (-r["spans"], -r["articles"], r["outlet"] is None, r["outlet"] or ""),
+    )
+    assert [(r["month"], r["articles"], r["spans"]) for r in filled.stats("month")] == [
+        ("2023-12", 1, 0),
+        ("2024-05", 1, n[0]),
+        ("2024-06", 1, n[1]),
+        (None, 1, n[3]),
+    ]
+    cats = {r["category"]: r["spans"] for r in filled.stats("category")}
+    assert cats == dict(Counter(get_technique(s.technique).category for x in a for s in x.spans))
+
+
+def test_stats_for_one_technique_and_filters(filled, analyses):
+    rows = filled.stats("outlet", technique="Name_Calling-Labeling")
+    assert [(r["outlet"], r["articles"], r["articles_with"], r["spans"]) for r in rows] == [
+        (None, 1, 1, 3),
+        ("Daily News", 2, 1, 2),
+        ("Weekly", 1, 0, 0),
+    ]
+    rows = filled.stats("technique", outlet="weekly", since="2024")
+    assert rows == _oracle_by_technique([analyses[1]])
+    assert filled.stats("technique", technique="Doubt") == []
+    with pytest.raises(InputError, match="cannot group by 'author'"):
+        filled.stats("author")
+
+
+# -- export ------------------------------------------------------------------------------------------
+def test_export_jsonl_gives_back_every_analysis(filled, analyses):
+    buf = io.StringIO()
+    assert export_corpus(filled, "jsonl", buf) == 4
+    got = [Analysis.from_dict(json.loads(line)) for line in buf.getvalue().splitlines()]
+    assert got == analyses
+
+
+def test_export_csv_and_parquet_have_one_row_per_span(filled, analyses, tmp_path):
+    expected = [
+        (a.document.id, s.technique, s.start, s.end, a.span_text(s)) for a in analyses for s in a.spans
+    ]
+    buf = io.StringIO()
+    export_corpus(filled, "csv", buf)
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert list(rows[0]) == list(SPAN_COLUMNS)
+    assert [
+        (r["document_id"], r["technique"], int(r["start"]), int(r["end"]), r["text"]) for r in rows
+    ] == expected
+    pq = pytest.importorskip("pyarrow.parquet")
+    export_corpus(filled, "parquet", tmp_path / "spans.parquet")
+    table = pq.read_table(tmp_path / "spans.parquet").to_pylist()
+    assert [(r["document_id"], r["technique"], r["start"], r["end"], r["text"]) for r in table] == expected
+    with pytest.raises(InputError, match="Parquet is binary"):
+        export_corpus(filled, "parquet", io.StringIO())
+
+
+def test_export_ptc_uses_ptc14_names(filled, analyses):
+    buf = io.StringIO()
+    export_corpus(filled, "ptc", buf)
+    first = [line for line in buf.getvalue().splitlines() if line.startswith(analyses[0].document.id)]
+    assert first[:2] == [f"{analyses[0].document.id}\tName_Calling,Labeling\t35\t49"] + [
+        f"{analyses[0].document.id}\tName_Calling,Labeling\t54\t62"
+    ]
+
+
+# -- the commands ------------------------------------------------------------------------------------
+def test_cli_search_json_and_csv(filled, db, analyses):
+    r = run(
+        "search",
+        "traitors",
+        "--technique",
+        "Name_Calling-Labeling",
+        "--since",
+        "2024-01-01",
+        "--db",
+        db,
+        "--format",
+        "json",
+    )
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert [h["id"] for h in got] == [analyses[0].document.id]
+    assert [s["text"] for s in got[0]["spans"]] == ["foreign agents", "traitors"]
+    r = run("search", "budget", "--db", db, "--format", "csv")
+    assert r.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [(x["id"], x["title"], x["techniques"]) for x in rows] == [
+        (analyses[2].document.id, "Park budget <script>alert(1)</script> & more", "")
+    ]
+
+
+def test_cli_search_table_and_no_hits(filled, db):
+    r = run("search", "foreign agents", "--db", db)
+    assert r.exit_code == 0
+    assert "Protest in the city" in r.stdout and "Name_Calling-Labeling 2" in r.stdout
+    r = run("search", "zebra", "--db", db, "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == []
+    assert r.stderr == "Note: no matching articles\n"
+
+
+def test_cli_stats_csv_json_and_table(filled, db, analyses):
+    r = run("stats", "--by", "technique", "--db", db, "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == _oracle_by_technique(analyses)
+    r = run("stats", "--by", "month", "--db", db, "--format", "csv")
+    assert r.stdout.splitlines()[:2] == [
+        "month,articles,articles_with,share,spans,per_1k_chars",
+        "2023-12,1,0,0.0,0,0.0",
+    ]
+    r = run("stats", "--by", "outlet", "--technique", "Name_Calling-Labeling", "--db", db)
+    assert r.exit_code == 0
+    assert "Name_Calling-Labeling spans by outlet" in r.stdout and "(unknown)" in r.stdout
+
+
+def test_cli_export_formats(filled, db, analyses, tmp_path):
+    r = run("export", "--db", db, "--format", "jsonl")
+    assert r.exit_code == 0
+    assert [json.loads(x)["document"]["id"] for x in r.stdout.splitlines()] == [
+        a.document.id for a in analyses
+    ]
+    assert r.stderr == "Exported 4 analyzed document(s) as jsonl to standard output\n"
+    out = tmp_path / "spans.csv"
+    r = run("export", "--db", db, "--format", "csv", "--output", out)
+    assert r.exit_code == 0 and out.read_text().startswith(",".join(SPAN_COLUMNS) + "\n")
+    r = run("export", "--db", db, "--format", "parquet")
+    assert r.exit_code == 2 and "Parquet is binary: add --output FILE.parquet" in r.stderr
+
+
+def test_cli_usage_and_store_errors(tmp_path):
+    missing = tmp_path / "none.sqlite"
+    r = run("stats", "--db", missing)
+    assert r.exit_code == 1
+    hint = f"create one with: spinlens batch INPUT... --db {missing}"
+    assert r.stderr == f"Error: no store at {missing}; {hint}\n"
+    r = run("search", "x", "--technique", "Lies", "--db", missing)
+    assert r.exit_code == 2 and "unknown technique 'Lies'" in r.stderr
+    r = run("stats", "--by", "author", "--db", missing)
+    assert r.exit_code == 2
+    r = run("export")
+    assert r.exit_code == 2 and "Missing option '--run'" in r.stderr
+
+
+def test_every_corpus_command_help_has_an_example():
+    for command in ("batch", "search", "stats", "export"):
+        r = run(command, "--help")
+        assert r.exit_code == 0 and "Example:\n    spinlens " in r.stdout, command
