@@ -327,6 +327,10 @@ def analyze(
     model: ModelOpt = Model.default,
     max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help=_HELP["max_bytes"])] = _MAX_BYTES,
     max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _MAX_CHARS,
+    max_documents: Annotated[
+        int,
+        typer.Option("--max-documents", min=1, help="Most documents read from URLs, HTML and record files."),
+    ] = 100_000,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", dir_okay=False, help="Write to this file instead of stdout."),
@@ -358,7 +362,9 @@ def analyze(
         if not reader:
             from spinlens.ingest import DocumentReader, IngestOptions
 
-            reader.append(DocumentReader(IngestOptions(max_bytes=settings.max_bytes)))
+            reader.append(
+                DocumentReader(IngestOptions(max_bytes=settings.max_bytes, max_documents=max_documents))
+            )
         return reader[0]
 
     sources = _expand(paths, reader_factory)
