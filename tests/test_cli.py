@@ -441,3 +441,19 @@ def test_analyze_reads_html_jsonl_and_skips_other_languages(tmp_path):
     assert {d["extras"]["source"] for d in docs} == {f"{tmp_path / 'c.jsonl'}:1", str(tmp_path / "page.html")}
     html_doc = next(d for d in docs if d["extras"]["source"].endswith("page.html"))
     assert html_doc["document"]["title"] and "<" not in html_doc["document"]["text"][:200]
+
+
+@pytest.mark.model
+@pytest.mark.issue(6)
+def test_analyze_article_adds_genre_frames_quotes_and_summary():
+    """--article runs spinlens.analysis after the span tagger; the summary is printed first."""
+    r = run("analyze", EXAMPLE, "--article", "-f", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["genre"] in ("opinion", "reporting", "satire") and data["frames"]
+    assert data["quotes"] and {"summary", "entities", "narratives"} <= set(data["extras"]["article"])
+    text = data["document"]["text"]
+    for q in data["quotes"]:
+        assert 0 <= q["start"] < q["end"] <= len(text)
+    r = run("analyze", EXAMPLE, "--article")
+    assert r.exit_code == 0 and r.stdout.startswith("Summary  genre ")

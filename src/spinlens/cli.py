@@ -327,6 +327,13 @@ def analyze(
     model: ModelOpt = Model.default,
     max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help=_HELP["max_bytes"])] = _MAX_BYTES,
     max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _MAX_CHARS,
+    article: Annotated[
+        bool,
+        typer.Option(
+            "--article",
+            help="Also genre, frames, entity roles, narratives, quotes and a summary (loads spaCy, ~5 s).",
+        ),
+    ] = False,
     max_documents: Annotated[
         int,
         typer.Option("--max-documents", min=1, help="Most documents read from URLs, HTML and record files."),
@@ -350,6 +357,7 @@ def analyze(
       spinlens analyze article.txt --format html --output report.html
       spinlens analyze article.txt --model rules --format ptc
       spinlens analyze https://example.com/news/1 page.html corpus.jsonl --format jsonl
+      spinlens analyze article.txt --article
     """
     from spinlens.render import render_html, render_json, render_jsonl, render_ptc, render_terminal
 
@@ -390,6 +398,10 @@ def analyze(
                     continue
                 if pipeline is None:
                     pipeline = _build_pipeline(settings)
+                    if article:
+                        from spinlens.analysis import ArticleAnalyzer
+
+                        pipeline.article_analyzer = ArticleAnalyzer().load()
                 data = _analyze_one(pipeline, src, text)
             except ModelError as exc:
                 if debug:
@@ -428,7 +440,7 @@ def _analyze_one(pipeline, src: _Source, text: str) -> dict[str, Any]:
     from spinlens.schema import Document
 
     analysis = pipeline.analyze(src.document if src.document is not None else Document(text=text))
-    extras = {"source": src.label}
+    extras = {**analysis.extras, "source": src.label}
     if src.path is not None and (m := _PTC_NAME.match(src.path.name)):
         extras["article_id"] = m.group(1)
     return replace(analysis, extras=extras).to_dict()

@@ -33,9 +33,12 @@ class Pipeline:
         max_chars: longest text accepted (longer raises :class:`InputError`).
     """
 
-    def __init__(self, tagger: Tagger, *, max_chars: int = 2_000_000) -> None:
+    def __init__(self, tagger: Tagger, *, max_chars: int = 2_000_000, article_analyzer=None) -> None:
         self.tagger = tagger
         self.max_chars = max_chars
+        #: optional ``spinlens.analysis.ArticleAnalyzer`` (loaded): genre, frames, entity roles,
+        #: narratives, quotes and the article summary
+        self.article_analyzer = article_analyzer
 
     def _document(self, item: str | Document) -> Document:
         doc = item if isinstance(item, Document) else Document(text=item) if isinstance(item, str) else None
@@ -58,7 +61,23 @@ class Pipeline:
         for s, e in sentences(doc.text):
             score = max((sp.score for sp in spans if sp.start < e and s < sp.end), default=0.0)
             sents.append(Sentence(s, e, round(float(score), 4)))
-        return Analysis(document=doc, spans=tuple(spans), sentences=tuple(sents), model=self.tagger.info)
+        analysis = Analysis(document=doc, spans=tuple(spans), sentences=tuple(sents), model=self.tagger.info)
+        if self.article_analyzer is None:
+            return analysis
+        res = self.article_analyzer.analyze(
+            doc.text, analysis.spans, sentences=[(x.start, x.end) for x in sents]
+        )
+        keys = ("genre_scores", "frame_scores", "narratives", "entities", "summary", "model")
+        return Analysis(
+            document=doc,
+            spans=analysis.spans,
+            sentences=analysis.sentences,
+            quotes=tuple(res["quotes"]),
+            genre=res["genre"],
+            frames=tuple(res["frames"]),
+            model=analysis.model,
+            extras={"article": {k: res[k] for k in keys if k in res}},
+        )
 
     def classify_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, float]]:
         """Label given character spans of ``text`` (the TC task), using their context."""

@@ -123,5 +123,37 @@ def render_terminal(docs: Mapping[str, Any] | Iterable[Mapping[str, Any]], conso
     """Print one or more analyses to a rich console."""
     items = [docs] if isinstance(docs, Mapping) else docs
     for data in items:
+        summary = article_summary_view(data)
+        if summary is not None:
+            console.print(summary)
         console.print(terminal_view(data))
         console.print()
+
+
+def article_summary_view(data: Mapping[str, Any]) -> Text | None:
+    """The article-level summary (genre, frames, density, who is attacked), shown first; None without it."""
+    art = (data.get("extras") or {}).get("article")
+    if not art:
+        return None
+    summ = art.get("summary") or {}
+    out = Text()
+    out.append("Summary  ", style="bold")
+    out.append(f"genre {_clean(str(data.get('genre')))}")
+    if data.get("frames"):
+        out.append(" · frames " + ", ".join(_clean(str(f)) for f in data["frames"][:3]))
+    if "density" in summ:
+        out.append(f" · {summ['density']:.0f} techniques per 100 sentences")
+    top = summ.get("top_techniques") or []
+    if top:
+        out.append(" · top " + ", ".join(_clean(str(t["technique"])) for t in top[:3]))
+    attacked = summ.get("attacked") or []
+    if attacked:
+        names = []
+        for a in attacked[:3]:
+            how = ", ".join(_clean(str(t["technique"])) for t in (a.get("techniques") or [])[:2])
+            names.append(_clean(str(a["entity"])) + (f" ({how})" if how else ""))
+        out.append("\nAttacked: " + "; ".join(names))
+    narr = art.get("narratives") or []
+    if narr:
+        out.append("\nNarrative: " + _clean(str(narr[0]["narrative"])))
+    return out

