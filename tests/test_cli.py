@@ -457,3 +457,17 @@ def test_analyze_article_adds_genre_frames_quotes_and_summary():
         assert 0 <= q["start"] < q["end"] <= len(text)
     r = run("analyze", EXAMPLE, "--article")
     assert r.exit_code == 0 and r.stdout.startswith("Summary  genre ")
+
+
+def test_unwritable_output_is_a_usage_error_and_long_names_fail_cleanly(tmp_path):
+    r = run("analyze", EXAMPLE, "-o", tmp_path / "missing" / "x.txt", *RULES)
+    assert r.exit_code == 2 and "cannot write" in r.stderr and "Traceback" not in r.output
+    r = run("analyze", "a" * 300, *RULES)
+    assert r.exit_code == 1 and err_lines(r) == [f"Error: {'a' * 300}: File name too long; check the path"]
+
+
+def test_terminal_drops_direction_overrides(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("The traitors \u202eevil lied. It was an outrageous disaster.", encoding="utf-8")
+    r = run("analyze", p, *RULES)
+    assert r.exit_code == 0 and "\u202e" not in r.stdout

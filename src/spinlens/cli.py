@@ -167,6 +167,13 @@ INGEST_SUFFIXES = (".html", ".htm", ".jsonl", ".ndjson", ".csv", ".parquet", ".w
 _URL = re.compile(r"^(https?|file)://", re.I)
 
 
+def _is_dir(raw: str) -> bool:
+    try:
+        return Path(raw).is_dir()
+    except OSError:
+        return False
+
+
 def _is_ingest(p: Path) -> bool:
     return p.name.lower().endswith(INGEST_SUFFIXES)
 
@@ -206,6 +213,13 @@ def _expand(paths: list[str], reader_factory) -> Iterator[_Source | str]:
             yield from _ingested([raw], reader_factory())
             continue
         p = Path(raw)
+        try:
+            p.stat()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # name too long, permission denied on a parent, ...
+            yield f"{raw}: {exc.strerror}; check the path"
+            continue
         if p.is_dir():
             found, ingest, skipped = [], [], []
             for f in sorted(p.rglob("*")):
@@ -377,10 +391,15 @@ def analyze(
 
     sources = _expand(paths, reader_factory)
     records = (".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
-    several = len(paths) > 1 or any(
-        Path(p).is_dir() or p.lower().endswith(records) for p in paths if p != "-"
-    )
+    several = len(paths) > 1 or any(_is_dir(p) or p.lower().endswith(records) for p in paths if p != "-")
     out = _Out(output)
+    if output is not None:
+        try:
+            out.stream()
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"cannot write {output}: {exc.strerror}", param_hint="--output"
+            ) from None
     collected: list[dict[str, Any]] = []
     failed = 0
     pipeline = None

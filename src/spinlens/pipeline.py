@@ -83,7 +83,7 @@ class Pipeline:
         """Label given character spans of ``text`` (the TC task), using their context."""
         n = len(text)
         for s, e in spans:
-            if not (0 <= s < e <= n):
+            if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= n):
                 raise InputError(f"span ({s}, {e}) is not inside the text (length {n})")
         if not spans:
             return []

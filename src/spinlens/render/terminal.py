@@ -32,7 +32,8 @@ CATEGORY_STYLES: dict[str, str] = {
     "manipulative_wording": "bold black on #fdba74",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# control characters and Unicode direction overrides (hostile text could reorder what the user sees)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _clean(text: str) -> str:
