@@ -8,7 +8,6 @@ Heavy modules (numpy, onnxruntime, the model) are imported inside the commands t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -88,14 +87,6 @@ def _err(message: str) -> None:
 
 def _model_dir() -> Path:
     return Path(__file__).parent / "model_data"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _runtime_file_keys(files: dict[str, Any]) -> list[str]:

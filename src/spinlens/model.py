@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file
 from spinlens._windows import run_windows
 from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
@@ -28,9 +29,6 @@ from spinlens.taxonomy import TECHNIQUE_IDS
 __all__ = ["SpanTagger", "TokenScores", "default_model_dir", "decode_spans", "span_probs"]
 
 Forward = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
-
-
-from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file  # noqa: E402,F401
 
 
 def _verify(path: Path, expected: str) -> None:

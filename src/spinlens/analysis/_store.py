@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from spinlens._modelmeta import sha256_file
 from spinlens.errors import ModelError
 
 __all__ = ["default_data_dir", "read_manifest", "load_npz", "save_npz", "sha256_file", "MANIFEST"]
@@ -18,14 +18,6 @@ MANIFEST = "analysis.json"
 
 def default_data_dir() -> Path:
     return Path(__file__).parent / "data"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_manifest(data_dir: Path) -> dict[str, Any]:

@@ -333,7 +333,7 @@ def export(
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from spinlens.model import sha256_file
+    from spinlens._modelmeta import sha256_file
     from spinlens.training.fit import ExportWrapper, Tagger
 
     out_dir.mkdir(parents=True, exist_ok=True)
