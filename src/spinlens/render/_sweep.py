@@ -64,6 +64,25 @@ def segments(length: int, spans: Sequence[Span]) -> Iterator[tuple[int, int, lis
         yield a, b, list(active)
 
 
+def nested_pieces(length: int, spans: Sequence[Span]) -> Iterator[tuple[int, int, int, list[Span]]]:
+    """:func:`segments` as mark events: ``(start, end, n_close, opens)`` per piece.
+
+    Before the piece ``text[start:end]``, close the ``n_close`` innermost open marks, then open
+    ``opens`` (outermost first). After the last piece every mark still open must be closed; the final
+    piece's ``n_close`` does not include them (use the running depth: opened minus closed).
+    """
+    stack: list[Span] = []
+    for a, b, active in segments(length, spans):
+        keep = 0
+        while keep < len(stack) and keep < len(active) and stack[keep] is active[keep]:
+            keep += 1
+        n_close = len(stack) - keep
+        del stack[keep:]
+        opens = active[keep:]
+        stack.extend(opens)
+        yield a, b, n_close, opens
+
+
 def technique_counts(spans: Sequence[Span]) -> list[tuple[str, int]]:
     """``(technique id, count)`` for the techniques present, in taxonomy order."""
     counts: dict[str, int] = {}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from spinlens.render._sweep import Span, segments, spans_of, technique_counts
+from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts
 from spinlens.taxonomy import CATEGORIES, get_technique
 
 __all__ = ["render_html", "CATEGORY_COLOURS"]
@@ -125,18 +125,13 @@ def _open_mark(doc_no: int, s: Span) -> str:
 def _marked_text(doc_no: int, text: str, spans: list[Span]) -> str:
     """The article text with nested ``<mark>`` elements from a boundary sweep."""
     out: list[str] = []
-    stack: list[Span] = []
-    for a, b, active in segments(len(text), spans):
-        keep = 0
-        while keep < len(stack) and keep < len(active) and stack[keep] is active[keep]:
-            keep += 1
-        out.extend("</mark>" for _ in stack[keep:])
-        del stack[keep:]
-        for s in active[keep:]:
-            out.append(_open_mark(doc_no, s))
-            stack.append(s)
+    depth = 0
+    for a, b, n_close, opens in nested_pieces(len(text), spans):
+        out.extend("</mark>" for _ in range(n_close))
+        out.extend(_open_mark(doc_no, s) for s in opens)
+        depth += len(opens) - n_close
         out.append(escape(text[a:b], quote=False))
-    out.extend("</mark>" for _ in stack)
+    out.extend("</mark>" for _ in range(depth))
     return "".join(out)
 
 

@@ -1,6 +1,6 @@
 """The analysis page's pieces, built from ``Analysis.to_dict()`` data: marked-up text, legend, summary.
 
-The span markup reuses the renderers' boundary sweep (:func:`spinlens.render._sweep.segments`): a span
+The span markup reuses the renderers' boundary sweep (:func:`spinlens.render._sweep.nested_pieces`): a span
 inside another is a ``<mark>`` inside the other's, and a span that crosses another's boundary is split
 into pieces that share one ``data-span`` id. Sentence-score badges for the gutter are empty elements
 placed at each sentence start (their label is drawn by CSS from a data attribute), so the text content
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from spinlens.render._sweep import Span, segments, spans_of, technique_counts
+from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts
 from spinlens.render.html import CATEGORY_COLOURS
 from spinlens.taxonomy import CATEGORIES, TECHNIQUES, get_technique
 
@@ -99,27 +99,22 @@ def marked_text(data: Mapping[str, Any]) -> Markup:
     )
     starts = [int(s["start"]) for s in sents]
     out: list[str] = []
-    stack: list[Span] = []
-    for a, b, active in segments(len(text), spans):
-        keep = 0
-        while keep < len(stack) and keep < len(active) and stack[keep] is active[keep]:
-            keep += 1
-        out.extend("</mark>" for _ in stack[keep:])
-        del stack[keep:]
+    depth = 0
+    for a, b, n_close, opens in nested_pieces(len(text), spans):
+        out.extend("</mark>" for _ in range(n_close))
         first = bisect.bisect_left(starts, a)
         if first < len(starts) and starts[first] == a:  # a sentence starts here: badge outside new marks
             out.append(_badge(first, sents[first]))
             first += 1
-        for s in active[keep:]:
-            out.append(_open_mark(s))
-            stack.append(s)
+        out.extend(_open_mark(s) for s in opens)
+        depth += len(opens) - n_close
         pos = a
         for i in range(first, bisect.bisect_left(starts, b)):
             out.append(escape(text[pos : starts[i]], quote=False))
             out.append(_badge(i, sents[i]))
             pos = starts[i]
         out.append(escape(text[pos:b], quote=False))
-    out.extend("</mark>" for _ in stack)
+    out.extend("</mark>" for _ in range(depth))
     return Markup("".join(out))
 
 
