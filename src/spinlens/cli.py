@@ -169,17 +169,6 @@ def _is_ingest(p: Path) -> bool:
     return p.name.lower().endswith(INGEST_SUFFIXES)
 
 
-def _not_english(text: str, reader_factory) -> str | None:
-    """The reason to skip a plain text that is reliably detected as not English, else None."""
-    guess = reader_factory()._detector.detect(text)
-    if guess.reliable and guess.code not in (None, "en"):
-        return (
-            f"language {guess.code!r} detected (confidence {guess.confidence:.2f}); "
-            "the model reads English only, so it was not analyzed"
-        )
-    return None
-
-
 def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
     """Documents from ``spinlens.ingest``; errors as messages, skipped documents as a note."""
     for r in reader.read(sources):
@@ -403,7 +392,7 @@ def analyze(
             try:
                 text = src.document.text if src.document is not None else _read(src, settings)
                 checkable = src.document is None and text.strip() and len(text) <= settings.max_chars
-                if checkable and (why := _not_english(text, reader_factory)):
+                if checkable and (why := reader_factory().language_skip_reason(text)):
                     _err(f"Skipped: {src.label}: {why}")
                     continue
                 if pipeline is None:

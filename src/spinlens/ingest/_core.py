@@ -75,6 +75,10 @@ class DocumentReader:
         self.fetch = fetch if fetch is not None else fetch_url
         self._detector = LanguageDetector()
 
+    def language_skip_reason(self, text: str) -> str | None:
+        """The reason a text already in hand (e.g. a plain file) is skipped for its language, or None."""
+        return _language_skip_reason(self._detector.detect(text), self.options)
+
     def read(self, sources: Iterable[str]) -> Iterator[IngestResult]:
         """Yield one ``IngestResult`` per document, skipped document or failed source."""
         options = self.options
@@ -212,6 +216,18 @@ def _read_stdin(options: IngestOptions) -> Draft:
     return text_draft(data, "-")
 
 
+def _language_skip_reason(guess, options: IngestOptions) -> str | None:
+    """Why a text in ``guess``'s language is skipped under ``options.languages``, or None."""
+    if not (options.languages and guess.reliable and guess.code not in options.languages):
+        return None
+    wanted = ", ".join(options.languages)
+    verb = "is" if len(options.languages) == 1 else "are"
+    return (
+        f"language {guess.code!r} detected (confidence {guess.confidence:.2f}); "
+        f"only {wanted} {verb} analyzed (languages option)"
+    )
+
+
 def _finish(draft: Draft, options: IngestOptions, detector: LanguageDetector) -> IngestResult:
     """Check a draft's text and language and build its ``Document``."""
     if not draft.text.strip():
@@ -223,13 +239,8 @@ def _finish(draft: Draft, options: IngestOptions, detector: LanguageDetector) ->
     except SpinlensError as exc:
         return IngestResult(draft.source, None, "error", _one_line(str(exc)))
     language = guess.code if guess.reliable else None
-    if options.languages and guess.code not in options.languages and guess.reliable:
-        wanted = ", ".join(options.languages)
-        verb = "is" if len(options.languages) == 1 else "are"
-        reason = (
-            f"language {guess.code!r} detected (confidence {guess.confidence:.2f}); "
-            f"only {wanted} {verb} analyzed (languages option)"
-        )
+    reason = _language_skip_reason(guess, options)
+    if reason is not None:
         return IngestResult(draft.source, None, "skipped", reason)
     if options.languages and guess.code in options.languages:
         language = guess.code
