@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -68,14 +69,11 @@ class Pipeline:
             doc.text, analysis.spans, sentences=[(x.start, x.end) for x in sents]
         )
         keys = ("genre_scores", "frame_scores", "narratives", "entities", "summary", "model")
-        return Analysis(
-            document=doc,
-            spans=analysis.spans,
-            sentences=analysis.sentences,
+        return replace(
+            analysis,
             quotes=tuple(res["quotes"]),
             genre=res["genre"],
             frames=tuple(res["frames"]),
-            model=analysis.model,
             extras={"article": {k: res[k] for k in keys if k in res}},
         )
 

@@ -170,15 +170,19 @@ def tune(run_dir: Path) -> dict:
     arts = {a["id"]: a for a in json.loads((run_dir / "tune.json").read_text())}
     gold = {aid: [(s, e) for s, e, _ in a["spans"]] for aid, a in arts.items()}
 
+    token_scores = {
+        aid: TokenScores(
+            sc["offsets"],
+            sc["p_bio"].astype(np.float32),
+            sc["p_tech"].astype(np.float32),
+            [np.zeros((len(sc["offsets"]), 1), np.float32)],
+        )
+        for aid, sc in scores.items()
+    }
+
     def si_for(th: dict) -> float:
         pred = {}
-        for aid, sc in scores.items():
-            ts = TokenScores(
-                sc["offsets"],
-                sc["p_bio"].astype(np.float32),
-                sc["p_tech"].astype(np.float32),
-                [np.zeros((len(sc["offsets"]), 1), np.float32)],
-            )
+        for aid, ts in token_scores.items():
             spans = _decode_no_head(arts[aid]["text"], ts, th)
             pred[aid] = [(s.start, s.end) for s in spans]
         return si_scores(pred, gold).f1
@@ -279,13 +283,13 @@ def fit_calibration(rows, folds: int = 5) -> tuple[dict, float]:
     """Fit the TC calibration on all tune rows; return it with its article-level cross-validated TC."""
     ids = sorted({r[0] for r in rows})
     random.Random(0).shuffle(ids)
-    held_rows = []
+    correct = 0.0
     for f in range(folds):
         held = set(ids[f::folds])
         cal = _fit_cal([r for r in rows if r[0] not in held])
-        held_rows += [(r, cal) for r in rows if r[0] in held]
-    correct = sum(_tc_accuracy([r], cal) for r, cal in held_rows)
-    return _fit_cal(rows), correct / max(1, len(held_rows))
+        held_rows = [r for r in rows if r[0] in held]
+        correct += _tc_accuracy(held_rows, cal) * len(held_rows)  # micro-F1 = accuracy on gold spans
+    return _fit_cal(rows), correct / max(1, len(rows))
 
 
 def _decode_no_head(text, ts, th):
