@@ -17,6 +17,7 @@ from spinlens.ingest import FetchResponse
 from spinlens.pipeline import Pipeline
 from spinlens.rules import RuleTagger
 from spinlens.schema import ModelInfo, TechniqueSpan
+from spinlens.taxonomy import get_technique
 
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -299,6 +300,220 @@ def test_only_http_urls_become_links():
         None,
     ):
         assert safe_url(bad) is None
+
+
+# -- the article-level analysis (issue 6) ---------------------------------------------------------------
+EVIL_NAME = "<img src=x onerror=alert(1)>"
+#: a quotation with a script in it, a quoted technique span and a scare quote with markup.
+HOSTILE_QUOTES = (
+    'Officials met on Monday. "<script>alert(1)</script> They are traitors and foreign agents," said '
+    'Dmitry Peskov. The so-called "<b>experts</b>" lied.'
+)
+
+
+@pytest.fixture(scope="module")
+def article_analyzer():
+    """The shipped article analyzer (genre, frames, roles, narratives, quotes), loaded once for the module."""
+    from spinlens.analysis import ArticleAnalyzer
+
+    return ArticleAnalyzer().load()
+
+
+def article_client(analyzer, **settings) -> TestClient:
+    settings.setdefault("model", "rules")
+    pipeline = Pipeline(RuleTagger(), article_analyzer=analyzer)
+    return TestClient(create_app(WebSettings(**settings), pipeline=pipeline), base_url=BASE)
+
+
+class HostileNames:
+    """The real article analyzer, with every name it derives (entities, speakers, outlets, genre, frames,
+    narratives, roles) replaced by markup: derived text is as hostile as the article."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    @property
+    def info(self):
+        return self.inner.info
+
+    def analyze(self, text, spans=(), *, sentences=None):
+        from dataclasses import replace
+
+        res = self.inner.analyze(text, spans, sentences=sentences)
+        for e in res["entities"]:
+            e.update(text=EVIL_NAME, fine_roles=[EVIL])
+        for a in res["summary"]["attacked"]:
+            a.update(entity=EVIL_NAME, fine_roles=[EVIL])
+        res["quotes"] = [
+            q if q.kind == "scare" else replace(q, speaker=EVIL, source=EVIL) for q in res["quotes"]
+        ]
+        res["genre"] = EVIL
+        res["genre_scores"] = {EVIL: 0.9}
+        res["frames"] = [EVIL]
+        res["frame_scores"] = {EVIL: 0.8}
+        res["narratives"] = [{"narrative": f"URW: {EVIL}", "score": 0.5, "subnarratives": [{"label": EVIL}]}]
+        return res
+
+
+def _section(html: str, section_id: str) -> str:
+    """The HTML of the ``<details>``/``<div>`` with this id, up to the next analysis section."""
+    start = html.index(f'id="{section_id}"')
+    ends = [html.find(marker, start + 1) for marker in ('<details class="card"', 'id="article-text"')]
+    return html[start : min(e for e in ends if e > 0)]
+
+
+def _jumps(html: str) -> set[tuple[int, int]]:
+    return {
+        (int(a["data-start"]), int(a["data-end"]))
+        for tag, a in Page(html).tags
+        if tag == "a" and "jump" in (a.get("class") or "").split()
+    }
+
+
+def test_analysis_page_shows_the_article_analysis_above_the_text(article_analyzer, example_text):
+    client = article_client(article_analyzer)
+    data = analyze(client, example_text)
+    art = data["extras"]["article"]
+    assert data["genre"] in ("opinion", "reporting", "satire") and data["frames"] and data["quotes"]
+    assert art["entities"] and art["summary"]["top_techniques"] and art["genre_scores"]
+    html = client.get(data["links"]["page"]).text
+    assert_inert(html)
+    text_at = html.index('id="article-text"')
+    sections = ["aa-genre", "aa-frames", "aa-density", "aa-top", "aa-attacked", "aa-entities"]
+    sections += ["aa-narratives", "aa-quotes"]
+    at = [html.index(f'id="{s}"') for s in sections]
+    assert at == sorted(at) and at[-1] < text_at, "the article analysis comes first, in this order"
+
+    genre = _section(html, "aa-genre")
+    assert f'<b class="genre-label">{data["genre"]}</b>' in genre
+    assert f"{art['genre_scores'][data['genre']]:.0%}" in genre
+    frames = _section(html, "aa-frames")
+    for f in data["frames"][:5]:
+        assert f.replace("_", " ") in frames and f"{art['frame_scores'][f]:.0%}" in frames
+    summ = art["summary"]
+    assert f"<b>{summ['density']:.0f}</b> techniques per 100 sentences" in _section(html, "aa-density")
+    top = _section(html, "aa-top")
+    for t in summ["top_techniques"]:
+        assert get_technique(t["technique"]).name in top
+    attacked = _section(html, "aa-attacked")
+    for a in summ["attacked"]:
+        assert a["entity"] in attacked
+
+    # every entity under its role, with its fine roles and each piece of evidence pointing into the text
+    entities = _section(html, "aa-entities")
+    heading = {"Protagonist": "Heroes", "Antagonist": "Villains", "Innocent": "Victims"}
+    jumps = _jumps(entities)
+    for e in art["entities"]:
+        assert heading[e["role"]] in entities and e["text"] in entities
+        assert all(f in entities for f in e["fine_roles"])
+        assert {(ev["start"], ev["end"]) for ev in e["evidence"]} <= jumps
+    assert all(0 <= s < e <= len(example_text) for s, e in _jumps(html))
+
+    for n in art["narratives"]:
+        assert n["narrative"].split(": ", 1)[-1] in _section(html, "aa-narratives")
+    quotes = _section(html, "aa-quotes")
+    for q in data["quotes"]:
+        assert (q["start"], q["end"]) in _jumps(quotes)
+        if q["kind"] != "scare" and q["speaker"]:
+            assert q["speaker"] in quotes
+    assert "Scare quotes" in quotes and "&ldquo;opposition&rdquo;" in quotes
+
+    # the JSON download and the API carry the same analysis
+    download = client.get(data["links"]["json"]).json()
+    assert download["extras"]["article"] == art and download["genre"] == data["genre"]
+    assert client.get(f"/api/documents/{data['document']['id']}").json()["extras"]["article"] == art
+    assert client.get("/healthz").json()["article_model"] == art["model"]
+
+
+def test_technique_spans_inside_a_quote_are_named_with_the_quote(article_analyzer):
+    client = article_client(article_analyzer)
+    data = analyze(client, HOSTILE_QUOTES)
+    direct = [q for q in data["quotes"] if q["kind"] == "direct"]
+    assert [q["speaker"] for q in direct] == ["Dmitry Peskov"]
+    quotes = _section(client.get(data["links"]["page"]).text, "aa-quotes")
+    assert "in direct quotes: <b>2</b>" in quotes
+    item = quotes[quotes.index('class="quote direct"') :]
+    item = item[: item.index("</li>")]
+    assert "Dmitry Peskov" in item and "inside:" in item
+    inside = [s for s in data["spans"] if direct[0]["start"] <= s["start"] and s["end"] <= direct[0]["end"]]
+    assert inside and {(s["start"], s["end"]) for s in inside} <= _jumps(item)
+
+
+def test_hostile_quotes_and_entity_names_are_escaped_in_the_article_analysis(article_analyzer, example_text):
+    client = article_client(HostileNames(article_analyzer))
+    data = analyze(client, f"{example_text}\n\n{HOSTILE_QUOTES}")
+    assert data["extras"]["article"]["entities"], "the example article has entities cast in roles"
+    html = client.get(data["links"]["page"]).text
+    assert_inert(html)
+    assert "img" not in [tag for tag, _ in Page(html).tags]
+    assert "<img" not in html and "<b>experts" not in html and EVIL not in html
+    entities = _section(html, "aa-entities")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in entities and "&lt;script&gt;alert(&#34;x&#34;)" in entities
+    assert "&lt;img src=x onerror=alert(1)&gt;" in _section(html, "aa-attacked")
+    quotes = _section(html, "aa-quotes")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; They are" in quotes  # the quoted words themselves
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in quotes  # the speaker and the outlet
+    assert "&ldquo;&lt;b&gt;experts&lt;/b&gt;&rdquo;" in quotes  # the scare quote
+    for section in ("aa-genre", "aa-frames", "aa-narratives"):
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in _section(html, section), section
+    assert Page(html).article_text == data["document"]["text"]
+
+
+def test_stored_analyses_keep_the_article_analysis_and_older_ones_say_they_have_none(
+    article_analyzer, example_text, tmp_path
+):
+    db = str(tmp_path / "corpus.sqlite")
+    data = analyze(article_client(article_analyzer, db=db), example_text)
+    again = make_client(db=db)  # a restarted server, without the article analyzer
+    stored = again.get(f"/api/documents/{data['document']['id']}").json()
+    for key in ("genre", "frames", "quotes", "extras"):
+        assert stored[key] == data[key], key
+    html = again.get(data["links"]["page"]).text
+    entities = _section(html, "aa-entities")
+    assert all(e["text"] in entities for e in data["extras"]["article"]["entities"])
+    plain = analyze(again, "The traitors lied.")
+    html = again.get(plain["links"]["page"]).text
+    assert plain["genre"] is None and 'id="article-analysis"' not in html
+    assert 'id="article-analysis-missing"' in html
+
+
+def test_the_web_pipeline_runs_the_article_analyzer_unless_turned_off():
+    client = TestClient(create_app(WebSettings(model="rules")), base_url=BASE)
+    data = analyze(client, "The minister called the protesters foreign agents. Full stop.")
+    assert data["genre"] in ("opinion", "reporting", "satire") and "article" in data["extras"]
+    assert client.get("/healthz").json()["article_model"]["name"]
+    client = TestClient(create_app(WebSettings(model="rules", article=False)), base_url=BASE)
+    data = analyze(client, "The minister called the protesters foreign agents. Full stop.")
+    assert data["genre"] is None and data["extras"] == {}
+    assert client.get("/healthz").json()["article_model"] is None
+
+
+def test_article_view_drops_places_outside_the_text_and_needs_no_part():
+    from spinlens.web._view import article_view
+
+    text = "Alpha called Beta a traitor."
+    base = {"document": {"text": text}, "spans": [], "quotes": [], "genre": None, "frames": []}
+    assert article_view(dict(base, extras={})) is None
+    entity = {
+        "text": "Beta",
+        "start": 13,
+        "end": 17,
+        "role": "Innocent",
+        "fine_roles": ["Victim"],
+        "mentions": [[13, 17]],
+        "evidence": [
+            {"kind": "sentence", "start": 0, "end": 28},
+            {"kind": "sentence", "start": 5, "end": 99},
+        ],
+    }
+    view = article_view(dict(base, extras={"article": {"entities": [entity, {"role": ["bad"]}]}}))
+    assert view is not None and view["genre"] is None and view["narratives"] == []
+    assert view["frames"] == {"top": [], "more": 0, "closest": []}
+    [group] = view["entities"]
+    assert group["key"] == "victim" and group["heading"] == "Victims"
+    [e] = group["entities"]
+    assert e["first"] == {"start": 13, "end": 17, "text": "Beta"}
+    assert [(ev["start"], ev["end"]) for ev in e["evidence"]] == [(0, 28)]
 
 
 # -- uploads, URLs and limits ----------------------------------------------------------------------------

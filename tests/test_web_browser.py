@@ -44,13 +44,16 @@ def _need(ok: bool, why: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A real uvicorn server on a free loopback port, rule tagger, SQLite corpus with three articles."""
+    """A real uvicorn server on a free loopback port, rule tagger and the shipped article analyzer, SQLite
+    corpus with four articles."""
     pytest.importorskip("fastapi")
     uvicorn = pytest.importorskip("uvicorn")
+    from spinlens.analysis import ArticleAnalyzer
     from spinlens.web import WebSettings, create_app
 
     db = tmp_path_factory.mktemp("web") / "corpus.sqlite"
-    app = create_app(WebSettings(model="rules", db=str(db)), pipeline=Pipeline(RuleTagger()))
+    pipeline = Pipeline(RuleTagger(), article_analyzer=ArticleAnalyzer().load())
+    app = create_app(WebSettings(model="rules", db=str(db)), pipeline=pipeline)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -158,6 +161,7 @@ def test_paste_the_example_then_hover_and_toggle_techniques(page, server, exampl
     assert page.eval_on_selector("#article-text", "e => e.textContent") == example_text
 
     # hover a span: the tooltip names the technique, defines it and gives the confidence
+    page.eval_on_selector(".layout", "e => e.scrollIntoView()")  # the article analysis is above the text
     page.hover("#article-text mark.sp[data-technique='Name_Calling-Labeling'] >> nth=0")
     tip = page.locator("#tip")
     tip.wait_for(state="visible")
@@ -189,6 +193,61 @@ def test_paste_the_example_then_hover_and_toggle_techniques(page, server, exampl
     assert page.get_attribute("#download-json", "href").endswith(".json")
     assert not page.problems, page.problems
     _offline(page, server)
+
+
+def test_the_article_analysis_comes_first_and_its_links_point_into_the_text(
+    page, server, example_text, shots
+):
+    page.goto(server + "/")
+    page.fill("#text", example_text)
+    page.click("#analyze-button")
+    panel = page.locator("#article-analysis")
+    panel.wait_for(state="visible")
+    for part in ("#aa-genre", "#aa-frames", "#aa-density", "#aa-attacked", "#aa-entities", "#aa-quotes"):
+        assert page.locator(part).is_visible(), part
+    assert panel.bounding_box()["y"] < page.locator("#article-text").bounding_box()["y"]
+    assert page.inner_text("#aa-genre .genre-label").lower() in ("opinion", "reporting", "satire")
+    assert page.locator("#aa-entities .entity-name").count() >= 1
+    page.screenshot(path=str(shots / "analysis.png"))
+
+    # clicking a piece of evidence (or Enter on it) scrolls to its place and highlights exactly that text
+    lit = "() => [...CSS.highlights.get('spinlens-jump')].map(r => r.toString()).join('')"
+    for link, press in (
+        (page.locator("#aa-entities a.jump", has_text="first mention").first, False),
+        (page.locator("#aa-entities li.sentence a.jump").last, True),
+    ):
+        page.evaluate("() => window.scrollTo(0, 0)")
+        start, end = int(link.get_attribute("data-start")), int(link.get_attribute("data-end"))
+        if press:
+            link.focus()
+            page.keyboard.press("Enter")
+        else:
+            link.click()
+        assert page.evaluate(lit) == example_text[start:end]
+        assert page.evaluate("() => window.scrollY") > 0
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => CSS.highlights.has('spinlens-jump')") is False
+    assert not page.problems, page.problems
+    _offline(page, server)
+
+
+def test_analysis_links_count_characters_like_python_past_an_emoji(page, server):
+    text = (
+        '\U0001f642 Peskov said: "The so-called experts are foreign agents." The matter is closed, full stop.'
+    )
+    request = urllib.request.Request(
+        server + "/api/analyze", json.dumps({"text": text}).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        data = json.load(response)
+    page.goto(server + data["links"]["page"])
+    quote = page.locator("#aa-quotes li.quote a.jump").first
+    start, end = int(quote.get_attribute("data-start")), int(quote.get_attribute("data-end"))
+    quote.focus()
+    page.keyboard.press("Enter")
+    lit = "() => [...CSS.highlights.get('spinlens-jump')].map(r => r.toString()).join('')"
+    assert page.evaluate(lit) == text[start:end] == "The so-called experts are foreign agents."
+    assert not page.problems, page.problems
 
 
 def test_corpus_pages_show_the_documents_search_and_charts(page, server, shots):

@@ -40,6 +40,7 @@ def serve(
         typer.Option("--token", envvar="SPINLENS_TOKEN", help=_HELP["token"]),
     ] = None,
     model: Annotated[ServeModel, typer.Option("--model", "-m", help=_HELP["model"])] = ServeModel.default,
+    article: Annotated[bool, typer.Option("--article/--no-article", help=_HELP["article"])] = True,
     max_concurrent: Annotated[int, typer.Option("--max-concurrent", min=1, help=_HELP["max_concurrent"])] = 2,
     max_queue: Annotated[int, typer.Option("--max-queue", min=0, help=_HELP["max_queue"])] = 8,
     queue_timeout: Annotated[
@@ -73,6 +74,7 @@ def serve(
       spinlens serve --db corpus.sqlite --port 8080
       spinlens serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
       spinlens serve --model rules --get /healthz
+      spinlens serve --no-article      # techniques only: no genre, frames, entities (no spaCy load)
     """
     from spinlens.web import WebSettings
 
@@ -83,6 +85,7 @@ def serve(
             port=port,
             token=token,
             model=model.value,
+            article=article,
             max_concurrent=max_concurrent,
             max_queue=max_queue,
             queue_timeout=queue_timeout,

@@ -36,7 +36,7 @@ from spinlens.web._corpus import Filters, MemoryCorpus
 from spinlens.web._errors import error_body, status_for, wants_json
 from spinlens.web._settings import WebSettings
 from spinlens.web._sources import document_from_text, document_from_upload, document_from_url
-from spinlens.web._state import AppState, Busy
+from spinlens.web._state import AppState, Busy, SerialAnalyzer
 
 __all__ = ["create_app"]
 
@@ -266,10 +266,17 @@ def create_app(
         if settings.model == "rules":
             from spinlens.rules import RuleTagger
 
-            return Pipeline(RuleTagger(), max_chars=settings.max_chars)
-        from spinlens.model import SpanTagger
+            tagger: Any = RuleTagger()
+        else:
+            from spinlens.model import SpanTagger
 
-        return Pipeline(SpanTagger().load(), max_chars=settings.max_chars)
+            tagger = SpanTagger().load()
+        analyzer = None
+        if settings.article:
+            from spinlens.analysis import ArticleAnalyzer
+
+            analyzer = SerialAnalyzer(ArticleAnalyzer().load())
+        return Pipeline(tagger, max_chars=settings.max_chars, article_analyzer=analyzer)
 
     state = AppState(settings, build_pipeline, store=None, fetch=fetch)
     if store is None and settings.db:
@@ -499,6 +506,7 @@ def create_app(
             ],
             links=_analysis_links(base, document_id),
             techniques_json=_view.techniques_payload(),
+            article=_view.article_view(data),
         )
 
     @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
@@ -594,6 +602,8 @@ def create_app(
     ) -> JSONResponse:
         """Find every technique span. The answer is `Analysis.to_dict()` (document, spans with start, end,
         technique, score and text; sentences with scores; model) plus `links` to its page and downloads.
+        With the article analysis on (the default), it also has `genre`, `frames`, `quotes` and
+        `extras.article` (genre and frame scores, entities with roles and evidence, narratives, summary).
         Give `text`, or only `url` to have the server fetch the page (ingest's size and time limits)."""
         _check_write(request)
         meta = body.model_dump(include={"title", "outlet", "published", "author"})
@@ -711,13 +721,15 @@ def create_app(
 
     @app.get("/healthz", tags=["service"], summary="Liveness and configuration")
     def healthz() -> dict[str, Any]:
-        """`status` ok, the version, the model (once loaded), whether a database is attached, and the
-        analysis gate (running and waiting)."""
+        """`status` ok, the version, the model and the article-analysis model (once loaded), whether a
+        database is attached, and the analysis gate (running and waiting)."""
         info = state.pipeline().tagger.info.to_dict() if state.pipeline_loaded else None
+        analyzer = getattr(state.pipeline(), "article_analyzer", None) if state.pipeline_loaded else None
         return {
             "status": "ok",
             "version": spinlens.__version__,
             "model": info or {"loaded": False, "kind": settings.model},
+            "article_model": analyzer.info if analyzer is not None else None,
             "db": state.corpus.persistent,
             "analyses": {
                 "running": state.gate.running,

@@ -18,6 +18,11 @@ WEB_SETTINGS: tuple[Setting, ...] = (
     Setting("db", None, "corpus database: a SQLite file path or a postgresql:// URL (enables corpus pages)"),
     Setting("token", None, "bearer token required for every write (POST); required off loopback"),
     Setting("model", "default", "tagger: 'default' (the shipped ONNX model) or 'rules' (lexicon rules)"),
+    Setting(
+        "article",
+        True,
+        "add the article-level analysis (genre, frames, entity roles, narratives, quotes) to every analysis",
+    ),
     Setting("max_concurrent", 2, "analyses run at once; more wait in a queue"),
     Setting("max_queue", 8, "analyses allowed to wait for a slot; beyond that a request gets 503"),
     Setting("queue_timeout", 30.0, "seconds an analysis may wait for a slot before it gets 503"),
@@ -56,6 +61,7 @@ class WebSettings:
     db: str | None = _DEFAULTS["db"]
     token: str | None = _DEFAULTS["token"]
     model: str = _DEFAULTS["model"]
+    article: bool = _DEFAULTS["article"]
     max_concurrent: int = _DEFAULTS["max_concurrent"]
     max_queue: int = _DEFAULTS["max_queue"]
     queue_timeout: float = _DEFAULTS["queue_timeout"]

@@ -14,7 +14,7 @@ from typing import Any
 from spinlens.errors import SpinlensError
 from spinlens.web._settings import WebSettings
 
-__all__ = ["AppState", "Busy", "Gate", "Recent"]
+__all__ = ["AppState", "Busy", "Gate", "Recent", "SerialAnalyzer"]
 
 
 class Busy(SpinlensError):
@@ -135,6 +135,30 @@ class Recent:
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)
+
+
+class SerialAnalyzer:
+    """An article analyzer whose ``analyze`` runs one call at a time.
+
+    The web analyzes in worker threads, and spaCy (the analyzer's entity recogniser) makes no promise
+    about one model used from several threads at once; the tagger, which takes most of the time, still
+    runs concurrently.
+
+    Args:
+        analyzer: a loaded ``spinlens.analysis.ArticleAnalyzer``.
+    """
+
+    def __init__(self, analyzer: Any) -> None:
+        self.analyzer = analyzer
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> dict[str, str]:
+        return self.analyzer.info
+
+    def analyze(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        with self._lock:
+            return self.analyzer.analyze(*args, **kwargs)
 
 
 class AppState:

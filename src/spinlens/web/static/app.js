@@ -1,4 +1,4 @@
-/* spinlens web: tooltips, legend toggles and the example loader. Plain DOM, no library, no network.
+/* spinlens web: tooltips, legend toggles, article-analysis links and the example loader. Plain DOM, no library, no network.
  * Everything shown is set with textContent, never innerHTML: article text and metadata stay inert. */
 (function () {
   "use strict";
@@ -132,6 +132,82 @@
   article.addEventListener("focusout", hide);
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { hide(); } });
   window.addEventListener("scroll", function () { if (!tip.hidden && shown) { place(shown); } }, { passive: true });
+
+  /* -- article analysis: evidence, quotes and examples point at their place in the text ---------- */
+  /* data-start/data-end count Unicode code points of Document.text, which is exactly the article
+   * element's text (gutter badges are empty); JS strings count UTF-16 units, so walk and convert. */
+  function locate(offset) {
+    var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+    var seen = 0, node, last = null;
+    while ((node = walker.nextNode())) {
+      var s = node.data;
+      for (var i = 0; i < s.length; seen++) {
+        if (seen === offset) { return [node, i]; }
+        var c = s.charCodeAt(i);
+        i += (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) ? 2 : 1;
+      }
+      last = node;
+    }
+    return last && seen === offset ? [last, last.data.length] : null;
+  }
+
+  function rangeOf(link) {
+    var start = parseInt(link.getAttribute("data-start"), 10);
+    var end = parseInt(link.getAttribute("data-end"), 10);
+    if (!(start >= 0 && end > start)) { return null; }
+    var a = locate(start), b = locate(end);
+    if (!a || !b) { return null; }
+    var range = document.createRange();
+    range.setStart(a[0], a[1]);
+    range.setEnd(b[0], b[1]);
+    return range;
+  }
+
+  var canHighlight = typeof CSS !== "undefined" && CSS.highlights && typeof Highlight === "function";
+
+  function paint(name, range) {
+    if (!canHighlight) { return; }
+    if (range) { CSS.highlights.set(name, new Highlight(range)); } else { CSS.highlights.delete(name); }
+  }
+
+  var panel = document.getElementById("article-analysis");
+  var pinned = null;
+  if (panel) {
+    panel.addEventListener("click", function (ev) {
+      var link = ev.target.closest ? ev.target.closest("a.jump") : null;
+      if (!link) { return; }
+      var range = rangeOf(link);
+      if (!range) { return; }
+      ev.preventDefault();
+      if (pinned) { pinned.classList.remove("pinned"); }
+      pinned = link;
+      link.classList.add("pinned");
+      paint("spinlens-jump", range);
+      if (!canHighlight) {  /* no CSS highlights: select the passage instead */
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+      }
+      var r = range.getBoundingClientRect();
+      window.scrollTo(0, Math.max(0, window.scrollY + r.top - window.innerHeight / 3));
+    });
+    panel.addEventListener("mouseover", function (ev) {
+      var link = ev.target.closest ? ev.target.closest("a.jump") : null;
+      paint("spinlens-hover", link ? rangeOf(link) : null);
+    });
+    panel.addEventListener("mouseleave", function () { paint("spinlens-hover", null); });
+    panel.addEventListener("focusin", function (ev) {
+      if (ev.target.matches && ev.target.matches("a.jump")) { paint("spinlens-hover", rangeOf(ev.target)); }
+    });
+    panel.addEventListener("focusout", function () { paint("spinlens-hover", null); });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && pinned) {
+        pinned.classList.remove("pinned");
+        pinned = null;
+        paint("spinlens-jump", null);
+      }
+    });
+  }
 
   /* -- legend: toggles and hover ---------------------------------------------------------------- */
   var legend = document.getElementById("legend");
