@@ -1,4 +1,4 @@
-"""A tiny end-to-end training run: prepare -> fit (1 epoch, a few windows) -> tune -> export -> load -> predict.
+"""A tiny end-to-end training run: prepare -> fit -> tune -> export -> load -> predict, then distill.
 
 Checks the chain that rebuilds the shipped model (``spinlens train``), not its quality.
 """
@@ -34,7 +34,18 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     (run / "tune.json").write_text(json.dumps(tune))
     out = tmp_path / "model"
     # the steps after prepare, on the shrunken windows (``all`` would prepare the full corpora again)
-    common = ["--run", str(run), "--data", str(data_dir), "--epochs", "1", "--batch-size", "4", "--seeds", "1"]
+    common = [
+        "--run",
+        str(run),
+        "--data",
+        str(data_dir),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--seeds",
+        "1",
+    ]
     for step in ("fit-fold", "fit-full", "tune", "export"):
         main([step, *common, "--out", str(out)])
     meta = json.loads((out / "model.json").read_text())
@@ -50,3 +61,29 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     # the prepare step excluded the PTC dev articles and recorded it
     data = json.loads((run / "data.json").read_text())
     assert data["excluded_ptc_dev"] is True and data["n_excluded_ids"] == 75
+    # distillation: the exported model is the teacher, the fitted member the student's start
+    student_out = tmp_path / "student"
+    main(
+        [
+            "distill",
+            *common,
+            "--teacher",
+            str(out),
+            "--init",
+            str(run / "s1" / "full" / "ckpt.pt"),
+            "--unlabeled",
+            "2",
+            "--out",
+            str(student_out),
+        ]
+    )
+    kd = load_windows(run / "distill.npz")
+    assert sum(s == "unlabeled" for s in kd["src"]) >= 2
+    for i in range(len(kd["ids"])):  # teacher targets align with the gold arrays, token for token
+        assert kd["kd_bio"][i].shape == (len(kd["ids"][i]), 3)
+        assert kd["kd_tech"][i].shape == (len(kd["ids"][i]), 23)
+    assert np.allclose(kd["kd_span"].sum(1), 1.0, atol=1e-3)
+    assert "unlabeled" in (run / "train.log").read_text()
+    smeta = json.loads((student_out / "model.json").read_text())
+    assert smeta["thresholds"] == meta["thresholds"]  # the teacher's decoding carries over
+    assert SpanTagger(student_out).load().score_tokens(text).p_bio.shape == scores.p_bio.shape

@@ -27,7 +27,7 @@ def _member_dir(run: Path, seed: int) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m spinlens.training")
-    ap.add_argument("step", choices=["prepare", "fit-fold", "fit-full", "tune", "export", "all"])
+    ap.add_argument("step", choices=["prepare", "fit-fold", "fit-full", "tune", "export", "all", "distill"])
     ap.add_argument("--run", type=Path, default=Path("runs/default"))
     ap.add_argument("--data", default=None, help="data root (default: $SPINLENS_DATA or ../shared/data)")
     ap.add_argument("--base", default=None, help="base encoder folder (default: the PyPI package's)")
@@ -47,10 +47,33 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--out", type=Path, default=None, help="export folder (default: the package's model_data)"
     )
+    ap.add_argument("--teacher", type=Path, default=None, help="distill: teacher model (default: shipped)")
+    ap.add_argument("--init", type=Path, default=None, help="distill: student starts from this ckpt.pt")
+    ap.add_argument("--w-kd", type=float, default=0.5, help="distill: weight of the teacher's targets")
+    ap.add_argument("--unlabeled", type=int, default=250, help="distill: unlabeled SemEval-2025 documents")
     a = ap.parse_args(argv)
     base = a.base or str(pipeline.base_model_dir())
     seeds = [int(x) for x in a.seeds.split(",") if x]
     ev = tuple(int(x) for x in a.eval_epochs.split(",") if x)
+    if a.step == "distill":
+        from spinlens.training.distill import run_distill
+
+        run_distill(
+            a.run,
+            a.data,
+            base,
+            a.teacher,
+            a.init,
+            a.out,
+            epochs=a.epochs,
+            batch_size=a.batch_size,
+            lr=a.lr,
+            seed=seeds[0] if a.seeds else 13,
+            w_kd=a.w_kd,
+            unlabeled=a.unlabeled,
+            command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
+        )
+        return
     if a.step in ("prepare", "all"):
         pipeline.prepare(
             a.run,

@@ -102,12 +102,24 @@ def fit(
     log=print,
     on_epoch_end=None,
     bio_sources: tuple[str, ...] | None = None,
+    init: Path | None = None,
+    w_kd: float = 0.0,
 ) -> Tagger:
-    """Train on prepared windows; writes ``ckpt.pt`` after every epoch and resumes from it."""
+    """Train on prepared windows; writes ``ckpt.pt`` after every epoch and resumes from it.
+
+    ``init``: start from this checkpoint's weights (a student for distillation). ``w_kd``: weight of
+    the teacher's soft targets (``kd_bio``, ``kd_tech``, ``kd_span`` in ``data``, see
+    :mod:`spinlens.training.distill`); gold losses get ``1 - w_kd``; windows whose source is
+    ``"unlabeled"`` have no gold loss.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     set_seed(seed)
     model = Tagger(base_dir).to(device)
+    if init is not None:
+        st0 = torch.load(init, map_location=device, weights_only=False)["model"]
+        model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in st0.items()})
+    kd = w_kd > 0 and "kd_bio" in data
     enc_params = list(model.encoder.parameters())
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     opt = torch.optim.AdamW(
@@ -164,6 +176,10 @@ def fit(
                         bio[k] = -100
             tech = torch.tensor(_pad([data["tech"][i] for i in b], 0, np.float32), device=device)
             tmask = torch.tensor(_pad([data["tmask"][i] for i in b], 0, np.float32), device=device)
+            if kd:
+                unl = torch.tensor([data["src"][i] == "unlabeled" for i in b], device=device)
+                bio[unl] = -100
+                tmask[unl] = 0
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
                 h, bio_l, tech_l = model(ids, mask)
             bio_l = bio_l.float()
@@ -186,6 +202,19 @@ def fit(
             else:
                 l_span = torch.zeros((), device=device)
             loss = l_bio + w_tech * l_tech + w_span * l_span
+            if kd:
+                tm = tokmask.float()
+                t_bio = torch.tensor(_pad([data["kd_bio"][i] for i in b], 0, np.float32), device=device)
+                t_tech = torch.tensor(_pad([data["kd_tech"][i] for i in b], 0, np.float32), device=device)
+                k_bio = -(t_bio * torch.log_softmax(bio_l, -1)).sum(-1)
+                k_bio = (k_bio * tm).sum() / tm.sum().clamp(min=1)
+                k_tech = nn.functional.binary_cross_entropy_with_logits(tech_l, t_tech, reduction="none")
+                k_tech = (k_tech.mean(-1) * tm).sum() / tm.sum().clamp(min=1)
+                k_span = torch.zeros((), device=device)
+                if sj:
+                    t_span = torch.tensor(data["kd_span"][sj], device=device)
+                    k_span = -(t_span * logp).sum(-1).mean()
+                loss = (1 - w_kd) * loss + w_kd * (k_bio + w_tech * k_tech + w_span * k_span)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -1,0 +1,144 @@
+"""Distil a shipped ensemble (the teacher) into one student encoder.
+
+The teacher's averaged probabilities become soft targets on every training window (and on unlabeled
+news windows, which carry no gold): BIO and per-technique token probabilities, and the span head's
+technique distribution on the gold spans. :func:`spinlens.training.fit.fit` mixes them with the gold
+losses (``w_kd``). The student starts from a member's checkpoint (``init``) so one or two CPU epochs
+suffice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spinlens._windows import batch_windows
+from spinlens.model import SpanTagger, span_probs
+from spinlens.training.data import SourceArticle, build_windows, load_windows, save_windows
+
+
+def unlabeled_articles(root: Path, limit: int, seed: int = 13) -> list[SourceArticle]:
+    """English SemEval-2025 Task 10 documents (all splits), used without their labels."""
+    paths = sorted(root.glob("semeval2025-task10/*/EN/*documents*/*.txt"))
+    seen: set[str] = set()
+    uniq = []
+    for p in paths:
+        if p.name not in seen:
+            seen.add(p.name)
+            uniq.append(p)
+    rng = np.random.default_rng(seed)
+    pick = sorted(rng.permutation(len(uniq))[:limit])
+    return [SourceArticle("unlabeled", uniq[i].stem, uniq[i].read_text(encoding="utf-8"), []) for i in pick]
+
+
+def teacher_targets(data: dict, teacher: SpanTagger, log=print) -> dict:
+    """Soft targets for each window of ``data`` (window-level teacher outputs, float16)."""
+    p_bio, p_tech = [], []
+    spans_by_win: dict[int, list[int]] = {}
+    for j, w in enumerate(data["span_win"]):
+        spans_by_win.setdefault(int(w), []).append(j)
+    span_t = np.zeros((len(data["span_win"]), data["span_y"].shape[1]), dtype=np.float32)
+    t0 = time.time()
+    for i, ids in enumerate(data["ids"]):
+        arr, mask = batch_windows(ids, [(0, len(ids))])
+        outs = [f(arr, mask) for f in teacher.forwards_]
+        n = len(ids)  # drop [CLS]/[SEP]: aligned with the gold arrays
+        p_bio.append(np.mean([o[0][0, 1 : n + 1] for o in outs], axis=0).astype(np.float16))
+        p_tech.append(np.mean([o[1][0, 1 : n + 1] for o in outs], axis=0).astype(np.float16))
+        js = spans_by_win.get(i, [])
+        if js:
+            hid = [o[2][0] for o in outs]
+            toks = [(int(data["span_s"][j]), int(data["span_e"][j])) for j in js]
+            span_t[js] = span_probs(teacher.heads_, hid, toks)
+        if (i + 1) % 500 == 0:
+            log(f"teacher: {i + 1}/{len(data['ids'])} windows ({time.time() - t0:.0f}s)")
+    return {"kd_bio": p_bio, "kd_tech": p_tech, "kd_span": span_t}
+
+
+def prepare_distill(
+    run_dir: Path,
+    data_root: Path,
+    teacher_dir: Path | None,
+    *,
+    unlabeled: int = 250,
+    threads: int | None = None,
+    log=print,
+) -> Path:
+    """Write ``RUN/distill.npz``: ``RUN/full.npz`` plus unlabeled windows, with teacher targets."""
+    out = run_dir / "distill.npz"
+    if out.exists():
+        return out
+    from spinlens.training.pipeline import load_tokenizer
+
+    data = load_windows(run_dir / "full.npz")
+    content, stride = (
+        json.loads((run_dir / "data.json").read_text())["window"][k] for k in ("content", "stride")
+    )
+    teacher = SpanTagger(teacher_dir, threads=threads).load()
+    tok = load_tokenizer(
+        (teacher_dir or Path(__file__).resolve().parents[1] / "model_data") / "tokenizer.json"
+    )
+    extra = build_windows(unlabeled_articles(data_root, unlabeled), tok, content, stride)
+    for k in ("ids", "bio", "tech", "tmask", "src"):
+        data[k] = list(data[k]) + list(extra[k])
+    log(f"distill: {len(data['ids'])} windows ({len(extra['ids'])} unlabeled), teacher {teacher.info.name}")
+    data.update(teacher_targets(data, teacher, log=log))
+    save_windows(data, out)
+    return out
+
+
+def run_distill(
+    run: Path,
+    data: str | None,
+    base: str,
+    teacher: Path | None,
+    init: Path | None,
+    out: Path | None,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    w_kd: float,
+    unlabeled: int,
+    command: str,
+) -> Path:
+    """Teacher targets -> student fit (resumable) -> export with the teacher's thresholds."""
+    from spinlens._modelmeta import default_model_dir, read_meta
+    from spinlens.datasets import data_root
+    from spinlens.training.fit import fit, span_head_numpy
+    from spinlens.training.pipeline import _log, export
+
+    student = run / "student"
+    student.mkdir(parents=True, exist_ok=True)
+
+    def log(m: str) -> None:
+        _log(run, f"distill: {m}")
+
+    path = prepare_distill(run, data_root(data), teacher, unlabeled=unlabeled, log=log)
+    model = fit(
+        load_windows(path),
+        base,
+        student / "full",
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        init=init,
+        w_kd=w_kd,
+        log=log,
+    )
+    np.savez(student / "full" / "heads.npz", **span_head_numpy(model))
+    meta = read_meta(teacher or default_model_dir())
+    (student / "thresholds.json").write_text(
+        json.dumps(
+            {"thresholds": meta["thresholds"], "teacher": meta["name"], "teacher_tuning": meta["tuning"]}
+        )
+    )
+    d = json.loads((run / "data.json").read_text())
+    d.update(distilled_from=meta["name"], init=str(init), w_kd=w_kd, unlabeled_docs=unlabeled, epochs=epochs)
+    (student / "data.json").write_text(json.dumps(d, indent=2))
+    return export([student], base, out or run / "model", thresholds_from=student, command=command)
