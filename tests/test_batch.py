@@ -16,7 +16,14 @@ import pytest
 from test_store import OTHER_MODEL, store_target
 from typer.testing import CliRunner
 
-from spinlens.batch import BatchOptions, analyze_document, estimate_total, model_info, run_batch
+from spinlens.batch import (
+    BatchOptions,
+    analyze_document,
+    estimate_total,
+    load_pipeline,
+    model_info,
+    run_batch,
+)
 from spinlens.cli import app
 from spinlens.ingest import IngestResult
 from spinlens.pipeline import Pipeline
@@ -163,6 +170,67 @@ def test_usage_errors_exit_2(tmp_path):
     r = run("batch", tmp_path, "--db", tmp_path / "x.sqlite", "--model", "gpt")
     assert r.exit_code == 2
     assert not (tmp_path / "x.sqlite").exists()
+
+
+def _stored(target: str) -> dict[str, Analysis]:
+    with open_store(target) as s:
+        return {a.document.id: a for a in s.iter_analyses()}
+
+
+def test_article_stores_the_article_analysis_and_a_rerun_with_it_adds_it(tmp_path):
+    from spinlens.analysis import GENRES
+
+    expected = make_corpus(tmp_path / "news", 3)
+    plain, full = str(tmp_path / "plain.sqlite"), str(tmp_path / "full.sqlite")
+    r = run("batch", tmp_path / "news", "--db", plain, "--model", "rules", "--no-article")
+    assert r.exit_code == 0, r.output
+    for doc_id, a in _stored(plain).items():  # without --article: spans only
+        assert a.genre is None and a.frames == () and a.quotes == ()
+        assert a.extras == expected[doc_id].extras and "article" not in a.extras
+
+    r = run("batch", tmp_path / "news", "--db", full, "--model", "rules", "--article")
+    assert r.exit_code == 0, r.output
+    assert done_line(r.stderr).startswith("Done: 3 analyzed, 0 failed in ")
+    check_store(full, expected)
+    stored = _stored(full)
+    for doc_id, a in stored.items():
+        art = a.extras["article"]
+        assert a.genre in GENRES and set(art["genre_scores"]) == set(GENRES)
+        assert a.extras["source"] == expected[doc_id].extras["source"]  # beside the article analysis
+        assert art["summary"]["top_techniques"] and art["model"]["sha256"]
+        assert a.to_dict()["extras"]["article"] == art
+
+    # a rerun with --article adds it to documents stored without it; then there is nothing left to do
+    r = run("batch", tmp_path / "news", "--db", plain, "--model", "rules", "--article")
+    assert done_line(r.stderr).startswith("Done: 3 analyzed, 0 failed in ")
+    assert _stored(plain) == stored
+    for flag in ("--article", "--no-article"):
+        r = run("batch", tmp_path / "news", "--db", plain, "--model", "rules", flag)
+        assert done_line(r.stderr).startswith("Done: 0 analyzed, 3 already in the store, 0 failed"), flag
+    assert _stored(plain) == stored
+
+    # the web's page of a stored document shows the article panel (a server without the analyzer)
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from spinlens.web import WebSettings, create_app
+
+    doc_id = next(iter(expected))
+    for target in (full, plain):
+        app = create_app(WebSettings(model="rules", article=False, db=target))
+        html = TestClient(app, base_url="http://127.0.0.1").get(f"/a/{doc_id}").text
+        assert 'id="article-analysis"' in html and 'id="article-analysis-missing"' not in html
+
+
+def test_the_per_document_function_keeps_its_extras_beside_the_article_analysis_and_loads_once():
+    out = analyze_document(Document(text=_text(1)), "rules", extras={"source": "a"}, article=True)
+    assert out.ok and out.analysis.extras["source"] == "a" and out.analysis.genre is not None
+    assert set(out.analysis.extras) == {"source", "article"}
+    with_article = load_pipeline("rules", 2_000_000, None, True)
+    assert with_article is load_pipeline("rules", 2_000_000, None, True)  # once per process
+    plain = load_pipeline("rules", 10)
+    assert plain.article_analyzer is None and plain.tagger is with_article.tagger
+    assert load_pipeline("rules", 10, None, True).article_analyzer is with_article.article_analyzer
 
 
 # -- engines -----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
@@ -13,7 +14,7 @@ from rich.console import Console
 from spinlens.errors import SchemaError
 from spinlens.render import render_html, render_json, render_jsonl, render_ptc, render_terminal
 from spinlens.schema import Analysis, Document, ModelInfo, TechniqueSpan
-from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS
+from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, get_technique
 
 EVIL = '<script>alert("x")</script> <img src=x onerror=alert(1)> javascript:alert(1) & "quotes"'
 
@@ -181,6 +182,179 @@ def test_renderers_reject_spans_outside_the_text():
         render_html(bad)
     with pytest.raises(SchemaError):
         render_ptc([bad])
+
+
+# -- HTML: the article-level analysis (genre, frames, roles, narratives, quotes), above the text ---------
+#: a short hand-written article: a villain with technique evidence, a reported and a direct quote with
+#: their speakers, and a scare quote.
+ANALYZED = (
+    "The minister Boris Kent called the protesters of Springfield foreign agents and traitors. "
+    '"They are liars and criminals," said Anna Berg of the Daily Planet. '
+    "Citizens of Springfield are suffering because of Kent. "
+    'The so-called "experts" lied. The matter is closed, full stop.'
+)
+#: quoted words and a scare quote that are markup themselves.
+HOSTILE_QUOTES = (
+    'Officials met on Monday. "<script>alert(1)</script> They are traitors and foreign agents," said '
+    'Dmitry Peskov. The so-called "<b>experts</b>" lied.'
+)
+EVIL_NAME = "<img src=x onerror=alert(1)>"
+SECTIONS = ["genre", "frames", "density", "top", "attacked", "entities", "narratives", "quotes"]
+
+
+@pytest.fixture(scope="module")
+def article_pipeline():
+    """The rule tagger with the shipped article analyzer (genre, frames, roles, narratives, quotes)."""
+    from spinlens.analysis import ArticleAnalyzer
+    from spinlens.pipeline import Pipeline
+    from spinlens.rules import RuleTagger
+
+    return Pipeline(RuleTagger(), article_analyzer=ArticleAnalyzer().load())
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def _tags(page: str) -> list[tuple[str, dict[str, str]]]:
+    p = _Tags()
+    p.feed(page)
+    p.close()
+    return p.tags
+
+
+def _section(page: str, key: str, doc: int = 0) -> str:
+    """The HTML of one part of document ``doc``'s article analysis, up to the next part or the text."""
+    start = page.index(f'id="doc-{doc}-aa-{key}"')
+    ends = [page.find(m, start + 1) for m in (f'id="doc-{doc}-aa-', f'id="doc-{doc}-text"')]
+    return page[start : min(e for e in ends if e > 0)]
+
+
+def _jumps(html: str) -> set[tuple[int, int]]:
+    return {
+        (int(a["data-start"]), int(a["data-end"]))
+        for tag, a in _tags(html)
+        if tag == "a" and "jump" in a.get("class", "").split()
+    }
+
+
+def test_html_shows_the_article_analysis_before_the_text(article_pipeline):
+    data = article_pipeline.analyze(ANALYZED).to_dict()
+    art = data["extras"]["article"]
+    assert data["genre"] and art["entities"] and art["summary"]["attacked"], "the fixture exercises each part"
+    page = render_html(data)
+    at = [page.index(f'id="doc-0-aa-{key}"') for key in SECTIONS]
+    assert page.index('<section class="aa" id="doc-0-analysis">') < at[0]
+    assert at == sorted(at) and at[-1] < page.index('id="doc-0-text"'), "the analysis comes first, in order"
+
+    genre = _section(page, "genre")
+    assert f'<b class="genre-label">{data["genre"]}</b>' in genre
+    assert f"{art['genre_scores'][data['genre']]:.0%}" in genre
+    frames = _section(page, "frames")
+    for f in data["frames"]:
+        assert f.replace("_", " ") in frames and f"{art['frame_scores'][f]:.0%}" in frames
+    summ = art["summary"]
+    assert f"<b>{summ['density']:.0f}</b> techniques per 100 sentences" in _section(page, "density")
+    top = _section(page, "top")
+    assert all(get_technique(t["technique"]).name in top for t in summ["top_techniques"])
+
+    attacked = _section(page, "attacked")
+    for a in summ["attacked"]:
+        assert f'<b class="entity">{a["entity"]}</b>' in attacked
+        assert all(f in attacked for f in a["fine_roles"])
+        assert all(get_technique(t["technique"]).name in attacked for t in a["techniques"])
+        assert {(x["start"], x["end"]) for x in a["examples"]} <= _jumps(attacked)
+    entities = _section(page, "entities")
+    heading = {"Protagonist": "Heroes", "Antagonist": "Villains", "Innocent": "Victims"}
+    for e in art["entities"]:
+        assert heading[e["role"]] in entities and f'<b class="entity-name">{e["text"]}</b>' in entities
+        assert all(f in entities for f in e["fine_roles"])
+        assert {(ev["start"], ev["end"]) for ev in e["evidence"]} <= _jumps(entities)
+    narratives = _section(page, "narratives")
+    assert all(n["narrative"].split(": ", 1)[-1] in narratives for n in art["narratives"])
+
+    quotes = _section(page, "quotes")
+    speech = [q for q in data["quotes"] if q["kind"] != "scare"]
+    assert {(q["start"], q["end"]) for q in data["quotes"]} <= _jumps(quotes)
+    assert {q["kind"] for q in speech} == {"direct", "reported"}
+    for q in speech:
+        assert f'<span class="kind">{q["kind"]}</span> <span class="speaker">{q["speaker"]}</span>' in quotes
+    assert "<b>Scare quotes</b>" in quotes and "&ldquo;experts&rdquo;" in quotes
+
+    # every link points into the text, and the text still round-trips through the markup
+    assert all(0 <= s < e <= len(ANALYZED) for s, e in _jumps(page))
+    assert all(a["href"] == "#doc-0-text" for t, a in _tags(page) if t == "a" and "jump" in a["class"])
+    assert "".join(d for d, _ in _parse(page).pieces) == ANALYZED
+    assert page.count("<script>") == 1 and not re.search(r"\bsrc=", page)
+
+
+def test_html_leaves_the_article_analysis_out_when_the_analysis_has_none(article_pipeline):
+    plain = _data(ANALYZED, [(61, 75, "Name_Calling-Labeling", 0.9)])
+    for data in (plain, dict(plain, extras={"source": "a.txt"}), dict(plain, extras={"article": None})):
+        page = render_html(data)
+        assert 'class="aa"' not in page and "Article analysis" not in page and 'class="jump"' not in page
+        assert "".join(d for d, _ in _parse(page).pieces) == ANALYZED
+    # in a report of several documents, only the analyzed one has it, under its own ids
+    page = render_html([plain, article_pipeline.analyze(ANALYZED).to_dict()])
+    assert page.count('<section class="aa"') == 1 and 'id="doc-1-analysis"' in page
+    assert 'id="doc-0-aa-' not in page
+    assert _jumps(page) and all(
+        a["href"] == "#doc-1-text" for t, a in _tags(page) if "jump" in a.get("class", "")
+    )
+
+
+def test_html_escapes_hostile_names_quotes_and_narratives_in_the_article_analysis(article_pipeline):
+    """Everything derived from the article is as hostile as the article: real analysis, hostile names."""
+    text = f"{ANALYZED}\n\n{HOSTILE_QUOTES}"
+    data = article_pipeline.analyze(text).to_dict()
+    art = data["extras"]["article"]
+    assert (
+        art["entities"] and art["summary"]["attacked"] and any(q["kind"] == "direct" for q in data["quotes"])
+    )
+    for e in art["entities"]:
+        e.update(text=EVIL_NAME, fine_roles=[EVIL])
+        for ev in e["evidence"]:
+            if ev["kind"] == "technique":
+                ev["speaker"], ev["voice"] = EVIL, "quoted"
+    for a in art["summary"]["attacked"]:
+        a.update(entity=EVIL_NAME, fine_roles=[EVIL])
+    for q in data["quotes"]:
+        if q["kind"] != "scare":
+            q.update(speaker=EVIL, source=EVIL)
+    data["genre"], art["genre_scores"] = EVIL, {EVIL: 0.9, EVIL_NAME: 0.1}
+    data["frames"], art["frame_scores"] = [EVIL], {EVIL: 0.8}
+    art["narratives"] = [{"narrative": f"URW: {EVIL}", "score": 0.5, "subnarratives": [{"label": EVIL_NAME}]}]
+    art["model"] = {"name": EVIL, "version": EVIL_NAME, "sha256": EVIL}
+    page = render_html(data)
+
+    assert page.count("<script>") == 1  # only the page's own script
+    assert "<img" not in page and "onerror=alert(1)>" not in page and "<b>experts" not in page
+    for tag, attrs in _tags(page):
+        assert tag not in ("img", "iframe", "object", "embed", "link"), tag
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+    script = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    img = "&lt;img src=x onerror=alert(1)&gt;"
+    entities = _section(page, "entities")
+    assert f'<b class="entity-name">{img}</b>' in entities and script in entities
+    assert f"quoted: {script}" in entities  # the speaker behind a piece of evidence
+    attacked = _section(page, "attacked")
+    assert f'<b class="entity">{img}</b>' in attacked and script in attacked
+    quotes = _section(page, "quotes")
+    evil = escape(EVIL)
+    assert f'<span class="speaker">{evil}</span> <span class="source">via {evil}</span>' in quotes
+    assert "<q>&lt;script&gt;alert(1)&lt;/script&gt; They are" in quotes  # the quoted words themselves
+    assert "&ldquo;&lt;b&gt;experts&lt;/b&gt;&rdquo;" in quotes  # the scare quote
+    for key in ("genre", "frames"):
+        assert script in _section(page, key), key
+    narratives = _section(page, "narratives")
+    assert f'<span class="domain">Ukraine war:</span> <b>{evil}</b>' in narratives and img in narratives
+    assert f"Article models {evil} {img}" in page
+    assert "".join(d for d, _ in _parse(page).pieces) == text
 
 
 # -- PTC ---------------------------------------------------------------------------------------------------

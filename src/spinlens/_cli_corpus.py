@@ -234,18 +234,30 @@ def batch(
     max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _DEFAULT[
         "max_chars"
     ],
+    article: Annotated[
+        bool,
+        typer.Option(
+            "--article/--no-article",
+            help=(
+                "Also store genre, frames, entity roles, narratives, quotes and a summary (the web's "
+                "article panel). Loads spaCy once per worker (~0.5 GB each) and is slower."
+            ),
+        ),
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Analyze many documents into a store, with a progress bar; resumable and idempotent by document id.
 
     Documents already analyzed by the same model are skipped, so rerunning the same command after an
-    interruption (even kill -9) finishes the job without duplicates. Each failure is recorded in the
-    store with its reason and reported here; the exit code is then 1.
+    interruption (even kill -9) finishes the job without duplicates. With --article, documents stored
+    without the article analysis are analyzed again to add it. Each failure is recorded in the store
+    with its reason and reported here; the exit code is then 1.
 
     \b
     Example:
       spinlens batch news/ --db corpus.sqlite
       spinlens batch articles.jsonl --db corpus.sqlite --workers 2
+      spinlens batch news/ --db corpus.sqlite --article
       spinlens batch articles.jsonl --db postgresql://me@db/news --engine dask --scheduler tcp://head:8786
       spinlens batch news/ --db corpus.sqlite --retry-failed
       spinlens batch news/ --db corpus.sqlite --reanalyze
@@ -265,6 +277,7 @@ def batch(
         reanalyze=reanalyze,
         batch_size=batch_size,
         max_chars=settings.max_chars,
+        article=article,
     )
     ingest = IngestOptions(max_documents=sys.maxsize)
     store = None

@@ -40,6 +40,9 @@ class BatchOptions:
         flush_seconds: the longest a finished analysis waits before it is written.
         max_chars: longest text accepted.
         max_pending: documents in flight at once (None: four per worker).
+        article: also run the article analysis (genre, frames, entity roles, narratives, quotes;
+            spaCy, about 0.5 GB per worker process) and store it; documents stored without it by the
+            same model are then analyzed again.
     """
 
     model: str = "default"
@@ -52,6 +55,7 @@ class BatchOptions:
     flush_seconds: float = 2.0
     max_chars: int = 2_000_000
     max_pending: int | None = None
+    article: bool = False
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -186,7 +190,10 @@ class _Runner:
         if o.engine == "dask":
             return _run_dask(tasks, o)
         if o.workers == 1:
-            return (analyze_document(d, o.model, extras=x, max_chars=o.max_chars) for d, x in tasks)
+            return (
+                analyze_document(d, o.model, extras=x, max_chars=o.max_chars, article=o.article)
+                for d, x in tasks
+            )
         return _run_pool(tasks, o)
 
     def _tasks(self, results: Iterable[IngestResult]) -> Iterator[tuple[Document, dict[str, Any]]]:
@@ -222,7 +229,7 @@ class _Runner:
                         source=r.source,
                     )
                 )
-        states = self.store.lookup(r.document.id for r in oks) if oks else {}
+        states = self.store.lookup((r.document.id for r in oks), article=o.article) if oks else {}
         for r in oks:
             doc = r.document
             if doc.id in self.seen:
@@ -230,21 +237,20 @@ class _Runner:
                 continue
             self.seen.add(doc.id)
             state = states.get(doc.id)
-            current = (
+            same = (
                 state is not None
                 and state.model_sha256 == self.info.sha256
                 and state.schema_version == SCHEMA_VERSION
             )
-            if current:
+            if same and (state.article or not o.article):
                 p.done_before += 1
             elif state is not None and state.failed and not o.retry_failed:
                 p.failed_before += 1
-            elif state is not None and state.analyzed and not o.reanalyze:
+            elif state is not None and state.analyzed and not same and not o.reanalyze:
                 p.other_model += 1
-            else:
+            else:  # new, retried, reanalyzed, or stored without the article analysis asked for
                 self.sources[doc.id] = r.source
                 yield doc, _extras(r.source)
-                continue
         self._tick()
 
     def _resolve_source(self, source: str) -> None:
@@ -327,7 +333,7 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
         max_workers=o.workers,
         mp_context=mp.get_context("spawn"),
         initializer=init_worker,
-        initargs=(o.model, o.max_chars, threads, os.getpid()),
+        initargs=(o.model, o.max_chars, threads, os.getpid(), o.article),
     )
     try:
         pending: set[Any] = set()
@@ -341,7 +347,13 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
                     break
                 pending.add(
                     executor.submit(
-                        analyze_document, doc, o.model, extras=extras, max_chars=o.max_chars, threads=threads
+                        analyze_document,
+                        doc,
+                        o.model,
+                        extras=extras,
+                        max_chars=o.max_chars,
+                        threads=threads,
+                        article=o.article,
                     )
                 )
             if not pending:
@@ -382,7 +394,14 @@ def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
             except StopIteration:
                 return False
             future = client.submit(
-                analyze_document, doc, o.model, extras=extras, max_chars=o.max_chars, threads=1, pure=False
+                analyze_document,
+                doc,
+                o.model,
+                extras=extras,
+                max_chars=o.max_chars,
+                threads=1,
+                article=o.article,
+                pure=False,
             )
             ids[future.key] = doc.id
             queue.add(future)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from spinlens.errors import ModelError, SpinlensError
-from spinlens.pipeline import Pipeline
+from spinlens.pipeline import Pipeline, Tagger
 from spinlens.schema import Analysis, Document, ModelInfo
 
 __all__ = ["MODELS", "Outcome", "analyze_document", "load_pipeline", "model_info"]
@@ -51,16 +51,45 @@ def model_info(model: str) -> ModelInfo:
 
 
 @lru_cache(maxsize=4)
-def load_pipeline(model: str, max_chars: int = 2_000_000, threads: int | None = None) -> Pipeline:
-    """The pipeline for ``model``, loaded once per process (each pool or Dask worker loads its own)."""
+def _tagger(model: str, threads: int | None) -> Tagger:
     _check_model(model)
     if model == "rules":
         from spinlens.rules import RuleTagger
 
-        return Pipeline(RuleTagger(), max_chars=max_chars)
+        return RuleTagger()
     from spinlens.model import SpanTagger
 
-    return Pipeline(SpanTagger(threads=threads).load(), max_chars=max_chars)
+    return SpanTagger(threads=threads).load()
+
+
+@lru_cache(maxsize=1)
+def _article_analyzer() -> Any:
+    from spinlens.analysis import ArticleAnalyzer
+
+    return ArticleAnalyzer().load()
+
+
+@lru_cache(maxsize=4)
+def load_pipeline(
+    model: str, max_chars: int = 2_000_000, threads: int | None = None, article: bool = False
+) -> Pipeline:
+    """The pipeline for ``model``, loaded once per process (each pool or Dask worker loads its own).
+
+    Args:
+        model: ``"default"`` (the shipped ONNX model) or ``"rules"``.
+        max_chars: longest text accepted.
+        threads: onnxruntime threads for the model (None: onnxruntime's default).
+        article: also run the article analysis (:class:`spinlens.analysis.ArticleAnalyzer`: genre,
+            frames, entity roles, narratives, quotes); its models and spaCy load once per process.
+
+    Raises:
+        ModelError: the tagger or the article analysis cannot be loaded.
+    """
+    return Pipeline(
+        _tagger(model, threads),
+        max_chars=max_chars,
+        article_analyzer=_article_analyzer() if article else None,
+    )
 
 
 def analyze_document(
@@ -70,20 +99,23 @@ def analyze_document(
     extras: dict[str, Any] | None = None,
     max_chars: int = 2_000_000,
     threads: int | None = None,
+    article: bool = False,
 ) -> Outcome:
     """Analyze one document; a document that cannot be analyzed gives an ``Outcome`` with a reason.
 
     Args:
         document: the document.
         model: ``"default"`` (the shipped ONNX model) or ``"rules"``.
-        extras: stored with the analysis (e.g. ``{"source": PATH}``).
+        extras: stored with the analysis (e.g. ``{"source": PATH}``), beside the article analysis.
         max_chars: longest text accepted.
         threads: onnxruntime threads for the model (None: onnxruntime's default).
+        article: also run the article analysis, stored as ``genre``, ``frames``, ``quotes`` and
+            ``extras["article"]``.
 
     Raises:
         ModelError: the model cannot be loaded (every document would fail, so the run stops).
     """
-    pipeline = load_pipeline(model, max_chars, threads)
+    pipeline = load_pipeline(model, max_chars, threads, article)
     try:
         analysis = pipeline.analyze(document)
     except ModelError:
@@ -93,14 +125,23 @@ def analyze_document(
     except Exception as exc:  # a bug on one document must not stop a 100k-document run; it is recorded
         return Outcome(document.id, None, _one_line(f"{type(exc).__name__}: {exc}"))
     if extras:
-        analysis = replace(analysis, extras=dict(extras))
+        analysis = replace(analysis, extras={**analysis.extras, **extras})
     return Outcome(document.id, analysis, None)
 
 
-def init_worker(model: str, max_chars: int, threads: int | None, parent_pid: int) -> None:
-    """Process-pool initializer: load the model once, and exit when the parent process is gone."""
+def init_worker(
+    model: str, max_chars: int, threads: int | None, parent_pid: int, article: bool = False
+) -> None:
+    """Process-pool initializer: load the models once, and exit when the parent process is gone.
+
+    A model that cannot be loaded is left for the first task, whose ``ModelError`` reaches the parent
+    (which stops the run with that message); raising here would only break the pool.
+    """
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-    load_pipeline(model, max_chars, threads)
+    try:
+        load_pipeline(model, max_chars, threads, article)
+    except SpinlensError:
+        pass
 
 
 def _watch_parent(parent_pid: int) -> None:

@@ -94,6 +94,9 @@ class StoredState:
     model_sha256: str | None = None
     schema_version: int | None = None
     failed: bool = False
+    #: whether the stored analysis has the article-level analysis (``extras["article"]``); None when
+    #: :meth:`Store.lookup` was not asked.
+    article: bool | None = None
 
     @property
     def analyzed(self) -> bool:
@@ -386,22 +389,30 @@ class Store:
             return conn.execute(documents_t.delete().where(documents_t.c.id.in_(ids))).rowcount
 
     # -- reading -----------------------------------------------------------------------------------------
-    def lookup(self, document_ids: Iterable[str]) -> dict[str, StoredState]:
-        """The stored state of each given id that the store knows (analyzed or failed)."""
+    def lookup(self, document_ids: Iterable[str], *, article: bool = False) -> dict[str, StoredState]:
+        """The stored state of each given id that the store knows (analyzed or failed).
+
+        Args:
+            document_ids: the ids to look up.
+            article: also tell whether each stored analysis has the article-level analysis
+                (``StoredState.article``; this reads the stored analyses).
+        """
         ids = list(dict.fromkeys(document_ids))
         if not ids:
             return {}
         out: dict[str, StoredState] = {}
         with self._read() as conn:
-            q = sa.select(analyses_t.c.document_id, analyses_t.c.model_sha256, analyses_t.c.schema_version)
+            cols = [analyses_t.c.document_id, analyses_t.c.model_sha256, analyses_t.c.schema_version]
+            q = sa.select(*cols, *([analyses_t.c.data] if article else []))
             for keys in _chunks(ids):
-                for doc_id, sha, version in conn.execute(q.where(analyses_t.c.document_id.in_(keys))):
-                    out[doc_id] = StoredState(sha, version)
+                for row in conn.execute(q.where(analyses_t.c.document_id.in_(keys))):
+                    has = _has_article(row[3]) if article else None
+                    out[row[0]] = StoredState(row[1], row[2], article=has)
             q = sa.select(failures_t.c.key).where(failures_t.c.stage == "analyze")
             for keys in _chunks(ids):
                 for (key,) in conn.execute(q.where(failures_t.c.key.in_(keys))):
                     prev = out.get(key, StoredState())
-                    out[key] = StoredState(prev.model_sha256, prev.schema_version, True)
+                    out[key] = StoredState(prev.model_sha256, prev.schema_version, True, prev.article)
         return out
 
     def get(self, document_id: str) -> Analysis | None:
@@ -532,6 +543,15 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
 def _density(n: int, n_chars: int) -> float:
     """Spans per 1,000 characters."""
     return round(n * 1000.0 / max(n_chars, 1), 6)
+
+
+def _has_article(data: str) -> bool:
+    """Whether a stored analysis (its ``data`` JSON) has the article-level analysis."""
+    try:
+        extras = json.loads(data).get("extras")
+    except (ValueError, AttributeError):  # not an object: it is analyzed again, which rewrites it
+        return False
+    return isinstance(extras, dict) and bool(extras.get("article"))
 
 
 def _analysis(row: Mapping[str, Any] | Any) -> Analysis:
