@@ -264,6 +264,175 @@ def test_summary_lists_who_is_attacked_and_how(rule_pipeline):
     json.dumps(s)
 
 
+# -- who is attacked (issue 6): hand-written articles, hand-placed spans and entities -------------------
+
+
+def _at(text: str, phrase: str, nth: int = 0) -> tuple[int, int]:
+    """``(start, end)`` of the ``nth`` occurrence of ``phrase`` in ``text``."""
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(phrase, i + 1)
+    return i, i + len(phrase)
+
+
+def _doc(text: str, spans: list[tuple[str, str]]) -> dict:
+    """An analysis dict with ``(technique, phrase)`` spans at the phrases' first occurrences."""
+    out = []
+    for tech, phrase in spans:
+        a, b = _at(text, phrase)
+        out.append({"start": a, "end": b, "technique": tech, "score": 0.9})
+    return {"document": {"text": text}, "spans": out}
+
+
+def _ent(text: str, name: str, *mentions: tuple[int, int], role: str = "Antagonist", label: str = "PERSON"):
+    ms = [list(m) for m in mentions] or [list(_at(text, name))]
+    return {
+        "text": text[ms[0][0] : ms[0][1]],
+        "start": ms[0][0],
+        "end": ms[0][1],
+        "label": label,
+        "mentions": ms,
+        "role": role,
+        "fine_roles": [],
+        "score": 0.7,
+        "evidence": [],
+    }
+
+
+def _attacked(text: str, spans: list[tuple[str, str]], entities: list[dict]) -> list[dict]:
+    article = {"entities": entities, "quotes": find_quotes(text)}
+    return summarize(_doc(text, spans), article)["attacked"]
+
+
+@pytest.mark.issue(6)
+def test_attacked_lists_the_target_of_a_quoted_speaker_not_the_speaker():
+    """A speaker who attacks someone in a quote is not attacked; the person they attack is."""
+    text = (
+        "Foreign Minister Ilze Kalnina spoke in Riga on Tuesday. "
+        '"Viktor Horvath is a traitor and a puppet of foreign money," Kalnina told reporters.'
+    )
+    spans = [("Name_Calling-Labeling", "traitor"), ("Name_Calling-Labeling", "puppet of foreign money")]
+    kalnina = _ent(text, "Ilze Kalnina", _at(text, "Ilze Kalnina"), _at(text, "Kalnina", 1))
+    horvath = _ent(text, "Viktor Horvath")
+    (only,) = _attacked(text, spans, [kalnina, horvath])
+    assert only["entity"] == "Viktor Horvath"
+    assert only["by"] == ["Kalnina"]
+    assert only["techniques"] == [{"technique": "Name_Calling-Labeling", "count": 2}]
+    assert {ex["voice"] for ex in only["examples"]} == {"quoted"}
+
+
+@pytest.mark.issue(6)
+def test_attacked_in_reported_speech_is_the_object_not_the_speaker():
+    """ "X called Y a puppet": Y is attacked (by X, in reported speech), X is not."""
+    text = "Viktor Horvath called Ilze Kalnina a puppet of foreign money."
+    spans = [("Name_Calling-Labeling", "puppet of foreign money")]
+    ents = [_ent(text, "Viktor Horvath"), _ent(text, "Ilze Kalnina")]
+    got = _attacked(text, spans, ents)
+    assert [a["entity"] for a in got] == ["Ilze Kalnina"]
+    assert got[0]["by"] == ["Viktor Horvath"] and got[0]["examples"][0]["voice"] == "reported"
+
+
+@pytest.mark.issue(6)
+def test_a_quoted_attack_needs_the_antagonist_role_an_authors_attack_does_not():
+    """Attacks in the author's words list the target whatever its role; quoted ones only an Antagonist."""
+    text = 'Mayor Tom Reyes is a corrupt crook. "Nadia Orlova is a liar," Reyes said of his rival on Sunday.'
+    spans = [
+        ("Loaded_Language", "corrupt"),
+        ("Name_Calling-Labeling", "crook"),
+        ("Name_Calling-Labeling", "liar"),
+    ]
+    reyes = _ent(text, "Tom Reyes", _at(text, "Tom Reyes"), _at(text, "Reyes", 1), role="Protagonist")
+    orlova = _ent(text, "Nadia Orlova", role="Protagonist")
+    (only,) = _attacked(text, spans, [reyes, orlova])
+    assert (only["entity"], only["by"], only["role"]) == ("Tom Reyes", ["author"], "Protagonist")
+    orlova["role"] = "Antagonist"
+    assert [a["entity"] for a in _attacked(text, spans, [reyes, orlova])] == ["Tom Reyes", "Nadia Orlova"]
+
+
+@pytest.mark.issue(6)
+def test_a_pronoun_only_attack_names_nobody():
+    """ "He is a crook" does not make the last named person (or "He") an attacked entity."""
+    text = "Senator Mark Dalton opened the county fair on Friday. He is a shameless crook and a coward."
+    spans = [
+        ("Loaded_Language", "shameless"),
+        ("Name_Calling-Labeling", "crook"),
+        ("Name_Calling-Labeling", "coward"),
+    ]
+    assert _attacked(text, spans, [_ent(text, "Mark Dalton")]) == []
+
+
+@pytest.mark.issue(6)
+def test_an_antagonist_with_no_attack_on_it_is_not_listed():
+    """The role model alone (no span targets the entity) does not put it on the list."""
+    text = "The talks in Geneva ended on Friday. Negotiator Paul Weber flew home. The weather was fine."
+    assert _attacked(text, [("Loaded_Language", "fine")], [_ent(text, "Paul Weber")]) == []
+
+
+@pytest.mark.issue(6)
+def test_the_target_is_the_mention_in_the_span_or_the_nearest_in_its_clause():
+    """ "the treacherous Weber clique" attacks Weber; another clause's name is not the target."""
+    text = "Critics met Anna Berg in Oslo, but the treacherous Weber clique stayed away."
+    spans = [("Name_Calling-Labeling", "treacherous Weber clique")]
+    ents = [_ent(text, "Anna Berg"), _ent(text, "Weber", label="ORG")]
+    assert [a["entity"] for a in _attacked(text, spans, ents)] == ["Weber"]
+    text = "Anna Berg spoke in Oslo; the traitors will ruin the farmers."
+    spans = [("Name_Calling-Labeling", "traitors")]
+    assert _attacked(text, spans, [_ent(text, "Anna Berg", role="Protagonist")]) == []
+
+
+@pytest.mark.issue(6)
+def test_loaded_words_attack_only_the_entity_they_qualify():
+    """ "Anna Berg's reckless plan" attacks Berg; loaded words elsewhere in her clause do not."""
+    text = "Anna Berg's reckless plan was announced in Oslo."
+    ents = [_ent(text, "Anna Berg", role="Protagonist")]
+    assert [a["entity"] for a in _attacked(text, [("Loaded_Language", "reckless")], ents)] == ["Anna Berg"]
+    text = "Anna Berg announced in Oslo on a grey Monday morning that the harvest had been a disaster."
+    ents = [_ent(text, "Anna Berg", role="Protagonist")]
+    assert _attacked(text, [("Loaded_Language", "disaster")], ents) == []
+
+
+@pytest.mark.issue(6)
+def test_aliases_of_one_person_are_attacked_once():
+    """ "Anna Berg", "Berg" and "Ms. Berg" are one person; two people sharing a surname stay apart."""
+    text = (
+        "Prime Minister Anna Berg promised lower taxes. Berg is a hypocrite who lies to voters. "
+        "Ms. Berg left early. Lena Marsh and Owen Marsh watched; Marsh is a clown."
+    )
+    spans = [("Appeal_to_Hypocrisy", "hypocrite"), ("Name_Calling-Labeling", "clown")]
+    ents = [
+        _ent(text, "Anna Berg"),
+        _ent(text, "Berg", _at(text, "Berg", 1)),
+        _ent(text, "Ms. Berg"),
+        _ent(text, "Lena Marsh"),
+        _ent(text, "Owen Marsh"),
+        _ent(text, "Marsh", _at(text, "Marsh", 2)),
+    ]
+    got = {a["entity"]: a["mentions"] for a in _attacked(text, spans, ents)}
+    assert got == {"Anna Berg": 3, "Marsh": 1}
+
+
+@pytest.mark.issue(6)
+def test_a_titled_surname_joins_the_full_name():
+    """Mention grouping: "Ms. Berg" and "Berg" join "Anna Berg"; "Mr. Tom Reyes" joins "Tom Reyes"."""
+    text = "Anna Berg spoke. Ms. Berg left. Berg returned. Tom Reyes waved. Mr. Tom Reyes sat."
+    ents = [(*_at(text, n, k), "PERSON") for n, k in (("Anna Berg", 0), ("Ms. Berg", 0), ("Berg", 2))]
+    ents += [(*_at(text, "Tom Reyes", 0), "PERSON"), (*_at(text, "Mr. Tom Reyes", 0), "PERSON")]
+    groups = group_mentions(text, sorted(ents))
+    assert [(g.name, len(g.mentions)) for g in groups] == [("Anna Berg", 3), ("Tom Reyes", 2)]
+
+
+@pytest.mark.issue(6)
+def test_told_reporters_the_speaker_is_the_appositive_name_not_the_listener():
+    """'"...," a spokeswoman, Irina Volkova, told reporters' is Volkova's quote, not the reporters'."""
+    text = '"They have the most to hide," a ministry spokeswoman, Irina Volkova, told reporters on Monday.'
+    (q,) = find_quotes(text)
+    assert (q.kind, q.speaker, text[q.start : q.end]) == (
+        "direct",
+        "Irina Volkova",
+        "They have the most to hide",
+    )
+
+
 # -- metrics (the official definitions) ------------------------------------------------------------------
 
 
@@ -394,6 +563,15 @@ def test_analyzer_roles_come_with_evidence_inside_the_text(full_analyzer, rule_p
     s = out["summary"]
     assert s["techniques"] == len(a.spans)
     json.dumps({k: v for k, v in out.items() if k != "quotes"})
+
+
+@pytest.mark.issue(6)
+def test_the_quoted_spokeswoman_of_the_example_is_not_attacked(full_analyzer, rule_pipeline, example_text):
+    """On the bundled article the spokeswoman speaks; she is neither attacked nor the quotes' listener."""
+    a = rule_pipeline.analyze(example_text)
+    out = full_analyzer.analyze(example_text, a.spans)
+    assert {q.speaker for q in out["quotes"] if q.kind == "direct"} == {"Irina Volkova"}
+    assert "Irina Volkova" not in {x["entity"] for x in out["summary"]["attacked"]}
 
 
 def test_a_corrupt_model_file_is_refused(tmp_path):

@@ -185,12 +185,13 @@ def test_renderers_reject_spans_outside_the_text():
 
 
 # -- HTML: the article-level analysis (genre, frames, roles, narratives, quotes), above the text ---------
-#: a short hand-written article: a villain with technique evidence, a reported and a direct quote with
+#: a short hand-written article: a villain attacked in the author's voice, a reported and a direct quote with
 #: their speakers, and a scare quote.
 ANALYZED = (
     "The minister Boris Kent called the protesters of Springfield foreign agents and traitors. "
     '"They are liars and criminals," said Anna Berg of the Daily Planet. '
     "Citizens of Springfield are suffering because of Kent. "
+    "Kent is a corrupt puppet and a shameless liar. "
     'The so-called "experts" lied. The matter is closed, full stop.'
 )
 #: quoted words and a scare quote that are markup themselves.

@@ -307,7 +307,7 @@ EVIL_NAME = "<img src=x onerror=alert(1)>"
 #: a quotation with a script in it, a quoted technique span and a scare quote with markup.
 HOSTILE_QUOTES = (
     'Officials met on Monday. "<script>alert(1)</script> They are traitors and foreign agents," said '
-    'Dmitry Peskov. The so-called "<b>experts</b>" lied.'
+    'Dmitry Peskov. The so-called "<b>experts</b>" lied. Volkova is a corrupt puppet and a shameless liar.'
 )
 
 

@@ -118,11 +118,11 @@ class ArticleAnalyzer:
         self._check()
         sents = list(sentences) if sentences is not None else split_sentences(text)
         span_dicts = sorted((_span_dict(s) for s in spans), key=lambda s: (s["start"], -s["end"]))
-        out: dict[str, Any] = dict(self.articles_.predict(text))
-        out["narratives"] = self.narratives_.predict(text)
         ents = self.ner_.entities(text) if self.ner_ is not None else []
         persons = [(s, e) for s, e, lab in ents if lab == "PERSON"]
         quotes = find_quotes(text, persons)
+        out: dict[str, Any] = dict(self.articles_.predict(text, quotes))
+        out["narratives"] = self.narratives_.predict(text)
         out["entities"] = self.entities_of(text, ents, span_dicts, quotes, sents)
         out["quotes"] = quotes
         doc = {

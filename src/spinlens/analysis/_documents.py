@@ -1,20 +1,44 @@
 """Article-level labels: genre (opinion / reporting / satire), the 14 frames, narratives and sub-narratives.
 
-Each is a linear model over sublinear TF-IDF word and word-pair features (``_features``), trained by
+Each is a linear model over sublinear TF-IDF word and word-pair features (``_features``; the genre also reads
+the title and the lede on their own, and a few dense cues of news reporting), trained by
 ``spinlens.training.analysis_train`` on SemEval-2023 Task 3 (genre, frames) and SemEval-2025 Task 10
 (narratives).
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from spinlens.analysis._features import LinearHead, Vectorizer, sigmoid, softmax, terms
+from spinlens.analysis._features import (
+    LinearHead,
+    Vectorizer,
+    concat_rows,
+    sigmoid,
+    softmax,
+    terms,
+    title_and_lede,
+)
+from spinlens.analysis._quotes import find_quotes
 from spinlens.analysis._store import vocab_list
+from spinlens.schema import Quote
+from spinlens.text import paragraphs, sentences
 
-__all__ = ["GENRES", "FRAMES", "ArticleModel", "NarrativeModel", "decode_narratives"]
+__all__ = [
+    "GENRES",
+    "FRAMES",
+    "STYLE_FEATURES",
+    "ArticleModel",
+    "NarrativeModel",
+    "decode_narratives",
+    "genre_terms",
+    "style_features",
+]
 
 GENRES = ("opinion", "reporting", "satire")
 FRAMES = (
@@ -43,8 +67,94 @@ def head_arrays(name: str, head: LinearHead) -> dict[str, np.ndarray]:
     return {f"{name}_w": head.weights, f"{name}_s": head.scale, f"{name}_b": head.bias}
 
 
+#: the genre model's dense style features: cues of news reporting (quotes, attribution, dates, datelines)
+STYLE_FEATURES = (
+    "quote_share",
+    "direct_quotes",
+    "reported_share",
+    "attribution",
+    "honorifics",
+    "dates",
+    "digits",
+    "dateline",
+    "short_paragraphs",
+)
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|told|tells|according to|stated|announced|added|reported|confirmed|"
+    r"spokes(?:man|woman|person))\b",
+    re.I,
+)
+_DATES = re.compile(
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|June|July|"
+    r"August|September|October|November|December|Jan|Feb|Aug|Sept|Oct|Nov|Dec)\b"
+)
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .,'’-]{2,40}(?:\([\w .]+\))?\s*[—–-]{1,2}\s|\((?:Reuters|AP|AFP|CNN|UPI|Bloomberg)\)", re.M
+)
+_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Sgt|Col)\.\s+[A-Z]")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+
+def style_features(text: str, quotes: Sequence[Quote] | None = None) -> np.ndarray:
+    """The :data:`STYLE_FEATURES` of an article (raw values, in that order).
+
+    Args:
+        text: the article, title first when it has one.
+        quotes: ``find_quotes(text)`` when already computed (only their offsets and kinds are read).
+    """
+    qs = find_quotes(text) if quotes is None else quotes
+    head, nl, rest = text.partition("\n")
+    body = rest if nl else text
+    toks = _TOKEN.findall(body)
+    n_words = max(len(toks), 1)
+    sents = sentences(body)
+    n_sents = max(len(sents), 1)
+    paras = paragraphs(body)
+    starts = [a for a, _ in sents]
+    short = sum(1 for a, b in paras if bisect_left(starts, b) - bisect_left(starts, a) <= 1)
+    direct = [q for q in qs if q.kind == "direct"]
+    return np.array(
+        [
+            sum(q.end - q.start for q in direct) / max(len(text), 1),
+            np.log1p(len(direct)),
+            sum(1 for q in qs if q.kind == "reported") / n_sents,
+            len(_ATTRIBUTION.findall(body)) / n_sents,
+            len(_HONORIFIC.findall(body)) / n_sents,
+            len(_DATES.findall(body)) / n_sents,
+            100.0 * sum(t[0].isdigit() for t in toks) / n_words,
+            float(bool(_DATELINE.search(body[:300]))),
+            short / max(len(paras), 1),
+        ],
+        dtype=np.float32,
+    )
+
+
+def genre_terms(text: str) -> tuple[list[str], list[str]]:
+    """The genre model's extra term bags: the title's words (``t:``) and the lede's words (``l:``)."""
+    title, lede = title_and_lede(text)
+    return terms(title, "t:", bigrams=False), terms(lede, "l:", bigrams=False)
+
+
 class ArticleModel:
-    """Genre (softmax over :data:`GENRES`) and frames (one sigmoid per frame, a shared threshold)."""
+    """Genre (softmax over :data:`GENRES`) and frames (one sigmoid per frame, a shared threshold).
+
+    The frames read the TF-IDF row of the whole text; the genre reads that row, a row for the title and a
+    row for the lede (each L2-normalised, side by side) and the standardised :data:`STYLE_FEATURES`, and
+    adds a per-genre decision bias (chosen by cross-validation inside the training data, so that the rare
+    genres are predicted at all).
+
+    Args:
+        vectorizer: words of the whole text (shared by genre and frames).
+        genre: the genre head over ``[text | title | lede]`` columns (text only when the two vectorizers
+            below are None, as in models before 2026.11.25.1).
+        frames: the frames head over the text columns.
+        threshold: the frame probability threshold.
+        bigrams: whether the text terms include word pairs.
+        title_vectorizer, lede_vectorizer: words of the title and of the lede.
+        genre_bias: added to the genre scores before the softmax (default zeros).
+        style_mean, style_std: standardisation of the style features (None: no style columns).
+        style_weight: the standardised style values (clipped to +-5) are multiplied by this.
+    """
 
     def __init__(
         self,
@@ -53,22 +163,51 @@ class ArticleModel:
         frames: LinearHead,
         threshold: float,
         bigrams: bool = False,
+        *,
+        title_vectorizer: Vectorizer | None = None,
+        lede_vectorizer: Vectorizer | None = None,
+        genre_bias: Sequence[float] | None = None,
+        style_mean: Sequence[float] | None = None,
+        style_std: Sequence[float] | None = None,
+        style_weight: float = 1.0,
     ) -> None:
         self.vectorizer = vectorizer
         self.genre = genre
         self.frames = frames
         self.threshold = float(threshold)
         self.bigrams = bigrams
+        self.title_vectorizer = title_vectorizer
+        self.lede_vectorizer = lede_vectorizer
+        self.genre_bias = np.zeros(len(GENRES), np.float32) if genre_bias is None else np.asarray(genre_bias)
+        self.genre_bias = self.genre_bias.astype(np.float32)
+        if self.genre_bias.shape != (len(GENRES),):
+            raise ValueError(f"genre_bias needs {len(GENRES)} values, got {self.genre_bias.shape}")
+        self.style_mean = None if style_mean is None else np.asarray(style_mean, dtype=np.float32)
+        self.style_std = None if style_std is None else np.asarray(style_std, dtype=np.float32)
+        self.style_weight = float(style_weight)
+        for name, v in (("style_mean", self.style_mean), ("style_std", self.style_std)):
+            if v is not None and v.shape != (len(STYLE_FEATURES),):
+                raise ValueError(f"{name} needs {len(STYLE_FEATURES)} values, got {v.shape}")
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> ArticleModel:
         vec = Vectorizer(vocab_list(arrays["vocab"]), arrays["idf"])
+        extra = {}
+        if "title_vocab" in arrays:
+            extra["title_vectorizer"] = Vectorizer(vocab_list(arrays["title_vocab"]), arrays["title_idf"])
+            extra["lede_vectorizer"] = Vectorizer(vocab_list(arrays["lede_vocab"]), arrays["lede_idf"])
+        if "style_mean" in arrays:
+            extra["style_mean"] = arrays["style_mean"]
+            extra["style_std"] = arrays["style_std"]
+            extra["style_weight"] = float(arrays["style_weight"])
         return cls(
             vec,
             head_from(arrays, "genre"),
             head_from(arrays, "frames"),
             meta["frames_threshold"],
             bool(meta.get("bigrams", False)),
+            genre_bias=arrays.get("genre_bias"),
+            **extra,
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -77,12 +216,61 @@ class ArticleModel:
         out = {"vocab": vocab_array(self.vectorizer.vocabulary), "idf": self.vectorizer.idf}
         out.update(head_arrays("genre", self.genre))
         out.update(head_arrays("frames", self.frames))
+        out["genre_bias"] = self.genre_bias
+        for name, v in (("title", self.title_vectorizer), ("lede", self.lede_vectorizer)):
+            if v is not None:
+                out[f"{name}_vocab"] = vocab_array(v.vocabulary)
+                out[f"{name}_idf"] = v.idf
+        if self.style_mean is not None and self.style_std is not None:
+            out["style_mean"] = self.style_mean
+            out["style_std"] = self.style_std
+            out["style_weight"] = np.float32(self.style_weight)
         return out
 
-    def predict(self, text: str) -> dict[str, Any]:
-        """``{"genre", "genre_scores", "frames", "frame_scores"}`` for one article."""
+    def style_values(self, text: str, quotes: Sequence[Quote] | None = None) -> np.ndarray:
+        """The standardised, clipped and weighted style features (the genre model's dense columns)."""
+        if self.style_mean is None or self.style_std is None:
+            return np.zeros(0, dtype=np.float32)
+        z = (style_features(text, quotes) - self.style_mean) / self.style_std
+        return (np.clip(z, -5.0, 5.0) * self.style_weight).astype(np.float32)
+
+    def genre_row(
+        self,
+        text: str,
+        text_row: tuple[np.ndarray, np.ndarray] | None = None,
+        quotes: Sequence[Quote] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The genre model's sparse input row ``(indices, values)`` for ``text``."""
+        row = text_row or self.vectorizer.transform_terms(terms(text, bigrams=self.bigrams))
+        if self.title_vectorizer is None or self.lede_vectorizer is None:
+            return row
+        t, le = genre_terms(text)
+        blocks = [row, self.title_vectorizer.transform_terms(t), self.lede_vectorizer.transform_terms(le)]
+        sizes = [len(v.vocabulary) for v in (self.vectorizer, self.title_vectorizer, self.lede_vectorizer)]
+        style = self.style_values(text, quotes)
+        if len(style):
+            blocks.append((np.arange(len(style), dtype=np.int64), style))
+            sizes.append(len(style))
+        return concat_rows(blocks, sizes)
+
+    def genre_logits(
+        self,
+        text: str,
+        text_row: tuple[np.ndarray, np.ndarray] | None = None,
+        quotes: Sequence[Quote] | None = None,
+    ) -> np.ndarray:
+        """Genre scores before the softmax, decision bias included (order of :data:`GENRES`)."""
+        return self.genre.decision(*self.genre_row(text, text_row, quotes)) + self.genre_bias
+
+    def predict(self, text: str, quotes: Sequence[Quote] | None = None) -> dict[str, Any]:
+        """``{"genre", "genre_scores", "frames", "frame_scores"}`` for one article.
+
+        Args:
+            text: the article.
+            quotes: ``find_quotes(text)`` when the caller has it already (else it is computed here).
+        """
         idx, val = self.vectorizer.transform_terms(terms(text, bigrams=self.bigrams))
-        pg = softmax(self.genre.decision(idx, val))
+        pg = softmax(self.genre_logits(text, (idx, val), quotes))
         pf = sigmoid(self.frames.decision(idx, val))
         order = np.argsort(-pf, kind="stable")
         return {

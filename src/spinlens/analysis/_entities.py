@@ -20,6 +20,7 @@ import numpy as np
 
 from spinlens.analysis._features import LinearHead, Vectorizer, entity_terms, sigmoid, softmax, terms
 from spinlens.analysis._store import sha256_file, vocab_array, vocab_list
+from spinlens.analysis._targets import person_core
 from spinlens.errors import ModelError, NotFittedError
 
 __all__ = [
@@ -167,7 +168,8 @@ class EntityGroup:
 
 
 def group_mentions(text: str, ents: Sequence[tuple[int, int, str]]) -> list[EntityGroup]:
-    """Group entity mentions by normalised name; a lone surname joins the full name it ends."""
+    """Group entity mentions by normalised name; a lone surname (with or without a title such as "Ms.")
+    joins the one full person name it ends, and a titled full name joins the same name without the title."""
     groups: dict[str, EntityGroup] = {}
     labels: dict[str, Counter] = {}
     for s, e, lab in ents:
@@ -180,16 +182,25 @@ def group_mentions(text: str, ents: Sequence[tuple[int, int, str]]) -> list[Enti
             labels[key] = Counter()
         g.mentions.append((s, e))
         labels[key][lab] += 1
-    # "putin" -> "vladimir putin"
-    full = [k for k in groups if " " in k and labels[k].most_common(1)[0][0] == "PERSON"]
+    # "putin" -> "vladimir putin"; titles aside: "ms berg" and "mr john smith" join "anna berg", "john smith"
+    core = {k: person_core(k) for k in groups}
+    full = [k for k in groups if len(core[k]) > 1 and labels[k].most_common(1)[0][0] == "PERSON"]
     for k in list(groups):
-        if " " in k:
-            continue
-        owners = [f for f in full if f.split(" ")[-1] == k]
-        if len(owners) == 1:
-            tgt = groups[owners[0]]
-            tgt.mentions.extend(groups[k].mentions)
-            labels[owners[0]].update(labels[k])
+        c = core[k]
+        if not c or (" " in k and len(c) == len(k.split(" "))):
+            continue  # a full name without a title stays as it is
+        owners = [
+            f
+            for f in full
+            if f != k
+            and f in groups
+            and core[f][-len(c) :] == c
+            and (len(core[f]) > len(c) or len(f) < len(k))
+        ]
+        if len({core[f] for f in owners}) == 1:
+            owner = min(owners, key=len)
+            groups[owner].mentions.extend(groups[k].mentions)
+            labels[owner].update(labels[k])
             del groups[k]
     out = []
     for k, g in groups.items():

@@ -1,4 +1,5 @@
-"""Text features and linear heads in numpy: TF-IDF over words and word pairs, softmax / sigmoid scores.
+"""Text features and linear heads in numpy: TF-IDF over words and word pairs (of the whole text, or of its
+title and lede), softmax / sigmoid scores.
 
 The same functions build the training matrices (``spinlens.training.analysis_train``) and the run-time
 features, so a model scores the same text the same way in both places.
@@ -11,7 +12,18 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["terms", "entity_terms", "Vectorizer", "LinearHead", "softmax", "sigmoid"]
+from spinlens.text import sentences
+
+__all__ = [
+    "terms",
+    "entity_terms",
+    "title_and_lede",
+    "Vectorizer",
+    "LinearHead",
+    "softmax",
+    "sigmoid",
+    "concat_rows",
+]
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -38,6 +50,22 @@ def entity_terms(mention: str, prefix: str = "e:") -> list[str]:
         for n in (2, 3, 4):
             out.extend(prefix + padded[i : i + n] for i in range(len(padded) - n + 1))
     return out
+
+
+TITLE_MAX_WORDS = 30
+LEDE_SENTENCES = 3
+
+
+def title_and_lede(text: str) -> tuple[str, str]:
+    """The article's title (its first line, when that line has at most 30 words and more text follows; else
+    "") and its lede (the first three sentences after the title)."""
+    head, nl, rest = text.strip().partition("\n")
+    if nl and rest.strip() and len(words(head)) <= TITLE_MAX_WORDS:
+        title, body = head, rest
+    else:
+        title, body = "", text
+    sents = sentences(body)[:LEDE_SENTENCES]
+    return title, body[sents[0][0] : sents[-1][1]] if sents else ""
 
 
 class Vectorizer:
@@ -69,6 +97,16 @@ class Vectorizer:
         val = (1.0 + np.log(tf)) * self.idf[idx]
         val /= float(np.sqrt((val * val).sum())) or 1.0
         return idx, val.astype(np.float32)
+
+
+def concat_rows(
+    rows: Sequence[tuple[np.ndarray, np.ndarray]], sizes: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One sparse row from blocks: block ``k``'s indices shifted by the sizes of the blocks before it."""
+    offsets = np.cumsum([0, *sizes[:-1]])
+    idx = np.concatenate([r[0] + o for r, o in zip(rows, offsets)]).astype(np.int64)
+    val = np.concatenate([r[1] for r in rows]).astype(np.float32)
+    return idx, val
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

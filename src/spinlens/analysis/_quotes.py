@@ -46,6 +46,8 @@ _VERBS = (
     "pointed explains clarified insisted called calls dubbed labeled labelled branded described termed"
 ).split()
 _VERB_SET = frozenset(_VERBS)
+# verbs whose object is the listener ("told reporters"), never the speaker
+_OBJECT_VERBS = frozenset("told tells".split())
 # verbs that are speech whatever their subject; the others ("claimed the lives") need a name or pronoun
 _STRONG_VERBS = frozenset(
     "said says say told tells added adds stated states wrote writes explained explains insisted insists "
@@ -377,13 +379,20 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
             j -= 1
         if j >= 0 and toks[j][0] not in ",;:\ufffc" and toks[j][0] not in '“”‘’"':
             spk = _walk_back(toks, j, nouns=not weak)
-        # inversion after a quote: '"...," said Peskov'
+        # an appositive before the verb: '"...," a ministry spokeswoman, Irina Volkova, told reporters'
+        appositive = j >= 1 and toks[j][0] == "," and toks[j - 1][0][:1].isupper()
+        if spk is None and appositive and low in _OBJECT_VERBS:
+            spk = _walk_back(toks, j - 1, nouns=False)
+        # inversion after a quote: '"...," said Peskov' (never with "told": its object is the listener)
         if (
             spk is None
+            and low not in _OBJECT_VERBS
             and k + 1 < len(toks)
             and (k == 0 or toks[k - 1][0] in ",\ufffc" or toks[k - 1][0] in '”’"')
         ):
             spk = _walk_forward(toks, k + 1)
+        if spk is None and appositive:
+            spk = _walk_back(toks, j - 1, nouns=False)
         if spk is None:
             continue
         att.speaker = spk

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spinlens.analysis._quotes import voice_of
+from spinlens.analysis._targets import attacked_entities
 from spinlens.schema import Analysis, Quote
 from spinlens.text import sentences as split_sentences
 
@@ -19,6 +20,48 @@ def _as_dict(analysis: Analysis | Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _quote(q: Quote | Mapping[str, Any]) -> Quote:
     return q if isinstance(q, Quote) else Quote.from_dict(dict(q))
+
+
+def _attacked(
+    text: str,
+    spans: Sequence[Mapping[str, Any]],
+    quotes: Sequence[Quote],
+    entities: Sequence[Mapping[str, Any]],
+    sents: Sequence[tuple[int, int]],
+) -> list[dict[str, Any]]:
+    out = []
+    for ref, targets in attacked_entities(text, spans, quotes, entities, sents):
+        main = max((entities[i] for i in ref.source), key=lambda e: len(e.get("mentions") or [1]))
+        techs = Counter(t.span["technique"] for t in targets)
+        by = []
+        for t in sorted(targets, key=lambda t: t.voice != "author"):
+            who = "author" if t.voice == "author" else (t.speaker or "a quoted source")
+            if who not in by:
+                by.append(who)
+        out.append(
+            {
+                "entity": ref.name,
+                "label": ref.label,
+                "role": ref.role,
+                "fine_roles": list(main.get("fine_roles", [])),
+                "score": main.get("score"),
+                "mentions": len(ref.mentions) or 1,
+                "by": by,
+                "techniques": [{"technique": t, "count": c} for t, c in techs.most_common()],
+                "examples": [
+                    {
+                        "start": int(t.span["start"]),
+                        "end": int(t.span["end"]),
+                        "technique": t.span["technique"],
+                        "text": text[int(t.span["start"]) : int(t.span["end"])],
+                        "voice": t.voice,
+                        "speaker": t.speaker,
+                    }
+                    for t in sorted(targets, key=lambda t: (t.voice != "author", int(t.span["start"])))[:3]
+                ],
+            }
+        )
+    return out
 
 
 def summarize(
@@ -39,7 +82,10 @@ def summarize(
         ``{"sentences", "techniques", "density", "sentences_with_techniques", "top_techniques",
         "voices", "quotes", "attacked", "genre", "frames", "narratives"}``; ``density`` is techniques per
         100 sentences; ``voices`` counts techniques in the author's own words, in direct quotes and in
-        reported speech; ``attacked`` lists the entities cast as antagonists with the techniques around them.
+        reported speech; ``attacked`` lists the entities that attacking techniques target (see
+        :mod:`spinlens.analysis._targets`): each with ``entity``, ``label``, ``role``, ``fine_roles``,
+        ``score``, ``mentions`` (count, aliases merged), ``by`` (``"author"`` and/or the quoted speakers),
+        ``techniques`` (counts) and ``examples`` (up to three target spans with their ``voice``).
     """
     d = _as_dict(analysis)
     article = article or {}
@@ -55,29 +101,7 @@ def summarize(
     voices: Counter = Counter()
     for sp in spans:
         voices[voice_of(sp["start"], sp["end"], qs)["voice"]] += 1
-    attacked = []
-    for e in entities:
-        if e.get("role") != "Antagonist":
-            continue
-        techs = Counter(ev["technique"] for ev in e.get("evidence", []) if ev.get("kind") == "technique")
-        attacked.append(
-            {
-                "entity": e["text"],
-                "label": e.get("label"),
-                "fine_roles": list(e.get("fine_roles", [])),
-                "score": e.get("score"),
-                "mentions": len(e.get("mentions", [])) or 1,
-                "techniques": [{"technique": t, "count": c} for t, c in techs.most_common()],
-                "examples": [
-                    {k: ev[k] for k in ("start", "end", "technique", "text") if k in ev}
-                    for ev in e.get("evidence", [])
-                    if ev.get("kind") == "technique"
-                ][:3],
-            }
-        )
-    attacked.sort(
-        key=lambda a: (-sum(t["count"] for t in a["techniques"]), -(a["score"] or 0.0), a["entity"])
-    )
+    attacked = _attacked(text, spans, qs, entities, sents)
     return {
         "sentences": n_sent,
         "techniques": len(spans),
