@@ -457,3 +457,17 @@ def test_terminal_neutralises_markup_and_control_characters():
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out
     assert "\ufffd[2J" in out
     assert "a traitor[1]" in out
+
+
+@pytest.mark.issue(6)
+def test_html_says_who_attacks_each_entity_and_escapes_the_speaker(article_pipeline):
+    """The attacked list names the attacker: the author, or the quoted speaker (hostile text, escaped)."""
+    data = article_pipeline.analyze(ANALYZED).to_dict()
+    attacked = data["extras"]["article"]["summary"]["attacked"]
+    assert attacked and attacked[0]["by"][0] == "author"
+    section = _section(render_html(data), "attacked")
+    assert "attacked by the author" in section
+    attacked[0]["by"] = ["author", EVIL_NAME]
+    section = _section(render_html(data), "attacked")
+    assert "attacked by the author and in words quoted from &lt;img src=x onerror=alert(1)&gt;" in section
+    assert EVIL_NAME not in section

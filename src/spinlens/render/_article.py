@@ -166,6 +166,17 @@ def _entities(text: str, art: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _attackers(by: Any) -> str:
+    """``["author", "Irina Volkova"]`` -> "the author and in words quoted from Irina Volkova"."""
+    names = [str(b) for b in by or [] if b]
+    parts = ["the author" if b == "author" else "" for b in names]
+    quoted = [b for b in names if b != "author"]
+    out = [p for p in parts if p]
+    if quoted:
+        out.append("in words quoted from " + ", ".join(quoted))
+    return " and ".join(out)
+
+
 def _attacked(text: str, summ: Mapping[str, Any], top: int) -> list[dict[str, Any]]:
     out = []
     for a in (summ.get("attacked") or [])[:top]:
@@ -177,6 +188,7 @@ def _attacked(text: str, summ: Mapping[str, Any], top: int) -> list[dict[str, An
                 "fine_roles": [str(f) for f in a.get("fine_roles") or []],
                 "score": _score(a.get("score")),
                 "mentions": a.get("mentions") if isinstance(a.get("mentions"), int) else None,
+                "by": _attackers(a.get("by")),
                 "techniques": [
                     dict(_technique(t.get("technique")), count=int(t.get("count") or 0))
                     for t in a.get("techniques") or []

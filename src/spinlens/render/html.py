@@ -98,6 +98,7 @@ mark.sp.hl { outline: 2px solid currentColor; outline-offset: 1px; }
 .aa li.sentence a.jump { font-style: italic; }
 .aa ul.attacked > li { margin: .3rem 0 .5rem; }
 .aa .how { display: block; font-size: .88rem; }
+.aa .by { display: block; font-size: .82rem; color: #555; }
 .aa ul.narratives li { margin: .2rem 0; font-size: .9rem; }
 .aa ul.narratives ul { margin-left: 1rem; }
 .aa ul.quotes li { margin: .35rem 0; font-size: .88rem; }
@@ -433,6 +434,7 @@ def _attacked_card(doc_no: int, attacked: list[Mapping[str, Any]]) -> str:
         )
         items.append(
             f'<li><b class="entity">{_e(a["name"])}</b>{_roles(a["fine_roles"])}{how}'
+            + (f' <span class="by">attacked by {_e(a["by"])}</span>' if a.get("by") else "")
             + (f'<ul class="evidence">{examples}</ul>' if examples else "")
             + "</li>"
         )

@@ -152,7 +152,9 @@ def article_summary_view(data: Mapping[str, Any]) -> Text | None:
         names = []
         for a in attacked[:3]:
             how = ", ".join(_clean(str(t["technique"])) for t in (a.get("techniques") or [])[:2])
-            names.append(_clean(str(a["entity"])) + (f" ({how})" if how else ""))
+            by = [str(b) for b in a.get("by") or [] if b != "author"]
+            via = f", quoting {_clean(', '.join(by))}" if by and "author" not in (a.get("by") or []) else ""
+            names.append(_clean(str(a["entity"])) + (f" ({how}{via})" if how else ""))
         out.append("\nAttacked: " + "; ".join(names))
     narr = art.get("narratives") or []
     if narr:
