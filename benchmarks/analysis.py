@@ -246,6 +246,12 @@ def main(argv: list[str] | None = None) -> None:
         f"leans that way; its edge over the majority is {edge} mentions on dev, and {cv_acc:.3f} against "
         f"{tr_major:.3f} in 5-fold CV on train. The fine-role threshold chosen by CV gives one fine "
         "role per mention (EMR compares the role lists in order, as the official scorer does).",
+        "- Narratives: one sigmoid per narrative and sub-narrative, plus a domain classifier (climate change "
+        "or the war in Ukraine, trained on the train articles' ids); only narratives of the article's domain "
+        'are emitted, and none ("Other") when the domain classifier gives the domain less than '
+        f"{meta['narratives'].get('domain_threshold', 0.0)} (an article about neither). That threshold is "
+        "the largest whose 5-fold CV score on train is within one standard error of the best (train has no "
+        "article of neither domain, so CV alone cannot reward abstaining).",
         "- Salience decides which spaCy entities of an article get a role at run time (SemEval annotates "
         "only the entities an article frames); 11 train mentions with shifted offsets were relocated.",
         "",

@@ -433,6 +433,93 @@ def test_told_reporters_the_speaker_is_the_appositive_name_not_the_listener():
     )
 
 
+@pytest.mark.issue(6)
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ('"We will win," Kalnina, the minister, said.', "Kalnina"),
+        ('"We will win," the minister, Kalnina, said.', "Kalnina"),
+        ('"The border stays closed," Ozols, the country\'s interior minister, told reporters.', "Ozols"),
+        ('"Prices will fall," Berzina, a spokeswoman for the bank, added.', "Berzina"),
+    ],
+)
+def test_a_name_with_an_apposition_before_said_is_the_speaker_of_a_direct_quote(text, speaker):
+    """'"...," Kalnina, the minister, said' is Kalnina's direct quote, not a scare quote."""
+    (q,) = find_quotes(text)
+    assert (q.kind, q.speaker) == ("direct", speaker)
+
+
+@pytest.mark.issue(6)
+def test_reported_speech_with_a_name_and_apposition_keeps_the_clause_apart():
+    """'CLAUSE, Kalnina, the minister, said.': the reported clause stops before the name."""
+    text = "Grain prices will fall next year, Kalnina, the minister, said."
+    (q,) = find_quotes(text)
+    assert (text[q.start : q.end], q.kind, q.speaker) == (
+        "Grain prices will fall next year",
+        "reported",
+        "Kalnina",
+    )
+
+
+@pytest.mark.issue(6)
+@pytest.mark.parametrize(
+    "text, clause, speaker",
+    [
+        (
+            "The premier on Wednesday said the new tariffs would start in spring.",
+            "the new tariffs would start in spring",
+            "The premier",
+        ),
+        (
+            "The harbour will reopen in May, the port authority said on Tuesday.",
+            "The harbour will reopen in May",
+            "the port authority",
+        ),
+        (
+            "On Friday, the governor said the bridge would be rebuilt.",
+            "the bridge would be rebuilt",
+            "the governor",
+        ),
+        ("Yesterday, Ozols said the audit had found nothing.", "the audit had found nothing", "Ozols"),
+        (
+            "Last week the mayor told residents that water bills would rise.",
+            "water bills would rise",
+            "the mayor",
+        ),
+        (
+            "A senior aide last month warned that the budget was too small.",
+            "the budget was too small",
+            "A senior aide",
+        ),
+    ],
+)
+def test_a_date_or_time_is_never_the_speaker(text, clause, speaker):
+    """'X on Wednesday said ...': the speaker is X, never 'Wednesday' (nor the whole 'X on Wednesday')."""
+    (q,) = find_quotes(text)
+    assert (text[q.start : q.end], q.kind, q.speaker) == (clause, "reported", speaker)
+
+
+@pytest.mark.issue(6)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Exports grew by a third, Wednesday said.",
+        "Her speech from Monday suggests that the coalition is fragile.",
+        '"Nothing will change for farmers," said Thursday.',
+    ],
+)
+def test_a_date_alone_before_a_speech_verb_leaves_no_speaker(text):
+    """A weekday in the subject slot is no speaker: no reported speech, and no quote attributed to it."""
+    assert all(q.speaker is None or "day" not in q.speaker.lower() for q in find_quotes(text))
+    assert not [q for q in find_quotes(text) if q.kind == "reported"]
+
+
+def test_a_surname_that_is_a_month_is_still_a_speaker():
+    text = '"The deal is dead," May said.'
+    (q,) = find_quotes(text)
+    assert (q.kind, q.speaker) == ("direct", "May")
+
+
 # -- metrics (the official definitions) ------------------------------------------------------------------
 
 
@@ -493,6 +580,32 @@ def test_narratives_decode_consistently():
     assert sorted(x for x, _ in f) == ["CC: A: x", "CC: B: Other"]
     c, f = decode_narratives(coarse, fine, pc * 0, pf * 0, 0.5, 0.5)
     assert c == [("Other", 1.0)] and f == [("Other", 1.0)]
+
+
+@pytest.mark.issue(6)
+def test_narratives_follow_the_domain_classifier_and_abstain_when_it_is_unsure():
+    """With domain scores, the domain comes from the classifier, and an unsure one gives only Other."""
+    coarse = ["CC: A", "CC: B", "Other", "URW: C"]
+    fine = ["CC: A: x", "CC: A: Other", "CC: B: y", "Other", "URW: C: z"]
+    pc = np.array([0.2, 0.9, 0.1, 0.6])
+    pf = np.array([0.8, 0.1, 0.2, 0.1, 0.95])
+    c, f = decode_narratives(coarse, fine, pc, pf, 0.5, 0.5, {"CC": 0.1, "URW": 0.9}, 0.7)
+    assert [x for x, _ in c] == ["URW: C"] and [x for x, _ in f] == ["URW: C: z"]
+    c, f = decode_narratives(coarse, fine, pc, pf, 0.5, 0.5, {"CC": 0.6, "URW": 0.4}, 0.7)
+    assert c == [("Other", 1.0)] and f == [("Other", 1.0)]
+
+
+@pytest.mark.issue(6)
+def test_the_example_with_no_climate_or_war_vocabulary_gets_no_domain_narrative(doc_analyzer, example_text):
+    """The bundled opinion piece (foreign agents, sovereignty, a protest) is no climate-change article."""
+    out = doc_analyzer.analyze(example_text)
+    labels = [n["narrative"] for n in out["narratives"]]
+    labels += [s["label"] for n in out["narratives"] for s in n["subnarratives"]]
+    assert not [x for x in labels if x.startswith("CC:")]
+    scores = doc_analyzer.narratives_.domain_scores(example_text)
+    assert scores is not None
+    if max(scores.values()) < doc_analyzer.narratives_.td:
+        assert labels == ["Other", "Other"]
 
 
 def test_mentions_of_one_entity_are_grouped():

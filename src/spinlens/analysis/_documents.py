@@ -32,6 +32,7 @@ from spinlens.text import paragraphs, sentences
 __all__ = [
     "GENRES",
     "FRAMES",
+    "DOMAINS",
     "STYLE_FEATURES",
     "ArticleModel",
     "NarrativeModel",
@@ -281,9 +282,13 @@ class ArticleModel:
         }
 
 
+#: the SemEval-2025 Task 10 narrative domains: climate change and the war in Ukraine (label prefixes)
+DOMAINS = ("CC", "URW")
+
+
 def _domain(label: str) -> str | None:
     head = label.split(":", 1)[0]
-    return head if head in ("CC", "URW") else None
+    return head if head in DOMAINS else None
 
 
 def decode_narratives(
@@ -293,16 +298,25 @@ def decode_narratives(
     pf: np.ndarray,
     tc: float,
     tf: float,
+    domain_scores: dict[str, float] | None = None,
+    td: float = 0.0,
 ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     """Turn narrative and sub-narrative probabilities into consistent label lists.
 
-    The article's domain (climate change ``CC`` or the war in Ukraine ``URW``) is the one whose best
-    narrative scores higher; labels of the other domain are dropped. A sub-narrative above ``tf`` brings its
-    narrative; a narrative above ``tc`` with no sub-narrative gets ``"<narrative>: Other"``; an article with
-    neither gets ``Other``.
+    The article's domain (climate change ``CC`` or the war in Ukraine ``URW``) is the more probable one by
+    ``domain_scores`` (the domain classifier's probabilities) when given, and the article is of neither
+    domain (so ``Other``) when that probability is under ``td``; without ``domain_scores`` (models before
+    2026.11.25.2) it is the domain whose best narrative scores higher. Labels of the other domain are
+    dropped. A sub-narrative above ``tf`` brings its narrative; a narrative above ``tc`` with no
+    sub-narrative gets ``"<narrative>: Other"``; an article with neither gets ``Other``.
     """
-    best = {d: max((p for c, p in zip(coarse, pc) if _domain(c) == d), default=0.0) for d in ("CC", "URW")}
-    dom = max(best, key=lambda d: best[d])
+    if domain_scores is not None:
+        dom = max(DOMAINS, key=lambda d: domain_scores.get(d, 0.0))
+        if domain_scores.get(dom, 0.0) < td:
+            return [("Other", 1.0)], [("Other", 1.0)]
+    else:
+        best = {d: max((p for c, p in zip(coarse, pc) if _domain(c) == d), default=0.0) for d in DOMAINS}
+        dom = max(best, key=lambda d: best[d])
     chosen_f = [
         (f, float(p)) for f, p in zip(fine, pf) if p >= tf and _domain(f) == dom and f.count(":") >= 2
     ]
@@ -326,7 +340,16 @@ def decode_narratives(
 
 
 class NarrativeModel:
-    """SemEval-2025 Task 10 narratives and sub-narratives (one sigmoid each) with hierarchical decoding."""
+    """SemEval-2025 Task 10 narratives and sub-narratives (one sigmoid each) with hierarchical decoding.
+
+    Args:
+        vectorizer, coarse_labels, fine_labels, coarse, fine: the two sigmoid heads and their labels.
+        tc, tf: the narrative and sub-narrative probability thresholds.
+        domain: a softmax head over :data:`DOMAINS` (the article's domain, same columns); None in models
+            before 2026.11.25.2, which take the domain of the best narrative.
+        td: an article is of a domain only when the domain head gives it at least this probability; below,
+            its narrative is ``Other`` (the bundled opinion piece, about neither climate nor the war).
+    """
 
     def __init__(
         self,
@@ -337,6 +360,8 @@ class NarrativeModel:
         fine: LinearHead,
         tc: float,
         tf: float,
+        domain: LinearHead | None = None,
+        td: float = 0.0,
     ) -> None:
         self.vectorizer = vectorizer
         self.coarse_labels = list(coarse_labels)
@@ -345,10 +370,14 @@ class NarrativeModel:
         self.fine = fine
         self.tc = float(tc)
         self.tf = float(tf)
+        self.domain = domain
+        self.td = float(td)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> NarrativeModel:
         vec = Vectorizer(vocab_list(arrays["vocab"]), arrays["idf"])
+        if "domain_w" in arrays and tuple(meta.get("domain_labels", DOMAINS)) != DOMAINS:
+            raise ValueError(f"narrative domain labels {meta.get('domain_labels')} are not {DOMAINS}")
         return cls(
             vec,
             meta["coarse_labels"],
@@ -357,6 +386,8 @@ class NarrativeModel:
             head_from(arrays, "fine"),
             meta["coarse_threshold"],
             meta["fine_threshold"],
+            domain=head_from(arrays, "domain") if "domain_w" in arrays else None,
+            td=float(meta.get("domain_threshold", 0.0)),
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -365,16 +396,35 @@ class NarrativeModel:
         out = {"vocab": vocab_array(self.vectorizer.vocabulary), "idf": self.vectorizer.idf}
         out.update(head_arrays("coarse", self.coarse))
         out.update(head_arrays("fine", self.fine))
+        if self.domain is not None:
+            out.update(head_arrays("domain", self.domain))
         return out
 
+    def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.vectorizer.transform_terms(terms(text))
+
     def scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        idx, val = self.vectorizer.transform_terms(terms(text))
+        """Narrative and sub-narrative probabilities (order of the labels)."""
+        idx, val = self._row(text)
         return sigmoid(self.coarse.decision(idx, val)), sigmoid(self.fine.decision(idx, val))
+
+    def domain_scores(self, text: str) -> dict[str, float] | None:
+        """``{"CC": p, "URW": 1 - p}`` from the domain head, or None when the model has none."""
+        if self.domain is None:
+            return None
+        p = softmax(self.domain.decision(*self._row(text)))
+        return {d: float(x) for d, x in zip(DOMAINS, p)}
+
+    def decode(self, text: str) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """``(narratives, sub-narratives)`` as ``(label, score)`` lists (see :func:`decode_narratives`)."""
+        pc, pf = self.scores(text)
+        return decode_narratives(
+            self.coarse_labels, self.fine_labels, pc, pf, self.tc, self.tf, self.domain_scores(text), self.td
+        )
 
     def predict(self, text: str) -> list[dict[str, Any]]:
         """``[{"narrative", "score", "subnarratives": [{"label", "score"}]}]``, best first."""
-        pc, pf = self.scores(text)
-        coarse, fine = decode_narratives(self.coarse_labels, self.fine_labels, pc, pf, self.tc, self.tf)
+        coarse, fine = self.decode(text)
         out = []
         for c, p in coarse:
             subs = [{"label": f, "score": round(q, 4)} for f, q in fine if f.rsplit(":", 1)[0] == c]

@@ -109,6 +109,24 @@ _SENTENCE_STARTERS = frozenset(
     "friday saturday sunday".split()
 )
 _TITLE_SKIP = frozenset("of the and a an in on for to at by with from or nor but".split())
+# dates and times: never a speaker ("Sunak on Wednesday said", "Putin's pronouncement from Monday")
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_TIME_WORDS = (
+    _WEEKDAYS
+    | _MONTHS
+    | frozenset(
+        "yesterday today tonight tomorrow week weeks weekend month months year years day days morning "
+        "afternoon evening night hour hours minute minutes decade century earlier later recently now".split()
+    )
+)
+# words that open or join a time adjunct ("on Wednesday", "last week", "earlier this month", "in March")
+_TIME_LEADS = frozenset("on in at last this next earlier early late later since during of from the a".split())
+# month names that are also names ("Theresa May"): a date only after a time lead or next to a number
+_NAME_MONTHS = frozenset("may march june august april".split())
 
 
 @dataclass
@@ -214,8 +232,51 @@ def _tokens(s: str, base: int) -> list[tuple[str, int, int]]:
     return [(m.group(0), base + m.start(), base + m.end()) for m in _TOKEN.finditer(s)]
 
 
+def _is_time_token(toks: list[tuple[str, int, int]], k: int) -> bool:
+    """Whether token ``k`` is a date or time word ("Wednesday", "week", "2023", "March" in "in March")."""
+    w = toks[k][0]
+    low = w.lower().rstrip(".")
+    if re.fullmatch(r"\d{1,4}(?:st|nd|rd|th)?", low):
+        return True
+    if low not in _TIME_WORDS:
+        return False
+    if low in _NAME_MONTHS:
+        prev = toks[k - 1][0].lower() if k > 0 else ""
+        nxt = toks[k + 1][0] if k + 1 < len(toks) else ""
+        return prev in _TIME_LEADS or prev.isdigit() or nxt[:1].isdigit()
+    return True
+
+
+def _skip_time_back(toks: list[tuple[str, int, int]], j: int) -> int:
+    """The index of the token before a time adjunct that ends at token ``j`` ("the ministry [on Wednesday]",
+    "Smith [last week]", "Peskov [earlier this month]"); ``j`` itself when there is none."""
+    k = j
+    seen = False
+    while k >= 0:
+        if _is_time_token(toks, k):
+            seen = True
+        elif not (seen and toks[k][0].lower() in _TIME_LEADS and toks[k][0].lower() not in ("the", "a")):
+            break
+        k -= 1
+    return k if seen else j
+
+
+def _is_time_phrase(phrase: str) -> bool:
+    """Whether a speaker phrase is only a date or time ("Wednesday", "an October", "last week")."""
+    toks = _tokens(phrase, 0)
+    words = [i for i, (w, _, _) in enumerate(toks) if w[:1].isalnum()]
+    if not words:
+        return True
+    content = [
+        i for i in words if toks[i][0].lower() not in _DETERMINERS and toks[i][0].lower() not in _TIME_LEADS
+    ]
+    return all(_is_time_token(toks, i) for i in content)
+
+
 def _speakerish(tok: str) -> bool:
     low = tok.lower().rstrip(".")
+    if low in _WEEKDAYS or low in _MONTHS - _NAME_MONTHS:
+        return False
     if low in _ROLE_WORDS:
         return True
     if tok[0].isupper() and tok.lower() not in _VERB_SET and low not in ("according", "but", "and", "so"):
@@ -319,6 +380,52 @@ class _Attribution:
     speaker: tuple[int, int] | None = None
     source: tuple[int, int] | None = None
     verb_at: int = -1
+    lead: int = -1  # where the subject phrase starts, an apposition included ("Kalnina, the minister, said")
+
+
+def _valid(text: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """``span`` unless its words are only a date or time (never a speaker)."""
+    if span is None or _is_time_phrase(text[span[0] : span[1]]):
+        return None
+    return span
+
+
+def _apposition_start(
+    toks: list[tuple[str, int, int]], name_end: int, spk: tuple[int, int] | None
+) -> int | None:
+    """Where '<apposition>, <name>' starts when ``spk`` is the name: the phrase before the comma."""
+    if spk is None:
+        return None
+    k = next((i for i in range(name_end, -1, -1) if toks[i][1] == spk[0]), None)
+    if k is None or k < 2 or toks[k - 1][0] != ",":
+        return None
+    before = _walk_back(toks, k - 2)
+    return before[0] if before else None
+
+
+def _name_then_apposition(
+    text: str, toks: list[tuple[str, int, int]], j: int
+) -> tuple[tuple[int, int] | None, int | None]:
+    """Speaker and start of '<Name>, <the/a ... role>,' ending at the comma ``toks[j]`` before the verb.
+
+    The apposition is a determiner or possessive phrase of at most eight words ("the minister",
+    "Latvia's defence minister", "a spokeswoman for the ministry"); the name before it must be a name.
+    """
+    c2 = next((i for i in range(j - 1, max(j - 10, 0) - 1, -1) if toks[i][0] in ",\ufffc;:"), None)
+    if c2 is None or toks[c2][0] != "," or c2 < 1 or c2 + 1 >= j:
+        return None, None
+    first = toks[c2 + 1][0]
+    if not (
+        first.lower() in ("the", "a", "an", "his", "her", "their", "its", "our")
+        or first.endswith(("'s", "’s"))
+    ):
+        return None, None
+    if any(t[0].lower() in _VERB_SET or t[0].lower() in _NOT_NOUNS for t in toks[c2 + 1 : j]):
+        return None, None
+    if not toks[c2 - 1][0][:1].isupper():
+        return None, None
+    spk = _valid(text, _walk_back(toks, c2 - 1, nouns=False))
+    return spk, (spk[0] if spk else None)
 
 
 _QUOTED_AS = re.compile(r"\bquoted\s+(?P<obj>[\w'’. -]+?)\s+as\s+(?:saying|telling|writing|stating)\b")
@@ -364,25 +471,26 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
         weak = low not in _STRONG_VERBS
         if low in _NOUNISH and not (prev.lower() in _PRONOUNS or prev[:1].isupper()):
             continue
-        # subject before the verb: "Peskov said", "Kremlin spokesman Dmitry Peskov told reporters"
+        # subject before the verb: "Peskov said", "Kremlin spokesman Dmitry Peskov told reporters", skipping
+        # adverbs and a time adjunct ("the ministry on Wednesday said", "Smith last week told")
+        adverbs = ("also", "later", "then", "has", "had", "have", "further", "once")
         j = k - 1
-        while j >= 0 and toks[j][0].lower() in (
-            "also",
-            "later",
-            "then",
-            "has",
-            "had",
-            "have",
-            "further",
-            "once",
-        ):
+        while j >= 0 and toks[j][0].lower() in adverbs:
             j -= 1
+        j = _skip_time_back(toks, j)
+        while j >= 0 and toks[j][0].lower() in adverbs:
+            j -= 1
+        lead = None
         if j >= 0 and toks[j][0] not in ",;:\ufffc" and toks[j][0] not in '“”‘’"':
-            spk = _walk_back(toks, j, nouns=not weak)
+            spk = _valid(text, _walk_back(toks, j, nouns=not weak))
         # an appositive before the verb: '"...," a ministry spokeswoman, Irina Volkova, told reporters'
         appositive = j >= 1 and toks[j][0] == "," and toks[j - 1][0][:1].isupper()
         if spk is None and appositive and low in _OBJECT_VERBS:
-            spk = _walk_back(toks, j - 1, nouns=False)
+            spk = _valid(text, _walk_back(toks, j - 1, nouns=False))
+            lead = _apposition_start(toks, j - 1, spk)
+        # a name then its apposition: '"...," Kalnina, the minister, said' (speaker: the name)
+        if spk is None and j >= 1 and toks[j][0] == ",":
+            spk, lead = _name_then_apposition(text, toks, j)
         # inversion after a quote: '"...," said Peskov' (never with "told": its object is the listener)
         if (
             spk is None
@@ -390,18 +498,20 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
             and k + 1 < len(toks)
             and (k == 0 or toks[k - 1][0] in ",\ufffc" or toks[k - 1][0] in '”’"')
         ):
-            spk = _walk_forward(toks, k + 1)
+            spk = _valid(text, _walk_forward(toks, k + 1))
         if spk is None and appositive:
-            spk = _walk_back(toks, j - 1, nouns=False)
+            spk = _valid(text, _walk_back(toks, j - 1, nouns=False))
+            lead = _apposition_start(toks, j - 1, spk)
         if spk is None:
             continue
+        att.lead = spk[0] if lead is None else lead
         att.speaker = spk
         att.verb_at = a
         break
     m = _ACCORDING.search(flat)
     if m:
         rest = [t for t in toks if t[1] >= lo + m.end()]
-        ph = _walk_forward(rest, 0) if rest else None
+        ph = _valid(text, _walk_forward(rest, 0)) if rest else None
         if ph:
             if _is_outlet(text[ph[0] : ph[1]]) and att.speaker is not None:
                 att.source = ph
@@ -615,7 +725,7 @@ def _according(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None
     m = _ACCORDING.search(text, s, core_end)
     if not m:
         return None
-    ph = _walk_forward(_tokens(text[m.end() : core_end], m.end()), 0)
+    ph = _valid(text, _walk_forward(_tokens(text[m.end() : core_end], m.end()), 0))
     if ph is None:
         return None
     if text[s : m.start()].strip(" ([") == "":
@@ -639,10 +749,14 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
     vm = re.match(r"[\w'’]+", text[att.verb_at :])
     verb_end = att.verb_at + (vm.end() if vm else 0)
     src = text[att.source[0] : att.source[1]] if att.source else None
-    spk_start = min(att.speaker[0], att.verb_at)
+    spk_start = min(att.speaker[0], att.verb_at, att.lead if att.lead >= 0 else att.speaker[0])
     comma = text.rfind(",", s, spk_start)
     tail = text[max(verb_end, att.speaker[1]) : core_end]
-    if comma >= 0 and _n_words(tail) <= 6 and not re.search(r"\bthat\b", tail):
+    # a fronted time adjunct is not a clause: "On Wednesday, the governor said ..."
+    fronted = (
+        comma >= 0 and _skip_time_back(_tokens(text[s:comma], s), len(_tokens(text[s:comma], s)) - 1) < 0
+    )
+    if comma >= 0 and not fronted and _n_words(tail) <= 6 and not re.search(r"\bthat\b", tail):
         # a trailing attribution: "CLAUSE, X said." / "CLAUSE, said X in a statement."
         a, b = _clean(text, s, comma)
     elif att.speaker[1] <= att.verb_at:

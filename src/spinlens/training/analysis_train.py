@@ -37,6 +37,7 @@ import numpy as np
 
 from spinlens.analysis import _metrics as M
 from spinlens.analysis._documents import (
+    DOMAINS,
     FRAMES,
     GENRES,
     ArticleModel,
@@ -59,14 +60,14 @@ from spinlens.analysis._entities import (
     spacy_digests,
     spacy_model_dir,
 )
-from spinlens.analysis._features import LinearHead, Vectorizer, entity_terms, terms
+from spinlens.analysis._features import LinearHead, Vectorizer, entity_terms, softmax, terms
 from spinlens.analysis._store import MANIFEST, default_data_dir, save_npz
 from spinlens.errors import DataError
 from spinlens.text import sentences
 
 SEED = 13
 MODEL_NAME = "spinlens-analysis-linear"
-MODEL_VERSION = "2026.11.25.1"
+MODEL_VERSION = "2026.11.25.2"
 
 
 # -- data -----------------------------------------------------------------------------------------------
@@ -525,6 +526,15 @@ def train_articles(arts: Sequence[Article23], seed: int = SEED) -> tuple[Article
 
 NARR_C = (4.0, 16.0, 64.0)
 NARR_T = (0.2, 0.3, 0.4, 0.5, 0.6)
+#: C of the domain classifier (CC / URW) and the domain-probability thresholds tried
+DOMAIN_C = (1.0, 4.0, 16.0, 64.0)
+DOMAIN_T = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def narrative_domain(doc_id: str) -> str:
+    """The domain of a SemEval-2025 Task 10 article from its id (``EN_CC_...``, ``EN_UA_...``)."""
+    part = doc_id.split("_")[1]
+    return "URW" if part == "UA" else part
 
 
 def _label_matrix(rows: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
@@ -538,14 +548,25 @@ def _narr_labels(docs: Sequence[NarrDoc], coarse: list[str], fine: list[str]) ->
 
 
 def _fit_narratives(
-    docs: Sequence[NarrDoc], cl: list[str], fl: list[str], C: float, tc: float, tf: float
-) -> NarrativeModel:
+    docs: Sequence[NarrDoc],
+    cl: list[str],
+    fl: list[str],
+    C: float,
+    tc: float,
+    tf: float,
+    domain_C: Sequence[float] = (),
+    td: float = 0.0,
+) -> tuple[NarrativeModel, dict[float, LinearHead]]:
+    """The narrative model (its domain head the one of ``domain_C[0]``) and a domain head per ``domain_C``."""
     bags = [terms(d.text) for d in docs]
     vec = build_vectorizer(bags)
     X = to_matrix(vec, bags)
     hc = fit_ovr(X, _label_matrix([d.narratives for d in docs], cl), C)
     hf = fit_ovr(X, _label_matrix([d.subnarratives for d in docs], fl), C)
-    return NarrativeModel(vec, cl, fl, hc, hf, tc, tf)
+    doms = [narrative_domain(d.id) for d in docs]
+    heads = {c: fit_softmax(X, doms, DOMAINS, c, balanced=True) for c in domain_C}
+    model = NarrativeModel(vec, cl, fl, hc, hf, tc, tf, heads[domain_C[0]] if domain_C else None, td)
+    return model, heads
 
 
 def _narr_score(docs, preds, coarse, fine) -> tuple[float, float]:
@@ -555,32 +576,90 @@ def _narr_score(docs, preds, coarse, fine) -> tuple[float, float]:
     )
 
 
+def _narr_doc_scores(docs, preds, coarse, fine) -> np.ndarray:
+    """Per-article mean of the narrative and sub-narrative F1 (samples-F1 of one row each)."""
+    return np.array([np.mean(_narr_score([d], [p], coarse, fine)) for d, p in zip(docs, preds)])
+
+
 def train_narratives(
     docs: Sequence[NarrDoc], coarse: list[str], fine: list[str], seed: int = SEED
 ) -> tuple[NarrativeModel, dict[str, Any]]:
-    """Pick C and the two thresholds by 5-fold CV on ``docs`` (mean of coarse and fine samples-F1), refit."""
+    """Pick C, the two thresholds and the domain gate by 5-fold CV on ``docs`` (train only), refit.
+
+    The domain classifier's C is the one with the lowest cross-validated log-loss. C and the narrative
+    thresholds maximise the mean of coarse and fine samples-F1; the domain threshold is then the largest one
+    whose score is within one standard error (over the folds) of the best: train has no article of neither
+    domain, so CV alone cannot reward abstaining, and the one-standard-error rule takes the most cautious
+    gate that costs no measurable F1.
+    """
     cl, fl = _narr_labels(docs, coarse, fine)
     folds = _kfold(len(docs), 5, seed, [d.id.split("_")[1] for d in docs])
-    best: tuple[float, float, float, float, float, float] = (-1.0, 0, 0, 0, 0, 0)
+    doms = [narrative_domain(d.id) for d in docs]
+    fold_of = np.zeros(len(docs), dtype=int)
+    for k, te in enumerate(folds):
+        fold_of[te] = k
+    pdom: dict[float, np.ndarray] = {c: np.zeros((len(docs), len(DOMAINS))) for c in DOMAIN_C}
+    scores: dict[float, list] = {}
     for C in NARR_C:
-        scores = [None] * len(docs)
+        scores[C] = [None] * len(docs)
         for te in folds:
             tr = np.setdiff1d(np.arange(len(docs)), te)
-            m = _fit_narratives([docs[i] for i in tr], cl, fl, C, 0.5, 0.5)
+            m, heads = _fit_narratives(
+                [docs[i] for i in tr], cl, fl, C, 0.5, 0.5, DOMAIN_C if C == NARR_C[0] else ()
+            )
             for i in te:
-                scores[i] = m.scores(docs[i].text)
+                scores[C][i] = m.scores(docs[i].text)
+                if heads:
+                    idx, val = m.vectorizer.transform_terms(terms(docs[i].text))
+                    for c, h in heads.items():
+                        pdom[c][i] = softmax(h.decision(idx, val))
+    gold = np.array([DOMAINS.index(d) for d in doms])
+    loss = {
+        c: float(-np.log(np.clip(p[np.arange(len(docs)), gold], 1e-9, 1)).mean()) for c, p in pdom.items()
+    }
+    dC = min(DOMAIN_C, key=lambda c: loss[c])
+    dacc = float((pdom[dC].argmax(1) == gold).mean())
+    _log(f"narrative domain CV: C={dC} accuracy {dacc:.3f} log-loss {loss[dC]:.3f} ({loss})")
+    dscores = [dict(zip(DOMAINS, map(float, p))) for p in pdom[dC]]
+    table: dict[tuple[float, float, float, float], np.ndarray] = {}
+    for C in NARR_C:
         for tc in NARR_T:
             for tf in NARR_T:
-                preds = []
-                for pc, pf in scores:
-                    c, f = decode_narratives(cl, fl, pc, pf, tc, tf)
-                    preds.append(([x for x, _ in c], [x for x, _ in f]))
-                fc, ff = _narr_score(docs, preds, coarse, fine)
-                best = max(best, ((fc + ff) / 2, fc, ff, C, tc, tf))
-    _, fc, ff, C, tc, tf = best
-    _log(f"narratives CV: coarse {fc:.3f} fine {ff:.3f} with C={C} tc={tc} tf={tf}")
-    model = _fit_narratives(docs, cl, fl, C, tc, tf)
-    return model, {"C": C, "coarse_threshold": tc, "fine_threshold": tf, "cv_coarse_f1": fc, "cv_fine_f1": ff}
+                for td in DOMAIN_T:
+                    preds = []
+                    for (pc, pf), ds in zip(scores[C], dscores):
+                        c, f = decode_narratives(cl, fl, pc, pf, tc, tf, ds, td)
+                        preds.append(([x for x, _ in c], [x for x, _ in f]))
+                    table[(C, tc, tf, td)] = _narr_doc_scores(docs, preds, coarse, fine)
+    key = max(table, key=lambda k: (table[k].mean(), -k[3]))
+    C, tc, tf, _ = key
+    per_fold = np.array([table[key][fold_of == k].mean() for k in range(len(folds))])
+    se = float(per_fold.std(ddof=1) / np.sqrt(len(folds)))
+    best = float(table[key].mean())
+    td = max(t for t in DOMAIN_T if table[(C, tc, tf, t)].mean() >= best - se)
+    preds = []
+    for (pc, pf), ds in zip(scores[C], dscores):
+        c, f = decode_narratives(cl, fl, pc, pf, tc, tf, ds, td)
+        preds.append(([x for x, _ in c], [x for x, _ in f]))
+    fc, ff = _narr_score(docs, preds, coarse, fine)
+    _log(
+        f"narratives CV: best {best:.3f} (se {se:.3f}) at td={key[3]}; chosen td={td}: "
+        f"coarse {fc:.3f} fine {ff:.3f} with C={C} tc={tc} tf={tf}"
+    )
+    model, _ = _fit_narratives(docs, cl, fl, C, tc, tf, (dC,), td)
+    return model, {
+        "C": C,
+        "coarse_threshold": tc,
+        "fine_threshold": tf,
+        "domain_labels": list(DOMAINS),
+        "domain_C": dC,
+        "domain_threshold": td,
+        "cv_domain_accuracy": round(dacc, 4),
+        "cv_best_f1": round(best, 4),
+        "cv_best_f1_se": round(se, 4),
+        "cv_coarse_f1": fc,
+        "cv_fine_f1": ff,
+    }
 
 
 def evaluate_narratives(model: NarrativeModel, dev: Sequence[NarrDoc], coarse, fine) -> dict[str, float]:
