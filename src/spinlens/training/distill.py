@@ -21,8 +21,11 @@ from spinlens.training.data import SourceArticle, build_windows, load_windows, s
 
 
 def unlabeled_articles(root: Path, limit: int, seed: int = 13) -> list[SourceArticle]:
-    """English SemEval-2025 Task 10 documents (all splits), used without their labels."""
-    paths = sorted(root.glob("semeval2025-task10/*/EN/*documents*/*.txt"))
+    """English SemEval-2025 Task 10 train and dev documents, used without their labels (the test documents
+    are left for ``benchmarks/fidelity.py``)."""
+    paths = sorted(
+        p for split in ("train", "dev") for p in root.glob(f"semeval2025-task10/{split}/EN/*documents*/*.txt")
+    )
     seen: set[str] = set()
     uniq = []
     for p in paths:
