@@ -179,7 +179,8 @@ def markdown(rows: list[dict], command: str) -> str:
         "Server: `spinlens serve` (uvicorn, one process) as a subprocess on 127.0.0.1; client: a thread "
         "pool of stdlib `urllib` requests on the same machine, each `POST /api/analyze` with the example "
         f"article ({rows[0]['article_chars']:,} characters, a different last line each time), after one "
-        "warm-up request. Latency is measured on the client over the 201 answers.  ",
+        "warm-up request. Latency is measured on the client over the 201 answers. The server runs the "
+        "article analysis too (genre, frames, entities, quotes: `serve`'s default).  ",
         f"Model: {rows[0]['model'].get('name')} {rows[0]['model'].get('version')} "
         f"(sha256 {str(rows[0]['model'].get('sha256'))[:12]}).",
         "",
