@@ -471,3 +471,19 @@ def test_html_says_who_attacks_each_entity_and_escapes_the_speaker(article_pipel
     section = _section(render_html(data), "attacked")
     assert "attacked by the author and in words quoted from &lt;img src=x onerror=alert(1)&gt;" in section
     assert EVIL_NAME not in section
+
+
+@pytest.mark.issue(6)
+def test_terminal_summary_leaves_out_missing_or_malformed_parts(article_pipeline):
+    """The terminal summary line shows what the analysis has and skips what is missing or malformed."""
+    from spinlens.render.terminal import article_summary_view
+
+    data = article_pipeline.analyze(ANALYZED).to_dict()
+    line = article_summary_view(data).plain
+    assert line.startswith(f"Summary  genre {data['genre']} · frames ")
+    assert "techniques per 100 sentences" in line and "Attacked: Boris Kent" in line
+    data["genre"] = None
+    data["extras"]["article"]["summary"]["density"] = "n/a"
+    line = article_summary_view(data).plain
+    assert "genre" not in line and "None" not in line and "per 100 sentences" not in line
+    assert article_summary_view({"document": data["document"], "extras": {}}) is None

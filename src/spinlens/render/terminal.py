@@ -139,11 +139,15 @@ def article_summary_view(data: Mapping[str, Any]) -> Text | None:
     summ = art.get("summary") or {}
     out = Text()
     out.append("Summary  ", style="bold")
-    out.append(f"genre {_clean(str(data.get('genre')))}")
+    parts = []
+    if data.get("genre"):
+        parts.append(f"genre {_clean(str(data['genre']))}")
     if data.get("frames"):
-        out.append(" · frames " + ", ".join(_clean(str(f)) for f in data["frames"][:3]))
-    if "density" in summ:
-        out.append(f" · {summ['density']:.0f} techniques per 100 sentences")
+        parts.append("frames " + ", ".join(_clean(str(f)) for f in data["frames"][:3]))
+    density = summ.get("density")
+    if isinstance(density, (int, float)) and not isinstance(density, bool):
+        parts.append(f"{density:.0f} techniques per 100 sentences")
+    out.append(" · ".join(parts))
     top = summ.get("top_techniques") or []
     if top:
         out.append(" · top " + ", ".join(_clean(str(t["technique"])) for t in top[:3]))
