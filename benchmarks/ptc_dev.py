@@ -64,7 +64,8 @@ def main() -> None:
         md += [
             f"### {tagger.info.name} ({name}), sha256 {tagger.info.sha256[:16]}…",
             "",
-            f"SI precision {r['si']['precision']:.4f}, recall {r['si']['recall']:.4f}, **F1 {r['si']['f1']:.4f}**; "
+            f"SI precision {r['si']['precision']:.4f}, recall {r['si']['recall']:.4f}, "
+            f"**F1 {r['si']['f1']:.4f}**; "
             f"TC **micro-F1 {r['tc']['micro_f1']:.4f}** ({r['articles']} articles, {dt:.0f} s)",
             "",
             "SI per technique (spans predicted with that PTC-14 label vs gold spans of it):",

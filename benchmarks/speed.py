@@ -2,7 +2,8 @@
 
 Same 50 PTC dev articles for both. spinlens: onnxruntime int8 ensemble, `SpanTagger(threads=N)`.
 Baseline: `BertForTokenClassification` (12 layers, 768 hidden, random weights) through the ordinary
-transformers `pipeline("token-classification")` with stride over long inputs, fp32, `torch.set_num_threads(N)`.
+transformers `pipeline("token-classification")` with stride over long inputs, fp32,
+`torch.set_num_threads(N)`.
 Each configuration runs in its own subprocess (clean RSS and thread settings).
 
     python benchmarks/speed.py [--articles 50] [--skip-baseline]

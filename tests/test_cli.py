@@ -222,7 +222,8 @@ def test_folder_without_text_files_is_an_error(tmp_path, good):
     assert r.exit_code == 1
     assert err_lines(r) == [
         f"Note: {d}: skipped 1 file(s) of unknown type: x.pdf",
-        f"Error: {d}: no text, HTML or record files in this folder; give text files or a folder that has some",
+        f"Error: {d}: no text, HTML or record files in this folder; "
+        "give text files or a folder that has some",
     ]
     assert len(json.loads(r.stdout)) == 1  # a folder was given: always an array
 

@@ -87,5 +87,6 @@ def test_imports_go_downwards(path):
         if target == "__init__" and LAYERS[me] < 5:
             pytest.fail(f"{path} imports the package root {name}; import the defining module instead")
         assert LAYERS[target] <= LAYERS[me], (
-            f"{path} (layer {LAYERS[me]}: {me}) imports {name} (layer {LAYERS[target]}): imports go downwards only"
+            f"{path} (layer {LAYERS[me]}: {me}) imports {name} (layer {LAYERS[target]}): "
+            "imports go downwards only"
         )
