@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import click
 import typer
 
+from spinlens._cli_options import Model
 from spinlens.errors import SpinlensError
 from spinlens.settings import SETTINGS, Settings
 
@@ -40,11 +41,6 @@ class CorpusFormat(str, Enum):
 class Engine(str, Enum):
     local = "local"
     dask = "dask"
-
-
-class BatchModel(str, Enum):
-    default = "default"
-    rules = "rules"
 
 
 class StatsBy(str, Enum):
@@ -227,7 +223,7 @@ def batch(
     reanalyze: Annotated[
         bool, typer.Option("--reanalyze", help="Replace analyses made by another model version.")
     ] = False,
-    model: Annotated[BatchModel, typer.Option("--model", "-m", help=_HELP["model"])] = BatchModel.default,
+    model: Annotated[Model, typer.Option("--model", "-m", help=_HELP["model"])] = Model.default,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Analyses written per transaction.")
     ] = 64,

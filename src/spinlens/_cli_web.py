@@ -6,12 +6,12 @@ FastAPI, uvicorn and the model are imported inside the command, so ``spinlens --
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from typing import Annotated
 
 import click
 import typer
 
+from spinlens._cli_options import Model
 from spinlens.errors import SpinlensError
 
 __all__ = ["serve"]
@@ -26,11 +26,6 @@ def _help() -> dict[str, str]:
 _HELP = _help()
 
 
-class ServeModel(str, Enum):
-    default = "default"
-    rules = "rules"
-
-
 def serve(
     db: Annotated[str | None, typer.Option("--db", metavar="PATH|URL", help=_HELP["db"])] = None,
     host: Annotated[str, typer.Option("--host", help=_HELP["host"])] = "127.0.0.1",
@@ -39,7 +34,7 @@ def serve(
         str | None,
         typer.Option("--token", envvar="SPINLENS_TOKEN", help=_HELP["token"]),
     ] = None,
-    model: Annotated[ServeModel, typer.Option("--model", "-m", help=_HELP["model"])] = ServeModel.default,
+    model: Annotated[Model, typer.Option("--model", "-m", help=_HELP["model"])] = Model.default,
     article: Annotated[bool, typer.Option("--article/--no-article", help=_HELP["article"])] = True,
     max_concurrent: Annotated[int, typer.Option("--max-concurrent", min=1, help=_HELP["max_concurrent"])] = 2,
     max_queue: Annotated[int, typer.Option("--max-queue", min=0, help=_HELP["max_queue"])] = 8,

@@ -22,6 +22,7 @@ from typing import IO, Annotated, Any
 import click
 import typer
 
+from spinlens._cli_options import Model
 from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -61,11 +62,6 @@ class Format(str, Enum):
     jsonl = "jsonl"
     html = "html"
     ptc = "ptc"
-
-
-class Model(str, Enum):
-    default = "default"
-    rules = "rules"
 
 
 class TableFormat(str, Enum):
