@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -215,8 +215,13 @@ def _check_write(request: Request, form_token: str | None = None) -> None:
 
 
 def _filters(
-    outlet: str | None, technique: str | None, category: str | None, since: str | None, until: str | None
+    outlet: str | None = None,
+    technique: Annotated[str | None, Query(description="Only documents with this technique.")] = None,
+    category: str | None = None,
+    since: Annotated[str | None, Query(description="Published on or after (ISO date).")] = None,
+    until: Annotated[str | None, Query(description="Published on or before (ISO date).")] = None,
 ) -> Filters:
+    """The corpus filters of a page or API query (a FastAPI dependency: the same five query parameters)."""
     if technique and not is_technique(technique):
         raise InputError(f"unknown technique {technique!r}; see /api/techniques for the ids")
     if category and category not in CATEGORIES:
@@ -512,14 +517,9 @@ def create_app(
     @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
     def documents_page(
         request: Request,
-        outlet: str | None = None,
-        technique: str | None = None,
-        category: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        f: Annotated[Filters, Depends(_filters)],
         page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
     ):
-        f = _filters(outlet, technique, category, since, until)
         size = settings.page_size
         rows, total = state.corpus.documents(f, size, (page_no - 1) * size)
         return page(
@@ -535,15 +535,10 @@ def create_app(
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(
         request: Request,
+        f: Annotated[Filters, Depends(_filters)],
         q: Annotated[str, Query(max_length=500)] = "",
-        outlet: str | None = None,
-        technique: str | None = None,
-        category: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
         page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
     ):
-        f = _filters(outlet, technique, category, since, until)
         size = settings.page_size
         rows, total = state.corpus.search(q, f, size, (page_no - 1) * size) if q.strip() else ([], 0)
         return page(
@@ -560,14 +555,9 @@ def create_app(
     @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
     def stats_page(
         request: Request,
-        outlet: str | None = None,
-        technique: str | None = None,
-        category: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        f: Annotated[Filters, Depends(_filters)],
         top: Annotated[int, Query(ge=1, le=23)] = 6,
     ):
-        f = _filters(outlet, technique, category, since, until)
         stats = state.corpus.stats(f)
         return page(
             request,
@@ -575,7 +565,7 @@ def create_app(
             filters=f,
             outlets=state.corpus.outlets(),
             top=top,
-            **_stats_charts(stats, top, technique or None),
+            **_stats_charts(stats, top, f.technique),
         )
 
     @app.get("/techniques", response_class=HTMLResponse, include_in_schema=False)
@@ -653,17 +643,12 @@ def create_app(
 
     @app.get("/api/documents", tags=["corpus"], summary="List documents", responses=_READ_ERRORS)
     def api_documents(
-        outlet: str | None = None,
-        technique: Annotated[str | None, Query(description="Only documents with this technique.")] = None,
-        category: str | None = None,
-        since: Annotated[str | None, Query(description="Published on or after (ISO date).")] = None,
-        until: Annotated[str | None, Query(description="Published on or before (ISO date).")] = None,
+        f: Annotated[Filters, Depends(_filters)],
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         """Documents with their metadata and span counts, newest first. Without `--db`: the analyses
         this server made recently (kept in memory)."""
-        f = _filters(outlet, technique, category, since, until)
         rows, total = state.corpus.documents(f, limit, offset)
         return {
             "total": total,
@@ -681,16 +666,11 @@ def create_app(
     @app.get("/api/search", tags=["corpus"], summary="Full-text search", responses=_READ_ERRORS)
     def api_search(
         q: Annotated[str, Query(min_length=1, max_length=500, description="Words to find in title or text.")],
-        outlet: str | None = None,
-        technique: str | None = None,
-        category: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        f: Annotated[Filters, Depends(_filters)],
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         """Documents whose title or text match the words, best first, with a snippet each."""
-        f = _filters(outlet, technique, category, since, until)
         rows, total = state.corpus.search(q, f, limit, offset)
         return {
             "q": q,
@@ -703,15 +683,10 @@ def create_app(
 
     @app.get("/api/stats", tags=["corpus"], summary="Technique statistics", responses=_READ_ERRORS)
     def api_stats(
-        outlet: str | None = None,
-        technique: str | None = None,
-        category: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        f: Annotated[Filters, Depends(_filters)],
     ) -> dict[str, Any]:
         """Span counts per outlet and technique (`counts`: `[outlet, technique, n]`, `totals` per outlet) and
         each technique's share of all spans per month (`periods`, `series`)."""
-        f = _filters(outlet, technique, category, since, until)
         return dict(state.corpus.stats(f), filters=f.as_dict())
 
     @app.get("/api/techniques", tags=["taxonomy"], summary="The 23 techniques")
