@@ -169,9 +169,8 @@ def _entities(text: str, art: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _attackers(by: Any) -> str:
     """``["author", "Irina Volkova"]`` -> "the author and in words quoted from Irina Volkova"."""
     names = [str(b) for b in by or [] if b]
-    parts = ["the author" if b == "author" else "" for b in names]
     quoted = [b for b in names if b != "author"]
-    out = [p for p in parts if p]
+    out = ["the author"] if "author" in names else []
     if quoted:
         out.append("in words quoted from " + ", ".join(quoted))
     return " and ".join(out)

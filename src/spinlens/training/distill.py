@@ -74,20 +74,16 @@ def prepare_distill(
     out = run_dir / "distill.npz"
     if out.exists():
         return out
-    from spinlens.training.pipeline import load_tokenizer
+    from spinlens.training.pipeline import _window
 
     data = load_windows(run_dir / "full.npz")
-    content, stride = (
-        json.loads((run_dir / "data.json").read_text())["window"][k] for k in ("content", "stride")
-    )
+    content, stride = _window(run_dir)
     teacher = SpanTagger(teacher_dir, threads=threads).load()
-    tok = load_tokenizer(
-        (teacher_dir or Path(__file__).resolve().parents[1] / "model_data") / "tokenizer.json"
-    )
-    extra = build_windows(unlabeled_articles(data_root, unlabeled), tok, content, stride)
+    # the teacher's tokenizer is the base encoder's, set up as training's (no truncation, no padding)
+    extra = build_windows(unlabeled_articles(data_root, unlabeled), teacher.tokenizer_, content, stride)
     for k in ("ids", "bio", "tech", "tmask", "src"):
         data[k] = list(data[k]) + list(extra[k])
-    log(f"distill: {len(data['ids'])} windows ({len(extra['ids'])} unlabeled), teacher {teacher.info.name}")
+    log(f"{len(data['ids'])} windows ({len(extra['ids'])} unlabeled), teacher {teacher.info.name}")
     data.update(teacher_targets(data, teacher, log=log))
     save_windows(data, out)
     return out
