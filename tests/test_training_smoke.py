@@ -61,7 +61,15 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     # the prepare step excluded the PTC dev articles and recorded it
     data = json.loads((run / "data.json").read_text())
     assert data["excluded_ptc_dev"] is True and data["n_excluded_ids"] == 75
-    # distillation: the exported model is the teacher, the fitted member the student's start
+    # the fp32 export holds every weight of the fitted member: the checkpoint rebuilt from it is equal
+    from spinlens.training.from_onnx import state_dict_from_onnx
+
+    fitted = torch.load(run / "s1" / "full" / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
+    rebuilt = state_dict_from_onnx(out / "tagger0.fp32.onnx", out / "heads0.npz")
+    assert set(fitted) - set(rebuilt) == {"encoder.pooler.dense.weight", "encoder.pooler.dense.bias"}
+    for k, v in rebuilt.items():
+        assert torch.equal(v, fitted[k].float()), k
+    # distillation: the exported model is the teacher, its member 0 (rebuilt from ONNX) the student's start
     student_out = tmp_path / "student"
     main(
         [
@@ -69,14 +77,16 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
             *common,
             "--teacher",
             str(out),
-            "--init",
-            str(run / "s1" / "full" / "ckpt.pt"),
+            "--init-member",
+            "0",
             "--unlabeled",
             "2",
             "--out",
             str(student_out),
         ]
     )
+    init = torch.load(run / "student" / "init.pt", map_location="cpu", weights_only=False)["model"]
+    assert all(torch.equal(init[k], fitted[k].float()) for k in fitted)
     kd = load_windows(run / "distill.npz")
     assert sum(s == "unlabeled" for s in kd["src"]) >= 2
     for i in range(len(kd["ids"])):  # teacher targets align with the gold arrays, token for token

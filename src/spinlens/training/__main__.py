@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--teacher", type=Path, default=None, help="distill: teacher model (default: shipped)")
     ap.add_argument("--init", type=Path, default=None, help="distill: student starts from this ckpt.pt")
+    ap.add_argument(
+        "--init-member", type=int, default=None, help="distill: start from this member of the teacher (fp32 ONNX)"
+    )
     ap.add_argument("--w-kd", type=float, default=0.5, help="distill: weight of the teacher's targets")
     ap.add_argument("--unlabeled", type=int, default=250, help="distill: unlabeled SemEval-2025 documents")
     a = ap.parse_args(argv)
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             w_kd=a.w_kd,
             unlabeled=a.unlabeled,
             command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
+            init_member=a.init_member,
         )
         return
     if a.step in ("prepare", "all"):

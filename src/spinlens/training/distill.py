@@ -104,9 +104,13 @@ def run_distill(
     w_kd: float,
     unlabeled: int,
     command: str,
+    init_member: int | None = None,
 ) -> Path:
-    """Teacher targets -> student fit (resumable) -> export with the teacher's thresholds."""
-    from spinlens._modelmeta import default_model_dir, read_meta
+    """Teacher targets -> student fit (resumable) -> export with the teacher's thresholds.
+
+    ``init_member``: start the student from this member of the teacher, rebuilt from its fp32 ONNX
+    export (:mod:`spinlens.training.from_onnx`) when no checkpoint is at hand."""
+    from spinlens._modelmeta import default_model_dir, read_meta, runtime_files
     from spinlens.datasets import data_root
     from spinlens.training.fit import fit, span_head_numpy
     from spinlens.training.pipeline import _log, export
@@ -117,6 +121,15 @@ def run_distill(
     def log(m: str) -> None:
         _log(run, f"distill: {m}")
 
+    if init is None and init_member is not None:
+        from spinlens.training.from_onnx import ckpt_from_onnx
+
+        tdir = teacher or default_model_dir()
+        onnx_entry, heads_entry = runtime_files(read_meta(tdir), quantized=False)[init_member]
+        init = student / "init.pt"
+        if not init.exists():
+            ckpt_from_onnx(tdir / onnx_entry["name"], tdir / heads_entry["name"], base, init)
+        log(f"student starts from member {init_member} of {tdir}")
     path = prepare_distill(run, data_root(data), teacher, unlabeled=unlabeled, log=log)
     model = fit(
         load_windows(path),
@@ -138,6 +151,6 @@ def run_distill(
         )
     )
     d = json.loads((run / "data.json").read_text())
-    d.update(distilled_from=meta["name"], init=str(init), w_kd=w_kd, unlabeled_docs=unlabeled, epochs=epochs)
+    d.update(distilled_from=meta["name"], init=str(init), init_member=init_member, w_kd=w_kd, unlabeled_docs=unlabeled, epochs=epochs)
     (student / "data.json").write_text(json.dumps(d, indent=2))
     return export([student], base, out or run / "model", thresholds_from=student, command=command)
