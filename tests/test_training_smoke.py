@@ -97,3 +97,19 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     smeta = json.loads((student_out / "model.json").read_text())
     assert smeta["thresholds"] == meta["thresholds"]  # the teacher's decoding carries over
     assert SpanTagger(student_out).load().score_tokens(text).p_bio.shape == scores.p_bio.shape
+    # a shallower student from the same teacher targets: layer 1 of the member becomes its only layer
+    main(["distill", *common, "--teacher", str(out), "--init-member", "0", "--keep-layers", "1"])
+    cut = torch.load(run / "student-l1" / "shallow" / "init.pt", map_location="cpu", weights_only=False)[
+        "model"
+    ]
+    assert not any(k.startswith("encoder.encoder.layer.1.") for k in cut)
+    for k, v in cut.items():
+        src = k.replace("encoder.encoder.layer.0.", "encoder.encoder.layer.1.")
+        assert torch.equal(v, fitted[src].float()), k
+    assert (
+        json.loads((run / "student-l1" / "shallow" / "base" / "config.json").read_text())["num_hidden_layers"]
+        == 1
+    )
+    shallow = SpanTagger(run / "model-l1").load()
+    assert shallow.info.name == "spinlens-minilm-l1-student"
+    assert shallow.score_tokens(text).p_bio.shape == scores.p_bio.shape

@@ -50,7 +50,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--teacher", type=Path, default=None, help="distill: teacher model (default: shipped)")
     ap.add_argument("--init", type=Path, default=None, help="distill: student starts from this ckpt.pt")
     ap.add_argument(
-        "--init-member", type=int, default=None, help="distill: start from this member of the teacher (fp32 ONNX)"
+        "--init-member",
+        type=int,
+        default=None,
+        help="distill: start from this member of the teacher (fp32 ONNX)",
+    )
+    ap.add_argument(
+        "--keep-layers",
+        default="",
+        help="distill: a shallower student from these layers of its start, e.g. 0,2,4,5",
     )
     ap.add_argument("--w-kd", type=float, default=0.5, help="distill: weight of the teacher's targets")
     ap.add_argument("--unlabeled", type=int, default=250, help="distill: unlabeled SemEval-2025 documents")
@@ -76,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
             unlabeled=a.unlabeled,
             command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
             init_member=a.init_member,
+            keep_layers=[int(x) for x in a.keep_layers.split(",") if x] or None,
         )
         return
     if a.step in ("prepare", "all"):

