@@ -3,7 +3,7 @@
 The shipped model was trained without the PTC dev articles (they are dropped from every source,
 SemEval-2023 train included) and its thresholds were tuned on held-out PTC *train* articles.
 
-    python benchmarks/ptc_dev.py [--fp32] [--markdown benchmarks/ptc_dev.md]
+    python benchmarks/ptc_dev.py [--fp32] [--model-dir DIR] [--markdown benchmarks/ptc_dev.md]
 """
 
 from __future__ import annotations
@@ -37,17 +37,19 @@ def main() -> None:
         "--fp32", action="store_true", help="also score the fp32 ONNX files (if exported locally)"
     )
     ap.add_argument("--markdown", type=Path, default=None)
+    ap.add_argument("--model-dir", type=Path, default=None, help="model folder (default: the shipped one)")
     a = ap.parse_args()
     base = data_root() / PTC_DIR
     variants = [("int8", True)] + ([("fp32", False)] if a.fp32 else [])
     md = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; command: "
-        f"`python benchmarks/ptc_dev.py{' --fp32' if a.fp32 else ''}`",
+        f"`python benchmarks/ptc_dev.py{' --fp32' if a.fp32 else ''}"
+        f"{f' --model-dir {a.model_dir}' if a.model_dir else ''}`",
         "",
     ]
     for name, quantized in variants:
         t0 = time.time()
-        tagger = SpanTagger(quantized=quantized).load()
+        tagger = SpanTagger(a.model_dir, quantized=quantized).load()
         r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
         dt = time.time() - t0
         print(

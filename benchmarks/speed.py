@@ -6,7 +6,9 @@ transformers `pipeline("token-classification")` with stride over long inputs, fp
 `torch.set_num_threads(N)`.
 Each configuration runs in its own subprocess (clean RSS and thread settings).
 
-    python benchmarks/speed.py [--articles 50] [--skip-baseline]
+    python benchmarks/speed.py [--articles 50] [--skip-baseline] [--model-dir DIR ...]
+
+``--model-dir``: also time these model folders (e.g. a distilled student) in the same run, as extra rows.
 """
 
 from __future__ import annotations
@@ -37,13 +39,15 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(kind: str, threads: int, n: int, warmup: int = 2) -> dict:
+def worker(kind: str, threads: int, n: int, warmup: int = 2, model_dir: str | None = None) -> dict:
     texts = _articles(n)
     t0 = time.perf_counter()
+    name = kind
     if kind == "spinlens":
         from spinlens.model import SpanTagger
 
-        tagger = SpanTagger(threads=threads).load()
+        tagger = SpanTagger(model_dir, threads=threads).load()
+        name = f"spinlens {tagger.info.name}"
         tok = tagger.tokenizer_
 
         def run(text: str) -> None:
@@ -90,6 +94,7 @@ def worker(kind: str, threads: int, n: int, warmup: int = 2) -> dict:
     qs = statistics.quantiles(lat, n=20)
     return {
         "kind": kind,
+        "model": name,
         "threads": threads,
         "articles": len(texts),
         "tokens": sum(ntok),
@@ -119,17 +124,21 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--worker", nargs=2, metavar=("KIND", "THREADS"), help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, default=HERE / "speed.json")
+    ap.add_argument("--model-dir", action="append", default=[], help="also time this model folder")
     a = ap.parse_args()
     if a.worker:
-        print(json.dumps(worker(a.worker[0], int(a.worker[1]), a.articles)))
+        md = a.model_dir[0] if a.model_dir else None
+        print(json.dumps(worker(a.worker[0], int(a.worker[1]), a.articles, model_dir=md)))
         return
     results = []
-    kinds = ["spinlens"] + ([] if a.skip_baseline else ["bert-base"])
-    for kind in kinds:
+    runs = [("spinlens", [])] + [("spinlens", ["--model-dir", d]) for d in a.model_dir]
+    runs += [] if a.skip_baseline else [("bert-base", [])]
+    for kind, extra in runs:
         for threads in (1, 2):
             out = (
                 subprocess.run(
-                    [sys.executable, __file__, "--worker", kind, str(threads), "--articles", str(a.articles)],
+                    [sys.executable, __file__, "--worker", kind, str(threads), "--articles", str(a.articles)]
+                    + extra,
                     check=True,
                     capture_output=True,
                     text=True,
@@ -147,10 +156,13 @@ def main() -> None:
         "cold_start_s": cs,
         "results": results,
     }
-    by = {(r["kind"], r["threads"]): r for r in results}
+    by = {(r["model"], r["threads"]): r for r in results}
     if not a.skip_baseline:
         summary["throughput_ratio"] = {
-            str(t): by[("spinlens", t)]["tokens_per_s"] / by[("bert-base", t)]["tokens_per_s"] for t in (1, 2)
+            f"{m} / bert-base, {t} thread(s)": by[(m, t)]["tokens_per_s"]
+            / by[("bert-base", t)]["tokens_per_s"]
+            for m in dict.fromkeys(r["model"] for r in results if r["kind"] == "spinlens")
+            for t in (1, 2)
         }
     print(json.dumps({k: v for k, v in summary.items() if k != "results"}))
     a.json.write_text(json.dumps(summary, indent=2))
