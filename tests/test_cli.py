@@ -117,6 +117,20 @@ def test_analyze_with_the_shipped_model(good):
     assert data["spans"]
 
 
+@pytest.mark.model
+def test_analyze_with_the_fast_model(good):
+    from spinlens._modelmeta import read_meta, shipped_model_dir
+
+    fast = read_meta(shipped_model_dir("fast"))
+    r = run("analyze", good, "-f", "json", "--model", "fast")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    default = json.loads(run("analyze", good, "-f", "json").stdout)
+    assert data["model"]["name"] == fast["name"] != default["model"]["name"]
+    assert data["model"]["sha256"] != default["model"]["sha256"]
+    assert len(fast["files"]["members"]) == 1 and data["spans"]
+
+
 def test_analyze_example_with_rules_finds_the_labels():
     r = run("analyze", EXAMPLE, "-f", "json", *RULES)
     data = json.loads(r.stdout)
@@ -320,6 +334,14 @@ def test_models_verify_accepts_the_shipped_files():
     assert r.exit_code == 0, r.output
     assert "OK tagger0.int8.onnx sha256 " in r.stdout
     assert r.stdout.splitlines()[-1].startswith("OK: model spinlens-minilm-l6")
+
+
+def test_models_verify_accepts_the_fast_model_files():
+    from spinlens._modelmeta import shipped_model_dir
+
+    r = run("models", "verify", "--model-dir", shipped_model_dir("fast"))
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[-1].startswith("OK: model ")
 
 
 def test_models_verify_reports_a_mismatch_and_a_missing_file(tmp_path):

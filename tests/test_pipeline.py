@@ -181,6 +181,18 @@ def test_import_and_help_load_no_heavy_module():
 
 # -- the shipped model -------------------------------------------------------------------------------------
 @pytest.mark.model
+def test_shipped_model_names_map_to_folders_and_an_unknown_one_is_refused():
+    from spinlens._modelmeta import default_model_dir, shipped_model_dir
+    from spinlens.errors import ModelError
+    from spinlens.settings import MODELS
+
+    assert shipped_model_dir() == shipped_model_dir("default") == default_model_dir()
+    assert shipped_model_dir("fast").parent == default_model_dir()
+    assert MODELS == ("default", "fast", "rules")
+    with pytest.raises(ModelError, match="unknown model 'gpt'; choose one of: default, fast"):
+        shipped_model_dir("gpt")
+
+
 def test_model_labels_the_example_insults_as_name_calling(example_text):
     a = spinlens.analyze(example_text)
     targets = [example_text.index(p) for p in ("foreign agents", "infowar outlets")]

@@ -6,7 +6,8 @@ from enum import Enum
 
 
 class Model(str, Enum):
-    """Which tagger: the shipped ONNX model or the lexicon rules."""
+    """Which tagger: a shipped ONNX model or the lexicon rules (``spinlens.settings.MODELS``)."""
 
     default = "default"
+    fast = "fast"
     rules = "rules"

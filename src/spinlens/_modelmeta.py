@@ -9,11 +9,28 @@ from typing import Any
 
 from spinlens.errors import ModelError
 
-__all__ = ["default_model_dir", "read_meta", "runtime_files", "all_files", "model_digest", "sha256_file"]
+__all__ = [
+    "default_model_dir",
+    "shipped_model_dir",
+    "read_meta",
+    "runtime_files",
+    "all_files",
+    "model_digest",
+    "sha256_file",
+]
 
 
 def default_model_dir() -> Path:
     return Path(__file__).parent / "model_data"
+
+
+def shipped_model_dir(name: str = "default") -> Path:
+    """The folder of the shipped ONNX model called ``name`` (see ``spinlens.settings.SHIPPED_MODELS``)."""
+    from spinlens.settings import SHIPPED_MODELS
+
+    if name not in SHIPPED_MODELS:
+        raise ModelError(f"unknown model {name!r}; choose one of: {', '.join(SHIPPED_MODELS)}")
+    return default_model_dir() / SHIPPED_MODELS[name] if SHIPPED_MODELS[name] else default_model_dir()
 
 
 def sha256_file(path: Path) -> str:

@@ -273,9 +273,10 @@ def _build_pipeline(settings: Settings):
         from spinlens.rules import RuleTagger
 
         return Pipeline(RuleTagger(), max_chars=settings.max_chars)
+    from spinlens._modelmeta import shipped_model_dir
     from spinlens.model import SpanTagger
 
-    return Pipeline(SpanTagger().load(), max_chars=settings.max_chars)
+    return Pipeline(SpanTagger(shipped_model_dir(settings.model)).load(), max_chars=settings.max_chars)
 
 
 class _Out:

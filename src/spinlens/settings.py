@@ -12,10 +12,13 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Setting", "SETTINGS", "Settings", "MODELS", "DEFAULT_DATA_ROOT"]
+__all__ = ["Setting", "SETTINGS", "Settings", "MODELS", "SHIPPED_MODELS", "DEFAULT_DATA_ROOT"]
 
-#: model names the front ends accept: the shipped ONNX model and the deterministic rule tagger.
-MODELS: tuple[str, ...] = ("default", "rules")
+#: the ONNX models that ship, by name: their folder under ``spinlens/model_data`` ("" = the folder itself).
+SHIPPED_MODELS: dict[str, str] = {"default": "", "fast": "fast"}
+
+#: model names the front ends accept: the shipped ONNX models and the deterministic rule tagger.
+MODELS: tuple[str, ...] = (*SHIPPED_MODELS, "rules")
 
 #: where the corpora are looked for when ``SPINLENS_DATA`` is not set (relative to the working directory).
 DEFAULT_DATA_ROOT = "../shared/data"
@@ -32,7 +35,12 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_root", None, "corpus folder (default: $SPINLENS_DATA, else ../shared/data)"),
-    Setting("model", "default", "tagger: 'default' (the shipped ONNX model) or 'rules' (lexicon rules)"),
+    Setting(
+        "model",
+        "default",
+        "tagger: 'default' (the shipped ONNX model), 'fast' (one small encoder: quicker, a little less "
+        "accurate) or 'rules' (lexicon rules)",
+    ),
     Setting("max_bytes", 5_000_000, "largest input file accepted, in bytes"),
     Setting("max_chars", 2_000_000, "longest text accepted, in characters"),
     Setting("debug", False, "show tracebacks instead of one-line errors"),

@@ -30,7 +30,7 @@ class BatchOptions:
     """How a batch runs. Every limit is a named setting with a default.
 
     Attributes:
-        model: ``"default"`` (the shipped ONNX model) or ``"rules"``.
+        model: ``"default"`` or ``"fast"`` (shipped ONNX models) or ``"rules"``.
         engine: ``"local"`` (``workers`` == 1: this process; more: a process pool) or ``"dask"``.
         workers: local worker processes; with Dask and no ``scheduler``, the workers of a LocalCluster.
         scheduler: a Dask scheduler address (``tcp://HOST:8786``); None starts a LocalCluster.

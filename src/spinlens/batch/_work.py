@@ -12,11 +12,9 @@ from typing import Any
 from spinlens.errors import ModelError, SpinlensError
 from spinlens.pipeline import Pipeline, Tagger
 from spinlens.schema import Analysis, Document, ModelInfo
+from spinlens.settings import MODELS
 
 __all__ = ["MODELS", "Outcome", "analyze_document", "load_pipeline", "model_info"]
-
-#: the taggers a batch can run: the shipped ONNX model or the deterministic rules.
-MODELS: tuple[str, ...] = ("default", "rules")
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,9 @@ def model_info(model: str) -> ModelInfo:
         from spinlens.rules import RuleTagger
 
         return RuleTagger().info
-    from spinlens._modelmeta import default_model_dir, model_digest, read_meta
+    from spinlens._modelmeta import model_digest, read_meta, shipped_model_dir
 
-    meta = read_meta(default_model_dir())
+    meta = read_meta(shipped_model_dir(model))
     return ModelInfo(name=meta["name"], version=meta["version"], sha256=model_digest(meta, True))
 
 
@@ -57,9 +55,10 @@ def _tagger(model: str, threads: int | None) -> Tagger:
         from spinlens.rules import RuleTagger
 
         return RuleTagger()
+    from spinlens._modelmeta import shipped_model_dir
     from spinlens.model import SpanTagger
 
-    return SpanTagger(threads=threads).load()
+    return SpanTagger(shipped_model_dir(model), threads=threads).load()
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +75,7 @@ def load_pipeline(
     """The pipeline for ``model``, loaded once per process (each pool or Dask worker loads its own).
 
     Args:
-        model: ``"default"`` (the shipped ONNX model) or ``"rules"``.
+        model: ``"default"`` or ``"fast"`` (shipped ONNX models) or ``"rules"``.
         max_chars: longest text accepted.
         threads: onnxruntime threads for the model (None: onnxruntime's default).
         article: also run the article analysis (:class:`spinlens.analysis.ArticleAnalyzer`: genre,
@@ -105,7 +104,7 @@ def analyze_document(
 
     Args:
         document: the document.
-        model: ``"default"`` (the shipped ONNX model) or ``"rules"``.
+        model: ``"default"`` or ``"fast"`` (shipped ONNX models) or ``"rules"``.
         extras: stored with the analysis (e.g. ``{"source": PATH}``), beside the article analysis.
         max_chars: longest text accepted.
         threads: onnxruntime threads for the model (None: onnxruntime's default).

@@ -273,9 +273,10 @@ def create_app(
 
             tagger: Any = RuleTagger()
         else:
+            from spinlens._modelmeta import shipped_model_dir
             from spinlens.model import SpanTagger
 
-            tagger = SpanTagger().load()
+            tagger = SpanTagger(shipped_model_dir(settings.model)).load()
         analyzer = None
         if settings.article:
             from spinlens.analysis import ArticleAnalyzer

@@ -17,7 +17,12 @@ WEB_SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, "TCP port to listen on"),
     Setting("db", None, "corpus database: a SQLite file path or a postgresql:// URL (enables corpus pages)"),
     Setting("token", None, "bearer token required for every write (POST); required off loopback"),
-    Setting("model", "default", "tagger: 'default' (the shipped ONNX model) or 'rules' (lexicon rules)"),
+    Setting(
+        "model",
+        "default",
+        "tagger: 'default' (the shipped ONNX model), 'fast' (one small encoder: quicker, a little less "
+        "accurate) or 'rules' (lexicon rules)",
+    ),
     Setting(
         "article",
         True,
