@@ -193,6 +193,17 @@ def test_shipped_model_names_map_to_folders_and_an_unknown_one_is_refused():
         shipped_model_dir("gpt")
 
 
+@pytest.mark.model
+def test_members_side_by_side_give_the_same_spans_as_one_after_the_other(example_text):
+    from spinlens.model import SpanTagger
+
+    serial = SpanTagger(threads=1).load()
+    parallel = SpanTagger(threads=2).load()
+    assert serial._pool is None and parallel._pool is not None
+    assert parallel.predict(example_text) == serial.predict(example_text)
+
+
+@pytest.mark.model
 def test_model_labels_the_example_insults_as_name_calling(example_text):
     a = spinlens.analyze(example_text)
     targets = [example_text.index(p) for p in ("foreign agents", "infowar outlets")]
