@@ -154,7 +154,8 @@ def run_distill(
     """Teacher targets -> student fit (resumable) -> export with the teacher's thresholds.
 
     ``init_member``: start the student from this member of the teacher, rebuilt from its fp32 ONNX
-    export (:mod:`spinlens.training.from_onnx`) when no checkpoint is at hand."""
+    export (:mod:`spinlens.training.from_onnx`) when no checkpoint is at hand. ``keep_layers``: a
+    shallower student made of these layers of its start (e.g. ``[0, 2, 4, 5]``: 4 of 6)."""
     from spinlens._modelmeta import default_model_dir, read_meta, runtime_files
     from spinlens.datasets import data_root
     from spinlens.training.fit import fit, span_head_numpy
@@ -172,7 +173,15 @@ def run_distill(
         from spinlens.training.from_onnx import ckpt_from_onnx
 
         tdir = teacher or default_model_dir()
-        onnx_entry, heads_entry = runtime_files(read_meta(tdir), quantized=False)[init_member]
+        members = runtime_files(read_meta(tdir), quantized=False)
+        if not 0 <= init_member < len(members):
+            raise SystemExit(f"--init-member {init_member}: the teacher has members 0..{len(members) - 1}")
+        onnx_entry, heads_entry = members[init_member]
+        if not (tdir / onnx_entry["name"]).exists():
+            raise SystemExit(
+                f"--init-member needs the fp32 export {tdir / onnx_entry['name']} (only int8 ships); "
+                "re-export the member from its checkpoint, or pass --init CKPT"
+            )
         init = student / "init.pt"
         if not init.exists():
             ckpt_from_onnx(tdir / onnx_entry["name"], tdir / heads_entry["name"], base, init)
