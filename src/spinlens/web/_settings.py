@@ -20,8 +20,8 @@ WEB_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "model",
         "default",
-        "tagger: 'default' (the shipped ONNX model), 'fast' (one small encoder: quicker, a little less "
-        "accurate) or 'rules' (lexicon rules)",
+        "tagger: 'default' (the shipped ONNX model), 'fast' (one encoder instead of two: ~2x quicker, "
+        "a little less accurate) or 'rules' (lexicon rules)",
     ),
     Setting(
         "article",
