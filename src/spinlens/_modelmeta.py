@@ -10,6 +10,8 @@ from typing import Any
 from spinlens.errors import ModelError
 
 __all__ = [
+    "MODELS",
+    "SHIPPED_MODELS",
     "default_model_dir",
     "shipped_model_dir",
     "read_meta",
@@ -24,10 +26,15 @@ def default_model_dir() -> Path:
     return Path(__file__).parent / "model_data"
 
 
-def shipped_model_dir(name: str = "default") -> Path:
-    """The folder of the shipped ONNX model called ``name`` (see ``spinlens.settings.SHIPPED_MODELS``)."""
-    from spinlens.settings import SHIPPED_MODELS
+#: the ONNX models that ship, by name: their folder under ``spinlens/model_data`` ("" = the folder itself).
+SHIPPED_MODELS: dict[str, str] = {"default": "", "fast": "fast"}
 
+#: model names the front ends accept: the shipped ONNX models and the deterministic rule tagger.
+MODELS: tuple[str, ...] = (*SHIPPED_MODELS, "rules")
+
+
+def shipped_model_dir(name: str = "default") -> Path:
+    """The folder of the shipped ONNX model called ``name`` (one of :data:`SHIPPED_MODELS`)."""
     if name not in SHIPPED_MODELS:
         raise ModelError(f"unknown model {name!r}; choose one of: {', '.join(SHIPPED_MODELS)}")
     return default_model_dir() / SHIPPED_MODELS[name] if SHIPPED_MODELS[name] else default_model_dir()

@@ -12,13 +12,10 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+# the model names the front ends accept are declared with the models (stdlib only, like this module)
+from spinlens._modelmeta import MODELS, SHIPPED_MODELS
+
 __all__ = ["Setting", "SETTINGS", "Settings", "MODELS", "SHIPPED_MODELS", "DEFAULT_DATA_ROOT"]
-
-#: the ONNX models that ship, by name: their folder under ``spinlens/model_data`` ("" = the folder itself).
-SHIPPED_MODELS: dict[str, str] = {"default": "", "fast": "fast"}
-
-#: model names the front ends accept: the shipped ONNX models and the deterministic rule tagger.
-MODELS: tuple[str, ...] = (*SHIPPED_MODELS, "rules")
 
 #: where the corpora are looked for when ``SPINLENS_DATA`` is not set (relative to the working directory).
 DEFAULT_DATA_ROOT = "../shared/data"

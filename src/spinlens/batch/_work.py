@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from spinlens._modelmeta import MODELS
 from spinlens.errors import ModelError, SpinlensError
 from spinlens.pipeline import Pipeline, Tagger
 from spinlens.schema import Analysis, Document, ModelInfo
-from spinlens.settings import MODELS
 
 __all__ = ["MODELS", "Outcome", "analyze_document", "load_pipeline", "model_info"]
 
