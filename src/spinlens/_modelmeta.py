@@ -37,7 +37,7 @@ def shipped_model_dir(name: str = "default") -> Path:
     """The folder of the shipped ONNX model called ``name`` (one of :data:`SHIPPED_MODELS`)."""
     if name not in SHIPPED_MODELS:
         raise ModelError(f"unknown model {name!r}; choose one of: {', '.join(SHIPPED_MODELS)}")
-    return default_model_dir() / SHIPPED_MODELS[name] if SHIPPED_MODELS[name] else default_model_dir()
+    return default_model_dir() / SHIPPED_MODELS[name]
 
 
 def sha256_file(path: Path) -> str:

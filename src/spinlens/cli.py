@@ -267,16 +267,9 @@ def _read(src: _Source, settings: Settings) -> str:
 
 
 def _build_pipeline(settings: Settings):
-    from spinlens.pipeline import Pipeline
+    from spinlens.pipeline import Pipeline, load_tagger
 
-    if settings.model == "rules":
-        from spinlens.rules import RuleTagger
-
-        return Pipeline(RuleTagger(), max_chars=settings.max_chars)
-    from spinlens._modelmeta import shipped_model_dir
-    from spinlens.model import SpanTagger
-
-    return Pipeline(SpanTagger(shipped_model_dir(settings.model)).load(), max_chars=settings.max_chars)
+    return Pipeline(load_tagger(settings.model), max_chars=settings.max_chars)
 
 
 class _Out:

@@ -12,7 +12,7 @@ from spinlens.schema import Analysis, Document, ModelInfo, Sentence, TechniqueSp
 from spinlens.taxonomy import TECHNIQUE_IDS
 from spinlens.text import sentences
 
-__all__ = ["Tagger", "Pipeline", "analyze", "classify_spans", "default_pipeline"]
+__all__ = ["Tagger", "Pipeline", "analyze", "classify_spans", "default_pipeline", "load_tagger"]
 
 
 class Tagger(Protocol):
@@ -89,12 +89,27 @@ class Pipeline:
         return [(TECHNIQUE_IDS[int(p.argmax())], round(float(p.max()), 4)) for p in probs]
 
 
+def load_tagger(model: str = "default", threads: int | None = None) -> Tagger:
+    """The tagger called ``model`` (one of ``spinlens._modelmeta.MODELS``): a shipped ONNX model, loaded
+    and checked, or the rule tagger.
+
+    Raises:
+        ModelError: an unknown name, or model files that are missing or do not match their sha256.
+    """
+    if model == "rules":
+        from spinlens.rules import RuleTagger
+
+        return RuleTagger()
+    from spinlens._modelmeta import shipped_model_dir
+    from spinlens.model import SpanTagger
+
+    return SpanTagger(shipped_model_dir(model), threads=threads).load()
+
+
 @lru_cache(maxsize=1)
 def default_pipeline() -> Pipeline:
     """The shipped model, loaded once per process."""
-    from spinlens.model import SpanTagger
-
-    return Pipeline(SpanTagger().load())
+    return Pipeline(load_tagger())
 
 
 def analyze(text_or_document: str | Document, *, pipeline: Pipeline | None = None) -> Analysis:

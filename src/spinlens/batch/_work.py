@@ -11,7 +11,7 @@ from typing import Any
 
 from spinlens._modelmeta import MODELS
 from spinlens.errors import ModelError, SpinlensError
-from spinlens.pipeline import Pipeline, Tagger
+from spinlens.pipeline import Pipeline, Tagger, load_tagger
 from spinlens.schema import Analysis, Document, ModelInfo
 
 __all__ = ["MODELS", "Outcome", "analyze_document", "load_pipeline", "model_info"]
@@ -51,14 +51,7 @@ def model_info(model: str) -> ModelInfo:
 @lru_cache(maxsize=4)
 def _tagger(model: str, threads: int | None) -> Tagger:
     _check_model(model)
-    if model == "rules":
-        from spinlens.rules import RuleTagger
-
-        return RuleTagger()
-    from spinlens._modelmeta import shipped_model_dir
-    from spinlens.model import SpanTagger
-
-    return SpanTagger(shipped_model_dir(model), threads=threads).load()
+    return load_tagger(model, threads)
 
 
 @lru_cache(maxsize=1)

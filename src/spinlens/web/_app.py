@@ -266,17 +266,9 @@ def create_app(
     def build_pipeline():
         if pipeline is not None:
             return pipeline
-        from spinlens.pipeline import Pipeline
+        from spinlens.pipeline import Pipeline, load_tagger
 
-        if settings.model == "rules":
-            from spinlens.rules import RuleTagger
-
-            tagger: Any = RuleTagger()
-        else:
-            from spinlens._modelmeta import shipped_model_dir
-            from spinlens.model import SpanTagger
-
-            tagger = SpanTagger(shipped_model_dir(settings.model)).load()
+        tagger = load_tagger(settings.model)
         analyzer = None
         if settings.article:
             from spinlens.analysis import ArticleAnalyzer

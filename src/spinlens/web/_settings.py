@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from spinlens.errors import InputError
-from spinlens.settings import MODELS, Setting
+from spinlens.settings import MODELS, SETTINGS, Setting
 
 __all__ = ["WEB_SETTINGS", "WebSettings", "is_loopback"]
 
@@ -17,12 +17,7 @@ WEB_SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, "TCP port to listen on"),
     Setting("db", None, "corpus database: a SQLite file path or a postgresql:// URL (enables corpus pages)"),
     Setting("token", None, "bearer token required for every write (POST); required off loopback"),
-    Setting(
-        "model",
-        "default",
-        "tagger: 'default' (the shipped ONNX model), 'fast' (one encoder instead of two: ~2x quicker, "
-        "a little less accurate) or 'rules' (lexicon rules)",
-    ),
+    *(s for s in SETTINGS if s.name == "model"),  # the same option as the other commands'
     Setting(
         "article",
         True,
