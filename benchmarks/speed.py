@@ -47,7 +47,7 @@ def worker(kind: str, threads: int, n: int, warmup: int = 2, model_dir: str | No
         from spinlens.model import SpanTagger
 
         tagger = SpanTagger(model_dir, threads=threads).load()
-        name = f"spinlens {tagger.info.name}"
+        name = f"spinlens {tagger.info.name}" + (f" ({model_dir})" if model_dir else "")
         tok = tagger.tokenizer_
 
         def run(text: str) -> None:

@@ -81,7 +81,8 @@ def all_files(meta: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def model_digest(meta: dict[str, Any], quantized: bool = True) -> str:
-    """One sha256 naming the exact weights used: the hash of the members' ONNX file hashes."""
-    return hashlib.sha256(
-        "".join(o["sha256"] for o, _ in runtime_files(meta, quantized)).encode()
-    ).hexdigest()
+    """One sha256 naming what decides the output: the members' ONNX and span-head file hashes and the
+    decoding thresholds (two models with the same weights but other thresholds find other spans)."""
+    parts = [o["sha256"] + h["sha256"] for o, h in runtime_files(meta, quantized)]
+    parts.append(json.dumps(meta.get("thresholds", {}), sort_keys=True))
+    return hashlib.sha256("".join(parts).encode()).hexdigest()

@@ -2,7 +2,9 @@
 
 Layout of a run folder: ``RUN/{fold,full}.npz, tune.json, data.json`` (prepare), one folder per seed
 ``RUN/s<SEED>/`` with ``fold/``, ``full/`` checkpoints and ``tune_scores.npz``, and ``RUN/ensemble/``
-with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step.
+with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step. ``reexport`` writes the
+ONNX files of an exported model (``--out``, default the shipped one) again from its fp32 files, with
+today's export graph and the same weights.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ def _member_dir(run: Path, seed: int) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m spinlens.training")
-    ap.add_argument("step", choices=["prepare", "fit-fold", "fit-full", "tune", "export", "all", "distill"])
+    ap.add_argument(
+        "step",
+        choices=["prepare", "fit-fold", "fit-full", "tune", "export", "all", "distill", "reexport"],
+    )
     ap.add_argument("--run", type=Path, default=Path("runs/default"))
     ap.add_argument("--data", default=None, help="data root (default: $SPINLENS_DATA or ../shared/data)")
     ap.add_argument("--base", default=None, help="base encoder folder (default: the PyPI package's)")
@@ -45,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--window", type=int, default=pipeline.CONTENT, help="tokens per window")
     ap.add_argument("--stride", type=int, default=pipeline.STRIDE, help="tokens between window starts")
     ap.add_argument(
-        "--out", type=Path, default=None, help="export folder (default: the package's model_data)"
+        "--out", type=Path, default=None, help="export / reexport folder (default: the package's model_data)"
     )
     ap.add_argument("--teacher", type=Path, default=None, help="distill: teacher model (default: shipped)")
     ap.add_argument("--init", type=Path, default=None, help="distill: student starts from this ckpt.pt")
@@ -66,6 +71,18 @@ def main(argv: list[str] | None = None) -> None:
     base = a.base or str(pipeline.base_model_dir())
     seeds = [int(x) for x in a.seeds.split(",") if x]
     ev = tuple(int(x) for x in a.eval_epochs.split(",") if x)
+    if a.step == "reexport":
+        from spinlens.training.from_onnx import reexport
+
+        model_dir = a.out or Path(__file__).resolve().parents[1] / "model_data"
+        also = [p for p in model_dir.glob("*/model.json")]
+        reexport(
+            model_dir,
+            base,
+            also=also,
+            command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
+        )
+        return
     if a.step == "distill":
         from spinlens.training.distill import run_distill
 

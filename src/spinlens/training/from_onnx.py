@@ -71,3 +71,50 @@ def ckpt_from_onnx(onnx_path: Path, heads_path: Path, base_dir: str, out: Path) 
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": model.state_dict()}, out)
     return out
+
+
+def reexport(model_dir: Path, base_dir: str, *, also: list[Path] = (), command: str = "") -> dict:
+    """Export every member of the model in ``model_dir`` again, in place, from its own fp32 ONNX file
+    (weights unchanged; the graph is whatever :func:`~spinlens.training.pipeline.export_member` writes
+    today). Thresholds, heads and tokenizer stay as they are; ``model.json`` gets the new files' sha256,
+    and so does every ``model.json`` in ``also`` (e.g. the ``fast`` model, whose entries point at this
+    model's files). Returns the new ``model.json``."""
+    import json
+    import time
+
+    from spinlens._modelmeta import read_meta
+    from spinlens.training.fit import Tagger
+    from spinlens.training.pipeline import export_member
+
+    meta = read_meta(model_dir)
+    renamed: dict[Path, dict] = {}
+    for i, member in enumerate(meta["files"]["members"]):
+        fp32 = model_dir / member["onnx"]["name"]
+        if not fp32.exists():
+            raise SystemExit(
+                f"{fp32} is missing: only the int8 files ship, so a model is re-exported from the fp32 "
+                "files its `spinlens train export` wrote"
+            )
+        if member["onnx"]["name"] != f"tagger{i}.fp32.onnx":
+            raise SystemExit(f"member {i} of {model_dir} is not named tagger{i}.*: re-export it by hand")
+        model = Tagger(base_dir)
+        missing = model.load_state_dict(
+            state_dict_from_onnx(fp32, model_dir / member["heads"]["name"]), strict=False
+        )
+        if missing.unexpected_keys or any(not k.startswith("encoder.pooler.") for k in missing.missing_keys):
+            raise SystemExit(f"{fp32}: weights do not fit the base encoder {base_dir}: {missing}")
+        member.update(export_member(model, model_dir, i))
+        for kind in ("onnx", "onnx_int8"):
+            renamed[(model_dir / member[kind]["name"]).resolve()] = member[kind]
+    meta["reexported"] = {"date": time.strftime("%Y-%m-%d"), "command": command}
+    (model_dir / "model.json").write_text(json.dumps(meta, indent=2))
+    for other in also:
+        o = json.loads(other.read_text())
+        for member in o["files"]["members"]:
+            for kind in ("onnx", "onnx_int8"):
+                new = renamed.get((other.parent / member[kind]["name"]).resolve())
+                if new:
+                    member[kind]["sha256"] = new["sha256"]
+        o["reexported"] = meta["reexported"]
+        other.write_text(json.dumps(o, indent=2))
+    return meta
