@@ -216,3 +216,55 @@ def test_model_labels_the_example_insults_as_name_calling(example_text):
     ]
     assert hits, [(s.technique, a.span_text(s)) for s in a.spans]
     assert a.model is not None and a.model.name.startswith("spinlens-minilm-l6")
+
+
+def test_propagation_finds_the_other_whole_word_occurrences_of_a_found_phrase():
+    from spinlens.model import propagate_spans
+
+    text = "Traitors lie. The traitors! Nontraitors and traitorsX stay. TRAITORS again."
+    offsets = np.array([[m.start(), m.end()] for m in __import__("re").finditer(r"\w+|[^\w\s]", text)])
+    found = [(text.index("traitors"), text.index("traitors") + 8)]
+    got = propagate_spans(text, offsets, found)
+    spans = [c for _, c, _ in got]
+    assert [text[s:e] for s, e in spans] == ["Traitors", "TRAITORS"]  # any case, whole words only
+    assert all(src == 0 for _, _, src in got)
+    for (ts, te), (s, e), _ in got:  # token spans cover exactly the occurrence
+        assert offsets[ts, 0] == s and offsets[te, 1] == e
+    assert propagate_spans(text, offsets, [(0, 2)]) == []  # under three characters: no copies
+
+
+@pytest.mark.model
+def test_decoding_copies_spans_only_when_the_model_asks_for_it(example_text):
+    from spinlens.model import SpanTagger, decode_spans
+
+    t = SpanTagger(threads=1).load()
+    text = example_text + "\n\nOur reporters asked our readers."
+    scores = t.score_tokens(text)
+    plain = decode_spans(text, scores, t.heads_, t.thresholds_)
+    assert "propagate" not in t.thresholds_  # the shipped model does not copy (it lowered dev SI)
+    copied = decode_spans(text, scores, t.heads_, dict(t.thresholds_, propagate=0.5))
+    assert set(plain) <= set(copied)
+    extra = [s for s in copied if s not in plain]
+    assert extra
+    for s in extra:  # each copy repeats a found phrase, at most half as confident, on no found span
+        assert any(text[s.start : s.end].lower() == text[p.start : p.end].lower() for p in plain)
+        assert not any(p.start < s.end and s.start < p.end for p in plain)
+        assert s.score <= 0.5
+
+
+def test_model_digest_names_weights_span_heads_and_thresholds():
+    import copy
+    import json
+
+    from spinlens._modelmeta import default_model_dir, model_digest
+
+    meta = json.loads((default_model_dir() / "model.json").read_text())
+    d = model_digest(meta)
+    other = copy.deepcopy(meta)
+    other["thresholds"]["inside"] = 0.9
+    assert model_digest(other) != d
+    other = copy.deepcopy(meta)
+    other["files"]["members"][0]["heads"]["sha256"] = "0" * 64
+    assert model_digest(other) != d
+    assert model_digest(meta, quantized=False) != d
+    assert model_digest(copy.deepcopy(meta)) == d

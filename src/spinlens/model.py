@@ -8,7 +8,9 @@ Decoding: a technique-agnostic BIO head finds span boundaries (a token is inside
 P(B)+P(I) exceeds ``thresholds_["inside"]``); a span classifier over [first; last; mean] token states
 labels each span (softmax over the 23 techniques; further techniques above ``thresholds_["multi"]``
 are emitted as overlapping spans); a per-technique token head adds nested spans of one technique
-where its probability exceeds that technique's threshold.
+where its probability exceeds that technique's threshold. With ``thresholds_["propagate"]`` > 0, every
+other occurrence of a found span's phrase in the article is a span too (labelled by the span classifier
+in its own context; its confidence is the found span's times that weight).
 """
 
 from __future__ import annotations
@@ -151,6 +153,39 @@ def repetition_features(text: str, start: int, end: int) -> np.ndarray:
     return np.array([float(n >= 2), float(np.log1p(n)), later], dtype=np.float32)
 
 
+def propagate_spans(
+    text: str,
+    offsets: np.ndarray,
+    char_spans: Sequence[tuple[int, int]],
+) -> list[tuple[tuple[int, int], tuple[int, int], int]]:
+    """Other occurrences of each found span's phrase in the article, where no span is yet.
+
+    Returns ``(token span, character span, index of the span it copies)`` for each occurrence (whole
+    words, any letter case) that overlaps no found span and no earlier occurrence. In PTC train, 63 %
+    of the other occurrences of a gold span's phrase lie inside a gold span themselves (RESULTS,
+    section 2), so a phrase the model marks once is likely marked again where it recurs.
+    """
+    taken = sorted(char_spans)
+    out: list[tuple[tuple[int, int], tuple[int, int], int]] = []
+    done: set[str] = set()
+    for i, (s, e) in enumerate(char_spans):
+        frag = text[s:e].strip()
+        key = frag.lower()
+        if len(frag) < 3 or key in done or not any(c.isalnum() for c in frag):
+            continue
+        done.add(key)
+        for m in re.finditer(r"(?<!\w)" + re.escape(frag) + r"(?!\w)", text, re.IGNORECASE):
+            ms, me = m.start(), m.end()
+            if any(a < me and ms < b for a, b in taken):
+                continue
+            tok = char_to_token_span(offsets, ms, me)
+            if tok is None:
+                continue
+            taken.append((ms, me))
+            out.append((tok, (ms, me), i))
+    return out
+
+
 def span_tech_probs(p_tech: np.ndarray, tok_spans: Sequence[tuple[int, int] | None]) -> np.ndarray:
     """Mean token-head technique probabilities over each token span, normalised to sum to 1."""
     T = len(TECHNIQUE_IDS)
@@ -201,6 +236,13 @@ def decode_spans(
     char_spans = [
         _extend_to_words(text, int(scores.offsets[a, 0]), int(scores.offsets[b, 1])) for a, b in runs
     ]
+    confs = [float(p_in[a : b + 1].mean()) for a, b in runs]
+    copy_w = float(thresholds.get("propagate", 0.0))
+    if copy_w > 0:
+        for tok, span, src in propagate_spans(text, scores.offsets, char_spans):
+            runs.append(tok)
+            char_spans.append(span)
+            confs.append(confs[src] * copy_w)
     probs = calibrate(
         span_probs(heads, scores.hidden, runs),
         text,
@@ -211,10 +253,9 @@ def decode_spans(
     out: list[TechniqueSpan] = []
     seen: set[tuple[int, int, str]] = set()
     multi = float(thresholds["multi"])
-    for (ts, te), (s, e), p in zip(runs, char_spans, probs):
+    for (s, e), conf, p in zip(char_spans, confs, probs):
         if e - s < min_len:
             continue
-        conf = float(p_in[ts : te + 1].mean())
         order = np.argsort(-p)
         for rank, k in enumerate(order[:3]):
             if rank > 0 and p[k] < multi:
