@@ -140,3 +140,66 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     shallow = SpanTagger(run / "model-l1").load()
     assert shallow.info.name == "spinlens-minilm-l1-student"
     assert shallow.score_tokens(text).p_bio.shape == scores.p_bio.shape
+
+
+def test_folds_group_articles_evenly_and_reproducibly():
+    from spinlens.training.crossfit import assign_folds
+
+    ids = [f"a{i}" for i in range(10)] * 3  # an article in three corpora is one article
+    f = assign_folds(ids, 3, seed=1)
+    assert set(f) == set(ids) and sorted(f.values()).count(0) == 4
+    assert sorted(list(f.values()).count(k) for k in range(3)) == [3, 3, 4]
+    assert assign_folds(ids, 3, seed=1) == f and assign_folds(ids, 3, seed=2) != f
+
+
+@pytest.mark.data
+def test_crossfit_scores_every_window_with_a_model_that_did_not_see_it(tmp_path, data_dir):
+    """prepare -> crossfit (3 fold models, tiny) -> tune on all out-of-fold PTC train scores -> distill."""
+    from spinlens.model import SpanTagger
+    from spinlens.training.__main__ import main
+    from spinlens.training.crossfit import assign_folds
+    from spinlens.training.data import load_windows, save_windows, subset_windows
+
+    run = tmp_path / "run"
+    main(["prepare", "--run", str(run), "--data", str(data_dir), "--sources", "ptc"])
+    full = load_windows(run / "full.npz")
+    first: dict[str, list[int]] = {}
+    for i, a in enumerate(full["art"]):
+        if len(first) < 3 or a in first:
+            first.setdefault(a, []).append(i)
+    keep = [i for a in first for i in first[a][:2]]
+    save_windows(subset_windows(full, keep), run / "full.npz")
+    common = [
+        "--run",
+        str(run),
+        "--data",
+        str(data_dir),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--seeds",
+        "1",
+    ]
+    main(["crossfit", *common, "--folds", "3", "--unlabeled", "2"])
+    kd = load_windows(run / "distill.npz")
+    assert len(keep) == 6 and kd["src"][:6] == ["ptc"] * 6
+    assert set(kd["src"][6:]) == {"unlabeled"}  # news scored by all three fold models
+    for i in range(len(kd["ids"])):
+        assert kd["kd_bio"][i].shape == (len(kd["ids"][i]), 3)
+        assert np.allclose(kd["kd_bio"][i].astype(np.float32).sum(1), 1.0, atol=1e-2)
+    assert len(kd["kd_span"]) > 0  # every gold span got a fold's prediction
+    assert np.allclose(kd["kd_span"].sum(1), 1.0, atol=1e-3)
+    folds = assign_folds(kd["art"][:6], 3, seed=1)  # the labeled windows decide the folds
+    for k in range(3):  # fold k's model trained on no article it scored
+        scored = {a["id"] for a in json.loads((run / "crossfit" / f"k{k}" / "tune.json").read_text())}
+        assert scored and all(folds[a] == k for a in scored)
+    tune = json.loads((run / "crossfit" / "tune.json").read_text())
+    assert sorted(a["id"] for a in tune) == sorted(first)  # every PTC train article, out of fold
+    th = json.loads((run / "crossfit" / "thresholds.json").read_text())
+    assert {"inside", "calibration"} <= set(th["thresholds"])
+    out = tmp_path / "student"
+    main(["distill", *common, "--thresholds-from", str(run / "crossfit"), "--out", str(out)])
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["thresholds"] == th["thresholds"]
+    assert SpanTagger(out).load().predict(tune[0]["text"]) is not None

@@ -2,9 +2,12 @@
 
 Layout of a run folder: ``RUN/{fold,full}.npz, tune.json, data.json`` (prepare), one folder per seed
 ``RUN/s<SEED>/`` with ``fold/``, ``full/`` checkpoints and ``tune_scores.npz``, and ``RUN/ensemble/``
-with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step. ``reexport`` writes the
-ONNX files of an exported model (``--out``, default the shipped one) again from its fp32 files, with
-today's export graph and the same weights.
+with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step.
+
+``crossfit`` trains ``--folds`` fold models and writes out-of-fold teacher targets (``RUN/distill.npz``,
+for ``distill``) and tuning scores of all of PTC train (``RUN/crossfit/``, tuned at once:
+``RUN/crossfit/thresholds.json``). ``reexport`` writes the ONNX files of an exported model (``--out``,
+default the shipped one) again from its fp32 files, with today's export graph and the same weights.
 """
 
 from __future__ import annotations
@@ -31,7 +34,17 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m spinlens.training")
     ap.add_argument(
         "step",
-        choices=["prepare", "fit-fold", "fit-full", "tune", "export", "all", "distill", "reexport"],
+        choices=[
+            "prepare",
+            "fit-fold",
+            "fit-full",
+            "tune",
+            "export",
+            "all",
+            "crossfit",
+            "distill",
+            "reexport",
+        ],
     )
     ap.add_argument("--run", type=Path, default=Path("runs/default"))
     ap.add_argument("--data", default=None, help="data root (default: $SPINLENS_DATA or ../shared/data)")
@@ -65,8 +78,20 @@ def main(argv: list[str] | None = None) -> None:
         default="",
         help="distill: a shallower student from these layers of its start, e.g. 0,2,4,5",
     )
+    ap.add_argument("--folds", type=int, default=4, help="crossfit: number of fold models")
+    ap.add_argument(
+        "--thresholds-from",
+        type=Path,
+        default=None,
+        help="distill: a folder with thresholds.json (e.g. RUN/crossfit) instead of the teacher's",
+    )
     ap.add_argument("--w-kd", type=float, default=0.5, help="distill: weight of the teacher's targets")
-    ap.add_argument("--unlabeled", type=int, default=250, help="distill: unlabeled SemEval-2025 documents")
+    ap.add_argument(
+        "--unlabeled",
+        type=int,
+        default=None,
+        help="distill / crossfit: unlabeled SemEval-2025 documents to add (default 250 / 0)",
+    )
     a = ap.parse_args(argv)
     base = a.base or str(pipeline.base_model_dir())
     seeds = [int(x) for x in a.seeds.split(",") if x]
@@ -83,6 +108,24 @@ def main(argv: list[str] | None = None) -> None:
             command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
         )
         return
+    if a.step == "crossfit":
+        from spinlens.datasets import data_root
+        from spinlens.training.crossfit import run_crossfit
+
+        run_crossfit(
+            a.run,
+            data_root(a.data),
+            base,
+            folds=a.folds,
+            epochs=a.epochs,
+            batch_size=a.batch_size,
+            lr=a.lr,
+            seed=seeds[0] if seeds else 13,
+            unlabeled=a.unlabeled or 0,
+            log=lambda m: pipeline._log(a.run, m),
+        )
+        pipeline.tune(a.run / "crossfit")
+        return
     if a.step == "distill":
         from spinlens.training.distill import run_distill
 
@@ -98,10 +141,11 @@ def main(argv: list[str] | None = None) -> None:
             lr=a.lr,
             seed=seeds[0] if a.seeds else 13,
             w_kd=a.w_kd,
-            unlabeled=a.unlabeled,
+            unlabeled=250 if a.unlabeled is None else a.unlabeled,
             command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
             init_member=a.init_member,
             keep_layers=[int(x) for x in a.keep_layers.split(",") if x] or None,
+            thresholds_from=a.thresholds_from,
         )
         return
     if a.step in ("prepare", "all"):

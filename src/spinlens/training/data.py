@@ -63,7 +63,7 @@ def fingerprint(arts: list[SourceArticle]) -> str:
 
 def build_windows(arts: list[SourceArticle], tokenizer, content: int = 254, stride: int = 192) -> dict:
     """Tokenize, label and window articles. Returns a dict of numpy arrays (ragged parts as object)."""
-    win_ids, win_bio, win_tech, win_tmask, win_src = [], [], [], [], []
+    win_ids, win_bio, win_tech, win_tmask, win_src, win_art = [], [], [], [], [], []
     span_win, span_s, span_e, span_y = [], [], [], []
     encs = tokenizer.encode_batch([a.text for a in arts], add_special_tokens=False)
     for a, enc in zip(arts, encs):
@@ -109,6 +109,7 @@ def build_windows(arts: list[SourceArticle], tokenizer, content: int = 254, stri
             win_tech.append(tech[ws:we])
             win_tmask.append(tmask[ws:we])
             win_src.append(a.source)
+            win_art.append(a.id)
         for ts, te, y in tok_spans:
             # the window that holds the most of the span (first on ties); long spans are clipped
             best = max(
@@ -126,11 +127,27 @@ def build_windows(arts: list[SourceArticle], tokenizer, content: int = 254, stri
         "tech": win_tech,
         "tmask": win_tmask,
         "src": win_src,
+        "art": win_art,
         "span_win": np.array(span_win, dtype=np.int64),
         "span_s": np.array(span_s, dtype=np.int64),
         "span_e": np.array(span_e, dtype=np.int64),
         "span_y": np.array(span_y, dtype=np.float32).reshape(-1, T),
     }
+
+
+WINDOW_KEYS = ("ids", "bio", "tech", "tmask", "src", "art")
+
+
+def subset_windows(data: dict, keep: list[int]) -> dict:
+    """The windows ``keep`` (indexes into ``data``) with their gold spans, renumbered."""
+    where = {int(i): k for k, i in enumerate(keep)}
+    out = {k: [data[k][i] for i in keep] for k in WINDOW_KEYS if k in data}
+    spans = [j for j, w in enumerate(data["span_win"]) if int(w) in where]
+    out["span_win"] = np.array([where[int(data["span_win"][j])] for j in spans], dtype=np.int64)
+    for k in ("span_s", "span_e"):
+        out[k] = np.asarray(data[k])[spans].astype(np.int64)
+    out["span_y"] = np.asarray(data["span_y"])[spans].reshape(-1, T).astype(np.float32)
+    return out
 
 
 def save_windows(data: dict, path: Path) -> None:

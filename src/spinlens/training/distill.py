@@ -17,7 +17,7 @@ import numpy as np
 
 from spinlens._windows import batch_windows
 from spinlens.model import SpanTagger, span_probs
-from spinlens.training.data import SourceArticle, build_windows, load_windows, save_windows
+from spinlens.training.data import WINDOW_KEYS, SourceArticle, build_windows, load_windows, save_windows
 
 
 def unlabeled_articles(root: Path, limit: int, seed: int = 13) -> list[SourceArticle]:
@@ -37,17 +37,27 @@ def unlabeled_articles(root: Path, limit: int, seed: int = 13) -> list[SourceArt
     return [SourceArticle("unlabeled", uniq[i].stem, uniq[i].read_text(encoding="utf-8"), []) for i in pick]
 
 
-def teacher_targets(data: dict, teacher: SpanTagger, log=print) -> dict:
-    """Soft targets for each window of ``data`` (window-level teacher outputs, float16)."""
-    p_bio, p_tech = [], []
+def soft_targets(
+    data: dict,
+    forwards: list,
+    heads: list[dict],
+    windows: list[int] | None = None,
+    log=print,
+) -> dict:
+    """Averaged outputs of ``forwards`` (``forward(ids, mask) -> p_bio, p_tech, hidden``) on each window
+    in ``windows`` (default: all) of ``data``: token BIO and technique probabilities (float16, aligned with
+    the gold arrays) and the span heads' technique distributions on the window's gold spans."""
+    windows = list(range(len(data["ids"]))) if windows is None else windows
     spans_by_win: dict[int, list[int]] = {}
     for j, w in enumerate(data["span_win"]):
         spans_by_win.setdefault(int(w), []).append(j)
+    p_bio, p_tech = [], []
     span_t = np.zeros((len(data["span_win"]), data["span_y"].shape[1]), dtype=np.float32)
     t0 = time.time()
-    for i, ids in enumerate(data["ids"]):
+    for c, i in enumerate(windows):
+        ids = data["ids"][i]
         arr, mask = batch_windows(ids, [(0, len(ids))])
-        outs = [f(arr, mask) for f in teacher.forwards_]
+        outs = [f(arr, mask) for f in forwards]
         n = len(ids)  # drop [CLS]/[SEP]: aligned with the gold arrays
         p_bio.append(np.mean([o[0][0, 1 : n + 1] for o in outs], axis=0).astype(np.float16))
         p_tech.append(np.mean([o[1][0, 1 : n + 1] for o in outs], axis=0).astype(np.float16))
@@ -55,10 +65,15 @@ def teacher_targets(data: dict, teacher: SpanTagger, log=print) -> dict:
         if js:
             hid = [o[2][0] for o in outs]
             toks = [(int(data["span_s"][j]), int(data["span_e"][j])) for j in js]
-            span_t[js] = span_probs(teacher.heads_, hid, toks)
-        if (i + 1) % 500 == 0:
-            log(f"teacher: {i + 1}/{len(data['ids'])} windows ({time.time() - t0:.0f}s)")
+            span_t[js] = span_probs(heads, hid, toks)
+        if (c + 1) % 500 == 0:
+            log(f"soft targets: {c + 1}/{len(windows)} windows ({time.time() - t0:.0f}s)")
     return {"kd_bio": p_bio, "kd_tech": p_tech, "kd_span": span_t}
+
+
+def teacher_targets(data: dict, teacher: SpanTagger, log=print) -> dict:
+    """Soft targets for each window of ``data`` from a shipped model (window-level outputs, float16)."""
+    return soft_targets(data, teacher.forwards_, teacher.heads_, log=log)
 
 
 def prepare_distill(
@@ -81,8 +96,9 @@ def prepare_distill(
     teacher = SpanTagger(teacher_dir, threads=threads).load()
     # the teacher's tokenizer is the base encoder's, set up as training's (no truncation, no padding)
     extra = build_windows(unlabeled_articles(data_root, unlabeled), teacher.tokenizer_, content, stride)
-    for k in ("ids", "bio", "tech", "tmask", "src"):
-        data[k] = list(data[k]) + list(extra[k])
+    for k in WINDOW_KEYS:
+        if k in data:
+            data[k] = list(data[k]) + list(extra[k])
     log(f"{len(data['ids'])} windows ({len(extra['ids'])} unlabeled), teacher {teacher.info.name}")
     data.update(teacher_targets(data, teacher, log=log))
     save_windows(data, out)
@@ -150,8 +166,13 @@ def run_distill(
     command: str,
     init_member: int | None = None,
     keep_layers: list[int] | None = None,
+    thresholds_from: Path | None = None,
 ) -> Path:
     """Teacher targets -> student fit (resumable) -> export with the teacher's thresholds.
+
+    With ``RUN/distill.npz`` already there (e.g. out-of-fold targets from ``crossfit``) the teacher is not
+    run; ``thresholds_from``: a folder whose ``thresholds.json`` (``pipeline.tune``'s) the student
+    exports with, instead of the teacher's.
 
     ``init_member``: start the student from this member of the teacher, rebuilt from its fp32 ONNX
     export (:mod:`spinlens.training.from_onnx`) when no checkpoint is at hand. ``keep_layers``: a
@@ -207,12 +228,17 @@ def run_distill(
         log=log,
     )
     np.savez(student / "full" / "heads.npz", **span_head_numpy(model))
-    meta = read_meta(teacher or default_model_dir())
-    (student / "thresholds.json").write_text(
-        json.dumps(
-            {"thresholds": meta["thresholds"], "teacher": meta["name"], "teacher_tuning": meta["tuning"]}
+    if thresholds_from is not None:
+        th = json.loads((thresholds_from / "thresholds.json").read_text())
+        meta = {"name": f"targets in {path}, thresholds from {thresholds_from}"}
+        (student / "thresholds.json").write_text(json.dumps(th))
+    else:
+        meta = read_meta(teacher or default_model_dir())
+        (student / "thresholds.json").write_text(
+            json.dumps(
+                {"thresholds": meta["thresholds"], "teacher": meta["name"], "teacher_tuning": meta["tuning"]}
+            )
         )
-    )
     d = json.loads((run / "data.json").read_text())
     d.update(
         distilled_from=meta["name"],
