@@ -194,13 +194,20 @@ def test_shipped_model_names_map_to_folders_and_an_unknown_one_is_refused():
 
 
 @pytest.mark.model
-def test_members_side_by_side_give_the_same_spans_as_one_after_the_other(example_text):
+@pytest.mark.parametrize("model", ["default", "fast"])
+def test_runs_side_by_side_give_the_same_scores_and_spans_as_one_after_the_other(example_text, model):
+    from spinlens._modelmeta import shipped_model_dir
     from spinlens.model import SpanTagger
 
-    serial = SpanTagger(threads=1).load()
-    parallel = SpanTagger(threads=2).load()
+    text = "\n\n".join([example_text] * 4)  # several windows per member
+    serial = SpanTagger(shipped_model_dir(model), threads=1).load()
+    parallel = SpanTagger(shipped_model_dir(model), threads=2).load()
     assert serial._pool is None and parallel._pool is not None
-    assert parallel.predict(example_text) == serial.predict(example_text)
+    a, b = serial.score_tokens(text), parallel.score_tokens(text)
+    assert len(a.offsets) > 3 * 254  # more windows than threads
+    assert np.array_equal(a.p_bio, b.p_bio) and np.array_equal(a.p_tech, b.p_tech)
+    assert all(np.array_equal(x, y) for x, y in zip(a.hidden, b.hidden))
+    assert parallel.predict(text) == serial.predict(text)
 
 
 @pytest.mark.model

@@ -46,6 +46,34 @@ def batch_windows(ids: Sequence[int], windows: Sequence[tuple[int, int]]) -> tup
     return arr, mask
 
 
+def window_chunks(n_tokens: int, content: int, stride: int, batch_size: int) -> list[list[tuple[int, int]]]:
+    """The windows over ``n_tokens`` grouped into ONNX/torch calls of at most ``batch_size``, shortest first
+    (so a call pads as little as possible)."""
+    windows = plan_windows(n_tokens, content, stride)
+    order = sorted(range(len(windows)), key=lambda i: windows[i][1] - windows[i][0])
+    return [[windows[i] for i in order[b : b + batch_size]] for b in range(0, len(order), batch_size)]
+
+
+def merge_windows(
+    n_tokens: int, chunks: Sequence[Sequence[tuple[int, int]]], outs: Sequence[Sequence[np.ndarray]]
+) -> list[np.ndarray]:
+    """Average each per-token output over the windows that hold the token; ``outs[c]`` is what the
+    forward returned for ``chunks[c]`` (arrays shaped ``[batch, width, k]``). Sums run in chunk order, so
+    the result does not depend on which thread ran which chunk."""
+    sums: list[np.ndarray] | None = None
+    counts = np.zeros((n_tokens, 1), dtype=np.float32)
+    for chunk, out in zip(chunks, outs):
+        if sums is None:
+            sums = [np.zeros((n_tokens, o.shape[-1]), dtype=np.float32) for o in out]
+        for j, (s, e) in enumerate(chunk):
+            for k, o in enumerate(out):
+                sums[k][s:e] += o[j, 1 : e - s + 1]
+            counts[s:e] += 1
+    if sums is None:
+        return []
+    return [s / np.maximum(counts, 1) for s in sums]
+
+
 def run_windows(
     ids: Sequence[int],
     forward: Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]],
@@ -58,21 +86,5 @@ def run_windows(
     ``forward(ids, mask)`` returns arrays shaped ``[batch, width, k]``; the result is a list of arrays
     shaped ``[n_tokens, k]`` aligned with ``ids``.
     """
-    n = len(ids)
-    windows = plan_windows(n, content, stride)
-    sums: list[np.ndarray] | None = None
-    counts = np.zeros((n, 1), dtype=np.float32)
-    order = sorted(range(len(windows)), key=lambda i: windows[i][1] - windows[i][0])
-    for b in range(0, len(order), batch_size):
-        chunk = [windows[i] for i in order[b : b + batch_size]]
-        arr, mask = batch_windows(ids, chunk)
-        outs = forward(arr, mask)
-        if sums is None:
-            sums = [np.zeros((n, o.shape[-1]), dtype=np.float32) for o in outs]
-        for j, (s, e) in enumerate(chunk):
-            for k, o in enumerate(outs):
-                sums[k][s:e] += o[j, 1 : e - s + 1]
-            counts[s:e] += 1
-    if sums is None:
-        return []
-    return [s / np.maximum(counts, 1) for s in sums]
+    chunks = window_chunks(len(ids), content, stride, batch_size)
+    return merge_windows(len(ids), chunks, [forward(*batch_windows(ids, c)) for c in chunks])

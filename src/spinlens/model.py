@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file
-from spinlens._windows import run_windows
+from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
 from spinlens.taxonomy import TECHNIQUE_IDS
@@ -290,9 +290,9 @@ class SpanTagger:
     Args:
         model_dir: folder with ``model.json``, the ONNX file and ``heads.npz`` (default: shipped model).
         quantized: use the int8 ONNX file when the model folder has one.
-        threads: CPU threads to use (None: one per core). With several members and at least as many
-            threads, the members run side by side, each with its share of the threads (on a small CPU
-            this is faster than giving every thread to one member at a time).
+        threads: CPU threads to use (None: one per core). With more than one, that many single-threaded
+            ONNX runs go side by side (windows of an article, and ensemble members); the spans are the
+            same as with one thread.
         batch_size: windows per inference batch (1 is fastest and leanest on a CPU: no padding).
     """
 
@@ -337,14 +337,15 @@ class SpanTagger:
         self.thresholds_ = dict(meta["thresholds"])
         self.meta_ = meta
         self.window_ = (int(meta["window"]["content"]), int(meta["window"]["stride"]))
-        # members side by side when there are threads for each (onnxruntime releases the GIL)
+        # with several threads, whole ONNX runs go side by side (each single-threaded; onnxruntime releases
+        # the GIL): windows of one member, and members, at once. For one 256-token MiniLM window a second
+        # intra-op thread buys almost nothing on a CPU, a second run nearly doubles the throughput.
         budget = self.threads or os.cpu_count() or 1
-        parallel = len(chosen) > 1 and budget >= len(chosen)
-        per = budget // len(chosen) if parallel else self.threads
-        self.forwards_ = [self._onnx_forward(d / o["name"], per) for o, _ in chosen]
-        self._pool = (
-            ThreadPoolExecutor(len(chosen), thread_name_prefix="spinlens-member") if parallel else None
-        )
+        parallel = budget > 1
+        self.forwards_ = [
+            self._onnx_forward(d / o["name"], 1 if parallel else self.threads) for o, _ in chosen
+        ]
+        self._pool = ThreadPoolExecutor(budget, thread_name_prefix="spinlens-run") if parallel else None
         self.info_ = ModelInfo(
             name=meta["name"], version=meta["version"], sha256=model_digest(meta, self.quantized)
         )
@@ -389,11 +390,19 @@ class SpanTagger:
             T = len(TECHNIQUE_IDS)
             return TokenScores(offsets, np.zeros((0, 3)), np.zeros((0, T)), [np.zeros((0, 1))])
         content, stride = self.window_
+        ids = enc.ids
+        chunks = window_chunks(len(ids), content, stride, self.batch_size)
+        tasks = [(f, c) for f in self.forwards_ for c in chunks]  # member by member: its weights stay cached
 
-        def run(f: Forward) -> tuple:
-            return run_windows(enc.ids, f, content, stride, self.batch_size)
+        def run(task: tuple[Forward, list[tuple[int, int]]]) -> Sequence[np.ndarray]:
+            f, chunk = task
+            return f(*batch_windows(ids, chunk))
 
-        outs = list(self._pool.map(run, self.forwards_)) if self._pool else [run(f) for f in self.forwards_]
+        done = list(self._pool.map(run, tasks)) if self._pool else [run(t) for t in tasks]
+        k = len(chunks)
+        outs = [
+            merge_windows(len(ids), chunks, done[m * k : (m + 1) * k]) for m in range(len(self.forwards_))
+        ]
         p_bio = np.mean([o[0] for o in outs], axis=0)
         p_tech = np.mean([o[1] for o in outs], axis=0)
         return TokenScores(offsets, p_bio, p_tech, [o[2] for o in outs])
