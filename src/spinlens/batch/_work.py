@@ -70,7 +70,7 @@ def load_pipeline(
     Args:
         model: ``"default"`` or ``"fast"`` (shipped ONNX models) or ``"rules"``.
         max_chars: longest text accepted.
-        threads: onnxruntime threads for the model (None: onnxruntime's default).
+        threads: CPU threads for the model (None: one per core; see ``SpanTagger``).
         article: also run the article analysis (:class:`spinlens.analysis.ArticleAnalyzer`: genre,
             frames, entity roles, narratives, quotes); its models and spaCy load once per process.
 
@@ -100,7 +100,7 @@ def analyze_document(
         model: ``"default"`` or ``"fast"`` (shipped ONNX models) or ``"rules"``.
         extras: stored with the analysis (e.g. ``{"source": PATH}``), beside the article analysis.
         max_chars: longest text accepted.
-        threads: onnxruntime threads for the model (None: onnxruntime's default).
+        threads: CPU threads for the model (None: one per core; see ``SpanTagger``).
         article: also run the article analysis, stored as ``genre``, ``frames``, ``quotes`` and
             ``extras["article"]``.
 
