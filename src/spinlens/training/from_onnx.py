@@ -9,6 +9,7 @@ against the shapes, and :func:`ckpt_from_onnx` callers should compare outputs (t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,7 @@ def ckpt_from_onnx(onnx_path: Path, heads_path: Path, base_dir: str, out: Path) 
     return out
 
 
-def reexport(model_dir: Path, base_dir: str, *, also: list[Path] = (), command: str = "") -> dict:
+def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), command: str = "") -> dict:
     """Export every member of the model in ``model_dir`` again, in place, from its own fp32 ONNX file
     (weights unchanged; the graph is whatever :func:`~spinlens.training.pipeline.export_member` writes
     today). Thresholds, heads and tokenizer stay as they are; ``model.json`` gets the new files' sha256,
