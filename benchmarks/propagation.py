@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import Counter
 
 from spinlens.datasets import Corpus, read_ptc, read_ptc18, read_semeval2023
+from spinlens.model import phrase_occurrences
 
 
 def occurrence_stats(corpus: Corpus, exclude: set[str] = frozenset()) -> dict:
@@ -33,11 +33,11 @@ def occurrence_stats(corpus: Corpus, exclude: set[str] = frozenset()) -> dict:
                 continue
             done.add(frag.lower())
             words = min(len(frag.split()), 5)
-            for m in re.finditer(r"(?<!\w)" + re.escape(frag) + r"(?!\w)", art.text, re.IGNORECASE):
-                if m.start() < e and s < m.end():
+            for ms, me in phrase_occurrences(art.text, frag):
+                if ms < e and s < me:
                     continue  # the span itself
                 total[words] += 1
-                hit = [g for g in gold if g[0] < m.end() and m.start() < g[1]]
+                hit = [g for g in gold if g[0] < me and ms < g[1]]
                 if hit:
                     covered[words] += 1
                     same_label += any(h[2] == label for h in hit)

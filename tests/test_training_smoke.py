@@ -13,6 +13,11 @@ import pytest
 torch = pytest.importorskip("torch", reason="needs the train extra: pip install 'spinlens[train]'")
 
 
+def _step_args(run, data_dir) -> list[str]:
+    """The arguments of the steps after prepare: one tiny epoch, one seed."""
+    return ["--run", str(run), "--data", str(data_dir), "--epochs", "1", "--batch-size", "4", "--seeds", "1"]
+
+
 @pytest.mark.data
 def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     from spinlens.model import SpanTagger
@@ -34,18 +39,7 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     (run / "tune.json").write_text(json.dumps(tune))
     out = tmp_path / "model"
     # the steps after prepare, on the shrunken windows (``all`` would prepare the full corpora again)
-    common = [
-        "--run",
-        str(run),
-        "--data",
-        str(data_dir),
-        "--epochs",
-        "1",
-        "--batch-size",
-        "4",
-        "--seeds",
-        "1",
-    ]
+    common = _step_args(run, data_dir)
     for step in ("fit-fold", "fit-full", "tune", "export"):
         main([step, *common, "--out", str(out)])
     meta = json.loads((out / "model.json").read_text())
@@ -169,18 +163,7 @@ def test_crossfit_scores_every_window_with_a_model_that_did_not_see_it(tmp_path,
             first.setdefault(a, []).append(i)
     keep = [i for a in first for i in first[a][:2]]
     save_windows(subset_windows(full, keep), run / "full.npz")
-    common = [
-        "--run",
-        str(run),
-        "--data",
-        str(data_dir),
-        "--epochs",
-        "1",
-        "--batch-size",
-        "4",
-        "--seeds",
-        "1",
-    ]
+    common = _step_args(run, data_dir)
     main(["crossfit", *common, "--folds", "3", "--unlabeled", "2"])
     kd = load_windows(run / "distill.npz")
     assert len(keep) == 6 and kd["src"][:6] == ["ptc"] * 6

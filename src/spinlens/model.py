@@ -30,7 +30,7 @@ from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
 from spinlens.taxonomy import TECHNIQUE_IDS
 
-__all__ = ["SpanTagger", "TokenScores", "default_model_dir", "decode_spans", "span_probs"]
+__all__ = ["SpanTagger", "TokenScores", "default_model_dir", "decode_spans", "model_info", "span_probs"]
 
 Forward = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
 
@@ -143,14 +143,19 @@ def merge_close_runs(
 
 def repetition_features(text: str, start: int, end: int) -> np.ndarray:
     """Features of how often ``text[start:end]`` recurs in the article (for the Repetition label)."""
-    frag = text[start:end].strip().lower()
+    frag = text[start:end].strip()
     if not frag:
         return np.zeros(3, dtype=np.float32)
-    low = text.lower()
-    occ = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(frag) + r"(?!\w)", low)]
+    occ = [s for s, _ in phrase_occurrences(text, frag)]
     n = len(occ)
     later = 1.0 if n >= 2 and occ[0] < start - 1 else 0.0
     return np.array([float(n >= 2), float(np.log1p(n)), later], dtype=np.float32)
+
+
+def phrase_occurrences(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Character spans of ``phrase`` in ``text`` as whole words, any letter case."""
+    pattern = r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 
 def propagate_spans(
@@ -174,8 +179,7 @@ def propagate_spans(
         if len(frag) < 3 or key in done or not any(c.isalnum() for c in frag):
             continue
         done.add(key)
-        for m in re.finditer(r"(?<!\w)" + re.escape(frag) + r"(?!\w)", text, re.IGNORECASE):
-            ms, me = m.start(), m.end()
+        for ms, me in phrase_occurrences(text, frag):
             if any(a < me and ms < b for a, b in taken):
                 continue
             tok = char_to_token_span(offsets, ms, me)
@@ -346,9 +350,7 @@ class SpanTagger:
             self._onnx_forward(d / o["name"], 1 if parallel else self.threads) for o, _ in chosen
         ]
         self._pool = ThreadPoolExecutor(budget, thread_name_prefix="spinlens-run") if parallel else None
-        self.info_ = ModelInfo(
-            name=meta["name"], version=meta["version"], sha256=model_digest(meta, self.quantized)
-        )
+        self.info_ = model_info(meta, self.quantized)
         return self
 
     def _onnx_forward(self, path: Path, threads: int | None) -> Forward:
@@ -422,6 +424,11 @@ class SpanTagger:
         if scores is None:
             scores = self.score_tokens(text)
         return classify_with_scores(self.heads_, scores, spans, text, self.thresholds_.get("calibration"))
+
+
+def model_info(meta: dict, quantized: bool = True) -> ModelInfo:
+    """Name, version and sha256 of the model that ``meta`` (its ``model.json``) describes."""
+    return ModelInfo(name=meta["name"], version=meta["version"], sha256=model_digest(meta, quantized))
 
 
 def char_to_token_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, int] | None:

@@ -42,10 +42,10 @@ def model_info(model: str) -> ModelInfo:
         from spinlens.rules import RuleTagger
 
         return RuleTagger().info
-    from spinlens._modelmeta import model_digest, read_meta, shipped_model_dir
+    from spinlens._modelmeta import read_meta, shipped_model_dir
+    from spinlens.model import model_info as info_of
 
-    meta = read_meta(shipped_model_dir(model))
-    return ModelInfo(name=meta["name"], version=meta["version"], sha256=model_digest(meta, True))
+    return info_of(read_meta(shipped_model_dir(model)))
 
 
 @lru_cache(maxsize=4)

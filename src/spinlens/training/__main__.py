@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from spinlens._modelmeta import default_model_dir
 from spinlens.training import pipeline
 
 
@@ -96,17 +97,13 @@ def main(argv: list[str] | None = None) -> None:
     base = a.base or str(pipeline.base_model_dir())
     seeds = [int(x) for x in a.seeds.split(",") if x]
     ev = tuple(int(x) for x in a.eval_epochs.split(",") if x)
+    first_seed = seeds[0] if seeds else 13
+    command = "spinlens train " + " ".join(sys.argv[1:] if argv is None else argv)
+    model_dir = a.out or default_model_dir()
     if a.step == "reexport":
         from spinlens.training.from_onnx import reexport
 
-        model_dir = a.out or Path(__file__).resolve().parents[1] / "model_data"
-        also = [p for p in model_dir.glob("*/model.json")]
-        reexport(
-            model_dir,
-            base,
-            also=also,
-            command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
-        )
+        reexport(model_dir, base, also=list(model_dir.glob("*/model.json")), command=command)
         return
     if a.step == "crossfit":
         from spinlens.datasets import data_root
@@ -120,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
             epochs=a.epochs,
             batch_size=a.batch_size,
             lr=a.lr,
-            seed=seeds[0] if seeds else 13,
+            seed=first_seed,
             unlabeled=a.unlabeled or 0,
             log=lambda m: pipeline._log(a.run, m),
         )
@@ -139,10 +136,10 @@ def main(argv: list[str] | None = None) -> None:
             epochs=a.epochs,
             batch_size=a.batch_size,
             lr=a.lr,
-            seed=seeds[0] if a.seeds else 13,
+            seed=first_seed,
             w_kd=a.w_kd,
             unlabeled=250 if a.unlabeled is None else a.unlabeled,
-            command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
+            command=command,
             init_member=a.init_member,
             keep_layers=[int(x) for x in a.keep_layers.split(",") if x] or None,
             thresholds_from=a.thresholds_from,
@@ -175,9 +172,9 @@ def main(argv: list[str] | None = None) -> None:
         pipeline.export(
             [_member_dir(a.run, s) for s in seeds],
             base,
-            a.out or Path(__file__).resolve().parents[1] / "model_data",
+            model_dir,
             thresholds_from=ens,
-            command="spinlens train " + " ".join(sys.argv[1:] if argv is None else argv),
+            command=command,
         )
 
 

@@ -12,7 +12,7 @@ see. Two products, both from models that never saw what they score:
   ``pipeline.tune(RUN / "crossfit")`` fits the thresholds and the TC calibration on all of PTC train
   instead of the 55 held-out articles.
 
-Each fold model checkpoints every epoch and a finished fold is skipped, so a killed run resumes.
+Each fold model checkpoints every epoch and ``fit`` resumes from it, so a killed run resumes.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def run_crossfit(
 
     from spinlens.datasets import read_ptc
     from spinlens.training.distill import soft_targets, unlabeled_articles
-    from spinlens.training.fit import Tagger, fit, forward_numpy, span_head_numpy
+    from spinlens.training.fit import fit, forward_numpy, span_head_numpy
     from spinlens.training.pipeline import _score_tune, _window, load_tokenizer
 
     if folds < 2:
@@ -99,23 +99,17 @@ def run_crossfit(
             )
         held_ids = sorted({full["art"][i] for i in held})
         log(f"crossfit: fold {k + 1}/{folds}: {len(train)} training windows, {len(held)} held out")
-        if (kdir / "ckpt.pt").exists() and (kdir / "done").exists():
-            model = Tagger(base).to(device)
-            st = torch.load(kdir / "ckpt.pt", map_location=device, weights_only=False)
-            model.load_state_dict(st["model"])
-            model.eval()
-        else:
-            model = fit(
-                subset_windows(full, train),
-                base,
-                kdir,
-                epochs=epochs,
-                batch_size=batch_size,
-                lr=lr,
-                seed=seed,
-                log=lambda m, k=k: log(f"crossfit fold {k + 1}: {m}"),
-            )
-            (kdir / "done").write_text("")
+        # fit resumes from the fold's last checkpoint; a finished fold comes back without training
+        model = fit(
+            subset_windows(full, train),
+            base,
+            kdir,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            log=lambda m, k=k: log(f"crossfit fold {k + 1}: {m}"),
+        )
         fwd = forward_numpy(model, device)
         head = span_head_numpy(model)
         with torch.no_grad():
@@ -156,18 +150,19 @@ def run_crossfit(
         for key in ("ids", "bio", "tech", "tmask", "src", "art", "kd_bio", "kd_tech"):
             data[key] = list(data[key]) + list(extra[key])
         log(f"crossfit: {len(extra['ids'])} unlabeled windows scored by all {folds} fold models")
-    _merge_tune(cf, folds)
+    _merge_tune(run, folds)
     save_windows(data, out)
     log(f"crossfit: out-of-fold targets for {n} windows in {out.name}; tuning scores in {cf.name}/")
     return out
 
 
-def _merge_tune(cf: Path, folds: int) -> None:
-    """``cf/tune.json`` and ``cf/tune_scores.npz`` from the folds' (what ``pipeline.tune(cf)`` reads)."""
+def _merge_tune(run: Path, folds: int) -> None:
+    """Write ``RUN/crossfit/`` tune.json, tune_scores.npz and data.json: ``pipeline.tune``'s input."""
+    cf = run / "crossfit"
     tune, scores = [], {}
     for k in range(folds):
         tune += json.loads((cf / f"k{k}" / "tune.json").read_text())
         scores.update(np.load(cf / f"k{k}" / "tune_scores.npz", allow_pickle=True)["data"][0])
     (cf / "tune.json").write_text(json.dumps(tune))
     np.savez_compressed(cf / "tune_scores.npz", data=np.array([scores], dtype=object))
-    shutil.copy(cf / "k0" / "data.json", cf / "data.json")
+    shutil.copy(run / "data.json", cf / "data.json")

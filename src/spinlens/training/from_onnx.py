@@ -58,17 +58,26 @@ def state_dict_from_onnx(onnx_path: Path, heads_path: Path) -> dict:
     return sd
 
 
-def ckpt_from_onnx(onnx_path: Path, heads_path: Path, base_dir: str, out: Path) -> Path:
-    """Write ``out`` (``{"model": state_dict}``), usable as ``fit(init=out)``; the unused pooler comes
-    from the base encoder, every other weight from the export."""
-    import torch
+def tagger_from_onnx(onnx_path: Path, heads_path: Path, base_dir: str):
+    """A ``Tagger`` holding the exported member's weights; the unused pooler comes from the base encoder.
 
+    Raises:
+        ValueError: the weights do not fit the base encoder's architecture.
+    """
     from spinlens.training.fit import Tagger
 
     model = Tagger(base_dir)
     missing = model.load_state_dict(state_dict_from_onnx(onnx_path, heads_path), strict=False)
     if missing.unexpected_keys or any(not k.startswith("encoder.pooler.") for k in missing.missing_keys):
-        raise ValueError(f"{onnx_path}: weights do not fit the base encoder: {missing}")
+        raise ValueError(f"{onnx_path}: weights do not fit the base encoder {base_dir}: {missing}")
+    return model
+
+
+def ckpt_from_onnx(onnx_path: Path, heads_path: Path, base_dir: str, out: Path) -> Path:
+    """Write ``out`` (``{"model": state_dict}``), usable as ``fit(init=out)``."""
+    import torch
+
+    model = tagger_from_onnx(onnx_path, heads_path, base_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": model.state_dict()}, out)
     return out
@@ -84,7 +93,6 @@ def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), comma
     import time
 
     from spinlens._modelmeta import read_meta
-    from spinlens.training.fit import Tagger
     from spinlens.training.pipeline import export_member
 
     meta = read_meta(model_dir)
@@ -98,12 +106,10 @@ def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), comma
             )
         if member["onnx"]["name"] != f"tagger{i}.fp32.onnx":
             raise SystemExit(f"member {i} of {model_dir} is not named tagger{i}.*: re-export it by hand")
-        model = Tagger(base_dir)
-        missing = model.load_state_dict(
-            state_dict_from_onnx(fp32, model_dir / member["heads"]["name"]), strict=False
-        )
-        if missing.unexpected_keys or any(not k.startswith("encoder.pooler.") for k in missing.missing_keys):
-            raise SystemExit(f"{fp32}: weights do not fit the base encoder {base_dir}: {missing}")
+        try:
+            model = tagger_from_onnx(fp32, model_dir / member["heads"]["name"], base_dir)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
         member.update(export_member(model, model_dir, i))
         for kind in ("onnx", "onnx_int8"):
             renamed[(model_dir / member[kind]["name"]).resolve()] = member[kind]
