@@ -366,6 +366,25 @@ def test_binary_file_is_an_error(tmp_path):
     assert "binary" in result.reason
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_wide_text_without_a_byte_order_mark_is_read(tmp_path, encoding):
+    text = "The minister said the plan would work. Critics called it naive and costly. " * 2
+    path = tmp_path / "wide.txt"
+    path.write_bytes(text.encode(encoding))  # no BOM
+    result = only(read_all([path]))
+    assert result.status == "ok", result.reason
+    assert result.document.text == text
+
+
+@pytest.mark.parametrize("data", [b"\x000", b"0\x00", b"The plan\x00 works, the minister said."])
+def test_nul_bytes_in_a_short_or_8_bit_text_mean_binary(tmp_path, data):
+    # two bytes with one NUL are also one BOM-less UTF-16 character: too little to tell, so not text
+    path = tmp_path / "nul.txt"
+    path.write_bytes(data)
+    result = only(read_all([path], languages=()))
+    assert result.status == "error" and "binary" in result.reason
+
+
 def test_empty_text_file_is_skipped(tmp_path):
     path = tmp_path / "blank.md"
     path.write_text("  \n\n\t\n")

@@ -87,11 +87,25 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
             text = None
         if text is not None and _reads_western(text):
             return _check_text(text, what)
-    if b"\x00" in data and data.count(0) < len(data) // 4:
-        # UTF-16/32 text without a byte-order mark has a NUL in (at least) every other byte or so;
-        # scattered NULs mean a binary file, whatever a detector would guess
+    if b"\x00" in data and not _wide_without_bom(data):
+        # scattered NULs mean a binary file (or NULs typed into a text), whatever a detector would guess
         raise InputError(f"{what}: looks like a binary file, not text (NUL bytes)")
     return _check_text(_detect(data, what), what)
+
+
+def _wide_without_bom(data: bytes) -> bool:
+    """Whether NUL bytes in ``data`` are those of UTF-16/32 text without a byte-order mark: at least 32
+    bytes, and within each 2- or 4-byte code unit one position (the low byte of Latin text) almost never
+    NUL while the others mostly are. A short input or NULs out of step with code units mean binary."""
+    if len(data) < 32:
+        return False
+    for step in (2, 4):
+        units = len(data) // step
+        share = [data[i : units * step : step].count(0) / units for i in range(step)]
+        low = min(range(step), key=share.__getitem__)
+        if share[low] <= 0.1 and all(f >= 0.5 for i, f in enumerate(share) if i != low):
+            return True
+    return False
 
 
 def _try_declared(data: bytes, declared: str) -> str | None:
