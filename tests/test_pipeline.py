@@ -245,14 +245,20 @@ def test_decoding_copies_spans_only_when_the_model_asks_for_it(example_text):
     from spinlens.model import SpanTagger, decode_spans
 
     t = SpanTagger(threads=1).load()
-    text = example_text + "\n\nOur reporters asked our readers."
+    found = [s for s in t.predict(example_text) if s.end - s.start < 40]
+    assert found
+    phrase = example_text[found[0].start : found[0].end]
+    text = example_text + "\n\nThey repeat: " + phrase + "."
     scores = t.score_tokens(text)
+    # the model is made to miss the repeated phrase, so that only a copy can mark it
+    tail = scores.offsets[:, 0] >= len(example_text)
+    scores.p_bio[tail] = np.array([1.0, 0.0, 0.0], dtype=scores.p_bio.dtype)
     plain = decode_spans(text, scores, t.heads_, t.thresholds_)
     assert "propagate" not in t.thresholds_  # the shipped model does not copy (it lowered dev SI)
     copied = decode_spans(text, scores, t.heads_, dict(t.thresholds_, propagate=0.5))
     assert set(plain) <= set(copied)
     extra = [s for s in copied if s not in plain]
-    assert extra
+    assert any(s.start == len(text) - 1 - len(phrase) for s in extra)
     for s in extra:  # each copy repeats a found phrase, at most half as confident, on no found span
         assert any(text[s.start : s.end].lower() == text[p.start : p.end].lower() for p in plain)
         assert not any(p.start < s.end and s.start < p.end for p in plain)
@@ -275,3 +281,50 @@ def test_model_digest_names_weights_span_heads_and_thresholds():
     assert model_digest(other) != d
     assert model_digest(meta, quantized=False) != d
     assert model_digest(copy.deepcopy(meta)) == d
+
+
+def test_span_min_keeps_only_runs_confident_on_average():
+    from spinlens.model import TokenScores, decode_spans
+    from spinlens.taxonomy import TECHNIQUE_IDS
+
+    text = "aa bb cc dd ee ff gg"
+    offsets = np.array([[i * 3, i * 3 + 2] for i in range(7)], dtype=np.int64)
+    p_in = np.array([0.3, 0.3, 0.05, 0.9, 0.7, 0.05, 0.05], dtype=np.float32)
+    p_bio = np.stack([1 - p_in, np.zeros(7, np.float32), p_in], 1)
+    T = len(TECHNIQUE_IDS)
+    scores = TokenScores(offsets, p_bio, np.zeros((7, T), np.float32), [np.zeros((7, 1), np.float32)])
+    head = {
+        "w1": np.zeros((3, 1), np.float32),
+        "b1": np.zeros(1, np.float32),
+        "w2": np.zeros((1, T), np.float32),
+        "b2": np.zeros(T, np.float32),
+    }
+    th = {"inside": 0.2, "split_b": 1.1, "merge_gap": 0, "multi": 2.0, "min_chars": 2}
+    found = {(s.start, s.end) for s in decode_spans(text, scores, [head], th)}
+    assert found == {(0, 5), (9, 14)}  # "aa bb" (mean 0.3) and "dd ee" (mean 0.8)
+    kept = {(s.start, s.end) for s in decode_spans(text, scores, [head], dict(th, span_min=0.5))}
+    assert kept == {(9, 14)}
+    # the filter looks at the mean of the run: a cut-off above the weaker token keeps the whole run
+    kept = {(s.start, s.end) for s in decode_spans(text, scores, [head], dict(th, span_min=0.75))}
+    assert kept == {(9, 14)}
+    assert decode_spans(text, scores, [head], dict(th, span_min=0.85)) == []
+
+
+def test_next_model_version_counts_the_days_versions():
+    from spinlens.training.pipeline import next_version
+
+    assert next_version("2026.11.25.1", today="2026.11.26") == "2026.11.26.1"
+    assert next_version("2026.11.26.1", today="2026.11.26") == "2026.11.26.2"
+    assert next_version("2026.11.26", today="2026.11.26") == "2026.11.26.1"
+    assert next_version("", today="2026.11.26") == "2026.11.26.1"
+
+
+def test_runs_are_split_at_blank_lines_but_not_at_line_breaks():
+    from spinlens.model import split_at_blank_lines
+
+    text = "Title words\n \nBody words\nmore"
+    offsets = np.array([[0, 5], [6, 11], [14, 18], [19, 24], [25, 29]], dtype=np.int64)
+    assert split_at_blank_lines(text, offsets, [(0, 4)]) == [(0, 1), (2, 4)]
+    assert split_at_blank_lines(text, offsets, [(2, 4), (0, 0)]) == [(2, 4), (0, 0)]
+    crlf = "Title\r\n\r\nBody"
+    assert split_at_blank_lines(crlf, np.array([[0, 5], [9, 13]]), [(0, 1)]) == [(0, 0), (1, 1)]

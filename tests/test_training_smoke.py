@@ -90,6 +90,19 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     member = json.loads((out / "model.json").read_text())["files"]["members"][0]
     assert again["onnx_int8"]["sha256"] == member["onnx_int8"]["sha256"]
     assert again["heads"]["sha256"] == "0" * 64  # only the re-exported files are touched
+    # retune: the thresholds tuned again on the run's tuning scores go into the model and its sub-folder
+    # models, each with a new version; the weights stay
+    before = json.loads((out / "model.json").read_text())
+    main(["retune", "--run", str(run), "--out", str(out)])
+    tuned = json.loads((run / "ensemble" / "thresholds.json").read_text())
+    for path in (out / "model.json", out / "one" / "model.json"):
+        meta = json.loads(path.read_text())
+        assert meta["thresholds"] == tuned["thresholds"]
+        assert meta["version"] != before["version"] and meta["retuned"]["command"].startswith(
+            "spinlens train retune"
+        )
+    assert json.loads((out / "model.json").read_text())["files"] == before["files"]
+    assert SpanTagger(out).load().predict(text) is not None
     # distillation: the exported model is the teacher, its member 0 (rebuilt from ONNX) the student's start
     student_out = tmp_path / "student"
     main(

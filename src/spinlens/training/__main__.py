@@ -7,7 +7,9 @@ with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step
 ``crossfit`` trains ``--folds`` fold models and writes out-of-fold teacher targets (``RUN/distill.npz``,
 for ``distill``) and tuning scores of all of PTC train (``RUN/crossfit/``, tuned at once:
 ``RUN/crossfit/thresholds.json``). ``reexport`` writes the ONNX files of an exported model (``--out``,
-default the shipped one) again from its fp32 files, with today's export graph and the same weights.
+default the shipped one) again from its fp32 files, with today's export graph and the same weights;
+``retune`` tunes the thresholds again on ``RUN/ensemble``'s tuning scores and writes them into that model
+(and the models in its sub-folders, which share them) with a new version.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
             "crossfit",
             "distill",
             "reexport",
+            "retune",
         ],
     )
     ap.add_argument("--run", type=Path, default=Path("runs/default"))
@@ -64,7 +67,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--window", type=int, default=pipeline.CONTENT, help="tokens per window")
     ap.add_argument("--stride", type=int, default=pipeline.STRIDE, help="tokens between window starts")
     ap.add_argument(
-        "--out", type=Path, default=None, help="export / reexport folder (default: the package's model_data)"
+        "--out",
+        type=Path,
+        default=None,
+        help="export / reexport / retune folder (default: the package's model_data)",
     )
     ap.add_argument("--teacher", type=Path, default=None, help="distill: teacher model (default: shipped)")
     ap.add_argument("--init", type=Path, default=None, help="distill: student starts from this ckpt.pt")
@@ -104,6 +110,11 @@ def main(argv: list[str] | None = None) -> None:
         from spinlens.training.from_onnx import reexport
 
         reexport(model_dir, base, also=list(model_dir.glob("*/model.json")), command=command)
+        return
+    if a.step == "retune":
+        pipeline.retune(
+            a.run / "ensemble", model_dir, also=list(model_dir.glob("*/model.json")), command=command
+        )
         return
     if a.step == "crossfit":
         from spinlens.datasets import data_root
