@@ -8,11 +8,12 @@ from spinlens.datasets import (
     read_ptc,
     read_ptc18,
     read_ptc_labels,
+    read_semeval2021,
     read_semeval2023,
     read_semeval2023_paragraph_labels,
 )
 from spinlens.errors import DataError
-from spinlens.taxonomy import PTC14_LABELS, PTC18_LABELS, TECHNIQUE_IDS
+from spinlens.taxonomy import PTC14_LABELS, PTC18_LABELS, SEMEVAL2021_TO_CANONICAL, TECHNIQUE_IDS
 
 
 @pytest.mark.data
@@ -54,6 +55,37 @@ def test_semeval2023_paragraph_typo_label_is_fixed_and_reported(data_dir):
     assert len(labels) == 9498
     assert labels[("111111111", 17)] == ["Appeal_to_Fear-Prejudice"]
     assert any("Appeal_to_Fear-Prejudi-čce" in d for d in defects)
+
+
+@pytest.mark.data
+def test_semeval2021_meme_spans_match_their_fragments_or_are_reported(data_dir):
+    train = read_semeval2021("train", data_dir)
+    assert len(train.articles) == 688 and train.n_spans == 1498 - 1
+    assert len(train.defects) == 1 and "only white space" in train.defects[0]  # meme 139: a "\n" span
+    assert {s.label for a in train.articles for s in a.spans} == set(SEMEVAL2021_TO_CANONICAL)
+    assert all(a.id.startswith("meme-") for a in train.articles)
+    for a in train.articles:
+        for s in a.spans:
+            frag = a.text[s.start : s.end]
+            assert frag and frag == frag.strip()
+    test = read_semeval2021("test", data_dir)
+    assert len(test.articles) == 200 and len(test.defects) == 5  # PROVENANCE: 5 of 403 test spans mismatch
+    moved = [d for d in test.defects if "moved to" in d]
+    assert moved and all("offsets do not give the fragment" in d for d in test.defects)
+    with pytest.raises(DataError, match="split"):
+        read_semeval2021("validation", data_dir)
+
+
+@pytest.mark.data
+def test_meme_text_is_a_training_source_in_the_canonical_scheme(data_dir):
+    from spinlens.training.data import load_sources
+
+    arts = load_sources(["semeval2021"], str(data_dir), set())
+    assert len(arts) == 688 + 63 and {a.source for a in arts} == {"semeval2021"}
+    allowed = {c for a in arts for _, _, cs in a.spans for c in cs}
+    assert allowed <= set(TECHNIQUE_IDS) and "Appeal_to_Values" in allowed  # Glittering generalities
+    with pytest.raises(ValueError, match="unknown training source"):
+        load_sources(["memes"], str(data_dir), set())
 
 
 def test_malformed_label_lines_are_reported_and_skipped(tmp_path):

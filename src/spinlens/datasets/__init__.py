@@ -23,6 +23,7 @@ __all__ = [
     "read_ptc_articles",
     "read_ptc_labels",
     "read_ptc18",
+    "read_semeval2021",
     "read_semeval2023",
     "read_semeval2023_paragraph_labels",
 ]
@@ -30,6 +31,8 @@ __all__ = [
 PTC_DIR = "ptc-semeval2020-task11/datasets"
 PTC18_DIR = "ptc-nlp4if2019-18techniques/datasets"
 SE23_DIR = "semeval2023-task3/data/en"
+SE21_DIR = "semeval2021-task6/data"
+_SE21_FILES = {"train": "training_set_task2.txt", "dev": "dev_set_task2.txt", "test": "test_set_task2.txt"}
 
 _ARTICLE_RE = re.compile(r"^article(\d+)\.txt$")
 
@@ -57,7 +60,7 @@ class Corpus:
     """Articles of one split, the scheme their labels use, and the defects found while reading."""
 
     name: str
-    scheme: str  # "ptc14" | "ptc18" | "semeval2023"
+    scheme: str  # "ptc14" | "ptc18" | "semeval2023" | "semeval2021"
     articles: list[Article]
     defects: list[str] = field(default_factory=list)
 
@@ -205,6 +208,60 @@ def read_semeval2023(split: str = "train", root: str | os.PathLike[str] | None =
             if a < b:
                 spans.append((aid, GoldSpan(a, b, SE23_LABEL_FIXES.get(sp.label, sp.label))))
     return _assemble(f"semeval2023-{split}", "semeval2023", texts, spans, defects)
+
+
+def read_semeval2021(split: str = "train", root: str | os.PathLike[str] | None = None) -> Corpus:
+    """SemEval-2021 Task 6 subtask 2: technique spans in meme text (``train``, ``dev`` or ``test``), labels in
+    the task's 20 technique names (``taxonomy.SEMEVAL2021_TO_CANONICAL``). Ids are ``meme-<id>``.
+
+    A span whose offsets do not give its ``text_fragment`` is moved to the fragment's only occurrence in
+    the meme, or dropped; either way a defect says so (5 of the 403 test spans). White space around a span
+    is trimmed; a span of white space only is dropped and reported (one in train).
+    """
+    import json
+
+    from spinlens.taxonomy import SEMEVAL2021_TO_CANONICAL
+
+    if split not in _SE21_FILES:
+        raise DataError(f"SemEval-2021 split {split!r} unknown; use one of {', '.join(_SE21_FILES)}")
+    path = data_root(root) / SE21_DIR / _SE21_FILES[split]
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(f"missing {path}") from exc
+    except ValueError as exc:
+        raise DataError(f"{path} is not JSON: {exc}") from exc
+    texts: dict[str, str] = {}
+    spans: list[tuple[str, GoldSpan]] = []
+    defects: list[str] = []
+    for it in items:
+        aid = f"meme-{it['id']}"
+        text = it["text"]
+        texts[aid] = text
+        for lab in it.get("labels", []):
+            start, end = int(lab["start"]), int(lab["end"])
+            tech, frag = lab["technique"], lab["text_fragment"]
+            where = f"{path.name}: {aid} {tech} {start}-{end}"
+            if tech not in SEMEVAL2021_TO_CANONICAL:
+                defects.append(f"{where}: unknown technique, dropped")
+                continue
+            if text[start:end] != frag:
+                if text.count(frag) == 1:
+                    start = text.index(frag)
+                    end = start + len(frag)
+                    defects.append(f"{where}: offsets do not give the fragment; moved to {start}-{end}")
+                else:
+                    defects.append(f"{where}: offsets do not give the fragment; dropped")
+                    continue
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                spans.append((aid, GoldSpan(start, end, tech)))
+            else:
+                defects.append(f"{where}: the span is only white space, dropped")
+    return _assemble(f"semeval2021-{split}", "semeval2021", texts, spans, defects)
 
 
 def read_semeval2023_paragraph_labels(

@@ -53,7 +53,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--run", type=Path, default=Path("runs/default"))
     ap.add_argument("--data", default=None, help="data root (default: $SPINLENS_DATA or ../shared/data)")
     ap.add_argument("--base", default=None, help="base encoder folder (default: the PyPI package's)")
-    ap.add_argument("--sources", default="ptc,semeval2023,ptc18")
+    ap.add_argument(
+        "--sources",
+        default="ptc,semeval2023,ptc18",
+        help="training corpora: ptc, ptc18, semeval2023, semeval2021 (meme text), ptc-dev",
+    )
     ap.add_argument(
         "--include-dev", action="store_true", help="also train on PTC dev (then don't report on it)"
     )

@@ -10,8 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from spinlens._windows import plan_windows
-from spinlens.datasets import Corpus, read_ptc, read_ptc18, read_semeval2023
-from spinlens.taxonomy import PTC14_TO_CANONICAL, PTC18_TO_CANONICAL, TECHNIQUE_IDS
+from spinlens.datasets import Corpus, read_ptc, read_ptc18, read_semeval2021, read_semeval2023
+from spinlens.taxonomy import (
+    PTC14_TO_CANONICAL,
+    PTC18_TO_CANONICAL,
+    SEMEVAL2021_TO_CANONICAL,
+    TECHNIQUE_IDS,
+)
 
 T = len(TECHNIQUE_IDS)
 TIDX = {t: i for i, t in enumerate(TECHNIQUE_IDS)}
@@ -30,6 +35,8 @@ def canonical_sets(corpus: Corpus) -> dict[str, tuple[str, ...]]:
         return dict(PTC14_TO_CANONICAL)
     if corpus.scheme == "ptc18":
         return {k: (v,) for k, v in PTC18_TO_CANONICAL.items()}
+    if corpus.scheme == "semeval2021":
+        return {k: (v,) for k, v in SEMEVAL2021_TO_CANONICAL.items() if v}
     return {t: (t,) for t in TECHNIQUE_IDS}
 
 
@@ -39,16 +46,22 @@ def load_sources(names: list[str], root: str | None, exclude_ids: set[str]) -> l
         "ptc-dev": lambda: read_ptc("dev", root),
         "ptc18": lambda: read_ptc18(root),
         "semeval2023": lambda: read_semeval2023("train", root),
+        # meme text (SemEval-2021 T6 subtask 2), train and dev; its test split stays out for evaluation
+        "semeval2021": lambda: (read_semeval2021("train", root), read_semeval2021("dev", root)),
     }
+    unknown = [n for n in names if n not in readers]
+    if unknown:
+        raise ValueError(f"unknown training source(s) {', '.join(unknown)}; known: {', '.join(readers)}")
     out: list[SourceArticle] = []
     for name in names:
-        corpus = readers[name]()
-        sets = canonical_sets(corpus)
-        for a in corpus.articles:
-            if a.id in exclude_ids:
-                continue
-            spans = [(s.start, s.end, sets[s.label]) for s in a.spans if s.label in sets]
-            out.append(SourceArticle(name, a.id, a.text, spans))
+        got = readers[name]()
+        for corpus in got if isinstance(got, tuple) else (got,):
+            sets = canonical_sets(corpus)
+            for a in corpus.articles:
+                if a.id in exclude_ids:
+                    continue
+                spans = [(s.start, s.end, sets[s.label]) for s in a.spans if s.label in sets]
+                out.append(SourceArticle(name, a.id, a.text, spans))
     return out
 
 
