@@ -26,7 +26,7 @@ def main() -> None:
     a = ap.parse_args()
     docs = sorted((data_root() / "semeval2025-task10/test/EN/subtask-2-documents").glob("*.txt"))[: a.docs]
     texts = {p.stem: p.read_text(encoding="utf-8") for p in docs}
-    variants = {}
+    variants: dict[str, dict] = {}
     spans: dict[tuple[bool, str], dict[str, list[tuple[int, int]]]] = {}
     for quantized in (True, False):
         t = SpanTagger(threads=2, quantized=quantized).load()
@@ -36,7 +36,8 @@ def main() -> None:
         scores = {k: t.score_tokens(x) for k, x in texts.items()}
         for name, th in variants.items():
             spans[(quantized, name)] = {
-                k: [(s.start, s.end) for s in decode_spans(texts[k], scores[k], t.heads_, th)] for k in texts
+                k: sorted({(s.start, s.end) for s in decode_spans(texts[k], scores[k], t.heads_, th)})
+                for k in texts
             }
     for name in variants:
         r = si_scores(spans[(True, name)], spans[(False, name)])

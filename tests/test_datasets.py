@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from spinlens.datasets import (
@@ -70,8 +72,19 @@ def test_semeval2021_meme_spans_match_their_fragments_or_are_reported(data_dir):
             assert frag and frag == frag.strip()
     test = read_semeval2021("test", data_dir)
     assert len(test.articles) == 200 and len(test.defects) == 5  # PROVENANCE: 5 of 403 test spans mismatch
-    moved = [d for d in test.defects if "moved to" in d]
-    assert moved and all("offsets do not give the fragment" in d for d in test.defects)
+    assert all("offsets do not give the fragment; moved to" in d for d in test.defects)
+    assert test.n_spans == 403
+    raw = json.loads((data_dir / "semeval2021-task6/data/test_set_task2.txt").read_text(encoding="utf-8"))
+    frags = {
+        (f"meme-{it['id']}", lab["technique"]): lab["text_fragment"] for it in raw for lab in it["labels"]
+    }
+    by_id = test.by_id()
+    for d in test.defects:  # each moved span gives its fragment (zero-width characters and edges aside)
+        aid, tech = d.split(": ")[1].split(" ")[0], " ".join(d.split(": ")[1].split(" ")[1:-1])
+        start, end = (int(x) for x in d.rsplit("moved to ", 1)[1].split("-"))
+        span_texts = {a.text[s.start : s.end] for a in [by_id[aid]] for s in a.spans if s.label == tech}
+        want = frags[(aid, tech)].replace("\u200b", "").strip()
+        assert want in span_texts, (d, want)
     with pytest.raises(DataError, match="split"):
         read_semeval2021("validation", data_dir)
 

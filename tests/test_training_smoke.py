@@ -92,16 +92,25 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     assert again["heads"]["sha256"] == "0" * 64  # only the re-exported files are touched
     # retune: the thresholds tuned again on the run's tuning scores go into the model and its sub-folder
     # models, each with a new version; the weights stay
-    before = json.loads((out / "model.json").read_text())
+    # (a sub-folder model with thresholds of its own is left alone)
+    other = json.loads((out / "one" / "model.json").read_text())
+    other["thresholds"] = dict(other["thresholds"], inside=0.99)
+    (out / "two").mkdir()
+    (out / "two" / "model.json").write_text(json.dumps(other))
+    paths = (out / "model.json", out / "one" / "model.json", out / "two" / "model.json")
+    before = {p: json.loads(p.read_text()) for p in paths}
     main(["retune", "--run", str(run), "--out", str(out)])
     tuned = json.loads((run / "ensemble" / "thresholds.json").read_text())
-    for path in (out / "model.json", out / "one" / "model.json"):
-        meta = json.loads(path.read_text())
-        assert meta["thresholds"] == tuned["thresholds"]
-        assert meta["version"] != before["version"] and meta["retuned"]["command"].startswith(
-            "spinlens train retune"
-        )
-    assert json.loads((out / "model.json").read_text())["files"] == before["files"]
+    for path in paths[:2]:
+        raw = path.read_text()
+        meta = json.loads(raw)
+        assert raw.endswith("}\n") and meta["thresholds"] == tuned["thresholds"]
+        assert meta["version"] != before[path]["version"]
+        assert meta["retuned"]["command"].startswith("spinlens train retune")
+        assert {k: v for k, v in meta.items() if k not in ("thresholds", "tuning", "version", "retuned")} == {
+            k: v for k, v in before[path].items() if k not in ("thresholds", "tuning", "version", "retuned")
+        }
+    assert json.loads(paths[2].read_text()) == before[paths[2]]
     assert SpanTagger(out).load().predict(text) is not None
     # distillation: the exported model is the teacher, its member 0 (rebuilt from ONNX) the student's start
     student_out = tmp_path / "student"

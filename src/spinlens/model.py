@@ -5,9 +5,10 @@
 ``load`` raises :class:`~spinlens.errors.NotFittedError`.
 
 Decoding: a technique-agnostic BIO head finds span boundaries (a token is inside when
-P(B)+P(I) exceeds ``thresholds_["inside"]``; with ``thresholds_["span_min"]``, a run of such tokens is kept
-only if its mean P(B)+P(I) reaches that: a low ``inside`` finds the extent, ``span_min`` the confident
-spans); a span classifier over [first; last; mean] token states
+P(B)+P(I) exceeds ``thresholds_["inside"]``; runs are split at blank lines and merged across gaps of up to
+``thresholds_["merge_gap"]`` tokens within a sentence; with ``thresholds_["span_min"]``, a run is then kept
+only if the mean P(B)+P(I) of its tokens, bridged gap tokens included, reaches that: a low ``inside``
+finds the extent, ``span_min`` the confident spans); a span classifier over [first; last; mean] token states
 labels each span (softmax over the 23 techniques; further techniques above ``thresholds_["multi"]``
 are emitted as overlapping spans); a per-technique token head adds nested spans of one technique
 where its probability exceeds that technique's threshold. With ``thresholds_["propagate"]`` > 0, every
@@ -124,7 +125,8 @@ def token_runs(p_in: np.ndarray, p_b: np.ndarray, inside: float, split_b: float)
 
 
 _SENT_BREAK = re.compile(r"[\n.!?]")
-_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_BREAK = r"(?:\r\n|\r(?!\n)|[\n\u2028\u2029])"  # one line break; a CR LF pair is one, not two
+_BLANK_LINE = re.compile(_BREAK + r"[^\S\r\n\u2028\u2029]*" + _BREAK)
 
 
 def split_at_blank_lines(
@@ -263,7 +265,7 @@ def decode_spans(
     ]
     confs = [float(p_in[a : b + 1].mean()) for a, b in runs]
     span_min = float(thresholds.get("span_min", 0.0))
-    if span_min > 0:  # span-level filter: runs found at a low ``inside`` cut-off must be confident on average
+    if span_min > 0:  # span-level filter: each merged run's mean P(B)+P(I), bridged gap tokens included
         keep = [i for i, c in enumerate(confs) if c >= span_min]
         runs = [runs[i] for i in keep]
         char_spans = [char_spans[i] for i in keep]

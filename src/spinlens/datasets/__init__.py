@@ -210,12 +210,29 @@ def read_semeval2023(split: str = "train", root: str | os.PathLike[str] | None =
     return _assemble(f"semeval2023-{split}", "semeval2023", texts, spans, defects)
 
 
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _relocate(text: str, frag: str, near: int) -> tuple[int, int] | None:
+    """Where ``frag`` occurs in ``text`` (zero-width characters of the fragment ignored), the occurrence
+    nearest to ``near``; None if it does not occur."""
+    frag = frag.translate(_ZERO_WIDTH)
+    if not frag:
+        return None
+    hits = [m.start() for m in re.finditer(re.escape(frag), text)]
+    if not hits:
+        return None
+    s = min(hits, key=lambda h: (abs(h - near), h))
+    return s, s + len(frag)
+
+
 def read_semeval2021(split: str = "train", root: str | os.PathLike[str] | None = None) -> Corpus:
     """SemEval-2021 Task 6 subtask 2: technique spans in meme text (``train``, ``dev`` or ``test``), labels in
     the task's 20 technique names (``taxonomy.SEMEVAL2021_TO_CANONICAL``). Ids are ``meme-<id>``.
 
-    A span whose offsets do not give its ``text_fragment`` is moved to the fragment's only occurrence in
-    the meme, or dropped; either way a defect says so (5 of the 403 test spans). White space around a span
+    A span whose offsets do not give its ``text_fragment`` is moved to the fragment's occurrence nearest to
+    its offsets (zero-width characters of the fragment ignored), or dropped if it does not occur; either
+    way a defect says so (5 of the 403 test spans, all moved). White space around a span
     is trimmed; a span of white space only is dropped and reported (one in train).
     """
     import json
@@ -246,13 +263,12 @@ def read_semeval2021(split: str = "train", root: str | os.PathLike[str] | None =
                 defects.append(f"{where}: unknown technique, dropped")
                 continue
             if text[start:end] != frag:
-                if text.count(frag) == 1:
-                    start = text.index(frag)
-                    end = start + len(frag)
-                    defects.append(f"{where}: offsets do not give the fragment; moved to {start}-{end}")
-                else:
-                    defects.append(f"{where}: offsets do not give the fragment; dropped")
+                found = _relocate(text, frag, start)
+                if found is None:
+                    defects.append(f"{where}: offsets do not give the fragment, not in the text; dropped")
                     continue
+                start, end = found
+                defects.append(f"{where}: offsets do not give the fragment; moved to {start}-{end}")
             while start < end and text[start].isspace():
                 start += 1
             while end > start and text[end - 1].isspace():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import sys
 import time
@@ -169,6 +170,26 @@ PROPAGATE = 0.63
 SPAN_MIN = (0.4, 0.45, 0.5, 0.55)
 
 
+def decoding_grid(span_min: bool = True) -> list[dict]:
+    """The span-decoding thresholds ``tune`` tries (in this order; the first best wins). Without
+    ``span_min``: the grid of the models before 2026.11.26 (no span-level filter, ``inside`` >= 0.3)."""
+    out = []
+    for inside in [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55]:
+        if not span_min and inside < 0.3:
+            continue
+        for split_b in [0.5, 0.7, 1.1]:
+            for gap in [0, 2, 4, 6]:
+                # span_min > inside: runs found at a low cut-off, kept where confident on average
+                # (benchmarks/decoding_cv.py: article-level 5-fold CV on the tuning articles)
+                for m in [0.0] + ([x for x in SPAN_MIN if x > inside] if span_min else []):
+                    th = {"inside": inside, "split_b": split_b, "merge_gap": gap, "multi": 0.35}
+                    th["min_chars"] = 2
+                    if m:
+                        th["span_min"] = m
+                    out.append(th)
+    return out
+
+
 def tune(run_dir: Path) -> dict:
     """Pick decoding thresholds on the tuning articles (never on PTC dev)."""
     from spinlens.evaluation import si_scores
@@ -196,19 +217,10 @@ def tune(run_dir: Path) -> dict:
         return si_scores(pred, gold).f1
 
     best = None
-    for inside in [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55]:
-        for split_b in [0.5, 0.7, 1.1]:
-            for gap in [0, 2, 4, 6]:
-                # span_min > inside: runs found at a low cut-off, kept where confident on average
-                # (article-level 5-fold CV on the shipped run's tuning articles: SI 0.467 -> 0.479)
-                for span_min in [0.0] + [m for m in SPAN_MIN if m > inside]:
-                    th = {"inside": inside, "split_b": split_b, "merge_gap": gap, "multi": 0.35}
-                    th["min_chars"] = 2
-                    if span_min:
-                        th["span_min"] = span_min
-                    f = si_for(th)
-                    if best is None or f > best[0]:
-                        best = (f, th)
+    for th in decoding_grid():
+        f = si_for(th)
+        if best is None or f > best[0]:
+            best = (f, th)
     th = dict(best[1])
     # per-technique nested spans: keep a technique's token head only where it helps SI on the tune set
     tech_thr: dict[str, float] = {}
@@ -381,31 +393,55 @@ def export_member(model, out_dir: Path, i: int) -> dict:
 
 
 def next_version(old: str, today: str | None = None) -> str:
-    """A model version after ``old``: ``YYYY.MM.DD.N``, today's date, N counting that day's versions."""
-    today = today or time.strftime("%Y.%m.%d")
-    if old.startswith(today + "."):
-        tail = old[len(today) + 1 :]
-        if tail.isdigit():
-            return f"{today}.{int(tail) + 1}"
+    """A model version after ``old``: ``YYYY.MM.DD.N`` with today's date (UTC) and N counting that day's
+    versions; if ``old`` carries a later date (a clock set back), N counts on from it instead."""
+    today = today or time.strftime("%Y.%m.%d", time.gmtime())
+    m = re.fullmatch(r"(\d{4}\.\d{2}\.\d{2})(?:\.(\d+))?", old, re.ASCII)
+    if m and m.group(1) >= today:
+        return f"{m.group(1)}.{int(m.group(2) or 0) + 1}"
     return f"{today}.1"
 
 
 def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command: str = "") -> dict:
     """Tune the decoding thresholds again on ``run_dir``'s tuning scores (``tune``: the held-out training
-    articles, never PTC dev) and write them into the exported model in ``model_dir`` and into every
-    ``model.json`` in ``also`` (models that share its thresholds, e.g. ``fast``), with a new version.
-    Weights and files stay as they are. Returns the tuning result."""
-    from spinlens._modelmeta import read_meta
+    articles, never PTC dev) and write them into the exported model in ``model_dir`` and into each
+    ``model.json`` in ``also`` whose thresholds are the model's (``fast`` shares the ensemble's; any other
+    model there is left alone), each with a new version. Weights and files stay as they are.
 
+    Raises:
+        SystemExit: the run's training data is not the model's (data fingerprints differ), or a
+            ``model.json`` is not a valid model description; nothing is written then.
+    """
+    from spinlens._modelmeta import read_meta
+    from spinlens.errors import ModelError
+
+    try:
+        main = read_meta(model_dir)
+        others = [(p, read_meta(p.parent) if p.name == "model.json" else None) for p in also]
+    except ModelError as exc:
+        raise SystemExit(str(exc)) from exc
+    bad = [str(p) for p, m in others if m is None]
+    if bad:
+        raise SystemExit(f"not a model.json: {', '.join(bad)}")
+    data_json = run_dir / "data.json"
+    run_fp = json.loads(data_json.read_text()).get("fingerprint_full") if data_json.exists() else None
+    model_fp = main["files"]["members"][0].get("run", {}).get("fingerprint_full")
+    if run_fp and model_fp and run_fp != model_fp:
+        raise SystemExit(
+            f"{run_dir} was prepared from other training data than the model in {model_dir} "
+            f"(fingerprint {run_fp[:12]} vs {model_fp[:12]}): its tuning scores do not describe that model"
+        )
+    shared = [(p, m) for p, m in others if m is not None and m.get("thresholds") == main.get("thresholds")]
     result = tune(run_dir)
-    stamp = {"date": time.strftime("%Y-%m-%d"), "command": command, "from": str(run_dir)}
-    for path in [model_dir / "model.json", *also]:
-        meta = read_meta(path.parent)
+    stamp = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "command": command, "from": str(run_dir)}
+    for path, meta in [(model_dir / "model.json", main), *shared]:
         meta["thresholds"] = result["thresholds"]
         meta["tuning"] = {k: v for k, v in result.items() if k != "thresholds"}
         meta["version"] = next_version(str(meta.get("version", "")))
         meta["retuned"] = stamp
-        path.write_text(json.dumps(meta, indent=2))
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(meta, indent=2) + "\n")
+        tmp.replace(path)
     return result
 
 
