@@ -6,6 +6,7 @@ import dataclasses
 import json
 import platform
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -494,3 +495,98 @@ def test_terminal_drops_direction_overrides(tmp_path):
     p.write_text("The traitors \u202eevil lied. It was an outrageous disaster.", encoding="utf-8")
     r = run("analyze", p, *RULES)
     assert r.exit_code == 0 and "\u202e" not in r.stdout
+
+
+# -- analyze: what the user gave is never lost -----------------------------------------------------------
+def test_output_that_is_an_input_is_refused_and_the_input_kept(good):
+    before = good.read_bytes()
+    r = run("analyze", good, "-f", "json", "-o", good, *RULES)
+    assert r.exit_code == 2 and "is also an input" in r.stderr
+    assert good.read_bytes() == before
+
+
+def test_a_failed_run_leaves_an_existing_output_file_as_it_was(tmp_path, good):
+    out = tmp_path / "keep.html"
+    out.write_text("my earlier report", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    r = run("analyze", empty, "-f", "html", "-o", out, *RULES)
+    assert r.exit_code == 1 and out.read_text(encoding="utf-8") == "my earlier report"
+    out.chmod(0o640)
+    r = run("analyze", good, "-f", "html", "-o", out, *RULES)  # a run that works replaces it
+    assert r.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert out.stat().st_mode & 0o777 == 0o640  # with the file's permissions
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_one_error_line_not_a_traceback(good):
+    r = run("analyze", good, "-f", "html", "-o", "/dev/full", *RULES)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert err_lines(r) == ["Error: cannot write /dev/full: No space left on device"]
+    with open("/dev/full", "w") as full:
+        p = subprocess.run(
+            [sys.executable, "-m", "spinlens", "analyze", str(good), "-f", "json", *RULES],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert "Error: cannot write standard output: No space left on device" in p.stderr
+
+
+def test_a_page_without_text_is_an_error_but_another_language_is_a_note(tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body></body></html>", encoding="utf-8")
+    r = run("analyze", page, *RULES)
+    assert r.exit_code == 1 and err_lines(r)[0].startswith(f"Error: {page}: no text")
+    de = tmp_path / "de.txt"
+    de.write_text(
+        "Die Regierung hat am Montag neue Sanktionen gegen Russland beschlossen, wie ein Sprecher mitteilte.",
+        encoding="utf-8",
+    )
+    r = run("analyze", de, *RULES)
+    assert r.exit_code == 0 and err_lines(r) == [
+        f"Skipped: {de}: language 'de' detected (confidence 1.00); only en is analyzed"
+    ]
+    names = tmp_path / "names.txt"  # English full of foreign names: py3langid says 'fr', 0.08
+    names.write_text(
+        "EU sanctions vs. Moscow: Zelensky, Putin, Lavrov, Macron, Scholz and Meloni meet in Brussels "
+        "to call the traitors out.",
+        encoding="utf-8",
+    )
+    r = run("analyze", names, "-f", "json", *RULES)
+    assert r.exit_code == 0 and json.loads(r.stdout)["document"]["text"].startswith("EU sanctions")
+
+
+def test_ptc_lines_cannot_be_forged_through_a_document_id(tmp_path):
+    src = tmp_path / "ids.jsonl"
+    evil = "evil\tid\nFAKE\tLoaded_Language\t0\t5"
+    src.write_text(json.dumps({"id": evil, "text": ARTICLE}) + "\n", encoding="utf-8")
+    r = run("analyze", src, "-f", "ptc", *RULES)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines and all(len(line.split("\t")) == 4 for line in lines)
+    assert all(line.startswith("evil\\tid\\nFAKE\\tLoaded_Language\\t0\\t5\t") for line in lines)
+
+
+def test_a_broken_link_in_a_folder_is_reported(tmp_path, good):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(good, folder / "a.txt")
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    r = run("analyze", folder, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1 and len(r.stdout.splitlines()) == 1
+    assert err_lines(r) == [
+        f"Error: {folder / 'gone.txt'}: a link whose target is missing; fix or remove the link"
+    ]
+
+
+def test_records_with_another_text_field(tmp_path):
+    src = tmp_path / "b.jsonl"
+    src.write_text(json.dumps({"id": "a", "body": ARTICLE}) + "\n", encoding="utf-8")
+    r = run("analyze", src, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1 and "--text-field" in r.stderr
+    r = run("analyze", src, "-f", "jsonl", "--text-field", "body", *RULES)
+    assert r.exit_code == 0 and json.loads(r.stdout)["document"]["id"] == "a"

@@ -538,7 +538,8 @@ def test_jsonl_broken_line_is_an_error_and_the_other_lines_are_read(tmp_path):
     ]
     assert results[1].reason.startswith("line 2: invalid JSON")
     assert results[2].reason == "line 3: expected a JSON object, got list"
-    assert results[3].reason == "line 5: no 'text' field (fields: body, id); set text_field"
+    hint = "name the text field (--text-field, IngestOptions.text_field)"
+    assert results[3].reason == f"line 5: no 'text' field (fields: body, id); {hint}"
     assert results[4].reason == "line 6: field 'text' is a int, not a string"
     first = results[0].document
     assert (first.id, first.title, first.url, first.outlet, first.published, first.author) == (
@@ -654,7 +655,8 @@ def test_csv_in_windows_1252_and_without_the_text_column(tmp_path):
     other.write_text("body,title\nx,y\n")
     result = only(read_all([other]))
     assert result.status == "error"
-    assert result.reason == f"{other}: no 'text' column (columns: body, title); set text_field"
+    hint = "name the text field (--text-field, IngestOptions.text_field)"
+    assert result.reason == f"{other}: no 'text' column (columns: body, title); {hint}"
 
 
 def test_parquet_with_custom_field_names(tmp_path):

@@ -317,6 +317,8 @@ def test_next_model_version_counts_the_days_versions():
     assert next_version("2026.11.26.1", today="2026.11.26") == "2026.11.26.2"
     assert next_version("2026.11.26", today="2026.11.26") == "2026.11.26.1"
     assert next_version("", today="2026.11.26") == "2026.11.26.1"
+    assert next_version("2026.11.27.3", today="2026.11.26") == "2026.11.27.4"  # a clock set back
+    assert next_version("2026.11.26.\u00b2", today="2026.11.26") == "2026.11.26.1"  # "²" is no number
 
 
 def test_runs_are_split_at_blank_lines_but_not_at_line_breaks():
@@ -326,5 +328,23 @@ def test_runs_are_split_at_blank_lines_but_not_at_line_breaks():
     offsets = np.array([[0, 5], [6, 11], [14, 18], [19, 24], [25, 29]], dtype=np.int64)
     assert split_at_blank_lines(text, offsets, [(0, 4)]) == [(0, 1), (2, 4)]
     assert split_at_blank_lines(text, offsets, [(2, 4), (0, 0)]) == [(2, 4), (0, 0)]
-    crlf = "Title\r\n\r\nBody"
-    assert split_at_blank_lines(crlf, np.array([[0, 5], [9, 13]]), [(0, 1)]) == [(0, 0), (1, 1)]
+
+    def two_tokens(sep: str) -> tuple[str, np.ndarray]:
+        return "Title" + sep + "Body", np.array([[0, 5], [5 + len(sep), 9 + len(sep)]])
+
+    for sep in ("\r\n\r\n", "\r\r", "\n\t\n", "\u2029\u2029", "\r\n \n"):
+        assert split_at_blank_lines(*two_tokens(sep), [(0, 1)]) == [(0, 0), (1, 1)], repr(sep)
+    for sep in ("\r\n", "\n  ", "\r", " \u2028 "):  # one line break only
+        assert split_at_blank_lines(*two_tokens(sep), [(0, 1)]) == [(0, 1)], repr(sep)
+
+
+def test_sentences_and_paragraphs_know_every_line_break():
+    from spinlens.text import paragraphs, sentences
+
+    for br in ("\n", "\r\n", "\r", "\u2028"):
+        text = f"Title line{br}{br}The elite lied to us!{br}Only a fool believes them. Really."
+        got = [text[s:e] for s, e in sentences(text)]
+        want = ["Title line", "The elite lied to us!", "Only a fool believes them.", "Really."]
+        assert got == want, repr(br)
+        paras = [text[s:e] for s, e in paragraphs(text)]
+        assert paras[0] == "Title line" and len(paras) == 2, repr(br)

@@ -539,3 +539,35 @@ def test_every_corpus_command_help_has_an_example():
     for command in ("batch", "search", "stats", "export"):
         r = run(command, "--help")
         assert r.exit_code == 0 and "Example:\n    spinlens " in r.stdout, command
+
+
+def test_dates_that_are_not_dates_do_not_count_as_months_or_pass_since(store):
+    from spinlens.store._store import iso_date
+
+    values = ("2024-01-05T10:00:00Z", "2018-11", "2024-13-45", "yesterday", "", None)
+    assert [iso_date(v) for v in values] == [
+        "2024-01-05",
+        "2018-11",
+        None,
+        None,
+        None,
+        None,
+    ]
+    pipeline = Pipeline(RuleTagger())
+    docs = [
+        Document(text="The traitors lied again.", id="bad-month", published="2024-13-45"),
+        Document(text="The traitors lied once more.", id="words", published="yesterday"),
+        Document(text="The traitors lied as ever.", id="good", published="2024-03-04T08:00:00+01:00"),
+    ]
+    store.write([pipeline.analyze(d) for d in docs])
+    months = {r["month"] for r in store.stats("month")}
+    assert months == {"2024-03", None}
+    assert [h.id for h in store.search("traitors", since="2024-01-01")] == ["good"]
+    assert store.get("words").document.published == "yesterday"  # what the user gave is kept
+    csv_text = io.StringIO()
+    writer = csv.DictWriter(csv_text, fieldnames=["title"])
+    from spinlens.render import csv_row
+
+    writer.writerow(csv_row({"title": '=HYPERLINK("http://x")'}))
+    assert csv_text.getvalue().startswith("\"'=HYPERLINK")
+    assert csv_row({"n": -5, "t": "-5", "u": "ok"}) == {"n": -5, "t": "'-5", "u": "ok"}

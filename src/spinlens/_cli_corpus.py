@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from spinlens._cli_options import Model
+from spinlens._cli_options import Model, TextFieldOpt
 from spinlens.errors import SpinlensError
 from spinlens.settings import SETTINGS, Settings
 
@@ -240,6 +240,7 @@ def batch(
             ),
         ),
     ] = False,
+    text_field: TextFieldOpt = "text",
     debug: DebugOpt = False,
 ) -> None:
     """Analyze many documents into a store, with a progress bar; resumable and idempotent by document id.
@@ -275,7 +276,10 @@ def batch(
         max_chars=settings.max_chars,
         article=article,
     )
-    ingest = IngestOptions(max_documents=sys.maxsize)
+    try:
+        ingest = IngestOptions(max_documents=sys.maxsize, text_field=text_field)
+    except SpinlensError as exc:
+        usage_error(str(exc))
     store = None
     bar: _Bar | None = None
     try:
@@ -339,7 +343,10 @@ def search(
         str,
         typer.Argument(
             metavar="QUERY",
-            help='Words, "quoted phrases", OR, -excluded words; empty: the newest articles.',
+            help=(
+                'Words, "quoted phrases", OR, -excluded words; empty: the newest articles. A query that '
+                "starts with - goes after the options and --: search --db corpus.sqlite -- '-word ...'."
+            ),
             show_default=False,
         ),
     ] = "",
@@ -358,6 +365,7 @@ def search(
     Example:
       spinlens search '"foreign agent"' --technique Name_Calling-Labeling --db corpus.sqlite
       spinlens search fear --outlet "Daily News" --since 2024-01-01 --db corpus.sqlite --format json
+      spinlens search --db corpus.sqlite -- 'traitors -foreign'
     """
     store = None
     try:
@@ -373,13 +381,15 @@ def search(
     if fmt is QueryFormat.json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif fmt is QueryFormat.csv:
+        from spinlens.render import csv_row
+
         cols = ["id", "title", "outlet", "published", "url", "score", "snippet", "techniques", "spans"]
         writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
         writer.writeheader()
         for r in rows:
             r["techniques"] = ";".join(f"{k}:{v}" for k, v in r["techniques"].items())
             r["spans"] = ";".join(f"{s['start']}-{s['end']}:{s['text']}" for s in r["spans"])
-            writer.writerow(r)
+            writer.writerow(csv_row(r))
     else:
         _print_hits(rows)
     if not rows:
@@ -454,9 +464,11 @@ def stats(
     cols = [by.value] + (["category"] if by is StatsBy.technique else [])
     cols += ["articles", "articles_with", "share", "spans", "per_1k_chars"]
     if fmt is QueryFormat.csv:
+        from spinlens.render import csv_row
+
         writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_row(r) for r in rows)
         return
     from rich.table import Table
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
+
+import typer
 
 
 class Model(str, Enum):
@@ -11,3 +14,12 @@ class Model(str, Enum):
     default = "default"
     fast = "fast"
     rules = "rules"
+
+
+TextFieldOpt = Annotated[
+    str,
+    typer.Option(
+        "--text-field",
+        help="The field that holds the article text in JSONL / CSV / Parquet records.",
+    ),
+]

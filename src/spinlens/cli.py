@@ -22,7 +22,7 @@ from typing import IO, Annotated, Any
 import click
 import typer
 
-from spinlens._cli_options import Model
+from spinlens._cli_options import Model, TextFieldOpt
 from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -51,7 +51,13 @@ models_app = typer.Typer(help="Inspect the installed model files.", no_args_is_h
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
 app.command("serve")(serve)
-from spinlens._cli_corpus import CorpusFormat, corpus_app, export_corpus_command, usage_error  # noqa: E402
+from spinlens._cli_corpus import (  # noqa: E402
+    CorpusFormat,
+    _silence_stdout,
+    corpus_app,
+    export_corpus_command,
+    usage_error,
+)
 
 app.add_typer(corpus_app)  # batch, search, stats
 
@@ -166,12 +172,13 @@ def _is_ingest(p: Path) -> bool:
 
 
 def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
-    """Documents from ``spinlens.ingest``; errors as messages, skipped documents as a note."""
+    """Documents from ``spinlens.ingest``; errors (a page without text among them) as messages, documents
+    skipped by choice (language, ``--max-documents``) as a note."""
     for r in reader.read(sources):
         if r.ok:
             yield _Source(r.source, None, r.document)
-        elif r.status == "skipped":
-            _err(f"Skipped: {r.source}: {r.reason}")
+        elif r.status == "skipped" and not (r.reason or "").startswith("no text"):
+            _err(f"Skipped: {r.source}: {r.reason}")  # another language, over --max-documents: not an error
         else:
             yield f"{r.source}: {r.reason}"
 
@@ -197,10 +204,14 @@ def _expand(paths: list[str], reader_factory) -> Iterator[_Source | str]:
             yield f"{raw}: {exc.strerror}; check the path"
             continue
         if p.is_dir():
-            found, ingest, skipped = [], [], []
+            found, ingest, skipped, broken = [], [], [], []
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts) or not f.is_file():
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if not f.is_file():
+                    if f.is_symlink() and not f.exists():
+                        broken.append(f)
                     continue
                 if f.suffix.lower() in TEXT_SUFFIXES:
                     found.append(f)
@@ -212,6 +223,8 @@ def _expand(paths: list[str], reader_factory) -> Iterator[_Source | str]:
                 names = ", ".join(str(f.relative_to(p)) for f in skipped[:3])
                 more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
                 _err(f"Note: {raw}: skipped {len(skipped)} file(s) of unknown type: {names}{more}")
+            for f in broken:
+                yield f"{f}: a link whose target is missing; fix or remove the link"
             if not found and not ingest:
                 yield (
                     f"{raw}: no text, HTML or record files in this folder; "
@@ -273,25 +286,65 @@ def _build_pipeline(settings: Settings):
 
 
 class _Out:
-    """Standard output or ``--output FILE``, opened on first write."""
+    """Standard output or ``--output FILE``.
+
+    A regular file (or a new one) is written to a hidden temporary file beside it, moved into place by
+    ``close(commit=True)`` only if something was written: a run that fails, or produces nothing, leaves
+    an existing file as it was. Other files (``/dev/stdout``, a named pipe) are written directly.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.wrote = False
         self._fh: IO[str] | None = None
+        self._tmp: Path | None = None
 
     def stream(self) -> IO[str]:
         if self._fh is None:
-            self._fh = open(self.path, "w", encoding="utf-8") if self.path else sys.stdout
+            if self.path is None:
+                self._fh = sys.stdout
+            elif self.path.exists() and not self.path.is_file():
+                self._fh = open(self.path, "w", encoding="utf-8")
+            else:
+                import tempfile
+
+                parent = self.path.parent
+                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
+                self._tmp = Path(tmp)
+                if self.path.exists():
+                    mode = self.path.stat().st_mode & 0o777
+                else:
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    mode = 0o666 & ~umask
+                os.chmod(fd, mode)
+                self._fh = os.fdopen(fd, "w", encoding="utf-8")
         return self._fh
 
     def write(self, text: str) -> None:
         fh = self.stream()
+        self.wrote = True
         fh.write(text)
         fh.flush()
 
-    def close(self) -> None:
-        if self._fh is not None and self.path is not None:
+    def close(self, commit: bool = True) -> None:
+        if self._fh is None or self.path is None:
+            return
+        try:
             self._fh.close()
+        finally:
+            if self._tmp is not None:
+                if commit and self.wrote:
+                    os.replace(self._tmp, self.path)
+                else:
+                    self._tmp.unlink(missing_ok=True)
+
+
+def _same_file(a: str, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 @app.command()
@@ -326,6 +379,7 @@ def analyze(
         Path | None,
         typer.Option("--output", "-o", dir_okay=False, help="Write to this file instead of stdout."),
     ] = None,
+    text_field: TextFieldOpt = "text",
     debug: DebugOpt = False,
 ) -> None:
     """Find persuasion techniques in articles and show where they are.
@@ -355,13 +409,21 @@ def analyze(
             from spinlens.ingest import DocumentReader, IngestOptions
 
             reader.append(
-                DocumentReader(IngestOptions(max_bytes=settings.max_bytes, max_documents=max_documents))
+                DocumentReader(
+                    IngestOptions(
+                        max_bytes=settings.max_bytes, max_documents=max_documents, text_field=text_field
+                    )
+                )
             )
         return reader[0]
 
     sources = _expand(paths, reader_factory)
     records = (".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
     several = len(paths) > 1 or any(_is_dir(p) or p.lower().endswith(records) for p in paths if p != "-")
+    if output is not None and any(p != "-" and _same_file(p, output) for p in paths):
+        raise typer.BadParameter(
+            f"{output} is also an input: write the output to another file", param_hint="--output"
+        )
     out = _Out(output)
     if output is not None:
         try:
@@ -373,6 +435,7 @@ def analyze(
     collected: list[dict[str, Any]] = []
     failed = 0
     pipeline = None
+    done = False
     try:
         for src in sources:
             if isinstance(src, str):
@@ -417,8 +480,24 @@ def analyze(
             out.write(render_json(collected if several else collected[0]))
         elif fmt is Format.html and collected:
             out.write(render_html(collected))
+        done = True
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _silence_stdout()
+        raise typer.Exit(0 if not failed else 1) from None
+    except OSError as exc:  # writing the output failed (disk full, ...)
+        if debug:
+            raise
+        where = str(output) if output is not None else "standard output"
+        _err(f"Error: cannot write {where}: {exc.strerror or exc}")
+        if output is None:
+            _silence_stdout()
+        raise typer.Exit(1) from None
     finally:
-        out.close()
+        try:
+            out.close(commit=done)
+        except OSError as exc:
+            _err(f"Error: cannot write {output}: {exc.strerror or exc}")
+            raise typer.Exit(1) from None
     if failed:
         raise typer.Exit(1)
 
@@ -437,6 +516,8 @@ def _analyze_one(pipeline, src: _Source, text: str) -> dict[str, Any]:
 
 def _console(out: _Out):
     from rich.console import Console
+
+    out.wrote = True  # the console writes to out.stream() itself
 
     if out.path is None:
         return Console(file=out.stream(), soft_wrap=False)

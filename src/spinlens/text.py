@@ -14,10 +14,19 @@ _ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Jr|Sr|vs|etc|U\
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
+def _lines(text: str) -> str:
+    """``text`` with every line break as ``\\n`` and the same length (``\\r\\n`` -> space + ``\\n``; a lone
+    ``\\r``, U+2028 and U+2029 -> ``\\n``), so that offsets found in it are offsets into ``text``."""
+    if "\r" not in text and "\u2028" not in text and "\u2029" not in text:
+        return text
+    return text.replace("\r\n", " \n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
-    """Paragraph spans: runs of non-empty lines separated by blank lines, trimmed of outer whitespace."""
+    """Paragraph spans: runs of non-empty lines separated by blank lines, trimmed of outer whitespace.
+    Line breaks may be ``\\n``, ``\\r\\n``, ``\\r``, U+2028 or U+2029."""
     out = []
-    for m in _PARA.finditer(text):
+    for m in _PARA.finditer(_lines(text)):
         s, e = m.start(), m.end()
         while s < e and text[s].isspace():
             s += 1
@@ -29,11 +38,13 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)``; each is trimmed and ``text[start:end]`` is non-empty."""
+    """Sentence spans ``(start, end)``; each is trimmed and ``text[start:end]`` is non-empty. A line break
+    (any of those :func:`paragraphs` knows) ends a sentence."""
     out: list[tuple[int, int]] = []
     start = 0
-    for m in _SENT_END.finditer(text):
-        if m.group(0).strip() == "" and "\n" not in m.group(0) and _ABBREV.search(text[start : m.start()]):
+    lines = _lines(text)
+    for m in _SENT_END.finditer(lines):
+        if m.group(0).strip() == "" and "\n" not in m.group(0) and _ABBREV.search(lines[start : m.start()]):
             continue
         _add(text, start, m.start(), out)
         start = m.end()

@@ -223,8 +223,7 @@ def _language_skip_reason(guess, options: IngestOptions) -> str | None:
     wanted = ", ".join(options.languages)
     verb = "is" if len(options.languages) == 1 else "are"
     return (
-        f"language {guess.code!r} detected (confidence {guess.confidence:.2f}); "
-        f"only {wanted} {verb} analyzed (languages option)"
+        f"language {guess.code!r} detected (confidence {guess.confidence:.2f}); only {wanted} {verb} analyzed"
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spinlens.errors import InputError
-from spinlens.ingest._options import IngestOptions
+from spinlens.ingest._options import TEXT_FIELD_HINT, IngestOptions
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def draft_from_record(record: Mapping[str, Any], options: IngestOptions, source:
     """
     if options.text_field not in record:
         fields = ", ".join(sorted(str(k) for k in record)[:12]) or "none"
-        raise InputError(f"no {options.text_field!r} field (fields: {fields}); set text_field")
+        raise InputError(f"no {options.text_field!r} field (fields: {fields}); {TEXT_FIELD_HINT}")
     text = record[options.text_field]
     if text is None:
         text = ""

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from spinlens.errors import InputError
 
 _SAMPLE_CHARS = 10_000
-# below this many letters, a low-confidence guess is "undetermined" rather than a language
-_SHORT_LETTERS = 40
-_SHORT_MIN_CONFIDENCE = 0.5
+# a guess below this (normalised) probability is "undetermined" rather than a language, however long the
+# text: English full of foreign names or emoji gets 'fr' at 0.08 or 'yo' at 0.02, real German or French
+# news 0.99+
+_MIN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
 class LanguageGuess:
     """The most likely ISO 639-1 ``code`` (None for text without letters), the model's ``confidence``
-    in [0, 1], and whether the text was long or clear enough for the guess to be ``reliable``."""
+    in [0, 1], and whether the guess is clear enough (confidence >= 0.5) to be ``reliable``."""
 
     code: str | None
     confidence: float
@@ -45,5 +46,5 @@ class LanguageDetector:
             return LanguageGuess(None, 0.0, False)
         code, prob = self._load().classify(sample)
         prob = float(prob)
-        reliable = letters >= _SHORT_LETTERS or prob >= _SHORT_MIN_CONFIDENCE
+        reliable = prob >= _MIN_CONFIDENCE
         return LanguageGuess(str(code), prob, reliable)

@@ -25,6 +25,10 @@ DEFAULT_EXTENSIONS = (
 )
 
 
+#: how an error about a missing text field says which setting to change
+TEXT_FIELD_HINT = "name the text field (--text-field, IngestOptions.text_field)"
+
+
 @dataclass(frozen=True, kw_only=True)
 class IngestOptions:
     """How sources are read. Every limit is a named setting with a default.

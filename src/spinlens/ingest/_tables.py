@@ -12,7 +12,7 @@ from pathlib import Path
 from spinlens.errors import InputError
 from spinlens.ingest._decode import sniff_encoding
 from spinlens.ingest._draft import Draft, draft_from_record
-from spinlens.ingest._options import IngestOptions, IngestResult
+from spinlens.ingest._options import TEXT_FIELD_HINT, IngestOptions, IngestResult
 
 _CHUNK = 1 << 16
 _PARQUET_BATCH = 256
@@ -92,7 +92,9 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:
         header = [name.strip() for name in header]
         if options.text_field not in header:
             shown = ", ".join(header[:12])
-            raise InputError(f"{path}: no {options.text_field!r} column (columns: {shown}); set text_field")
+            raise InputError(
+                f"{path}: no {options.text_field!r} column (columns: {shown}); {TEXT_FIELD_HINT}"
+            )
         last_line = reader.line_num
         while True:
             start_line = last_line + 1
@@ -136,7 +138,7 @@ def read_parquet(path: Path, options: IngestOptions) -> Iterator[Item]:
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
     if options.text_field not in names:
         shown = ", ".join(names[:12])
-        raise InputError(f"{path}: no {options.text_field!r} column (columns: {shown}); set text_field")
+        raise InputError(f"{path}: no {options.text_field!r} column (columns: {shown}); {TEXT_FIELD_HINT}")
     wanted = [
         options.text_field,
         options.title_field,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from spinlens.render._sweep import spans_of
 from spinlens.taxonomy import CANONICAL_TO_PTC14
 
-__all__ = ["render_json", "render_jsonl", "render_ptc", "ptc_article_id"]
+__all__ = ["render_json", "render_jsonl", "render_ptc", "ptc_article_id", "csv_row"]
 
 
 def render_json(data: Mapping[str, Any] | list[Mapping[str, Any]]) -> str:
@@ -32,9 +33,38 @@ def _line(d: Mapping[str, Any]) -> str:
 
 
 def ptc_article_id(data: Mapping[str, Any]) -> str:
-    """The id of PTC lines: ``extras.article_id`` (set for ``article<ID>.txt``), else the document id."""
+    """The id of PTC lines: ``extras.article_id`` (set for ``article<ID>.txt``), else the document id, with
+    backslashes and control characters escaped (``\\``, ``\\t``, ``\\n``, ``\\x..``): an id from a user's
+    file cannot add a field or a line."""
     extras = data.get("extras") or {}
-    return str(extras.get("article_id") or data["document"]["id"])
+    return _escape_field(str(extras.get("article_id") or data["document"]["id"]))
+
+
+def _escape_field(value: str) -> str:
+    out = []
+    for c in value:
+        if c == "\\":
+            out.append("\\\\")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif unicodedata.category(c) in ("Cc", "Zl", "Zp"):
+            out.append(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` with every text value that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return) prefixed with ``'``; numbers are left as they are."""
+    return {k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for k, v in row.items()}
 
 
 def render_ptc(docs: Iterable[Mapping[str, Any]]) -> str:

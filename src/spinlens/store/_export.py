@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from spinlens.errors import InputError
-from spinlens.render import render_jsonl, render_ptc
+from spinlens.render import csv_row, render_jsonl, render_ptc
 from spinlens.schema import Analysis
 from spinlens.taxonomy import get_technique
 
@@ -106,7 +106,7 @@ def _write_text(analyses: _Counter, fmt: str, fh: IO[str]) -> None:
         writer = csv.DictWriter(fh, fieldnames=SPAN_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in span_rows(iter(analyses)):
-            writer.writerow(row)
+            writer.writerow(csv_row(row))
         return
     render = render_jsonl if fmt == "jsonl" else render_ptc
     for a in analyses:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -300,7 +301,9 @@ class Store:
                         "score": float(s.score),
                     }
                 )
-            where = {"document_id": doc.id, "outlet": doc.outlet, "published": doc.published}
+            # the per-article tables that --since and --by month read hold a checked ISO date (or NULL);
+            # the document keeps what it was given
+            where = {"document_id": doc.id, "outlet": doc.outlet, "published": iso_date(doc.published)}
             n_spans = len(a.spans)
             totals.append(
                 where | {"n_chars": n_chars, "n_spans": n_spans, "density": _density(n_spans, n_chars)}
@@ -552,6 +555,26 @@ def _has_article(data: str) -> bool:
     except (ValueError, AttributeError):  # not an object: it is analyzed again, which rewrites it
         return False
     return isinstance(extras, dict) and bool(extras.get("article"))
+
+
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?=$|[T ])", re.ASCII)
+
+
+def iso_date(value: str | None) -> str | None:
+    """The date at the start of an ISO-like ``value`` (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, optionally
+    followed by ``T``/space and a time) as that prefix, if it is a real date; else None ("yesterday",
+    "2024-13-45")."""
+    if not value:
+        return None
+    m = _ISO_DATE.match(value.strip())
+    if not m:
+        return None
+    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None
+    return m.group(0)
 
 
 def _analysis(row: Mapping[str, Any] | Any) -> Analysis:
