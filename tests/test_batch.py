@@ -146,6 +146,37 @@ def test_an_unreadable_record_is_recorded_and_cleared_once_it_reads(db, tmp_path
         assert [r["month"] for r in s.stats("month")] == ["2024-03"]
 
 
+def test_a_second_text_under_a_used_id_is_a_failure_and_the_same_text_a_duplicate(db, tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    recs = [{"id": "x", "text": _text(1)}, {"id": "x", "text": _text(1)}, {"id": "x", "text": _text(2)}]
+    rows.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules")
+    assert r.exit_code == 1
+    assert done_line(r.stderr).startswith("Done: 1 analyzed, 1 duplicate(s), 1 failed in ")
+    with open_store(db) as s:
+        [f] = s.failures()
+        assert f.stage == "ingest" and "id 'x' is already used by another document" in f.reason
+        assert s.get("x").document.text == _text(1)
+    recs[2]["id"] = "y"  # the user gives it its own id: the failure goes
+    rows.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules")
+    assert r.exit_code == 0, r.output
+    with open_store(db) as s:
+        assert s.failures() == [] and s.get("y").document.text == _text(2)
+
+
+def test_a_lone_surrogate_fails_its_document_not_the_run(db, tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    bad = '{"id": "bad", "text": "They are traitors \\ud800 and liars."}'
+    rows.write_text(json.dumps({"id": "ok", "text": _text(1)}) + "\n" + bad + "\n", encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert done_line(r.stderr).startswith("Done: 1 analyzed, 1 failed in ")
+    with open_store(db) as s:
+        [f] = s.failures()
+        assert "lone surrogate" in f.reason and s.get("ok") is not None
+
+
 def test_reanalyze_replaces_analyses_of_another_model_version(db, tmp_path):
     expected = make_corpus(tmp_path / "news", 4)
     with open_store(db) as s:

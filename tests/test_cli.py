@@ -550,11 +550,9 @@ def test_a_page_without_text_is_an_error_but_another_language_is_a_note(tmp_path
     assert r.exit_code == 0 and err_lines(r) == [
         f"Skipped: {de}: language 'de' detected (confidence 1.00); only en is analyzed"
     ]
-    names = tmp_path / "names.txt"  # English full of foreign names: py3langid says 'fr', 0.08
+    names = tmp_path / "names.txt"  # English full of names: py3langid's top guess 'fr' 0.17, P(en) 0.07
     names.write_text(
-        "EU sanctions vs. Moscow: Zelensky, Putin, Lavrov, Macron, Scholz and Meloni meet in Brussels "
-        "to call the traitors out.",
-        encoding="utf-8",
+        "EU sanctions vs. Moscow: Zelensky, Putin, Lavrov, Macron, Scholz, Meloni.", encoding="utf-8"
     )
     r = run("analyze", names, "-f", "json", *RULES)
     assert r.exit_code == 0 and json.loads(r.stdout)["document"]["text"].startswith("EU sanctions")

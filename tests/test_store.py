@@ -544,15 +544,17 @@ def test_every_corpus_command_help_has_an_example():
 def test_dates_that_are_not_dates_do_not_count_as_months_or_pass_since(store):
     from spinlens.store._store import iso_date
 
-    values = ("2024-01-05T10:00:00Z", "2018-11", "2024-13-45", "yesterday", "", None)
+    values = ("2024-01-05T10:00:00Z", "2018-11", "Tue, 02 Nov 2018 10:00:00 GMT", "2018/11/02", "20181102")
     assert [iso_date(v) for v in values] == [
         "2024-01-05",
         "2018-11",
-        None,
-        None,
-        None,
-        None,
+        "2018-11-02",
+        "2018-11-02",
+        "2018-11-02",
     ]
+    assert [iso_date(v) for v in ("2024-13-45", "2024-02-30", "yesterday", "1984 Orwell", "", None)] == [
+        None
+    ] * 6
     pipeline = Pipeline(RuleTagger())
     docs = [
         Document(text="The traitors lied again.", id="bad-month", published="2024-13-45"),

@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 from typer.testing import CliRunner
@@ -810,3 +811,78 @@ def test_serve_refuses_a_public_bind_without_a_token():
     result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--get", "/healthz"])
     assert result.exit_code == 2
     assert "refusing to bind 0.0.0.0" in result.stderr
+
+
+def test_invalid_unicode_and_bad_urls_are_422_and_leave_the_pages_working(client):
+    r = client.post(
+        "/api/analyze",
+        content='{"text": "\\ud800 the traitors lied"}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422 and "lone surrogate" in r.json()["error"]["message"]
+    for path in ("/", "/documents", "/api/documents", "/search?q=traitors"):
+        assert client.get(path).status_code == 200, path
+    for url in ("http://[zz/", "http://a.test:99999/"):
+        r = client.post("/api/analyze", json={"url": url})
+        assert r.status_code == 422 and "not a valid URL" in r.json()["error"]["message"], url
+    r = client.post("/api/analyze", json={"text": "The traitors lied."}, headers={"Origin": "http://[zz"})
+    assert r.status_code == 403
+
+
+def test_documents_with_odd_ids_have_pages_that_work(tmp_path):
+    from spinlens.schema import Document
+    from spinlens.store import open_store
+
+    ids = ["a/b/c", "report.html", "..", "../../etc/passwd", "tab\there", "x" * 128]
+    db = str(tmp_path / "corpus.sqlite")
+    pipeline = Pipeline(RuleTagger())
+    with open_store(db) as store:  # as `spinlens batch` stores ids from a JSONL file
+        store.write(
+            [
+                pipeline.analyze(Document(text=f"The corrupt traitors lied, {i}.", id=d))
+                for i, d in enumerate(ids)
+            ]
+        )
+    db_client = make_client(db=db)
+    listing = db_client.get("/documents?limit=50").text
+    for doc_id in ids:
+        seg = quote(doc_id, safe="") if doc_id != ".." else "%2E%2E"  # as a browser must send it
+        r = db_client.get("/api/documents/" + seg)
+        assert r.status_code == 200 and r.json()["document"]["id"] == doc_id, doc_id
+        page = db_client.get("/a/" + seg)
+        assert page.status_code == 200 and "traitors" in page.text, doc_id
+        assert db_client.get("/a/" + seg + ".json").json()["document"]["id"] == doc_id
+    # the listing links each one with its id as one path segment: no "/a/../" a browser would resolve
+    assert 'href="/a/%2E%2E"' in listing and 'href="/a/..%2F..%2Fetc%2Fpasswd"' in listing
+    assert 'href="/a/a%2Fb%2Fc"' in listing
+
+
+def test_stats_with_a_database_count_documents_without_an_outlet(tmp_path):
+    from spinlens.schema import Document
+    from spinlens.store import open_store
+
+    db = str(tmp_path / "corpus.sqlite")
+    pipeline = Pipeline(RuleTagger())
+    docs = [
+        Document(text="The corrupt traitors lied to us.", id="a", outlet="Daily"),
+        Document(text="The corrupt traitors lied again.", id="b"),
+    ]
+    with open_store(db) as store:
+        store.write([pipeline.analyze(d) for d in docs])
+    stats = make_client(db=db).get("/api/stats").json()
+    assert set(stats["outlets"]) == {"Daily", "(no outlet)"}
+    assert stats["totals"]["(no outlet)"] == len(pipeline.analyze(docs[1]).spans) > 0
+
+
+def test_a_form_field_over_the_limit_is_413_with_the_configured_figure():
+    c = make_client(max_upload_bytes=100_000)
+    r = c.post(
+        "/analyze", data={"text": "x" * 150_000}, files={"file": ("", b"")}, headers={"Accept": "text/html"}
+    )
+    assert r.status_code == 413 and "100,000-byte limit" in r.text
+    r = c.post("/api/analyze", content=b"x" * 200_000, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "100,000-byte limit" in r.json()["error"]["message"]
+    r = c.get("/api/documents?until=9999-99-99")
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith(
+        "until '9999-99-99' is not a date"
+    )

@@ -183,7 +183,7 @@ def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
             yield f"{r.source}: {r.reason}"
 
 
-def _expand(paths: list[str], reader_factory) -> Iterator[_Source | str]:
+def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> Iterator[_Source | str]:
     """Sources for the command-line paths; a ``str`` is an error message for that path.
 
     Text files (.txt, .md) and ``-`` are read as they are; URLs, HTML, JSONL / CSV / Parquet and WARC
@@ -208,6 +208,8 @@ def _expand(paths: list[str], reader_factory) -> Iterator[_Source | str]:
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if exclude is not None and _same_file(f, exclude):  # the output of this (or a former) run
                     continue
                 if not f.is_file():
                     if f.is_symlink() and not f.exists():
@@ -288,9 +290,11 @@ def _build_pipeline(settings: Settings):
 class _Out:
     """Standard output or ``--output FILE``.
 
-    A regular file (or a new one) is written to a hidden temporary file beside it, moved into place by
-    ``close(commit=True)`` only if something was written: a run that fails, or produces nothing, leaves
-    an existing file as it was. Other files (``/dev/stdout``, a named pipe) are written directly.
+    A new file, or an existing plain file (not a link, one name, writable), is written to a hidden
+    temporary file beside it and moved into place by ``close(commit=True)``: a run that fails before
+    writing anything leaves an existing file as it was, and a failed write or close never leaves half a
+    file in its place. Anything else (a link, ``/dev/stdout``, a named pipe, a file in a folder where no
+    file can be created) is written directly, opened at the first write.
     """
 
     def __init__(self, path: Path | None) -> None:
@@ -298,27 +302,45 @@ class _Out:
         self.wrote = False
         self._fh: IO[str] | None = None
         self._tmp: Path | None = None
+        self._direct = False
 
-    def stream(self) -> IO[str]:
-        if self._fh is None:
-            if self.path is None:
-                self._fh = sys.stdout
-            elif self.path.exists() and not self.path.is_file():
-                self._fh = open(self.path, "w", encoding="utf-8")
+    def check(self) -> None:
+        """Fail early (``OSError``) if the output cannot be written; create the temporary file."""
+        if self.path is None:
+            return
+        p = self.path
+        if p.is_symlink() or (p.exists() and (not p.is_file() or p.stat().st_nlink > 1)):
+            self._direct = True
+        elif p.exists() and not os.access(p, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+        if not self._direct:
+            import tempfile
+
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+            except (PermissionError, OSError) as exc:
+                if not p.exists() or exc.errno == 2:  # no folder, or a folder where nothing is created
+                    raise
+                self._direct = True
             else:
-                import tempfile
-
-                parent = self.path.parent
-                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
                 self._tmp = Path(tmp)
-                if self.path.exists():
-                    mode = self.path.stat().st_mode & 0o777
+                if p.exists():
+                    mode = p.stat().st_mode & 0o777
                 else:
                     umask = os.umask(0)
                     os.umask(umask)
                     mode = 0o666 & ~umask
                 os.chmod(fd, mode)
                 self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        if self._direct and not os.access(p, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+
+    def stream(self) -> IO[str]:
+        if self._fh is None:
+            if self.path is None:
+                self._fh = sys.stdout
+            else:
+                self._fh = open(self.path, "w", encoding="utf-8")  # direct: opened at the first write
         return self._fh
 
     def write(self, text: str) -> None:
@@ -328,19 +350,49 @@ class _Out:
         fh.flush()
 
     def close(self, commit: bool = True) -> None:
+        """Close; with a temporary file, move it into place if ``commit`` (else remove it)."""
         if self._fh is None or self.path is None:
             return
+        fh, self._fh = self._fh, None
+        if self._tmp is None:
+            fh.close()
+            return
+        tmp, self._tmp = self._tmp, None
         try:
-            self._fh.close()
-        finally:
-            if self._tmp is not None:
-                if commit and self.wrote:
-                    os.replace(self._tmp, self.path)
-                else:
-                    self._tmp.unlink(missing_ok=True)
+            if commit:
+                fh.flush()
+                os.fsync(fh.fileno())
+            fh.close()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        if commit:
+            os.replace(tmp, self.path)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
-def _same_file(a: str, b: Path) -> bool:
+def _term_as_interrupt() -> Any:
+    """Make SIGTERM raise KeyboardInterrupt (so that output is closed cleanly); returns the old handler."""
+    import signal
+
+    try:
+        return signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread (e.g. under a test runner's thread)
+        return None
+
+
+def _restore_term(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except ValueError:
+            pass
+
+
+def _same_file(a: str | Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
@@ -417,7 +469,7 @@ def analyze(
             )
         return reader[0]
 
-    sources = _expand(paths, reader_factory)
+    sources = _expand(paths, reader_factory, exclude=output)
     records = (".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
     several = len(paths) > 1 or any(_is_dir(p) or p.lower().endswith(records) for p in paths if p != "-")
     if output is not None and any(p != "-" and _same_file(p, output) for p in paths):
@@ -427,7 +479,7 @@ def analyze(
     out = _Out(output)
     if output is not None:
         try:
-            out.stream()
+            out.check()
         except OSError as exc:
             raise typer.BadParameter(
                 f"cannot write {output}: {exc.strerror}", param_hint="--output"
@@ -435,7 +487,8 @@ def analyze(
     collected: list[dict[str, Any]] = []
     failed = 0
     pipeline = None
-    done = False
+    done = interrupted = False
+    previous_term = _term_as_interrupt()
     try:
         for src in sources:
             if isinstance(src, str):
@@ -476,11 +529,13 @@ def analyze(
                 out.write(render_ptc([data]))
             else:
                 collected.append(data)
-        if fmt is Format.json and (several or collected):
+        if fmt is Format.json and (collected or (several and not failed)):
             out.write(render_json(collected if several else collected[0]))
         elif fmt is Format.html and collected:
             out.write(render_html(collected))
         done = True
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is finished (jsonl, ptc, terminal)
+        interrupted = True
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         _silence_stdout()
         raise typer.Exit(0 if not failed else 1) from None
@@ -493,11 +548,18 @@ def analyze(
             _silence_stdout()
         raise typer.Exit(1) from None
     finally:
+        _restore_term(previous_term)
+        # a file is replaced by a run that wrote something, or that wrote nothing and had nothing fail
+        # (an empty result); a run whose inputs all failed leaves it as it was
         try:
-            out.close(commit=done)
+            out.close(commit=(done or interrupted) and (out.wrote or (done and not failed)))
         except OSError as exc:
             _err(f"Error: cannot write {output}: {exc.strerror or exc}")
             raise typer.Exit(1) from None
+    if interrupted:
+        kept = f"; {output} holds what was finished" if output is not None and out.wrote else ""
+        _err(f"Interrupted{kept}")
+        raise typer.Exit(130)
     if failed:
         raise typer.Exit(1)
 

@@ -6,10 +6,11 @@ Offsets are character offsets into ``Document.text`` exactly as stored; ``end`` 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from spinlens.errors import SchemaError
+from spinlens.errors import InputError, SchemaError
 from spinlens.taxonomy import is_technique
 
 __all__ = [
@@ -29,6 +30,18 @@ SCHEMA_VERSION = 1
 def _require(cond: bool, msg: str) -> None:
     if not cond:
         raise SchemaError(msg)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value: object, what: str) -> None:
+    """A lone UTF-16 surrogate (e.g. JSON ``"\\ud800"``) is not text: it cannot be stored or sent as UTF-8."""
+    if isinstance(value, str) and (m := _SURROGATE.search(value)):
+        raise InputError(
+            f"{what} has a lone surrogate code point (U+{ord(m.group()):04X}) at character {m.start()}: "
+            "not valid Unicode; fix the source's encoding"
+        )
 
 
 def _check_offsets(start: int, end: int, length: int | None, what: str) -> None:
@@ -62,8 +75,10 @@ class Document:
 
     def __post_init__(self) -> None:
         _require(isinstance(self.text, str), "Document.text must be a string")
+        for f in fields(self):
+            _no_surrogates(getattr(self, f.name), f"Document.{f.name}")
         if not self.id:
-            digest = hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+            digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
             object.__setattr__(self, "id", digest[:16])
 
     def to_dict(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -158,7 +159,7 @@ class _Runner:
         self.progress = BatchProgress(total=total)
         self.on_progress = on_progress
         self.on_failure = on_failure
-        self.seen: set[str] = set()
+        self.seen: dict[str, bytes] = {}  # id -> a short hash of its text, for duplicate ids in one run
         self.sources: dict[str, str] = {}  # document id -> source, for documents in flight
         self._analyses: list[Any] = []
         self._failures: list[Failure] = []
@@ -232,10 +233,26 @@ class _Runner:
         states = self.store.lookup((r.document.id for r in oks), article=o.article) if oks else {}
         for r in oks:
             doc = r.document
-            if doc.id in self.seen:
-                p.duplicates += 1
+            digest = hashlib.blake2b(doc.text.encode("utf-8"), digest_size=8).digest()
+            first = self.seen.get(doc.id)
+            if first is not None:
+                if first == digest:  # the same document again
+                    p.duplicates += 1
+                else:  # another text under an id already used: not silently dropped
+                    self._fail(
+                        Failure(
+                            key=f"duplicate-id:{r.source}",
+                            stage="ingest",
+                            reason=(
+                                f"id {doc.id!r} is already used by another document with a different text "
+                                "in this run; give each document its own id"
+                            ),
+                            document_id=None,
+                            source=r.source,
+                        )
+                    )
                 continue
-            self.seen.add(doc.id)
+            self.seen[doc.id] = digest
             state = states.get(doc.id)
             same = (
                 state is not None
@@ -254,9 +271,11 @@ class _Runner:
         self._tick()
 
     def _resolve_source(self, source: str) -> None:
-        """A source that failed to read in an earlier run reads now: its failure record goes."""
+        """A source that failed to read (or repeated another document's id) in an earlier run reads now: its
+        failure record goes."""
         if self._track_sources:
             self._resolved.append(f"source:{source}")
+            self._resolved.append(f"duplicate-id:{source}")
             if len(self._resolved) >= 10 * _LOOKUP_CHUNK:
                 self._flush()
 

@@ -118,7 +118,10 @@ def _dispatch(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Dra
     if source == "-":
         yield _read_stdin(options)
         return
-    scheme = urlparse(source).scheme.lower()
+    try:
+        scheme = urlparse(source).scheme.lower()
+    except ValueError as exc:  # e.g. "http://[zz/"
+        raise InputError(f"not a valid URL ({exc})") from None
     if scheme in ("http", "https"):
         yield read_url(source, options, fetch)
         return
@@ -216,9 +219,17 @@ def _read_stdin(options: IngestOptions) -> Draft:
     return text_draft(data, "-")
 
 
+# skip a text only when the wanted languages together are this unlikely: the identifier is sure it is in
+# another language (German or Serbian news: P(en) 0.00), not merely unsure (English headlines full of
+# foreign names: P(en) 0.07-0.18, top guess 'fr' or 'tr')
+_SKIP_BELOW = 0.05
+
+
 def _language_skip_reason(guess, options: IngestOptions) -> str | None:
     """Why a text in ``guess``'s language is skipped under ``options.languages``, or None."""
-    if not (options.languages and guess.reliable and guess.code not in options.languages):
+    if not options.languages or guess.code is None or guess.code in options.languages:
+        return None
+    if guess.share(options.languages) >= _SKIP_BELOW:
         return None
     wanted = ", ".join(options.languages)
     verb = "is" if len(options.languages) == 1 else "are"
@@ -246,16 +257,19 @@ def _finish(draft: Draft, options: IngestOptions, detector: LanguageDetector) ->
     text = draft.text
     if options.title_in_text and draft.title:
         text = f"{draft.title}\n\n{text}"
-    document = Document(
-        text=text,
-        id=draft.id,
-        title=draft.title,
-        outlet=draft.outlet,
-        url=draft.url,
-        published=draft.published,
-        author=draft.author,
-        language=language,
-    )
+    try:
+        document = Document(
+            text=text,
+            id=draft.id,
+            title=draft.title,
+            outlet=draft.outlet,
+            url=draft.url,
+            published=draft.published,
+            author=draft.author,
+            language=language,
+        )
+    except SpinlensError as exc:  # e.g. a lone surrogate from a JSON "\ud800" escape
+        return IngestResult(draft.source, None, "error", _one_line(str(exc)))
     return IngestResult(draft.source, document, "ok", None)
 
 

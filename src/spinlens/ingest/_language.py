@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spinlens.errors import InputError
 
 _SAMPLE_CHARS = 10_000
 # a guess below this (normalised) probability is "undetermined" rather than a language, however long the
-# text: English full of foreign names or emoji gets 'fr' at 0.08 or 'yo' at 0.02, real German or French
-# news 0.99+
+# text: English full of foreign names or emoji gets 'fr' at 0.17 or 'yo' at 0.02, real German or French
+# news 0.95+
 _MIN_CONFIDENCE = 0.5
 
 
@@ -21,6 +21,12 @@ class LanguageGuess:
     code: str | None
     confidence: float
     reliable: bool
+    #: probability of each language the model knows (empty for text without letters)
+    probs: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+    def share(self, codes: tuple[str, ...]) -> float:
+        """The probability that the text is in one of ``codes``."""
+        return sum(self.probs.get(c, 0.0) for c in codes)
 
 
 class LanguageDetector:
@@ -44,7 +50,6 @@ class LanguageDetector:
         letters = sum(1 for ch in sample if ch.isalpha())
         if letters == 0:
             return LanguageGuess(None, 0.0, False)
-        code, prob = self._load().classify(sample)
-        prob = float(prob)
-        reliable = prob >= _MIN_CONFIDENCE
-        return LanguageGuess(str(code), prob, reliable)
+        ranked = [(str(c), float(p)) for c, p in self._load().rank(sample)]
+        code, prob = ranked[0]
+        return LanguageGuess(code, prob, prob >= _MIN_CONFIDENCE, dict(ranked))

@@ -71,8 +71,9 @@ def check_technique(technique: str | None) -> str | None:
     )
 
 
-def check_since(since: str | None) -> str | None:
-    """A ``--since`` value checked as YYYY, YYYY-MM or YYYY-MM-DD (compared with ISO ``published``)."""
+def check_since(since: str | None, name: str = "--since") -> str | None:
+    """A ``--since`` (or another date bound, named ``name`` in the error) checked as YYYY, YYYY-MM or
+    YYYY-MM-DD (compared with ISO ``published``)."""
     if since is None:
         return None
     s = since.strip()
@@ -83,7 +84,7 @@ def check_since(since: str | None) -> str | None:
         except ValueError:
             ok = False
     if not ok:
-        raise InputError(f"--since {since!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
+        raise InputError(f"{name} {since!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
     return s
 
 
@@ -296,8 +297,10 @@ def stats(
     technique: str | None = None,
     outlet: str | None = None,
     since: str | None = None,
+    no_outlet: bool = False,
 ) -> list[dict[str, Any]]:
-    """Counts per technique, category, outlet or month over the analyzed documents that pass the filters.
+    """Counts per technique, category, outlet or month over the analyzed documents that pass the filters
+    (``no_outlet``: only documents without an outlet).
 
     Every row has the group key (``technique`` rows also their ``category``), ``articles`` (analyzed
     articles in the group), ``articles_with`` (those with at least one span counted), ``share``
@@ -318,6 +321,8 @@ def stats(
         conds = []
         if outlet is not None:
             conds.append(sa.func.lower(t.c.outlet) == outlet.lower())
+        if no_outlet:
+            conds.append(t.c.outlet.is_(None))
         if since is not None:
             conds.append(t.c.published >= since)
         return conds

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -530,12 +531,13 @@ class Store:
         technique: str | None = None,
         outlet: str | None = None,
         since: str | None = None,
+        no_outlet: bool = False,
     ) -> list[dict[str, Any]]:
         """Span counts and densities per technique, category, outlet or month; see ``_query.stats``."""
         from spinlens.store._query import stats
 
         with self._read() as conn:
-            return stats(conn, by, technique=technique, outlet=outlet, since=since)
+            return stats(conn, by, technique=technique, outlet=outlet, since=since, no_outlet=no_outlet)
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
@@ -557,24 +559,34 @@ def _has_article(data: str) -> bool:
     return isinstance(extras, dict) and bool(extras.get("article"))
 
 
-_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?=$|[T ])", re.ASCII)
+_DATE = re.compile(
+    r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?"  # 2018, 2018-11, 2018-11-02, 2018/11/02
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # a time
+    r"\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?",  # a zone
+    re.ASCII,
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
 
 
 def iso_date(value: str | None) -> str | None:
-    """The date at the start of an ISO-like ``value`` (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, optionally
-    followed by ``T``/space and a time) as that prefix, if it is a real date; else None ("yesterday",
-    "2024-13-45")."""
-    if not value:
+    """``value`` as an ISO date prefix (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) if it is a real date: ISO
+    forms with an optional time and zone, ``2018/11/02``, ``20181102`` and RFC 2822 (``Tue, 02 Nov 2018
+    10:00:00 GMT``); else None ("yesterday", "2024-13-45", "1984 Orwell")."""
+    if not value or not isinstance(value, str):
         return None
-    m = _ISO_DATE.match(value.strip())
-    if not m:
-        return None
-    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    v = value.strip()
+    m = _DATE.fullmatch(v) or _COMPACT_DATE.fullmatch(v)
+    if m:
+        parts = [int(g) for g in m.groups()[:3] if g is not None]
+        try:
+            date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        except ValueError:
+            return None
+        return "-".join([f"{parts[0]:04d}"] + [f"{x:02d}" for x in parts[1:]])
     try:
-        date(year, month, day)
-    except ValueError:
+        return parsedate_to_datetime(v).date().isoformat()
+    except (TypeError, ValueError, IndexError):
         return None
-    return m.group(0)
 
 
 def _analysis(row: Mapping[str, Any] | Any) -> Analysis:

@@ -44,7 +44,7 @@ log = logging.getLogger("spinlens.web")
 
 _HERE = Path(__file__).parent
 #: a document id as it may appear in a URL: never used as a path, only looked up.
-_ID = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,128}$")
+_ID = re.compile(r"^.{1,128}$", re.DOTALL)  # the store's id column holds 128 characters
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -119,9 +119,12 @@ _READ_ERRORS: dict[int | str, dict[str, Any]] = {
 class _Guard:
     """ASGI middleware: refuses foreign Host headers on loopback, caps the body, adds security headers."""
 
-    def __init__(self, app, *, max_body: int, allowed_hosts: frozenset[str] | None) -> None:
+    def __init__(
+        self, app, *, max_body: int, allowed_hosts: frozenset[str] | None, limit_shown: int | None = None
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.limit_shown = limit_shown if limit_shown is not None else max_body  # the setting users know
         self.allowed_hosts = allowed_hosts
 
     async def _refuse(self, send, status: int, kind: str, message: str) -> None:
@@ -148,7 +151,7 @@ class _Guard:
                 return
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
-            await self._refuse(send, 413, "PayloadTooLarge", _too_large(self.max_body))
+            await self._refuse(send, 413, "PayloadTooLarge", _too_large(self.limit_shown))
             return
         received = 0
 
@@ -158,7 +161,7 @@ class _Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise HTTPException(413, _too_large(self.max_body))
+                    raise HTTPException(413, _too_large(self.limit_shown))
             return message
 
         async def secured_send(message) -> None:
@@ -177,6 +180,20 @@ def _host_name(host: str) -> str:
     if host.startswith("["):
         return host[: host.find("]") + 1] if "]" in host else host
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+async def _read_form(request: Request, limit: int, max_fields: int) -> Any:
+    """The request's form; a part over ``limit`` bytes is a 413 (as a body over the limit is), not a 400."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.formparsers import MultiPartException
+
+    try:
+        return await request.form(max_files=1, max_fields=max_fields, max_part_size=limit)
+    except (MultiPartException, StarletteHTTPException) as exc:  # Starlette wraps the first in the second
+        message = str(getattr(exc, "detail", None) or exc)
+        if "maximum size" in message:
+            raise HTTPException(413, _too_large(limit)) from None
+        raise HTTPException(400, f"malformed form data: {message}") from None
 
 
 def _too_large(limit: int) -> str:
@@ -198,7 +215,10 @@ def _check_write(request: Request, form_token: str | None = None) -> None:
     """Refuse cross-site form posts and, when the server has a token, writes without it."""
     origin = request.headers.get("origin")
     if origin is not None:
-        netloc = urlsplit(origin).netloc.lower() if origin != "null" else "null"
+        try:
+            netloc = urlsplit(origin).netloc.lower() if origin != "null" else "null"
+        except ValueError:  # not a URL (e.g. "http://[zz"): not this server either
+            netloc = "\x00"
         if netloc != request.headers.get("host", "").lower():
             raise HTTPException(403, "cross-site request refused: post from this server's own pages")
     token = _state(request).settings.token
@@ -226,17 +246,26 @@ def _filters(
         raise InputError(f"unknown technique {technique!r}; see /api/techniques for the ids")
     if category and category not in CATEGORIES:
         raise InputError(f"unknown category {category!r}; choose one of: {', '.join(CATEGORIES)}")
+    from spinlens.store import check_since
+
     return Filters(
         outlet=outlet or None,
         technique=technique or None,
         category=category or None,
-        since=since or None,
-        until=until or None,
+        since=check_since(since or None, "since"),
+        until=check_since(until or None, "until"),
     )
 
 
-def _analysis_links(base: str, document_id: str) -> dict[str, str]:
+def id_url(document_id: str) -> str:
+    """A document id as one URL path segment: everything but letters, digits and ``_.-~`` escaped (``/``
+    too); an id of only dots is escaped as well, so that a browser does not read it as ``.``/``..``."""
     q = quote(document_id, safe="")
+    return q.replace(".", "%2E") if q in (".", "..") else q
+
+
+def _analysis_links(base: str, document_id: str) -> dict[str, str]:
+    q = id_url(document_id)
     return {"page": f"{base}/a/{q}", "json": f"{base}/a/{q}.json", "html": f"{base}/a/{q}.html"}
 
 
@@ -304,7 +333,12 @@ def create_app(
     )
     app.state.spinlens = state
     allowed = (_LOOPBACK_NAMES | {settings.host.lower()}) if settings.loopback else None
-    app.add_middleware(_Guard, max_body=settings.max_upload_bytes + _BODY_SLACK, allowed_hosts=allowed)
+    app.add_middleware(
+        _Guard,
+        max_body=settings.max_upload_bytes + _BODY_SLACK,
+        allowed_hosts=allowed,
+        limit_shown=settings.max_upload_bytes,
+    )
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_HERE / "templates")),
@@ -314,6 +348,7 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = _view.safe_url
+    env.filters["id_url"] = id_url
     env.filters["pct"] = lambda v: f"{float(v):.0%}"
     env.globals.update(
         version=spinlens.__version__,
@@ -418,7 +453,7 @@ def create_app(
 
     @app.post("/analyze", include_in_schema=False)
     async def analyze_form(request: Request):
-        form = await request.form(max_files=1, max_fields=20, max_part_size=settings.max_upload_bytes)
+        form = await _read_form(request, settings.max_upload_bytes, max_fields=20)
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         upload = form.get("file")
         try:
@@ -462,9 +497,26 @@ def create_app(
         links = _analysis_links(request.scope.get("root_path", "").rstrip("/"), result["document"]["id"])
         return RedirectResponse(links["page"], status_code=303)
 
-    @app.get("/a/{document_id}.json", include_in_schema=False)
-    def download_json(document_id: str):
-        data = find_analysis(document_id)
+    def page_or_download(request: Request, document_id: str, suffix: str) -> Any:
+        """``/a/ID.json`` is a download of ID, unless only an analysis with the id ``ID.json`` exists."""
+        try:
+            return find_analysis(document_id)
+        except HTTPException:
+            if _ID.match(document_id + suffix) and find_analysis_or_none(document_id + suffix) is not None:
+                return analysis_page(request, document_id + suffix)
+            raise
+
+    def find_analysis_or_none(document_id: str) -> dict[str, Any] | None:
+        try:
+            return find_analysis(document_id)
+        except HTTPException:
+            return None
+
+    @app.get("/a/{document_id:path}.json", include_in_schema=False)
+    def download_json(request: Request, document_id: str):
+        data = page_or_download(request, document_id, ".json")
+        if not isinstance(data, dict):
+            return data
         body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         return Response(
             body,
@@ -472,9 +524,11 @@ def create_app(
             headers={"Content-Disposition": f'attachment; filename="spinlens-{_file_id(document_id)}.json"'},
         )
 
-    @app.get("/a/{document_id}.html", include_in_schema=False)
-    def download_html(document_id: str):
-        data = find_analysis(document_id)
+    @app.get("/a/{document_id:path}.html", include_in_schema=False)
+    def download_html(request: Request, document_id: str):
+        data = page_or_download(request, document_id, ".html")
+        if not isinstance(data, dict):
+            return data
         return Response(
             render_html(data),
             media_type="text/html; charset=utf-8",
@@ -484,7 +538,7 @@ def create_app(
             },
         )
 
-    @app.get("/a/{document_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/a/{document_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def analysis_page(request: Request, document_id: str):
         data = find_analysis(document_id)
         summary = _view.summary(data)
@@ -618,7 +672,7 @@ def create_app(
         """Multipart form with a `file` field (and optional `title`, `outlet`, `published`, `author`).
         The answer is the same as `POST /api/analyze`."""
         _check_write(request)
-        form = await request.form(max_files=1, max_fields=10, max_part_size=settings.max_upload_bytes)
+        form = await _read_form(request, settings.max_upload_bytes, max_fields=10)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InputError("send the file in a multipart form field named `file`")
@@ -651,7 +705,9 @@ def create_app(
             "documents": _api_rows(rows),
         }
 
-    @app.get("/api/documents/{document_id}", tags=["corpus"], summary="One analysis", responses=_READ_ERRORS)
+    @app.get(
+        "/api/documents/{document_id:path}", tags=["corpus"], summary="One analysis", responses=_READ_ERRORS
+    )
     def api_document(document_id: str) -> dict[str, Any]:
         """The stored analysis of a document (`Analysis.to_dict()`)."""
         return find_analysis(document_id)

@@ -101,13 +101,17 @@ def check_public_url(url: str, *, allow_private: bool) -> None:
     Raises:
         InputError: a bad scheme, no host, an unresolvable host or a private address.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:
+        raise InputError(f"cannot fetch {url!r}: not a valid URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(f"cannot fetch {url!r}: give an http:// or https:// URL")
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or None, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:
         raise InputError(f"cannot fetch {url}: the host {parts.hostname!r} does not resolve ({exc})") from exc
     for info in infos:

@@ -114,9 +114,13 @@ class StoreCorpus:
         present: set[str] = set()
         for r in by_outlet:
             name = r["outlet"] or "(no outlet)"
-            rows = self.store.stats("technique", technique=f.technique, outlet=r["outlet"], since=f.since)
-            if r["outlet"] is None:  # the store filters by outlet only when one is named
-                rows = []
+            rows = self.store.stats(
+                "technique",
+                technique=f.technique,
+                outlet=r["outlet"],
+                since=f.since,
+                no_outlet=r["outlet"] is None,
+            )
             rows = [x for x in rows if _in_category(x["technique"], f)]
             for x in rows:
                 counts.append([name, x["technique"], int(x["spans"])])
