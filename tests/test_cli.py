@@ -588,3 +588,34 @@ def test_records_with_another_text_field(tmp_path):
     assert r.exit_code == 1 and "--text-field" in r.stderr
     r = run("analyze", src, "-f", "jsonl", "--text-field", "body", *RULES)
     assert r.exit_code == 0 and json.loads(r.stdout)["document"]["id"] == "a"
+
+
+def test_models_verify_reports_a_broken_model_json_on_one_line(tmp_path):
+    from spinlens._modelmeta import default_model_dir
+
+    meta = json.loads((default_model_dir() / "model.json").read_text())
+    del meta["files"]["members"][0]["heads"]
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    r = run("models", "verify", "--model-dir", tmp_path)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert err_lines(r) == [
+        f"Error: {tmp_path / 'model.json'} is not a valid model description (KeyError: 'heads')"
+    ]
+
+
+def test_bad_seeds_are_a_usage_error(tmp_path):
+    r = run("train", "--run", tmp_path / "run", "--seeds", "abc")
+    assert r.exit_code == 2 and "give whole numbers separated by commas" in r.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_eval_ptc_without_usable_gold_spans_is_an_error(tmp_path):
+    (tmp_path / "article111.txt").write_text("Some text about traitors.\n", encoding="utf-8")
+    gold = tmp_path / "gold.labels"
+    gold.write_text("\ufeff111\tBogus\t0\t4\n", encoding="utf-8")
+    r = run("eval", "ptc", "--articles", tmp_path, "--gold", gold)
+    assert (
+        r.exit_code == 1
+        and "no usable gold spans" in r.stderr
+        and "'Bogus' is no PTC-14 technique" in r.stderr
+    )

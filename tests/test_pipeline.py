@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -348,3 +349,77 @@ def test_sentences_and_paragraphs_know_every_line_break():
         assert got == want, repr(br)
         paras = [text[s:e] for s, e in paragraphs(text)]
         assert paras[0] == "Title line" and len(paras) == 2, repr(br)
+
+
+def _model_copy(tmp_path, edit) -> Path:
+    """The shipped `fast` model in a folder of links, with ``edit(meta, folder)`` applied to model.json."""
+    import json
+    import shutil
+
+    from spinlens._modelmeta import default_model_dir
+
+    ship = default_model_dir()
+    meta = json.loads((ship / "fast" / "model.json").read_text())
+    d = tmp_path / "model"
+    d.mkdir()
+    for key in ("tokenizer",):
+        shutil.copy(ship / "tokenizer.json", d / "tokenizer.json")
+        meta["files"][key]["name"] = "tokenizer.json"
+    m = meta["files"]["members"][0]
+    for kind in ("onnx_int8", "heads"):
+        name = m[kind]["name"].removeprefix("../")
+        (d / name).symlink_to(ship / name)
+        m[kind]["name"] = name
+    m.pop("onnx", None)
+    edit(meta, d)
+    (d / "model.json").write_text(json.dumps(meta))
+    return d
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("case", ["stride 0", "bad heads", "no window", "bad tokenizer", "bias length"])
+def test_a_broken_model_folder_is_a_model_error(tmp_path, case):
+    from spinlens._modelmeta import sha256_file
+    from spinlens.errors import ModelError
+    from spinlens.model import SpanTagger
+
+    def edit(meta, d):
+        if case == "stride 0":
+            meta["window"]["stride"] = 0  # would never end: windows must move on
+        elif case == "no window":
+            del meta["window"]
+        elif case == "bias length":
+            meta["thresholds"]["calibration"]["bias"] = [0.0, 0.0]
+        elif case == "bad heads":
+            np.savez(d / "heads_bad.npz", w1=np.zeros((3, 2), np.float32))
+            meta["files"]["members"][0]["heads"] = {
+                "name": "heads_bad.npz",
+                "sha256": sha256_file(d / "heads_bad.npz"),
+            }
+        elif case == "bad tokenizer":
+            (d / "tokenizer.json").write_text("{not json")
+            meta["files"]["tokenizer"]["sha256"] = sha256_file(d / "tokenizer.json")
+
+    with pytest.raises(ModelError, match="cannot be used"):
+        SpanTagger(_model_copy(tmp_path, edit), threads=1).load()
+
+
+def test_windows_that_would_never_end_are_refused():
+    from spinlens._windows import plan_windows
+
+    assert plan_windows(500, 254, 254) == [(0, 254), (254, 500)]
+    for content, stride in ((254, 0), (254, -1), (0, 1), (10, 11)):
+        with pytest.raises(ValueError, match="cannot cover"):
+            plan_windows(500, content, stride)
+
+
+def test_classify_spans_checks_its_input():
+    p = Pipeline(RuleTagger())
+    text = "They are foreign agents, full stop."
+    assert p.classify_spans(text, [(np.int64(9), 23)]) == p.classify_spans(text, [(9, 23)])
+    for bad in ([(9, 23, 1)], None, 5, [None], "ab", [(True, 5)], [(9.0, 23.0)], [(23, 9)], [(0, 99)]):
+        with pytest.raises(InputError):
+            p.classify_spans(text, bad)
+    for bad_text in (None, b"abc", "   "):
+        with pytest.raises(InputError):
+            p.classify_spans(bad_text, [(0, 1)])

@@ -18,7 +18,13 @@ def plan_windows(n_tokens: int, content: int, stride: int) -> list[tuple[int, in
     """Cover ``n_tokens`` with windows of at most ``content`` tokens, consecutive starts ``stride`` apart.
 
     Every token is inside at least one window; no text is silently truncated.
+
+    Raises:
+        ValueError: ``content`` < 1, or ``stride`` not in 1..``content`` (the windows would never end, or
+            leave tokens out).
     """
+    if content < 1 or not 1 <= stride <= content:
+        raise ValueError(f"windows of {content} tokens every {stride} tokens cannot cover a text")
     if n_tokens <= content:
         return [(0, n_tokens)]
     out = []

@@ -154,6 +154,11 @@ class _Source:
     path: Path | None
     document: Any = None
 
+    def __post_init__(self) -> None:
+        from spinlens.text import printable
+
+        object.__setattr__(self, "label", printable(self.label))  # a file name that is not UTF-8
+
 
 #: inputs read through ``spinlens.ingest`` rather than as plain text
 INGEST_SUFFIXES = (".html", ".htm", ".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
@@ -332,8 +337,11 @@ class _Out:
                     mode = 0o666 & ~umask
                 os.chmod(fd, mode)
                 self._fh = os.fdopen(fd, "w", encoding="utf-8")
-        if self._direct and not os.access(p, os.W_OK):
-            raise PermissionError(13, "Permission denied")
+        if self._direct:
+            target = Path(os.path.realpath(p))  # a link's target, which may not exist yet
+            ok = os.access(target, os.W_OK) if target.exists() else os.access(target.parent, os.W_OK)
+            if not ok:
+                raise PermissionError(13, "Permission denied")
 
     def stream(self) -> IO[str]:
         if self._fh is None:
@@ -397,6 +405,13 @@ def _same_file(a: str | Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
         return False
+
+
+def _check_seeds(value: str) -> str:
+    parts = [x.strip() for x in value.split(",")]
+    if not parts or not all(re.fullmatch(r"\d+", x, re.ASCII) for x in parts):
+        raise typer.BadParameter(f"{value!r}: give whole numbers separated by commas, e.g. 13,7")
+    return ",".join(parts)
 
 
 @app.command()
@@ -742,7 +757,12 @@ def train(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 16,
     lr: Annotated[float, typer.Option("--lr", min=0.0, help="Learning rate.")] = 1e-4,
     seeds: Annotated[
-        str, typer.Option("--seeds", help="One model per seed, comma-separated; several make an ensemble.")
+        str,
+        typer.Option(
+            "--seeds",
+            help="One model per seed, comma-separated; several make an ensemble.",
+            callback=_check_seeds,
+        ),
     ] = "13,7",
     include_dev: Annotated[
         bool, typer.Option("--include-dev", help="Also train on the PTC dev articles.")
@@ -790,7 +810,9 @@ def export(
         Path | None,
         typer.Option("--base", file_okay=False, help="Base encoder folder (default: the PyPI one)."),
     ] = None,
-    seeds: Annotated[str, typer.Option("--seeds", help="The run's member seeds, comma-separated.")] = "13,7",
+    seeds: Annotated[
+        str, typer.Option("--seeds", help="The run's member seeds, comma-separated.", callback=_check_seeds)
+    ] = "13,7",
     db: Annotated[
         str | None,
         typer.Option("--db", metavar="PATH|URL", help="Export this store's corpus instead of a model."),
@@ -853,9 +875,22 @@ def models_verify(
     except ModelError as exc:
         _err(f"Error: {exc}; reinstall spinlens")
         raise typer.Exit(1) from None
-    needed = {meta["files"]["tokenizer"]["name"]} | {e["name"] for pair in runtime_files(meta) for e in pair}
+    try:
+        needed = {meta["files"]["tokenizer"]["name"]} | {
+            e["name"] for pair in runtime_files(meta) for e in pair
+        }
+        entries = list(all_files(meta))
+        for entry in entries:
+            str(entry["name"]) + str(entry["sha256"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        _err(f"Error: {d / 'model.json'} is not a valid model description ({type(exc).__name__}: {exc})")
+        raise typer.Exit(1) from None
     bad = 0
-    for entry in all_files(meta):
+    for entry in entries:
+        if not isinstance(entry["name"], str):
+            _err(f"Error: {d / 'model.json'}: a file name is not a string ({entry['name']!r})")
+            bad += 1
+            continue
         path = d / entry["name"]
         if not path.exists():
             if entry["name"] in needed:
@@ -875,7 +910,14 @@ def models_verify(
             bad += 1
     if bad:
         raise typer.Exit(1)
-    click.echo(f"OK: model {meta.get('name')} {meta.get('version')} matches model.json")
+    from spinlens.model import SpanTagger
+
+    try:  # every file matches: does the model also load?
+        SpanTagger(d, threads=1).load()
+    except ModelError as exc:
+        _err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+    click.echo(f"OK: model {meta.get('name')} {meta.get('version')} matches model.json and loads")
 
 
 def main() -> None:

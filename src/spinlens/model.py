@@ -344,8 +344,23 @@ class SpanTagger:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self) -> SpanTagger:
-        """Load and verify the model files (sha256 of every file used); returns self."""
+        """Load and verify the model files (sha256 of every file used); returns self.
+
+        Raises:
+            ModelError: a file is missing, altered or unreadable, or ``model.json`` describes no usable model.
+        """
         d = Path(self.model_dir) if self.model_dir else default_model_dir()
+        try:
+            return self._load(d)
+        except (ModelError, NotFittedError):
+            raise
+        except Exception as exc:  # tokenizers, numpy and json shapes raise their own untyped errors
+            raise ModelError(
+                f"the model in {d} cannot be used ({type(exc).__name__}: {exc}); "
+                "reinstall it or rebuild it with `spinlens train`"
+            ) from exc
+
+    def _load(self, d: Path) -> SpanTagger:
         meta = read_meta(d)
         files = meta["files"]
         chosen = runtime_files(meta, self.quantized)
@@ -368,6 +383,7 @@ class SpanTagger:
             z = np.load(d / h["name"])
             self.heads_.append({k: z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")})
         self.thresholds_ = dict(meta["thresholds"])
+        _check_model(self.heads_, self.thresholds_, meta["window"])
         self.meta_ = meta
         self.window_ = (int(meta["window"]["content"]), int(meta["window"]["stride"]))
         # with several threads, whole ONNX runs go side by side (each single-threaded; onnxruntime releases
@@ -453,6 +469,39 @@ class SpanTagger:
         if scores is None:
             scores = self.score_tokens(text)
         return classify_with_scores(self.heads_, scores, spans, text, self.thresholds_.get("calibration"))
+
+
+def _check_model(heads: list[dict[str, np.ndarray]], thresholds: dict, window: dict) -> None:
+    """``ValueError`` unless the span heads, thresholds and window of a model fit together."""
+    T = len(TECHNIQUE_IDS)
+    for h in heads:
+        w1, b1, w2, b2 = h["w1"], h["b1"], h["w2"], h["b2"]
+        if not (w1.ndim == 2 and w1.shape[0] % 3 == 0 and b1.shape == (w1.shape[1],)):
+            raise ValueError(f"span head of shapes {w1.shape}, {b1.shape} does not fit [first; last; mean]")
+        if w2.shape != (w1.shape[1], T) or b2.shape != (T,):
+            raise ValueError(f"span head output {w2.shape}, {b2.shape} is not {T} techniques")
+    for key in ("inside", "split_b", "multi"):
+        v = float(thresholds[key])
+        if not np.isfinite(v):
+            raise ValueError(f"threshold {key} is {v}")
+    for key in ("merge_gap", "min_chars"):
+        int(thresholds.get(key, 0))
+    float(thresholds.get("span_min", 0.0))
+    float(thresholds.get("propagate", 0.0))
+    tech = thresholds.get("tech") or {}
+    if not isinstance(tech, dict) or any(t not in TECHNIQUE_IDS for t in tech):
+        raise ValueError(f"per-technique thresholds {tech!r} name unknown techniques")
+    for v in tech.values():
+        float(v)
+    cal = thresholds.get("calibration")
+    if cal:
+        if len(cal["bias"]) != T or len(cal["rep_w"]) != 3:
+            raise ValueError(
+                "the TC calibration does not have one bias per technique and 3 Repetition weights"
+            )
+    content, stride = int(window["content"]), int(window["stride"])
+    if content < 1 or not 1 <= stride <= content:
+        raise ValueError(f"windows of {content} tokens every {stride} tokens cannot cover a text")
 
 
 def model_info(meta: dict, quantized: bool = True) -> ModelInfo:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Protocol
@@ -78,14 +80,29 @@ class Pipeline:
         )
 
     def classify_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, float]]:
-        """Label given character spans of ``text`` (the TC task), using their context."""
+        """Label given character spans of ``text`` (the TC task), using their context.
+
+        Raises:
+            InputError: ``text`` is not a usable text, or a span is not a ``(start, end)`` pair of integers
+                with ``0 <= start < end <= len(text)``.
+        """
+        text = self._document(text).text
         n = len(text)
-        for s, e in spans:
-            if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= n):
-                raise InputError(f"span ({s}, {e}) is not inside the text (length {n})")
-        if not spans:
+        if isinstance(spans, (str, bytes)) or not isinstance(spans, Iterable):
+            raise InputError(f"spans must be a list of (start, end) pairs, got {type(spans).__name__}")
+        pairs = []
+        for sp in spans:
+            try:
+                s, e = sp
+                s, e = (operator.index(x) if not isinstance(x, bool) else None for x in (s, e))
+            except (TypeError, ValueError):
+                raise InputError(f"span {sp!r} is not a (start, end) pair of integers") from None
+            if s is None or e is None or not 0 <= s < e <= n:
+                raise InputError(f"span {sp!r} is not inside the text (length {n})")
+            pairs.append((s, e))
+        if not pairs:
             return []
-        probs = self.tagger.classify(text, list(spans))
+        probs = self.tagger.classify(text, pairs)
         return [(TECHNIQUE_IDS[int(p.argmax())], round(float(p.max()), 4)) for p in probs]
 
 
@@ -106,10 +123,22 @@ def load_tagger(model: str = "default", threads: int | None = None) -> Tagger:
     return SpanTagger(shipped_model_dir(model), threads=threads).load()
 
 
+_DEFAULT_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def default_pipeline() -> Pipeline:
-    """The shipped model, loaded once per process."""
+def _default_pipeline() -> Pipeline:
     return Pipeline(load_tagger())
+
+
+def default_pipeline() -> Pipeline:
+    """The shipped model, loaded once per process (threads that ask at once wait for one load)."""
+    with _DEFAULT_LOCK:
+        return _default_pipeline()
+
+
+default_pipeline.cache_clear = _default_pipeline.cache_clear  # type: ignore[attr-defined]
+default_pipeline.cache_info = _default_pipeline.cache_info  # type: ignore[attr-defined]
 
 
 def analyze(text_or_document: str | Document, *, pipeline: Pipeline | None = None) -> Analysis:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["paragraphs", "sentences", "count_words"]
+__all__ = ["paragraphs", "sentences", "count_words", "printable"]
 
 _PARA = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 # a sentence ends at . ! ? (with closing quotes/brackets) followed by whitespace and an upper-case
@@ -63,3 +63,13 @@ def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
 
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+def printable(value: str) -> str:
+    """``value`` with any lone surrogate written as ``\\udcXX`` (a file name that is not UTF-8, as Python
+    reads it), so that it can be printed, stored and sent as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value

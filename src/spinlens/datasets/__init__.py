@@ -112,7 +112,7 @@ def read_ptc_labels(
     """
     spans: list[tuple[str, GoldSpan]] = []
     defects: list[str] = []
-    for lineno, line in enumerate(_read_text(Path(path)).splitlines(), 1):
+    for lineno, line in enumerate(_read_text(Path(path)).removeprefix("\ufeff").splitlines(), 1):
         if not line.strip():
             continue
         parts = line.rstrip("\n").split("\t")

@@ -43,6 +43,19 @@ def evaluate_ptc(
     if not texts:
         raise InputError(f"no article<ID>.txt files in {articles_dir}")
     gold_rows, defects = read_ptc_labels(gold_file, texts)
+    for aid, sp in gold_rows:
+        if sp.label not in _P14:
+            defects.append(
+                f"{gold_file}: span {aid} {sp.start}-{sp.end}: {sp.label!r} is no PTC-14 technique, skipped"
+            )
+    gold_rows = [(aid, sp) for aid, sp in gold_rows if sp.label in _P14]
+    if not gold_rows:
+        shown = "; ".join(defects[:2]) or "the file has no span lines"
+        raise InputError(
+            f"{gold_file}: no usable gold spans for the articles in {articles_dir} "
+            f"({len(defects)} problem(s): {shown}); "
+            "give a PTC-14 label file (id<TAB>technique<TAB>start<TAB>end) for these articles"
+        )
     by_article: dict[str, list] = defaultdict(list)
     for aid, sp in gold_rows:
         by_article[aid].append(sp)

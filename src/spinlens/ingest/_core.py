@@ -24,6 +24,7 @@ from spinlens.ingest._readers import (
 )
 from spinlens.ingest._tables import read_csv, read_jsonl, read_parquet
 from spinlens.schema import Document
+from spinlens.text import printable
 
 _KINDS = {
     ".txt": "text",
@@ -92,6 +93,9 @@ class DocumentReader:
                     )
                     if result.reason is not None and "\n" in result.reason:
                         result = replace(result, reason=_one_line(result.reason))
+                    shown = printable(result.source)
+                    if shown != result.source:  # a file name that is not UTF-8
+                        result = replace(result, source=shown)
                     if result.ok:
                         if produced >= options.max_documents:
                             reason = (
@@ -229,7 +233,7 @@ def _language_skip_reason(guess, options: IngestOptions) -> str | None:
     """Why a text in ``guess``'s language is skipped under ``options.languages``, or None."""
     if not options.languages or guess.code is None or guess.code in options.languages:
         return None
-    if guess.share(options.languages) >= _SKIP_BELOW:
+    if not guess.reliable or guess.share(options.languages) >= _SKIP_BELOW:  # unsure: "Liar!" is 'eu' 0.02
         return None
     wanted = ", ".join(options.languages)
     verb = "is" if len(options.languages) == 1 else "are"

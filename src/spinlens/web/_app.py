@@ -257,16 +257,16 @@ def _filters(
     )
 
 
-def id_url(document_id: str) -> str:
-    """A document id as one URL path segment: everything but letters, digits and ``_.-~`` escaped (``/``
-    too); an id of only dots is escaped as well, so that a browser does not read it as ``.``/``..``."""
+def doc_path(document_id: str) -> str:
+    """The path of a document's page: ``/a/`` + the id as one path segment (``/`` escaped too); an id of
+    only dots as ``/a?id=...`` (browsers read ``/a/..`` and even ``/a/%2E%2E`` as a step up)."""
     q = quote(document_id, safe="")
-    return q.replace(".", "%2E") if q in (".", "..") else q
+    return f"/a?id={q}" if q in (".", "..") else f"/a/{q}"
 
 
 def _analysis_links(base: str, document_id: str) -> dict[str, str]:
-    q = id_url(document_id)
-    return {"page": f"{base}/a/{q}", "json": f"{base}/a/{q}.json", "html": f"{base}/a/{q}.html"}
+    q = quote(document_id, safe="")
+    return {"page": base + doc_path(document_id), "json": f"{base}/a/{q}.json", "html": f"{base}/a/{q}.html"}
 
 
 # -- the app -----------------------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = _view.safe_url
-    env.filters["id_url"] = id_url
+    env.filters["doc_path"] = doc_path
     env.filters["pct"] = lambda v: f"{float(v):.0%}"
     env.globals.update(
         version=spinlens.__version__,
@@ -537,6 +537,10 @@ def create_app(
                 "Content-Security-Policy": _REPORT_CSP,
             },
         )
+
+    @app.get("/a", response_class=HTMLResponse, include_in_schema=False)
+    def analysis_page_by_query(request: Request, id: str = ""):
+        return analysis_page(request, id)
 
     @app.get("/a/{document_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def analysis_page(request: Request, document_id: str):

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from markupsafe import Markup, escape
 
+from spinlens.store import iso_date
 from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
 from spinlens.web._view import display_title
 
@@ -147,7 +148,7 @@ def _matches(data: Mapping[str, Any], f: Filters) -> bool:
     doc = data["document"]
     if f.outlet and (doc.get("outlet") or "") != f.outlet:
         return False
-    published = doc.get("published") or ""
+    published = iso_date(doc.get("published")) or ""  # as the store compares it
     if f.since and (not published or published < f.since):
         return False
     if f.until and (not published or published[: len(f.until)] > f.until):

@@ -163,7 +163,11 @@ def _in_category(technique: str, f: Filters) -> bool:
 
 
 def _before(published: str | None, f: Filters) -> bool:
-    return not f.until or bool(published) and str(published)[: len(f.until)] <= f.until
+    """On or before ``until``, comparing the checked ISO date (as the store's ``since`` does)."""
+    from spinlens.store import iso_date
+
+    day = iso_date(published)
+    return not f.until or bool(day) and str(day)[: len(f.until)] <= f.until
 
 
 def _keep(hit, f: Filters) -> bool:
