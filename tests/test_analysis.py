@@ -739,3 +739,24 @@ def test_narratives_on_semeval2025_dev_beat_the_baseline():
     s = evaluate_narratives(analyzer.narratives_, read_narratives(root, "dev"), coarse, fine)
     assert s["coarse_f1"] > s["baseline_coarse_f1"]
     assert s["fine_f1"] > s["baseline_fine_f1"]
+
+
+def test_analyzer_checks_its_spans_and_sentences(doc_analyzer):
+    from spinlens.errors import InputError
+
+    text = "They are traitors. The rest is quiet."
+    good = {"start": 9, "end": 17, "technique": "Name_Calling-Labeling"}
+    assert doc_analyzer.analyze(text, [good])["genre"]
+    for bad in (
+        [{"start": 0, "end": 5000, "technique": "Doubt"}],
+        [{"start": 9, "technique": "Doubt"}],
+        [(9, 17)],
+        [{"start": 17, "end": 9, "technique": "Doubt"}],
+        [{"start": 9, "end": 17, "technique": "Bogus"}],
+    ):
+        with pytest.raises(InputError):
+            doc_analyzer.analyze(text, bad)
+    with pytest.raises(InputError):
+        doc_analyzer.analyze(text, [good], sentences=[(0, 500)])
+    with pytest.raises(InputError):
+        doc_analyzer.analyze(None)  # type: ignore[arg-type]

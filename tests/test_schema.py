@@ -154,3 +154,46 @@ def test_malformed_parts_raise_schema_error():
         Quote.from_dict({"start": 0})
     with pytest.raises(SchemaError):
         ModelInfo.from_dict({"name": "x", "version": "1"})
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "score str",
+        "extras str",
+        "score huge",
+        "frames str",
+        "genre dict",
+        "id list",
+        "title int",
+        "model name",
+        "bool start",
+        "schema True",
+    ],
+)
+def test_from_dict_refuses_wrong_types_with_a_schema_error(case):
+    import copy
+
+    from spinlens.errors import SchemaError
+
+    d = {
+        "schema_version": 1,
+        "document": {"text": "They are traitors.", "id": "x"},
+        "spans": [{"start": 9, "end": 17, "technique": "Name_Calling-Labeling", "score": 0.9}],
+    }
+    d = copy.deepcopy(d)
+    change = {
+        "score str": lambda: d["spans"][0].update(score="high"),
+        "extras str": lambda: d.update(extras="ab"),
+        "score huge": lambda: d["spans"][0].update(score=10**400),
+        "frames str": lambda: d.update(frames="Political"),
+        "genre dict": lambda: d.update(genre={"a": 1}),
+        "id list": lambda: d["document"].update(id=[1]),
+        "title int": lambda: d["document"].update(title=5),
+        "model name": lambda: d.update(model={"name": 5, "version": "1", "sha256": "x"}),
+        "bool start": lambda: d["spans"][0].update(start=True),
+        "schema True": lambda: d.update(schema_version=True),
+    }
+    change[case]()
+    with pytest.raises(SchemaError):
+        Analysis.from_dict(d)

@@ -348,7 +348,13 @@ class SpanTagger:
 
         Raises:
             ModelError: a file is missing, altered or unreadable, or ``model.json`` describes no usable model.
+            ValueError: ``batch_size`` or ``threads`` is not a whole number >= 1.
         """
+        for name, value in (("batch_size", self.batch_size), ("threads", self.threads)):
+            if value is None and name == "threads":
+                continue
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise ValueError(f"SpanTagger: {name} must be an int >= 1, got {value!r}")
         d = Path(self.model_dir) if self.model_dir else default_model_dir()
         try:
             return self._load(d)

@@ -37,6 +37,8 @@ class Pipeline:
     """
 
     def __init__(self, tagger: Tagger, *, max_chars: int = 2_000_000, article_analyzer=None) -> None:
+        if not (isinstance(max_chars, int) and not isinstance(max_chars, bool) and max_chars > 0):
+            raise ValueError(f"max_chars must be a positive int, got {max_chars!r}")
         self.tagger = tagger
         self.max_chars = max_chars
         #: optional ``spinlens.analysis.ArticleAnalyzer`` (loaded): genre, frames, entity roles,
@@ -47,7 +49,7 @@ class Pipeline:
         doc = item if isinstance(item, Document) else Document(text=item) if isinstance(item, str) else None
         if doc is None:
             raise InputError(f"expected a str or Document, got {type(item).__name__}")
-        if not doc.text.strip():
+        if not doc.text.strip().strip(_INVISIBLE):
             raise InputError("the text is empty (or only whitespace): nothing to analyze")
         if len(doc.text) > self.max_chars:
             raise InputError(
@@ -124,6 +126,8 @@ def load_tagger(model: str = "default", threads: int | None = None) -> Tagger:
 
 
 _DEFAULT_LOCK = threading.Lock()
+# zero-width and other invisible characters: a text of only these (and white space) is empty
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 
 @lru_cache(maxsize=1)

@@ -44,8 +44,16 @@ def _no_surrogates(value: object, what: str) -> None:
         )
 
 
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_real(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def _check_offsets(start: int, end: int, length: int | None, what: str) -> None:
-    _require(isinstance(start, int) and isinstance(end, int), f"{what}: offsets must be integers")
+    _require(_is_int(start) and _is_int(end), f"{what}: offsets must be integers")
     _require(0 <= start < end, f"{what}: need 0 <= start < end, got start={start} end={end}")
     if length is not None:
         _require(end <= length, f"{what}: end={end} is beyond the text length {length}")
@@ -76,6 +84,8 @@ class Document:
     def __post_init__(self) -> None:
         _require(isinstance(self.text, str), "Document.text must be a string")
         for f in fields(self):
+            value = getattr(self, f.name)
+            _require(value is None or isinstance(value, str), f"Document.{f.name} must be a string or null")
             _no_surrogates(getattr(self, f.name), f"Document.{f.name}")
         if not self.id:
             digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
@@ -104,6 +114,7 @@ class TechniqueSpan:
     def __post_init__(self) -> None:
         _check_offsets(self.start, self.end, None, "TechniqueSpan")
         _require(is_technique(self.technique), f"TechniqueSpan: unknown technique {self.technique!r}")
+        _require(_is_real(self.score), f"TechniqueSpan: score {self.score!r} is not a number")
         _require(0.0 <= float(self.score) <= 1.0, f"TechniqueSpan: score {self.score} not in [0, 1]")
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,6 +195,10 @@ class ModelInfo:
     version: str
     sha256: str
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _require(isinstance(getattr(self, f.name), str), f"ModelInfo.{f.name} must be a string")
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "sha256": self.sha256}
 
@@ -210,6 +225,16 @@ class Analysis:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _require(isinstance(self.document, Document), "Analysis.document must be a Document")
+        _require(
+            self.model is None or isinstance(self.model, ModelInfo), "Analysis.model must be a ModelInfo"
+        )
+        _require(self.genre is None or isinstance(self.genre, str), "Analysis.genre must be a string or null")
+        _require(
+            not isinstance(self.frames, (str, bytes)) and all(isinstance(f, str) for f in self.frames),
+            "Analysis.frames must be a list of strings",
+        )
+        _require(isinstance(self.extras, dict), "Analysis.extras must be an object")
         n = len(self.document.text)
         for s in self.spans:
             _check_offsets(s.start, s.end, n, "TechniqueSpan")
@@ -242,9 +267,11 @@ class Analysis:
     def from_dict(cls, d: dict[str, Any]) -> Analysis:
         version = _get(d, "schema_version", "Analysis")
         _require(
-            version == SCHEMA_VERSION,
+            _is_int(version) and version == SCHEMA_VERSION,
             f"Analysis: schema_version {version!r} is not supported (this spinlens reads {SCHEMA_VERSION})",
         )
+        frames = d.get("frames") or []
+        _require(isinstance(frames, (list, tuple)), "Analysis: frames must be a list of strings")
         try:
             return cls(
                 document=Document.from_dict(_get(d, "document", "Analysis")),
@@ -252,9 +279,11 @@ class Analysis:
                 sentences=tuple(Sentence.from_dict(s) for s in d.get("sentences", [])),
                 quotes=tuple(Quote.from_dict(q) for q in d.get("quotes", [])),
                 genre=d.get("genre"),
-                frames=tuple(d.get("frames", [])),
+                frames=tuple(frames),
                 model=ModelInfo.from_dict(d["model"]) if d.get("model") else None,
-                extras=dict(d.get("extras") or {}),
+                extras=d.get("extras") or {},
             )
-        except (TypeError, AttributeError) as exc:
+        except SchemaError:
+            raise
+        except (TypeError, AttributeError, ValueError, OverflowError) as exc:
             raise SchemaError(f"Analysis: malformed input ({exc})") from exc

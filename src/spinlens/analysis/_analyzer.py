@@ -26,8 +26,8 @@ from spinlens.analysis._entities import (
 from spinlens.analysis._quotes import find_quotes, voice_of
 from spinlens.analysis._store import default_data_dir, load_npz, read_manifest
 from spinlens.analysis._summary import summarize
-from spinlens.errors import NotFittedError
-from spinlens.schema import Analysis, Document, Quote, TechniqueSpan
+from spinlens.errors import InputError, NotFittedError, SpinlensError
+from spinlens.schema import Analysis, Document, Quote, Sentence, TechniqueSpan
 from spinlens.text import sentences as split_sentences
 
 __all__ = ["ArticleAnalyzer"]
@@ -116,8 +116,28 @@ class ArticleAnalyzer:
             else is plain JSON-ready data (see :meth:`entities_of` for the entity fields).
         """
         self._check()
+        if not isinstance(text, str):
+            raise InputError(f"expected the document text as a str, got {type(text).__name__}")
         sents = list(sentences) if sentences is not None else split_sentences(text)
-        span_dicts = sorted((_span_dict(s) for s in spans), key=lambda s: (s["start"], -s["end"]))
+        try:
+            span_dicts = [_span_dict(s) for s in spans]
+            # checked as the schema checks them: inside the text, a known technique, a score in [0, 1]
+            checked = [
+                TechniqueSpan(d["start"], d["end"], d["technique"], d["score"]).to_dict() for d in span_dicts
+            ]
+            Analysis(
+                Document(text=text, id="check"),
+                spans=tuple(TechniqueSpan(**d) for d in checked),
+                sentences=tuple(Sentence(int(a), int(b)) for a, b in sents),
+            )
+        except SpinlensError as exc:
+            raise InputError(f"spans or sentences do not fit the text: {exc}") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise InputError(
+                f"spans must be TechniqueSpan objects or {{start, end, technique[, score]}} dicts and "
+                f"sentences (start, end) pairs ({type(exc).__name__}: {exc})"
+            ) from None
+        span_dicts = sorted(checked, key=lambda s: (s["start"], -s["end"]))
         ents = self.ner_.entities(text) if self.ner_ is not None else []
         persons = [(s, e) for s, e, lab in ents if lab == "PERSON"]
         quotes = find_quotes(text, persons)
