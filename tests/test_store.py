@@ -573,3 +573,31 @@ def test_dates_that_are_not_dates_do_not_count_as_months_or_pass_since(store):
     writer.writerow(csv_row({"title": '=HYPERLINK("http://x")'}))
     assert csv_text.getvalue().startswith("\"'=HYPERLINK")
     assert csv_row({"n": -5, "t": "-5", "u": "ok"}) == {"n": -5, "t": "'-5", "u": "ok"}
+
+
+def test_migration_2_checks_the_dates_of_a_store_written_before_it(db):
+    import sqlalchemy as sa
+
+    from spinlens.store import store_url
+    from spinlens.store._schema import tables
+
+    pipeline = Pipeline(RuleTagger())
+    docs = [
+        Document(text="The traitors lied again.", id="rfc", published="Tue, 02 Nov 2018 10:00:00 GMT"),
+        Document(text="The traitors lied once more.", id="bad", published="2024-13-45"),
+    ]
+    with open_store(db) as s:
+        s.write([pipeline.analyze(d) for d in docs])
+    engine = sa.create_engine(store_url(db))
+    with engine.begin() as conn:  # make it look like a version-1 store: raw dates in the per-article tables
+        for name in ("article_stats", "aggregates"):
+            t = tables[name]
+            for d in docs:
+                conn.execute(t.update().where(t.c.document_id == d.id).values(published=d.published))
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version = 2"))
+    engine.dispose()
+    with open_store(db) as s:
+        assert s.schema_version() == 2
+        assert {r["month"] for r in s.stats("month")} == {"2018-11", None}
+        assert [h.id for h in s.search("traitors", since="2018-01-01")] == ["rfc"]
+        assert s.get("rfc").document.published == "Tue, 02 Nov 2018 10:00:00 GMT"

@@ -16,10 +16,11 @@ SQLAlchemy Core and psycopg) has the same tables and API and uses its own full-t
 is versioned and migrated on open; a store written by a newer spinlens is refused.
 """
 
+from spinlens.store._dates import iso_date
 from spinlens.store._export import EXPORT_FORMATS, SPAN_COLUMNS, export_corpus, span_rows
 from spinlens.store._query import STATS_BY, SearchHit, check_since, check_technique, fts5_query
 from spinlens.store._schema import STORE_SCHEMA_VERSION
-from spinlens.store._store import Failure, Store, StoredState, iso_date, open_store, store_url
+from spinlens.store._store import Failure, Store, StoredState, open_store, store_url
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -164,9 +164,25 @@ def _v1(conn: sa.Connection) -> None:
         conn.exec_driver_sql(ddl)
 
 
+def _v2(conn: sa.Connection) -> None:
+    """The per-article tables (read by ``--since``, ``until`` and months) hold a checked ISO date
+    (:func:`~spinlens.store._dates.iso_date`) instead of the document's raw ``published``."""
+    from spinlens.store._dates import iso_date
+
+    docs = tables["documents"]
+    rows = conn.execute(sa.select(docs.c.id, docs.c.published).where(docs.c.published.is_not(None))).all()
+    changed = [{"d": doc_id, "p": iso_date(pub)} for doc_id, pub in rows if iso_date(pub) != pub]
+    for name in ("article_stats", "aggregates"):
+        t = tables[name]
+        if changed:
+            stmt = t.update().where(t.c.document_id == sa.bindparam("d")).values(published=sa.bindparam("p"))
+            conn.execute(stmt, changed)
+
+
 #: (version, one-line description, function run inside the migration's transaction), in order.
 MIGRATIONS: tuple[tuple[int, str, Callable[[sa.Connection], None]], ...] = (
     (1, "documents, analyses, spans, aggregates, failures and full-text search", _v1),
+    (2, "checked ISO dates in the per-article tables", _v2),
 )
 
 #: the schema version this spinlens writes; a store with a newer one is refused.
