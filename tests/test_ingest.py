@@ -1053,3 +1053,24 @@ def test_unreadable_subfolder_is_reported(tmp_path):
         locked.chmod(0o755)
     assert [r.status for r in results] == ["ok", "error"]
     assert results[1].source == str(locked)
+
+
+def test_valid_utf8_beats_a_single_byte_charset_label():
+    from spinlens.ingest._decode import decode_bytes
+
+    assert decode_bytes("Café naïve —".encode(), declared="iso-8859-1") == "Café naïve —"
+    assert decode_bytes("Café naïve".encode("cp1252"), declared="iso-8859-1") == "Café naïve"
+
+
+def test_a_named_pipe_is_refused_not_read(tmp_path):
+    import os
+
+    from spinlens.ingest import DocumentReader
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "a.txt").write_text("The corrupt traitors lied to all of us again and again.", encoding="utf-8")
+    results = list(DocumentReader().read([str(folder / "pipe.txt"), str(folder)]))
+    assert results[0].status == "error" and "not a regular file" in results[0].reason
+    assert sorted(r.status for r in results[1:]) == ["error", "ok"]  # the folder: the text and the pipe

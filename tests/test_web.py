@@ -890,3 +890,39 @@ def test_a_form_field_over_the_limit_is_413_with_the_configured_figure():
     assert r.status_code == 422 and r.json()["error"]["message"].startswith(
         "until '9999-99-99' is not a date"
     )
+
+
+def test_a_redirect_to_a_private_address_is_refused():
+    import http.server
+
+    from spinlens.errors import InputError
+    from spinlens.web._state import _public_fetch
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            if self.path == "/secret":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"internal data")
+            else:
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/secret")
+                self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/start"
+        plain = FetchResponse  # ingest's own fetch follows it
+        from spinlens.ingest._fetch import fetch_url
+
+        got = fetch_url(url, timeout=5, max_bytes=10_000, user_agent="t")
+        assert isinstance(got, plain) and got.body == b"internal data"
+        with pytest.raises(InputError, match="loopback or private"):
+            _public_fetch(url, timeout=5, max_bytes=10_000, user_agent="t")
+    finally:
+        server.shutdown()

@@ -217,8 +217,8 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
                 if exclude is not None and _same_file(f, exclude):  # the output of this (or a former) run
                     continue
                 if not f.is_file():
-                    if f.is_symlink() and not f.exists():
-                        broken.append(f)
+                    if (f.is_symlink() and not f.exists()) or (f.exists() and not f.is_dir()):
+                        broken.append(f)  # a dangling link, a named pipe, a device
                     continue
                 if f.suffix.lower() in TEXT_SUFFIXES:
                     found.append(f)
@@ -231,7 +231,11 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
                 more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
                 _err(f"Note: {raw}: skipped {len(skipped)} file(s) of unknown type: {names}{more}")
             for f in broken:
-                yield f"{f}: a link whose target is missing; fix or remove the link"
+                yield (
+                    f"{f}: a link whose target is missing; fix or remove the link"
+                    if f.is_symlink() and not f.exists()
+                    else f"{f}: not a regular file (a pipe or a device); skipped"
+                )
             if not found and not ingest:
                 yield (
                     f"{raw}: no text, HTML or record files in this folder; "

@@ -142,6 +142,8 @@ def _dispatch(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Dra
     if is_dir:
         yield from _read_folder(path, options, fetch)
     elif exists:
+        if not path.is_file():  # a named pipe or a device: reading could block forever
+            raise InputError(f"{source} is not a regular file (a pipe or a device); give a file or a folder")
         yield from _read_file(path, options)
     else:
         raise InputError(f"no such file or folder: {source}")

@@ -59,8 +59,9 @@ def charset_from_html(data: bytes) -> str | None:
 def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input") -> str:
     """Decode ``data`` to text without a BOM.
 
-    Order: a byte-order mark; the declared charset (HTTP header or HTML meta), if it decodes cleanly;
-    strict UTF-8; windows-1252 when the result reads like Western European text; then charset-normalizer.
+    Order: a byte-order mark; the declared charset (HTTP header or HTML meta), if it decodes cleanly and is
+    not a single-byte label on valid multi-byte UTF-8; strict UTF-8; windows-1252 when the result reads
+    like Western European text; then charset-normalizer.
 
     Raises:
         InputError: the bytes look binary or no encoding fits.
@@ -74,7 +75,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
             raise InputError(f"{what}: starts with a {name} byte-order mark but is not valid {name}") from exc
     if declared:
         text = _try_declared(data, declared)
-        if text is not None:
+        if text is not None and not _utf8_beats(data, declared):
             return _check_text(text, what)
     if b"\x00" not in data:
         try:
@@ -91,6 +92,22 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
         # scattered NULs mean a binary file (or NULs typed into a text), whatever a detector would guess
         raise InputError(f"{what}: looks like a binary file, not text (NUL bytes)")
     return _check_text(_detect(data, what), what)
+
+
+def _utf8_beats(data: bytes, declared: str) -> bool:
+    """A single-byte label (latin-1, windows-1252, ...) on bytes that are valid UTF-8 with multi-byte
+    sequences: the label is wrong (such bytes are UTF-8, and "CafÃ©" is what the label would give)."""
+    try:
+        codec = codecs.lookup(declared.strip().lower()).name
+    except LookupError:
+        return False
+    if codec.startswith("utf") or not any(b >= 0x80 for b in data):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _wide_without_bom(data: bytes) -> bool:

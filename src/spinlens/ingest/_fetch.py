@@ -7,6 +7,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
@@ -43,21 +44,42 @@ def user_agent() -> str:
     return f"spinlens/{ver} (+https://github.com/spinlens)"
 
 
-def fetch_url(url: str, *, timeout: float, max_bytes: int, user_agent: str) -> FetchResponse:
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only after ``check(new_url)`` passed (it raises to refuse)."""
+
+    def __init__(self, check: Callable[[str], None]) -> None:
+        super().__init__()
+        self.check = check
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        self.check(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_url(
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    user_agent: str,
+    on_redirect: Callable[[str], None] | None = None,
+) -> FetchResponse:
     """Fetch ``url`` with urllib: ``timeout`` seconds in all, at most ``max_bytes`` of body.
 
-    HTTP error statuses come back as a response (with an empty body); the caller decides.
+    HTTP error statuses come back as a response (with an empty body); the caller decides. With
+    ``on_redirect``, every redirect target is passed to it first (it raises ``InputError`` to refuse one).
 
     Raises:
-        InputError: the host cannot be reached, the fetch takes longer than ``timeout``, or the body is
-            larger than ``max_bytes``.
+        InputError: the host cannot be reached, the fetch takes longer than ``timeout``, the body is
+            larger than ``max_bytes``, or ``on_redirect`` refused a redirect.
     """
     deadline = time.monotonic() + timeout
     request = urllib.request.Request(
         url, headers={"User-Agent": user_agent, "Accept": "text/html, text/plain;q=0.9"}
     )
+    opener = urllib.request.build_opener(_CheckedRedirects(on_redirect)) if on_redirect else None
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         return FetchResponse(url=exc.url or url, status=exc.code, reason=str(exc.reason or ""))

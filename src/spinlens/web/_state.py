@@ -210,7 +210,25 @@ class AppState:
             options = IngestOptions(
                 max_bytes=self.settings.max_upload_bytes, timeout=self.settings.fetch_timeout
             )
+            fetch = self.fetch
+            if fetch is None and not self.settings.allow_private_urls:
+                fetch = _public_fetch  # redirects are checked like the URL itself
             with self._lock:
                 if self._reader is None:
-                    self._reader = DocumentReader(options, self.fetch)
+                    self._reader = DocumentReader(options, fetch)
         return self._reader
+
+
+def _public_fetch(url: str, *, timeout: float, max_bytes: int, user_agent: str) -> Any:
+    """ingest's ``fetch_url``, refusing a redirect to a loopback or private address (the first URL is
+    checked before the fetch by ``check_public_url``)."""
+    from spinlens.ingest._fetch import fetch_url
+    from spinlens.web._sources import check_public_url
+
+    return fetch_url(
+        url,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        user_agent=user_agent,
+        on_redirect=lambda target: check_public_url(target, allow_private=False),
+    )
