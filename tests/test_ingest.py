@@ -1074,3 +1074,15 @@ def test_a_named_pipe_is_refused_not_read(tmp_path):
     results = list(DocumentReader().read([str(folder / "pipe.txt"), str(folder)]))
     assert results[0].status == "error" and "not a regular file" in results[0].reason
     assert sorted(r.status for r in results[1:]) == ["error", "ok"]  # the folder: the text and the pipe
+
+
+def test_a_gzip_warc_cut_inside_its_last_member_is_reported(tmp_path):
+    path = tmp_path / "cut.warc.gz"
+    _write_warc(path, gzipped=True)
+    data = path.read_bytes()
+    for cut in (8, 300):  # inside the last record's gzip member: warcio itself stops without a word
+        path.write_bytes(data[:-cut])
+        results = read_all([path])
+        assert results[-1].status == "error" and "truncated" in (results[-1].reason or ""), cut
+    path.write_bytes(data)
+    assert all(r.status != "error" for r in read_all([path]))

@@ -95,6 +95,30 @@ def read_url(url: str, options: IngestOptions, fetch: Fetch) -> Draft:
     raise InputError(f"{url} is {media}, not HTML or plain text")
 
 
+def _gzip_cut_short(path: Path) -> bool:
+    """Whether a gzipped file ends inside a member (warcio stops quietly at such an end)."""
+    with open(path, "rb") as f:
+        if f.read(2) != b"\x1f\x8b":
+            return False
+        f.seek(0)
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        fed = False  # whether the current member has begun
+        while chunk := f.read(1 << 20):
+            while chunk:
+                try:
+                    d.decompress(chunk)
+                except zlib.error:
+                    return True
+                fed = True
+                if d.eof:  # a member ended: what is left starts the next one
+                    chunk = d.unused_data
+                    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    fed = False
+                else:
+                    chunk = b""
+        return fed
+
+
 def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResult]:
     """One draft per HTML response record of a WARC (gzipped or not); other records are passed over."""
     try:
@@ -112,10 +136,19 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResu
         except Exception as exc:  # noqa: BLE001 - translate any warcio failure at the boundary
             raise InputError(f"{path}: not a readable WARC file ({exc})") from exc
         count = 0
+        last_was_error = False  # a record already reported as cut short
         while True:
             try:
                 record = next(records)
             except StopIteration:
+                if not last_was_error and _gzip_cut_short(path):
+                    yield IngestResult(
+                        f"{path}#end",
+                        None,
+                        "error",
+                        f"the file ends inside a gzip member after record {count}: "
+                        "the last record(s) are cut off (truncated file?)",
+                    )
                 return
             except Exception as exc:  # noqa: BLE001 - translate any warcio failure at the boundary
                 where = f"after record {count}" if count else "at the start"
@@ -125,12 +158,15 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResu
                 yield IngestResult(
                     f"{path}#record {count}", None, "error", "unreadable WARC record (truncated file?)"
                 )
+                last_was_error = True
                 continue
             if record.rec_type not in ("response", "resource"):
                 continue
             uri = record.rec_headers.get_header("WARC-Target-URI") or f"record {count}"
             source = f"{path}#{uri}"
-            yield _warc_item(record, source, uri, options)
+            item = _warc_item(record, source, uri, options)
+            last_was_error = isinstance(item, IngestResult) and item.status == "error"
+            yield item
 
 
 def _check_warc_magic(stream, path: Path) -> None:
