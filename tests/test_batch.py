@@ -165,6 +165,20 @@ def test_a_second_text_under_a_used_id_is_a_failure_and_the_same_text_a_duplicat
         assert s.failures() == [] and s.get("y").document.text == _text(2)
 
 
+def test_a_changed_text_under_a_stored_id_is_analyzed_again(db, tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"id": "x", "text": _text(1)}) + "\n", encoding="utf-8")
+    assert run("batch", rows, "--db", db, "--model", "rules").exit_code == 0
+    rows.write_text(json.dumps({"id": "x", "text": _text(2)}) + "\n", encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules")
+    assert r.exit_code == 0, r.output
+    assert done_line(r.stderr).startswith("Done: 1 analyzed (1 with a changed text), 0 failed in ")
+    with open_store(db) as s:
+        assert s.get("x").document.text == _text(2)
+    r = run("batch", rows, "--db", db, "--model", "rules")  # the same text again: nothing to do
+    assert done_line(r.stderr).startswith("Done: 0 analyzed, 1 already in the store, 0 failed in ")
+
+
 def test_a_lone_surrogate_fails_its_document_not_the_run(db, tmp_path):
     rows = tmp_path / "rows.jsonl"
     bad = '{"id": "bad", "text": "They are traitors \\ud800 and liars."}'

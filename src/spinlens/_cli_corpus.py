@@ -246,7 +246,8 @@ def batch(
     """Analyze many documents into a store, with a progress bar; resumable and idempotent by document id.
 
     Documents already analyzed by the same model are skipped, so rerunning the same command after an
-    interruption (even kill -9) finishes the job without duplicates. With --article, documents stored
+    interruption (even kill -9) finishes the job without duplicates; a document whose id is stored with
+    another text is analyzed again (the input is the newer text). With --article, documents stored
     without the article analysis are analyzed again to add it. Each failure is recorded in the store
     with its reason and reported here; the exit code is then 1.
 
@@ -303,7 +304,7 @@ def batch(
         if store is not None:
             store.close()
     p = report
-    parts = [f"{p.analyzed} analyzed"]
+    parts = [f"{p.analyzed} analyzed" + (f" ({p.changed} with a changed text)" if p.changed else "")]
     if p.done_before:
         parts.append(f"{p.done_before} already in the store")
     if p.duplicates:

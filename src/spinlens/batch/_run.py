@@ -15,7 +15,7 @@ from spinlens.batch._work import MODELS, Outcome, analyze_document, init_worker,
 from spinlens.errors import InputError, ModelError
 from spinlens.ingest import IngestResult
 from spinlens.schema import SCHEMA_VERSION, Document
-from spinlens.store import Failure, Store
+from spinlens.store import Failure, Store, text_digest
 
 __all__ = ["ENGINES", "BatchOptions", "BatchProgress", "run_batch"]
 
@@ -85,6 +85,9 @@ class BatchProgress:
     other_model: int = 0
     failed_before: int = 0
     duplicates: int = 0
+    #: documents stored before under the same id with another text, analyzed again (counted in analyzed
+    #: or failed as well)
+    changed: int = 0
     skipped_input: int = 0
     seconds: float = 0.0
     skipped_reasons: list[str] = field(default_factory=list)
@@ -230,7 +233,9 @@ class _Runner:
                         source=r.source,
                     )
                 )
-        states = self.store.lookup((r.document.id for r in oks), article=o.article) if oks else {}
+        states = (
+            self.store.lookup((r.document.id for r in oks), article=o.article, with_text=True) if oks else {}
+        )
         for r in oks:
             doc = r.document
             digest = hashlib.blake2b(doc.text.encode("utf-8"), digest_size=8).digest()
@@ -254,6 +259,16 @@ class _Runner:
                 continue
             self.seen[doc.id] = digest
             state = states.get(doc.id)
+            if (
+                state is not None
+                and state.text_digest is not None
+                and state.text_digest != text_digest(doc.text)
+            ):
+                # the id is stored with another text: the input is the newer one, so it is analyzed again
+                p.changed += 1
+                self.sources[doc.id] = r.source
+                yield doc, _extras(r.source)
+                continue
             same = (
                 state is not None
                 and state.model_sha256 == self.info.sha256

@@ -20,7 +20,7 @@ from spinlens.store._dates import iso_date
 from spinlens.store._export import EXPORT_FORMATS, SPAN_COLUMNS, export_corpus, span_rows
 from spinlens.store._query import STATS_BY, SearchHit, check_since, check_technique, fts5_query
 from spinlens.store._schema import STORE_SCHEMA_VERSION
-from spinlens.store._store import Failure, Store, StoredState, open_store, store_url
+from spinlens.store._store import Failure, Store, StoredState, open_store, store_url, text_digest
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -39,4 +39,5 @@ __all__ = [
     "open_store",
     "span_rows",
     "store_url",
+    "text_digest",
 ]

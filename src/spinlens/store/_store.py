@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,9 @@ class StoredState:
     #: whether the stored analysis has the article-level analysis (``extras["article"]``); None when
     #: :meth:`Store.lookup` was not asked.
     article: bool | None = None
+    #: :func:`text_digest` of the stored document's text; None when :meth:`Store.lookup` was not asked
+    #: (``with_text``) or no document is stored under the id.
+    text_digest: str | None = None
 
     @property
     def analyzed(self) -> bool:
@@ -392,13 +396,17 @@ class Store:
             return conn.execute(documents_t.delete().where(documents_t.c.id.in_(ids))).rowcount
 
     # -- reading -----------------------------------------------------------------------------------------
-    def lookup(self, document_ids: Iterable[str], *, article: bool = False) -> dict[str, StoredState]:
+    def lookup(
+        self, document_ids: Iterable[str], *, article: bool = False, with_text: bool = False
+    ) -> dict[str, StoredState]:
         """The stored state of each given id that the store knows (analyzed or failed).
 
         Args:
             document_ids: the ids to look up.
             article: also tell whether each stored analysis has the article-level analysis
                 (``StoredState.article``; this reads the stored analyses).
+            with_text: also give a digest of each stored text (``StoredState.text_digest``; this reads
+                the texts), so that a caller can tell a changed text under a known id.
         """
         ids = list(dict.fromkeys(document_ids))
         if not ids:
@@ -415,7 +423,12 @@ class Store:
             for keys in _chunks(ids):
                 for (key,) in conn.execute(q.where(failures_t.c.key.in_(keys))):
                     prev = out.get(key, StoredState())
-                    out[key] = StoredState(prev.model_sha256, prev.schema_version, True, prev.article)
+                    out[key] = replace(prev, failed=True)
+            if with_text:
+                q = sa.select(documents_t.c.id, documents_t.c.text)
+                for keys in _chunks([i for i in ids if i in out]):
+                    for doc_id, text in conn.execute(q.where(documents_t.c.id.in_(keys))):
+                        out[doc_id] = replace(out[doc_id], text_digest=text_digest(text))
         return out
 
     def get(self, document_id: str) -> Analysis | None:
@@ -537,6 +550,11 @@ class Store:
 
         with self._read() as conn:
             return stats(conn, by, technique=technique, outlet=outlet, since=since, no_outlet=no_outlet)
+
+
+def text_digest(text: str) -> str:
+    """A short digest of a document text (to tell a changed text under a known id)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
