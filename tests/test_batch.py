@@ -172,11 +172,18 @@ def test_a_changed_text_under_a_stored_id_is_analyzed_again(db, tmp_path):
     rows.write_text(json.dumps({"id": "x", "text": _text(2)}) + "\n", encoding="utf-8")
     r = run("batch", rows, "--db", db, "--model", "rules")
     assert r.exit_code == 0, r.output
-    assert done_line(r.stderr).startswith("Done: 1 analyzed (1 with a changed text), 0 failed in ")
+    assert done_line(r.stderr).startswith(
+        "Done: 1 analyzed, 1 stored with another text and sent again, 0 failed"
+    )
     with open_store(db) as s:
         assert s.get("x").document.text == _text(2)
     r = run("batch", rows, "--db", db, "--model", "rules")  # the same text again: nothing to do
     assert done_line(r.stderr).startswith("Done: 0 analyzed, 1 already in the store, 0 failed in ")
+    rows.write_text(json.dumps({"id": "x", "text": "word " * 300}) + "\n", encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules", "--max-chars", "1000")  # a changed text that fails
+    assert r.exit_code == 1 and ", 1 failed in " in done_line(r.stderr)
+    r = run("batch", rows, "--db", db, "--model", "rules", "--max-chars", "1000")  # is not tried on every run
+    assert r.exit_code == 0 and "1 document(s) failed in an earlier run" in r.stderr
 
 
 def test_a_lone_surrogate_fails_its_document_not_the_run(db, tmp_path):

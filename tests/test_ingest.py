@@ -1060,6 +1060,9 @@ def test_valid_utf8_beats_a_single_byte_charset_label():
 
     assert decode_bytes("Café naïve —".encode(), declared="iso-8859-1") == "Café naïve —"
     assert decode_bytes("Café naïve".encode("cp1252"), declared="iso-8859-1") == "Café naïve"
+    # windows-1252 text that is valid UTF-8 by chance keeps its label (no mojibake under it)
+    assert decode_bytes("Welcome to CAFÉ’S".encode("cp1252"), declared="windows-1252") == "Welcome to CAFÉ’S"
+    assert decode_bytes("groß“".encode("cp1252"), declared="iso-8859-1") == "groß“"
 
 
 def test_a_named_pipe_is_refused_not_read(tmp_path):

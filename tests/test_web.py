@@ -924,5 +924,10 @@ def test_a_redirect_to_a_private_address_is_refused():
         assert isinstance(got, plain) and got.body == b"internal data"
         with pytest.raises(InputError, match="loopback or private"):
             _public_fetch(url, timeout=5, max_bytes=10_000, user_agent="t")
+        # the address connected to is checked too: a name that passed the check but now resolves to
+        # loopback (DNS rebinding) is refused before a request is sent
+        secret = f"http://127.0.0.1:{server.server_port}/secret"
+        with pytest.raises(InputError, match="loopback or private"):
+            _public_fetch(secret, timeout=5, max_bytes=10_000, user_agent="t")
     finally:
         server.shutdown()

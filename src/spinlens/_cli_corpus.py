@@ -304,7 +304,9 @@ def batch(
         if store is not None:
             store.close()
     p = report
-    parts = [f"{p.analyzed} analyzed" + (f" ({p.changed} with a changed text)" if p.changed else "")]
+    parts = [f"{p.analyzed} analyzed"]
+    if p.changed:
+        parts.append(f"{p.changed} stored with another text and sent again")
     if p.done_before:
         parts.append(f"{p.done_before} already in the store")
     if p.duplicates:

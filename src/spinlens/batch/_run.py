@@ -259,6 +259,9 @@ class _Runner:
                 continue
             self.seen[doc.id] = digest
             state = states.get(doc.id)
+            if state is not None and state.failed and not o.retry_failed:
+                p.failed_before += 1  # (a changed text that failed is not tried again on every run)
+                continue
             if (
                 state is not None
                 and state.text_digest is not None

@@ -94,20 +94,30 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
     return _check_text(_detect(data, what), what)
 
 
+# what UTF-8 looks like when read as latin-1 / windows-1252: a lead byte (Â, Ã, â, ...) followed by a
+# continuation byte's character ("CafÃ©", "â€”")
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00c3\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+_WESTERN = tuple(codecs.lookup(x).name for x in ("cp1252", "latin-1", "iso-8859-15"))
+
+
 def _utf8_beats(data: bytes, declared: str) -> bool:
-    """A single-byte label (latin-1, windows-1252, ...) on bytes that are valid UTF-8 with multi-byte
-    sequences: the label is wrong (such bytes are UTF-8, and "CafÃ©" is what the label would give)."""
+    """A latin-1 / windows-1252 label on bytes that are UTF-8: the label gives mojibake ("CafÃ©") and
+    the bytes decode as UTF-8. Windows-1252 text that happens to be valid UTF-8 ("CAFÉ’S") keeps its label."""
     try:
         codec = codecs.lookup(declared.strip().lower()).name
     except LookupError:
         return False
-    if codec.startswith("utf") or not any(b >= 0x80 for b in data):
+    if codec not in _WESTERN or not any(b >= 0x80 for b in data):
         return False
     try:
         data.decode("utf-8")
+        as_labelled = data.decode("cp1252" if codec == codecs.lookup("latin-1").name else codec, "replace")
     except UnicodeDecodeError:
         return False
-    return True
+    return bool(_MOJIBAKE.search(as_labelled))
 
 
 def _wide_without_bom(data: bytes) -> bool:

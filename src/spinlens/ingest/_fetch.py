@@ -56,6 +56,41 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _PeerChecked:
+    """Mixin for http.client connections: after connecting, ``peer_check(ip)`` sees the address actually
+    connected to (a name that resolved to a public address when checked may resolve to another now)."""
+
+    peer_check: Callable[[str], None]
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self.peer_check(self.sock.getpeername()[0])  # type: ignore[attr-defined]
+
+
+def _opener(on_redirect: Callable[[str], None] | None, on_peer: Callable[[str], None] | None):
+    handlers: list[urllib.request.BaseHandler] = []
+    if on_redirect:
+        handlers.append(_CheckedRedirects(on_redirect))
+    if on_peer:
+
+        class HTTPConn(_PeerChecked, http.client.HTTPConnection):
+            peer_check = staticmethod(on_peer)
+
+        class HTTPSConn(_PeerChecked, http.client.HTTPSConnection):
+            peer_check = staticmethod(on_peer)
+
+        class HTTPHandler(urllib.request.HTTPHandler):
+            def http_open(self, req):  # noqa: ANN001, ANN201
+                return self.do_open(HTTPConn, req)
+
+        class HTTPSHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req):  # noqa: ANN001, ANN201
+                return self.do_open(HTTPSConn, req, context=self._context)
+
+        handlers += [HTTPHandler(), HTTPSHandler()]
+    return urllib.request.build_opener(*handlers) if handlers else None
+
+
 def fetch_url(
     url: str,
     *,
@@ -63,11 +98,13 @@ def fetch_url(
     max_bytes: int,
     user_agent: str,
     on_redirect: Callable[[str], None] | None = None,
+    on_peer: Callable[[str], None] | None = None,
 ) -> FetchResponse:
     """Fetch ``url`` with urllib: ``timeout`` seconds in all, at most ``max_bytes`` of body.
 
     HTTP error statuses come back as a response (with an empty body); the caller decides. With
-    ``on_redirect``, every redirect target is passed to it first (it raises ``InputError`` to refuse one).
+    ``on_redirect``, every redirect target is passed to it first (it raises ``InputError`` to refuse one);
+    with ``on_peer``, the IP address of every connection made, before a request is sent on it.
 
     Raises:
         InputError: the host cannot be reached, the fetch takes longer than ``timeout``, the body is
@@ -77,7 +114,7 @@ def fetch_url(
     request = urllib.request.Request(
         url, headers={"User-Agent": user_agent, "Accept": "text/html, text/plain;q=0.9"}
     )
-    opener = urllib.request.build_opener(_CheckedRedirects(on_redirect)) if on_redirect else None
+    opener = _opener(on_redirect, on_peer)
     try:
         response = (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout)
     except urllib.error.HTTPError as exc:

@@ -96,7 +96,9 @@ def read_url(url: str, options: IngestOptions, fetch: Fetch) -> Draft:
 
 
 def _gzip_cut_short(path: Path) -> bool:
-    """Whether a gzipped file ends inside a member (warcio stops quietly at such an end)."""
+    """Whether a gzipped file ends inside a member (warcio stops quietly at such an end). Bytes after the
+    last member that do not start another one (a trailing newline) are not a cut. Memory stays bounded:
+    output is produced and dropped 1 MB at a time."""
     with open(path, "rb") as f:
         if f.read(2) != b"\x1f\x8b":
             return False
@@ -105,12 +107,16 @@ def _gzip_cut_short(path: Path) -> bool:
         fed = False  # whether the current member has begun
         while chunk := f.read(1 << 20):
             while chunk:
+                if not fed and not chunk.startswith(b"\x1f\x8b"[: len(chunk)]):
+                    return False  # trailing bytes that are no gzip member
                 try:
-                    d.decompress(chunk)
+                    d.decompress(chunk, 1 << 20)
+                    while d.unconsumed_tail and not d.eof:
+                        d.decompress(d.unconsumed_tail, 1 << 20)
                 except zlib.error:
                     return True
                 fed = True
-                if d.eof:  # a member ended: what is left starts the next one
+                if d.eof:  # a member ended: what is left starts the next one (or is trailing junk)
                     chunk = d.unused_data
                     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
                     fed = False

@@ -170,13 +170,30 @@ def _v2(conn: sa.Connection) -> None:
     from spinlens.store._dates import iso_date
 
     docs = tables["documents"]
-    rows = conn.execute(sa.select(docs.c.id, docs.c.published).where(docs.c.published.is_not(None))).all()
-    changed = [{"d": doc_id, "p": iso_date(pub)} for doc_id, pub in rows if iso_date(pub) != pub]
-    for name in ("article_stats", "aggregates"):
-        t = tables[name]
-        if changed:
-            stmt = t.update().where(t.c.document_id == sa.bindparam("d")).values(published=sa.bindparam("p"))
-            conn.execute(stmt, changed)
+    last = 0
+    while True:  # a page of documents at a time: memory does not grow with the store
+        q = (
+            sa.select(docs.c.pk, docs.c.id, docs.c.published)
+            .where(docs.c.published.is_not(None), docs.c.pk > last)
+            .order_by(docs.c.pk)
+            .limit(2000)
+        )
+        rows = conn.execute(q).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        changed = []
+        for _pk, doc_id, pub in rows:
+            day = iso_date(pub)
+            if day != pub:
+                changed.append({"d": doc_id, "p": day})
+        for name in ("article_stats", "aggregates"):
+            t = tables[name]
+            if changed:
+                stmt = (
+                    t.update().where(t.c.document_id == sa.bindparam("d")).values(published=sa.bindparam("p"))
+                )
+                conn.execute(stmt, changed)
 
 
 #: (version, one-line description, function run inside the migration's transaction), in order.

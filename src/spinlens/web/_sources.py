@@ -115,12 +115,23 @@ def check_public_url(url: str, *, allow_private: bool) -> None:
     except (OSError, UnicodeError) as exc:
         raise InputError(f"cannot fetch {url}: the host {parts.hostname!r} does not resolve ({exc})") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            raise InputError(
-                f"refusing to fetch {url}: {parts.hostname} is a loopback or private address "
-                "(start the server with --allow-private-urls to allow it)"
-            )
+        check_public_address(info[4][0], url, parts.hostname)
+
+
+def check_public_address(ip: str, url: str, host: str | None = None) -> None:
+    """Refuse ``ip`` (the address a fetch of ``url`` resolved to or connected to) unless it is global.
+
+    Raises:
+        InputError: a loopback, private, link-local or otherwise non-global address.
+    """
+    address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global:
+        raise InputError(
+            f"refusing to fetch {url}: {host or address} is a loopback or private address "
+            "(start the server with --allow-private-urls to allow it)"
+        )
 
 
 def document_from_url(reader, url: str, meta: Mapping[str, str | None], *, allow_private: bool) -> Document:

@@ -220,10 +220,10 @@ class AppState:
 
 
 def _public_fetch(url: str, *, timeout: float, max_bytes: int, user_agent: str) -> Any:
-    """ingest's ``fetch_url``, refusing a redirect to a loopback or private address (the first URL is
-    checked before the fetch by ``check_public_url``)."""
+    """ingest's ``fetch_url``, refusing a redirect to a loopback or private address and any connection
+    that reaches one (a DNS answer that changed since ``check_public_url`` looked the name up)."""
     from spinlens.ingest._fetch import fetch_url
-    from spinlens.web._sources import check_public_url
+    from spinlens.web._sources import check_public_address, check_public_url
 
     return fetch_url(
         url,
@@ -231,4 +231,5 @@ def _public_fetch(url: str, *, timeout: float, max_bytes: int, user_agent: str) 
         max_bytes=max_bytes,
         user_agent=user_agent,
         on_redirect=lambda target: check_public_url(target, allow_private=False),
+        on_peer=lambda ip: check_public_address(ip, url),  # the address connected to, not a second lookup
     )
