@@ -760,3 +760,14 @@ def test_analyzer_checks_its_spans_and_sentences(doc_analyzer):
         doc_analyzer.analyze(text, [good], sentences=[(0, 500)])
     with pytest.raises(InputError):
         doc_analyzer.analyze(None)  # type: ignore[arg-type]
+
+
+def test_a_second_quote_in_a_sentence_gets_its_own_speaker():
+    from spinlens.analysis._quotes import find_quotes
+
+    text = "Putin said: \u201cThey are Nazis.\u201d \u2013 Zelensky replied: \u201cTerrorists!\u201d"
+    quotes = find_quotes(text, [(0, 5), (32, 40)])
+    assert [(text[q.start : q.end], q.speaker) for q in quotes] == [
+        ("They are Nazis.", "Putin"),
+        ("Terrorists!", "Zelensky"),
+    ]

@@ -654,6 +654,12 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
         if enclosing:
             inner = enclosing[-1]
             lo, hi = max(lo, inner.open + 1), min(hi, inner.close)
+        else:
+            # a quote earlier in the same sentence closes the previous speaker's turn:
+            # 'Putin said: "..." - Zelensky replied: "..."' gives the second quote to Zelensky
+            before_p = [o.close for o in outer[:-1] if o.close < p.open and not (o.open < p.open < o.close)]
+            if before_p and max(before_p) >= lo:
+                lo = max(before_p) + 1
         holes = [(p.open, p.close + 1)]
         words = _n_words(content)
         before = text[max(lo, p.open - 40) : p.open].lower()
