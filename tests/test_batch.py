@@ -426,3 +426,12 @@ def test_kill_9_at_any_point_then_rerun_stores_each_document_once(db, tmp_path):
         line = done_line(err)
         assert line.startswith(f"Done: {n - seen} analyzed, {seen} already in the store, 0 failed"), line
     check_store(db, expected)
+
+
+def test_max_bytes_is_an_option_of_batch_too(db, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text(_text(1) + " filler" * 2000, encoding="utf-8")
+    r = run("batch", big, "--db", db, "--model", "rules", "--max-bytes", "1000")
+    assert r.exit_code == 1 and "limit" in r.stderr
+    r = run("batch", big, "--db", db, "--model", "rules", "--max-bytes", "100000")
+    assert r.exit_code == 0, r.output

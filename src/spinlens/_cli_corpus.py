@@ -230,6 +230,9 @@ def batch(
     max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _DEFAULT[
         "max_chars"
     ],
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help=_HELP["max_bytes"])] = _DEFAULT[
+        "max_bytes"
+    ],
     article: Annotated[
         bool,
         typer.Option(
@@ -262,7 +265,9 @@ def batch(
     """
     if scheduler is not None and engine is not Engine.dask:
         usage_error("--scheduler needs --engine dask")
-    settings = Settings.build(os.environ, model=model.value, max_chars=max_chars, debug=debug)
+    settings = Settings.build(
+        os.environ, model=model.value, max_chars=max_chars, max_bytes=max_bytes, debug=debug
+    )
     from spinlens.batch import BatchOptions, estimate_total, run_batch
     from spinlens.ingest import IngestOptions, iter_documents
 
@@ -278,7 +283,7 @@ def batch(
         article=article,
     )
     try:
-        ingest = IngestOptions(max_documents=sys.maxsize, text_field=text_field)
+        ingest = IngestOptions(max_documents=sys.maxsize, text_field=text_field, max_bytes=settings.max_bytes)
     except SpinlensError as exc:
         usage_error(str(exc))
     store = None
