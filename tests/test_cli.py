@@ -619,3 +619,12 @@ def test_eval_ptc_without_usable_gold_spans_is_an_error(tmp_path):
         and "no usable gold spans" in r.stderr
         and "'Bogus' is no PTC-14 technique" in r.stderr
     )
+
+
+def test_utf16_with_a_byte_order_mark_is_read(tmp_path):
+    for codec in ("utf-16", "utf-32"):  # Python writes the BOM of the machine's byte order
+        p = tmp_path / f"{codec}.txt"
+        p.write_bytes(ARTICLE.encode(codec))
+        r = run("analyze", p, "-f", "json", *RULES)
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["document"]["text"] == ARTICLE

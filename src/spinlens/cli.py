@@ -271,6 +271,17 @@ def _read(src: _Source, settings: Settings) -> str:
             data = src.path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read it ({exc.strerror or exc}); check its permissions") from exc
+    from spinlens.ingest._decode import bom_encoding
+
+    bom = bom_encoding(data)
+    if bom is not None and bom[0] != "utf-8":  # UTF-16/32 with a byte-order mark: unambiguous
+        try:
+            text = data[bom[1] :].decode(bom[0])
+        except UnicodeDecodeError:
+            raise InputError(f"starts with a {bom[0]} byte-order mark but is not valid {bom[0]}") from None
+        if not text.strip():
+            raise InputError("the text is empty (or only whitespace): nothing to analyze")
+        return text
     nul = data.find(b"\x00")
     if nul >= 0:
         raise InputError(
