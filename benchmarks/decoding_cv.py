@@ -13,15 +13,13 @@ held-out predictions is reported (mean and spread over ``--reps`` shuffles), nex
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from pathlib import Path
 
 import numpy as np
 
 from spinlens.evaluation import si_scores
-from spinlens.model import TokenScores
-from spinlens.training.pipeline import _decode_no_head, decoding_grid
+from spinlens.training.pipeline import _decode_no_head, decoding_grid, load_tune_scores
 
 
 def main() -> None:
@@ -30,18 +28,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--folds", type=int, default=5)
     a = ap.parse_args()
-    scores = np.load(a.run_dir / "tune_scores.npz", allow_pickle=True)["data"][0]
-    arts = {x["id"]: x for x in json.loads((a.run_dir / "tune.json").read_text())}
-    gold = {aid: [(s, e) for s, e, _ in x["spans"]] for aid, x in arts.items()}
-    ts = {
-        aid: TokenScores(
-            sc["offsets"],
-            sc["p_bio"].astype(np.float32),
-            sc["p_tech"].astype(np.float32),
-            [np.zeros((len(sc["offsets"]), 1), np.float32)],
-        )
-        for aid, sc in scores.items()
-    }
+    arts, _, gold, ts = load_tune_scores(a.run_dir)
     grid = decoding_grid(span_min=True)
     pred = [
         {aid: [(s.start, s.end) for s in _decode_no_head(arts[aid]["text"], t, th)] for aid, t in ts.items()}

@@ -32,6 +32,7 @@ from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
 from spinlens.taxonomy import TECHNIQUE_IDS
+from spinlens.text import paragraphs
 
 __all__ = ["SpanTagger", "TokenScores", "default_model_dir", "decode_spans", "model_info", "span_probs"]
 
@@ -125,24 +126,24 @@ def token_runs(p_in: np.ndarray, p_b: np.ndarray, inside: float, split_b: float)
 
 
 _SENT_BREAK = re.compile(r"[\n.!?]")
-_BREAK = r"(?:\r\n|\r(?!\n)|[\n\u2028\u2029])"  # one line break; a CR LF pair is one, not two
-_BLANK_LINE = re.compile(_BREAK + r"[^\S\r\n\u2028\u2029]*" + _BREAK)
 
 
 def split_at_blank_lines(
     text: str, offsets: np.ndarray, runs: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
-    """Split runs where a blank line lies between two of their tokens (a title and its first paragraph,
-    two paragraphs): no gold span of PTC train (6,128), PTC-18 (6,040) or SemEval-2023 train (7,201)
-    crosses one. Meme text is different (SemEval-2021 spans cross the blank lines between its boxes)."""
+    """Split runs where their tokens fall in different paragraphs (:func:`spinlens.text.paragraphs`: a title
+    and its first paragraph, two paragraphs): no gold span of PTC train (6,128), PTC-18 (6,040) or
+    SemEval-2023 train (7,201) crosses a blank line. Meme text is different (SemEval-2021 spans cross the
+    blank lines between its boxes)."""
+    if not runs:
+        return runs
+    starts = np.array([s for s, _ in paragraphs(text)], dtype=np.int64)
+    para = np.searchsorted(starts, offsets[:, 0], side="right")  # paragraph number of each token
     out: list[tuple[int, int]] = []
     for a, b in runs:
-        start = a
-        for i in range(a, b):
-            if _BLANK_LINE.search(text, int(offsets[i, 1]), int(offsets[i + 1, 0])):
-                out.append((start, i))
-                start = i + 1
-        out.append((start, b))
+        cuts = [i for i in range(a, b) if para[i] != para[i + 1]]
+        for start, end in zip([a] + [i + 1 for i in cuts], cuts + [b]):
+            out.append((start, end))
     return out
 
 

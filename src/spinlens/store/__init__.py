@@ -16,7 +16,6 @@ SQLAlchemy Core and psycopg) has the same tables and API and uses its own full-t
 is versioned and migrated on open; a store written by a newer spinlens is refused.
 """
 
-from spinlens.store._dates import iso_date
 from spinlens.store._export import EXPORT_FORMATS, SPAN_COLUMNS, export_corpus, span_rows
 from spinlens.store._query import STATS_BY, SearchHit, check_since, check_technique, fts5_query
 from spinlens.store._schema import STORE_SCHEMA_VERSION
@@ -35,7 +34,6 @@ __all__ = [
     "check_technique",
     "export_corpus",
     "fts5_query",
-    "iso_date",
     "open_store",
     "span_rows",
     "store_url",

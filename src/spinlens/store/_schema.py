@@ -166,8 +166,8 @@ def _v1(conn: sa.Connection) -> None:
 
 def _v2(conn: sa.Connection) -> None:
     """The per-article tables (read by ``--since``, ``until`` and months) hold a checked ISO date
-    (:func:`~spinlens.store._dates.iso_date`) instead of the document's raw ``published``."""
-    from spinlens.store._dates import iso_date
+    (:func:`spinlens.text.iso_date`) instead of the document's raw ``published``."""
+    from spinlens.text import iso_date
 
     docs = tables["documents"]
     last = 0

@@ -17,7 +17,6 @@ from sqlalchemy import event
 
 from spinlens.errors import DataError, InputError, SpinlensError
 from spinlens.schema import SCHEMA_VERSION, Analysis, TechniqueSpan
-from spinlens.store._dates import iso_date
 from spinlens.store._schema import (
     MIGRATIONS,
     STORE_SCHEMA_VERSION,
@@ -30,6 +29,7 @@ from spinlens.store._schema import (
     spans_t,
 )
 from spinlens.taxonomy import get_technique
+from spinlens.text import iso_date
 
 __all__ = ["Store", "Failure", "StoredState", "open_store", "store_url"]
 

@@ -190,15 +190,14 @@ def decoding_grid(span_min: bool = True) -> list[dict]:
     return out
 
 
-def tune(run_dir: Path) -> dict:
-    """Pick decoding thresholds on the tuning articles (never on PTC dev)."""
-    from spinlens.evaluation import si_scores
+def load_tune_scores(run_dir: Path) -> tuple[dict, dict, dict, dict]:
+    """The tuning articles of ``run_dir`` as ``(articles by id, raw scores by id, gold (start, end) spans by
+    id, TokenScores by id)``; the token scores carry no hidden states (SI decoding needs none)."""
     from spinlens.model import TokenScores
 
     scores = np.load(run_dir / "tune_scores.npz", allow_pickle=True)["data"][0]
     arts = {a["id"]: a for a in json.loads((run_dir / "tune.json").read_text())}
     gold = {aid: [(s, e) for s, e, _ in a["spans"]] for aid, a in arts.items()}
-
     token_scores = {
         aid: TokenScores(
             sc["offsets"],
@@ -208,6 +207,14 @@ def tune(run_dir: Path) -> dict:
         )
         for aid, sc in scores.items()
     }
+    return arts, scores, gold, token_scores
+
+
+def tune(run_dir: Path) -> dict:
+    """Pick decoding thresholds on the tuning articles (never on PTC dev)."""
+    from spinlens.evaluation import si_scores
+
+    arts, scores, gold, token_scores = load_tune_scores(run_dir)
 
     def si_for(th: dict) -> float:
         pred = {}

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from markupsafe import Markup, escape
 
-from spinlens.store import iso_date
 from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
+from spinlens.text import iso_date
 from spinlens.web._view import display_title
 
 __all__ = [

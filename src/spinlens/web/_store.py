@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
+from spinlens.text import iso_date
 from spinlens.web._corpus import MARKS, Filters, period_of, plain_snippet, snippet_html
 from spinlens.web._view import display_title
 
@@ -164,8 +165,6 @@ def _in_category(technique: str, f: Filters) -> bool:
 
 def _before(published: str | None, f: Filters) -> bool:
     """On or before ``until``, comparing the checked ISO date (as the store's ``since`` does)."""
-    from spinlens.store import iso_date
-
     day = iso_date(published)
     return not f.until or bool(day) and str(day)[: len(f.until)] <= f.until
 
