@@ -338,7 +338,7 @@ class _Out:
 
             try:
                 fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-            except (PermissionError, OSError) as exc:
+            except OSError as exc:
                 if not p.exists() or exc.errno == 2:  # no folder, or a folder where nothing is created
                     raise
                 self._direct = True

@@ -6,7 +6,6 @@ import operator
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from typing import Protocol
 
 from spinlens.errors import InputError
@@ -45,18 +44,24 @@ class Pipeline:
         #: narratives, quotes and the article summary
         self.article_analyzer = article_analyzer
 
-    def _document(self, item: str | Document) -> Document:
-        doc = item if isinstance(item, Document) else Document(text=item) if isinstance(item, str) else None
-        if doc is None:
-            raise InputError(f"expected a str or Document, got {type(item).__name__}")
-        if not doc.text.strip().strip(_INVISIBLE):
+    def _check_text(self, text: object) -> str:
+        """``text`` if it is a str with something to analyze within ``max_chars``, else ``InputError``."""
+        if not isinstance(text, str):
+            raise InputError(f"expected a str or Document, got {type(text).__name__}")
+        if not text.strip().strip(_INVISIBLE):
             raise InputError("the text is empty (or only whitespace): nothing to analyze")
-        if len(doc.text) > self.max_chars:
+        if len(text) > self.max_chars:
             raise InputError(
-                f"the text has {len(doc.text):,} characters, more than the limit of {self.max_chars:,}; "
+                f"the text has {len(text):,} characters, more than the limit of {self.max_chars:,}; "
                 "split it or raise the limit (--max-chars)"
             )
-        return doc
+        return text
+
+    def _document(self, item: str | Document) -> Document:
+        if isinstance(item, Document):
+            self._check_text(item.text)
+            return item
+        return Document(text=self._check_text(item))
 
     def analyze(self, item: str | Document) -> Analysis:
         """Find every technique span in a text or document."""
@@ -88,7 +93,7 @@ class Pipeline:
             InputError: ``text`` is not a usable text, or a span is not a ``(start, end)`` pair of integers
                 with ``0 <= start < end <= len(text)``.
         """
-        text = self._document(text).text
+        text = self._check_text(text)  # (no Document: its id would hash the text for nothing)
         n = len(text)
         if isinstance(spans, (str, bytes)) or not isinstance(spans, Iterable):
             raise InputError(f"spans must be a list of (start, end) pairs, got {type(spans).__name__}")
@@ -125,24 +130,19 @@ def load_tagger(model: str = "default", threads: int | None = None) -> Tagger:
     return SpanTagger(shipped_model_dir(model), threads=threads).load()
 
 
-_DEFAULT_LOCK = threading.Lock()
 # zero-width and other invisible characters: a text of only these (and white space) is empty
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-
-
-@lru_cache(maxsize=1)
-def _default_pipeline() -> Pipeline:
-    return Pipeline(load_tagger())
+_DEFAULT_LOCK = threading.Lock()
+_DEFAULT: Pipeline | None = None
 
 
 def default_pipeline() -> Pipeline:
     """The shipped model, loaded once per process (threads that ask at once wait for one load)."""
+    global _DEFAULT
     with _DEFAULT_LOCK:
-        return _default_pipeline()
-
-
-default_pipeline.cache_clear = _default_pipeline.cache_clear  # type: ignore[attr-defined]
-default_pipeline.cache_info = _default_pipeline.cache_info  # type: ignore[attr-defined]
+        if _DEFAULT is None:
+            _DEFAULT = Pipeline(load_tagger())
+        return _DEFAULT
 
 
 def analyze(text_or_document: str | Document, *, pipeline: Pipeline | None = None) -> Analysis:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -162,7 +161,7 @@ class _Runner:
         self.progress = BatchProgress(total=total)
         self.on_progress = on_progress
         self.on_failure = on_failure
-        self.seen: dict[str, bytes] = {}  # id -> a short hash of its text, for duplicate ids in one run
+        self.seen: dict[str, str] = {}  # id -> text_digest of its text, for duplicate ids in one run
         self.sources: dict[str, str] = {}  # document id -> source, for documents in flight
         self._analyses: list[Any] = []
         self._failures: list[Failure] = []
@@ -238,7 +237,7 @@ class _Runner:
         )
         for r in oks:
             doc = r.document
-            digest = hashlib.blake2b(doc.text.encode("utf-8"), digest_size=8).digest()
+            digest = text_digest(doc.text)
             first = self.seen.get(doc.id)
             if first is not None:
                 if first == digest:  # the same document again
@@ -259,31 +258,21 @@ class _Runner:
                 continue
             self.seen[doc.id] = digest
             state = states.get(doc.id)
-            if state is not None and state.failed and not o.retry_failed:
-                p.failed_before += 1  # (a changed text that failed is not tried again on every run)
-                continue
-            if (
-                state is not None
-                and state.text_digest is not None
-                and state.text_digest != text_digest(doc.text)
-            ):
-                # the id is stored with another text: the input is the newer one, so it is analyzed again
-                p.changed += 1
-                self.sources[doc.id] = r.source
-                yield doc, _extras(r.source)
-                continue
+            # the id stored with another text: the input is the newer one, so it is analyzed again
+            changed = state is not None and state.text_digest not in (None, digest)
             same = (
                 state is not None
                 and state.model_sha256 == self.info.sha256
                 and state.schema_version == SCHEMA_VERSION
             )
-            if same and (state.article or not o.article):
+            if state is not None and state.failed and not o.retry_failed:
+                p.failed_before += 1  # (also a changed text that failed: not tried again on every run)
+            elif not changed and same and (state.article or not o.article):
                 p.done_before += 1
-            elif state is not None and state.failed and not o.retry_failed:
-                p.failed_before += 1
-            elif state is not None and state.analyzed and not same and not o.reanalyze:
+            elif not changed and state is not None and state.analyzed and not same and not o.reanalyze:
                 p.other_model += 1
-            else:  # new, retried, reanalyzed, or stored without the article analysis asked for
+            else:  # new, changed, retried, reanalyzed, or stored without the article analysis asked for
+                p.changed += changed
                 self.sources[doc.id] = r.source
                 yield doc, _extras(r.source)
         self._tick()

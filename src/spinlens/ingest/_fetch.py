@@ -9,8 +9,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
-from typing import Protocol
+from typing import Any, Protocol
 
 from spinlens.errors import InputError
 
@@ -57,14 +58,51 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class _PeerChecked:
-    """Mixin for http.client connections: after connecting, ``peer_check(ip)`` sees the address actually
-    connected to (a name that resolved to a public address when checked may resolve to another now)."""
+    """For http.client connections: ``peer_check(ip)`` sees the address each socket actually connected to,
+    before TLS or a request (a name that resolved to a public address when it was checked may resolve to
+    another now)."""
 
-    peer_check: Callable[[str], None]
+    def __init__(self, *args: Any, peer_check: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        create = self._create_connection  # type: ignore[attr-defined]
 
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        self.peer_check(self.sock.getpeername()[0])  # type: ignore[attr-defined]
+        def checked(*a: Any, **kw: Any) -> socket.socket:
+            sock = create(*a, **kw)
+            try:
+                peer_check(sock.getpeername()[0])
+            except BaseException:
+                sock.close()
+                raise
+            return sock
+
+        self._create_connection = checked
+
+
+class _PeerHTTPConnection(_PeerChecked, http.client.HTTPConnection):
+    pass
+
+
+class _PeerHTTPSConnection(_PeerChecked, http.client.HTTPSConnection):
+    pass
+
+
+class _PeerHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, peer_check: Callable[[str], None]) -> None:
+        super().__init__()
+        self.peer_check = peer_check
+
+    def http_open(self, req):  # noqa: ANN001, ANN201
+        return self.do_open(partial(_PeerHTTPConnection, peer_check=self.peer_check), req)
+
+
+class _PeerHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, peer_check: Callable[[str], None]) -> None:
+        super().__init__()
+        self.peer_check = peer_check
+
+    def https_open(self, req):  # noqa: ANN001, ANN201
+        conn = partial(_PeerHTTPSConnection, peer_check=self.peer_check)
+        return self.do_open(conn, req, context=self._context)
 
 
 def _opener(on_redirect: Callable[[str], None] | None, on_peer: Callable[[str], None] | None):
@@ -72,22 +110,7 @@ def _opener(on_redirect: Callable[[str], None] | None, on_peer: Callable[[str], 
     if on_redirect:
         handlers.append(_CheckedRedirects(on_redirect))
     if on_peer:
-
-        class HTTPConn(_PeerChecked, http.client.HTTPConnection):
-            peer_check = staticmethod(on_peer)
-
-        class HTTPSConn(_PeerChecked, http.client.HTTPSConnection):
-            peer_check = staticmethod(on_peer)
-
-        class HTTPHandler(urllib.request.HTTPHandler):
-            def http_open(self, req):  # noqa: ANN001, ANN201
-                return self.do_open(HTTPConn, req)
-
-        class HTTPSHandler(urllib.request.HTTPSHandler):
-            def https_open(self, req):  # noqa: ANN001, ANN201
-                return self.do_open(HTTPSConn, req, context=self._context)
-
-        handlers += [HTTPHandler(), HTTPSHandler()]
+        handlers += [_PeerHTTPHandler(on_peer), _PeerHTTPSHandler(on_peer)]
     return urllib.request.build_opener(*handlers) if handlers else None
 
 

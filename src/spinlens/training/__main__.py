@@ -117,7 +117,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     if a.step == "retune":
         pipeline.retune(
-            a.run / "ensemble", model_dir, also=list(model_dir.glob("*/model.json")), command=command
+            a.run / "ensemble",
+            model_dir,
+            also=[p.parent for p in model_dir.glob("*/model.json")],
+            command=command,
         )
         return
     if a.step == "crossfit":

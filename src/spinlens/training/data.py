@@ -41,21 +41,20 @@ def canonical_sets(corpus: Corpus) -> dict[str, tuple[str, ...]]:
 
 
 def load_sources(names: list[str], root: str | None, exclude_ids: set[str]) -> list[SourceArticle]:
-    readers = {
-        "ptc": lambda: read_ptc("train", root),
-        "ptc-dev": lambda: read_ptc("dev", root),
-        "ptc18": lambda: read_ptc18(root),
-        "semeval2023": lambda: read_semeval2023("train", root),
+    readers = {  # each source: the corpora it reads
+        "ptc": lambda: [read_ptc("train", root)],
+        "ptc-dev": lambda: [read_ptc("dev", root)],
+        "ptc18": lambda: [read_ptc18(root)],
+        "semeval2023": lambda: [read_semeval2023("train", root)],
         # meme text (SemEval-2021 T6 subtask 2), train and dev; its test split stays out for evaluation
-        "semeval2021": lambda: (read_semeval2021("train", root), read_semeval2021("dev", root)),
+        "semeval2021": lambda: [read_semeval2021("train", root), read_semeval2021("dev", root)],
     }
     unknown = [n for n in names if n not in readers]
     if unknown:
         raise ValueError(f"unknown training source(s) {', '.join(unknown)}; known: {', '.join(readers)}")
     out: list[SourceArticle] = []
     for name in names:
-        got = readers[name]()
-        for corpus in got if isinstance(got, tuple) else (got,):
+        for corpus in readers[name]():
             sets = canonical_sets(corpus)
             for a in corpus.articles:
                 if a.id in exclude_ids:

@@ -411,8 +411,8 @@ def next_version(old: str, today: str | None = None) -> str:
 
 def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command: str = "") -> dict:
     """Tune the decoding thresholds again on ``run_dir``'s tuning scores (``tune``: the held-out training
-    articles, never PTC dev) and write them into the exported model in ``model_dir`` and into each
-    ``model.json`` in ``also`` whose thresholds are the model's (``fast`` shares the ensemble's; any other
+    articles, never PTC dev) and write them into the exported model in ``model_dir`` and into each model
+    folder in ``also`` whose thresholds are the model's (``fast`` shares the ensemble's; any other
     model there is left alone), each with a new version. Weights and files stay as they are.
 
     Raises:
@@ -424,12 +424,9 @@ def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command
 
     try:
         main = read_meta(model_dir)
-        others = [(p, read_meta(p.parent) if p.name == "model.json" else None) for p in also]
+        others = [(d / "model.json", read_meta(d)) for d in also]
     except ModelError as exc:
         raise SystemExit(str(exc)) from exc
-    bad = [str(p) for p, m in others if m is None]
-    if bad:
-        raise SystemExit(f"not a model.json: {', '.join(bad)}")
     data_json = run_dir / "data.json"
     run_fp = json.loads(data_json.read_text()).get("fingerprint_full") if data_json.exists() else None
     model_fp = main["files"]["members"][0].get("run", {}).get("fingerprint_full")
@@ -438,7 +435,7 @@ def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command
             f"{run_dir} was prepared from other training data than the model in {model_dir} "
             f"(fingerprint {run_fp[:12]} vs {model_fp[:12]}): its tuning scores do not describe that model"
         )
-    shared = [(p, m) for p, m in others if m is not None and m.get("thresholds") == main.get("thresholds")]
+    shared = [(p, m) for p, m in others if m.get("thresholds") == main.get("thresholds")]
     result = tune(run_dir)
     stamp = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "command": command, "from": str(run_dir)}
     for path, meta in [(model_dir / "model.json", main), *shared]:

@@ -501,16 +501,11 @@ def create_app(
         """``/a/ID.json`` is a download of ID, unless only an analysis with the id ``ID.json`` exists."""
         try:
             return find_analysis(document_id)
-        except HTTPException:
-            if _ID.match(document_id + suffix) and find_analysis_or_none(document_id + suffix) is not None:
+        except HTTPException as missing:
+            try:
                 return analysis_page(request, document_id + suffix)
-            raise
-
-    def find_analysis_or_none(document_id: str) -> dict[str, Any] | None:
-        try:
-            return find_analysis(document_id)
-        except HTTPException:
-            return None
+            except HTTPException:
+                raise missing from None
 
     @app.get("/a/{document_id:path}.json", include_in_schema=False)
     def download_json(request: Request, document_id: str):
