@@ -61,6 +61,14 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
     return meta
 
 
+def write_meta(model_dir: Path, meta: dict[str, Any]) -> None:
+    """Write ``model_dir/model.json`` whole or not at all (through a temporary file), ending in a newline."""
+    path = model_dir / "model.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    tmp.replace(path)
+
+
 def runtime_files(
     meta: dict[str, Any], quantized: bool = True
 ) -> list[tuple[dict[str, str], dict[str, str]]]:

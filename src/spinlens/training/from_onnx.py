@@ -92,7 +92,7 @@ def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), comma
     import json
     import time
 
-    from spinlens._modelmeta import read_meta
+    from spinlens._modelmeta import read_meta, write_meta
     from spinlens.training.pipeline import export_member
 
     meta = read_meta(model_dir)
@@ -114,7 +114,7 @@ def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), comma
         for kind in ("onnx", "onnx_int8"):
             renamed[(model_dir / member[kind]["name"]).resolve()] = member[kind]
     meta["reexported"] = {"date": time.strftime("%Y-%m-%d"), "command": command}
-    (model_dir / "model.json").write_text(json.dumps(meta, indent=2))
+    write_meta(model_dir, meta)
     for other in also:
         o = json.loads(other.read_text())
         for member in o["files"]["members"]:
@@ -123,5 +123,5 @@ def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), comma
                 if new:
                     member[kind]["sha256"] = new["sha256"]
         o["reexported"] = meta["reexported"]
-        other.write_text(json.dumps(o, indent=2))
+        write_meta(other.parent, o)
     return meta

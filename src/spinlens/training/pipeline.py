@@ -419,12 +419,12 @@ def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command
         SystemExit: the run's training data is not the model's (data fingerprints differ), or a
             ``model.json`` is not a valid model description; nothing is written then.
     """
-    from spinlens._modelmeta import read_meta
+    from spinlens._modelmeta import read_meta, write_meta
     from spinlens.errors import ModelError
 
     try:
         main = read_meta(model_dir)
-        others = [(d / "model.json", read_meta(d)) for d in also]
+        others = [(d, read_meta(d)) for d in also]
     except ModelError as exc:
         raise SystemExit(str(exc)) from exc
     data_json = run_dir / "data.json"
@@ -438,14 +438,12 @@ def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command
     shared = [(p, m) for p, m in others if m.get("thresholds") == main.get("thresholds")]
     result = tune(run_dir)
     stamp = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "command": command, "from": str(run_dir)}
-    for path, meta in [(model_dir / "model.json", main), *shared]:
+    for folder, meta in [(model_dir, main), *shared]:
         meta["thresholds"] = result["thresholds"]
         meta["tuning"] = {k: v for k, v in result.items() if k != "thresholds"}
         meta["version"] = next_version(str(meta.get("version", "")))
         meta["retuned"] = stamp
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(meta, indent=2) + "\n")
-        tmp.replace(path)
+        write_meta(folder, meta)
     return result
 
 
@@ -462,7 +460,7 @@ def export(
     the tokenizer and ``model.json`` (thresholds from ``thresholds_from``, default the first run)."""
     import torch
 
-    from spinlens._modelmeta import sha256_file
+    from spinlens._modelmeta import sha256_file, write_meta
     from spinlens.training.fit import Tagger
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -496,5 +494,5 @@ def export(
             "members": members,
         },
     }
-    (out_dir / "model.json").write_text(json.dumps(meta, indent=2))
+    write_meta(out_dir, meta)
     return out_dir
