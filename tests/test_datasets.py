@@ -32,12 +32,27 @@ def test_ptc_train_and_dev_counts(data_dir):
 @pytest.mark.data
 def test_ptc18_reports_the_spans_beyond_the_text(data_dir):
     c = read_ptc18(data_dir)
-    assert len(c.articles) == 350
+    assert len(c.articles) == 338  # 350 files, 12 texts twice
     beyond = [d for d in c.defects if "ends beyond the text" in d]
     assert len(beyond) == 3 and any("765029945" in d for d in beyond)
     assert {s.label for a in c.articles for s in a.spans} <= set(PTC18_LABELS)
     for a in c.articles:
         assert all(s.end <= len(a.text) for s in a.spans)
+
+
+@pytest.mark.data
+def test_ptc18_copies_of_ptc_articles_are_read_under_their_ptc_ids(data_dir):
+    """15 PTC-18 ids are a PTC id with a 9 appended (7383612089 = PTC dev 738361208, same text): read
+    under the PTC id, so excluding the PTC dev ids drops them and folds group them with their copy."""
+    p18 = read_ptc18(data_dir).by_id()
+    ptc = {**read_ptc("train", data_dir).by_id(), **read_ptc("dev", data_dir).by_id()}
+    renamed = [d for d in read_ptc18(data_dir).defects if "with a 9 appended" in d]
+    assert len(renamed) == 15 and sum("annotated twice" in d for d in renamed) == 12
+    assert len(p18) == 338 and all(len(k) == 9 for k in p18)
+    assert set(p18) <= set(ptc)
+    assert all(p18[k].text == ptc[k].text for k in p18)
+    dev = set(read_ptc("dev", data_dir).by_id())
+    assert sorted(set(p18) & dev) == ["738361208", "738447109", "738542398"]
 
 
 @pytest.mark.data

@@ -75,6 +75,10 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
         one["files"]["members"][0][kind]["name"] = "../" + one["files"]["members"][0][kind]["name"]
         one["files"]["members"][0][kind]["sha256"] = "0" * 64
     one["files"]["tokenizer"]["name"] = "../tokenizer.json"
+    # the export lists the span lexicon exactly when the tuned calibration gives it a weight
+    assert ("span_lexicon" in one["files"]) == bool(one["thresholds"]["calibration"].get("lex_w"))
+    if "span_lexicon" in one["files"]:
+        one["files"]["span_lexicon"]["name"] = "../span_lexicon.npz"
     (out / "one").mkdir()
     (out / "one" / "model.json").write_text(json.dumps(one))
     fp32_before = SpanTagger(out, quantized=False).load().score_tokens(text).p_bio
@@ -208,3 +212,28 @@ def test_crossfit_scores_every_window_with_a_model_that_did_not_see_it(tmp_path,
     meta = json.loads((out / "model.json").read_text())
     assert meta["thresholds"] == th["thresholds"]
     assert SpanTagger(out).load().predict(tune[0]["text"]) is not None
+
+
+@pytest.mark.data
+def test_span_lexicon_learns_techniques_from_words(data_dir):
+    """Fitted on 250 PTC train articles, the span lexicon labels the gold spans of 60 others far better than
+    the majority class does (measured 0.53 against 0.37 on 1,745 spans)."""
+    from spinlens.model import LEXICON_CLASSES
+    from spinlens.taxonomy import CANONICAL_TO_PTC14
+    from spinlens.training.data import load_sources
+    from spinlens.training.pipeline import fit_span_lexicon
+
+    arts = sorted(load_sources(["ptc"], str(data_dir), set()), key=lambda a: a.id)
+    lexicon = fit_span_lexicon(arts[:250])
+    right = majority = n = 0
+    for a in arts[250:310]:
+        for s, e, allowed in a.spans:
+            gold = {CANONICAL_TO_PTC14[t] for t in allowed}
+            if len(gold) != 1:
+                continue
+            pred = LEXICON_CLASSES[int(lexicon.class_log_probs(a.text, [(s, e)])[0].argmax())]
+            right += pred in gold
+            majority += "Loaded_Language" in gold
+            n += 1
+    assert n > 500
+    assert right / n > majority / n + 0.1, (right / n, majority / n)

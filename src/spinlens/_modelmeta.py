@@ -92,5 +92,8 @@ def model_digest(meta: dict[str, Any], quantized: bool = True) -> str:
     """One sha256 naming what decides the output: the members' ONNX and span-head file hashes and the
     decoding thresholds (two models with the same weights but other thresholds find other spans)."""
     parts = [o["sha256"] + h["sha256"] for o, h in runtime_files(meta, quantized)]
+    lexicon = meta.get("files", {}).get("span_lexicon")
+    if lexicon:
+        parts.append(lexicon["sha256"])
     parts.append(json.dumps(meta.get("thresholds", {}), sort_keys=True))
     return hashlib.sha256("".join(parts).encode()).hexdigest()

@@ -31,10 +31,19 @@ from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runt
 from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
-from spinlens.taxonomy import TECHNIQUE_IDS
+from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, TECHNIQUE_IDS
 from spinlens.text import paragraphs
 
-__all__ = ["SpanTagger", "TokenScores", "default_model_dir", "decode_spans", "model_info", "span_probs"]
+__all__ = [
+    "SpanLexicon",
+    "SpanTagger",
+    "TokenScores",
+    "span_terms",
+    "default_model_dir",
+    "decode_spans",
+    "model_info",
+    "span_probs",
+]
 
 Forward = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
 
@@ -224,20 +233,116 @@ def span_tech_probs(p_tech: np.ndarray, tok_spans: Sequence[tuple[int, int] | No
     return out
 
 
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+#: the classes of the span lexicon: the 14 PTC techniques, and "Other" for a canonical technique outside them
+LEXICON_CLASSES: tuple[str, ...] = (*PTC14_LABELS, "Other")
+_LEXICON_COLUMN = np.array(
+    [LEXICON_CLASSES.index(CANONICAL_TO_PTC14[t] or "Other") for t in TECHNIQUE_IDS], dtype=np.int64
+)
+
+
+def span_terms(text: str, start: int, end: int) -> list[str]:
+    """The terms the span lexicon reads for ``text[start:end]``: the span's words and word pairs, its first
+    and last word, a length bucket, the four words on each side, punctuation and capitals in it, and how often
+    the phrase recurs in the article."""
+    span = text[start:end]
+    w = _WORD.findall(span.lower())
+    out = ["w:" + x for x in w] + [f"b:{a} {b}" for a, b in zip(w, w[1:])]
+    if w:
+        out += ["first:" + w[0], "last:" + w[-1]]
+    n = len(w)
+    out.append(f"len:{next(k for k, top in enumerate((1, 2, 4, 8, 16, 10**9), 1) if n <= top)}")
+    left = _WORD.findall(text[max(0, start - 60) : start].lower())[-4:]
+    right = _WORD.findall(text[end : end + 60].lower())[:4]
+    out += ["l:" + x for x in left] + ["r:" + x for x in right]
+    if left:
+        out.append("l1:" + left[-1])
+    if right:
+        out.append("r1:" + right[0])
+    if "!" in span:
+        out.append("excl")
+    if "?" in span:
+        out.append("q")
+    if span[:1] in "\"“'" or text[start - 1 : start] in ('"', "“"):
+        out.append("quote")
+    letters = [c for c in span if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
+        out.append("caps")
+    rf = repetition_features(text, start, end)
+    out.append(f"rep:{min(int(np.expm1(rf[1]) + 0.5), 4)}")
+    if rf[2]:
+        out.append("later")
+    return out
+
+
+class SpanLexicon:
+    """What a span's words say about its technique: a TF-IDF + softmax classifier over ``span_terms`` into
+    ``LEXICON_CLASSES``, trained on the gold spans of the training corpora. The TC calibration adds its
+    log-probabilities, weighted by ``calibration["lex_w"]``, to the span classifier's (a log-linear blend
+    fitted on held-out training articles; RESULTS.md section 2).
+
+    Args:
+        vectorizer: a ``spinlens.analysis._features.Vectorizer`` over the terms.
+        head: a ``spinlens.analysis._features.LinearHead`` with one column per ``LEXICON_CLASSES`` entry.
+    """
+
+    def __init__(self, vectorizer, head) -> None:
+        if head.bias.shape != (len(LEXICON_CLASSES),):
+            raise ModelError(f"a span lexicon needs {len(LEXICON_CLASSES)} classes, got {head.bias.shape}")
+        self.vectorizer = vectorizer
+        self.head = head
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> SpanLexicon:
+        from spinlens.analysis._features import LinearHead, Vectorizer
+
+        with np.load(path, allow_pickle=False) as z:
+            terms = str(z["vocab"]).split("\n") if str(z["vocab"]) else []
+            return cls(Vectorizer(terms, z["idf"]), LinearHead(z["w"], z["b"], z["s"]))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        with open(path, "wb") as f:
+            np.savez_compressed(
+                f,
+                vocab=np.array("\n".join(self.vectorizer.vocabulary)),
+                idf=self.vectorizer.idf,
+                w=self.head.weights,
+                s=self.head.scale,
+                b=self.head.bias,
+            )
+
+    def class_log_probs(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """``[k, len(LEXICON_CLASSES)]`` log-probabilities, one row per character span."""
+        out = np.zeros((len(spans), len(LEXICON_CLASSES)), dtype=np.float32)
+        for i, (s, e) in enumerate(spans):
+            z = self.head.decision(*self.vectorizer.transform_terms(span_terms(text, s, e)))
+            z = z - z.max()
+            out[i] = z - np.log(np.exp(z).sum())
+        return out
+
+    def log_probs(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """``[k, 23]``: each canonical technique gets the log-probability of its PTC-14 class (or Other)."""
+        return self.class_log_probs(text, spans)[:, _LEXICON_COLUMN]
+
+
 def calibrate(
     probs: np.ndarray,
     text: str,
     char_spans: Sequence[tuple[int, int]],
     cal: dict | None,
     tech_probs: np.ndarray | None = None,
+    lexicon: SpanLexicon | None = None,
 ) -> np.ndarray:
-    """Adjust span-classifier probabilities: a weighted token-head vote, per-technique biases and
-    Repetition features (fitted on held-out training articles by ``spinlens.training.pipeline.tune``)."""
+    """Adjust span-classifier probabilities: a weighted token-head vote, the span lexicon's weighted
+    vote, per-technique biases and Repetition features (fitted on held-out training articles by
+    ``spinlens.training.pipeline.tune``)."""
     if not cal or len(probs) == 0:
         return probs
     z = np.log(np.clip(probs, 1e-7, 1.0)) + np.asarray(cal["bias"], dtype=np.float32)
     if tech_probs is not None and cal.get("tech_w"):
         z = z + float(cal["tech_w"]) * np.log(np.clip(tech_probs, 1e-7, 1.0))
+    if lexicon is not None and cal.get("lex_w"):
+        z = z + float(cal["lex_w"]) * lexicon.log_probs(text, char_spans)
     rep = TECHNIQUE_IDS.index("Repetition")
     w = np.asarray(cal["rep_w"], dtype=np.float32)
     for i, (s, e) in enumerate(char_spans):
@@ -252,6 +357,7 @@ def decode_spans(
     scores: TokenScores,
     heads: Sequence[dict[str, np.ndarray]],
     thresholds: dict[str, object],
+    lexicon: SpanLexicon | None = None,
 ) -> list[TechniqueSpan]:
     """Turn token scores into technique spans (character offsets into ``text``)."""
     if len(scores.offsets) == 0:
@@ -283,6 +389,7 @@ def decode_spans(
         char_spans,
         thresholds.get("calibration"),
         span_tech_probs(scores.p_tech, runs),
+        lexicon,
     )
     out: list[TechniqueSpan] = []
     seen: set[tuple[int, int, str]] = set()
@@ -377,8 +484,12 @@ class SpanTagger:
                     f"the fp32 model {o['name']} is not installed in {d} (only int8 weights ship); "
                     "use the int8 model (the default) or rebuild it with `spinlens train`"
                 )
-        for entry in [files["tokenizer"]] + [x for pair in chosen for x in pair]:
+        lexicon_entry = files.get("span_lexicon")
+        for entry in [files["tokenizer"], *([lexicon_entry] if lexicon_entry else [])] + [
+            x for pair in chosen for x in pair
+        ]:
             _verify(d / entry["name"], entry["sha256"])
+        self.lexicon_ = SpanLexicon.from_file(d / lexicon_entry["name"]) if lexicon_entry else None
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(d / files["tokenizer"]["name"]))
@@ -391,6 +502,10 @@ class SpanTagger:
             self.heads_.append({k: z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")})
         self.thresholds_ = dict(meta["thresholds"])
         _check_model(self.heads_, self.thresholds_, meta["window"])
+        if (self.thresholds_.get("calibration") or {}).get("lex_w") and self.lexicon_ is None:
+            raise ModelError(
+                f"{d / 'model.json'}: the TC calibration weights a span lexicon the files do not list"
+            )
         self.meta_ = meta
         self.window_ = (int(meta["window"]["content"]), int(meta["window"]["stride"]))
         # with several threads, whole ONNX runs go side by side (each single-threaded; onnxruntime releases
@@ -463,10 +578,10 @@ class SpanTagger:
 
     def predict(self, text: str) -> list[TechniqueSpan]:
         """Find technique spans in ``text``."""
-        return decode_spans(text, self.score_tokens(text), self.heads_, self.thresholds_)
+        return decode_spans(text, self.score_tokens(text), self.heads_, self.thresholds_, self.lexicon_)
 
     def predict_scores(self, text: str, scores: TokenScores) -> list[TechniqueSpan]:
-        return decode_spans(text, scores, self.heads_, self.thresholds_)
+        return decode_spans(text, scores, self.heads_, self.thresholds_, self.lexicon_)
 
     def classify(
         self, text: str, spans: Sequence[tuple[int, int]], scores: TokenScores | None = None
@@ -475,7 +590,9 @@ class SpanTagger:
         self._check()
         if scores is None:
             scores = self.score_tokens(text)
-        return classify_with_scores(self.heads_, scores, spans, text, self.thresholds_.get("calibration"))
+        return classify_with_scores(
+            self.heads_, scores, spans, text, self.thresholds_.get("calibration"), self.lexicon_
+        )
 
 
 def _check_model(heads: list[dict[str, np.ndarray]], thresholds: dict, window: dict) -> None:
@@ -529,6 +646,7 @@ def classify_with_scores(
     spans: Sequence[tuple[int, int]],
     text: str | None = None,
     calibration: dict | None = None,
+    lexicon: SpanLexicon | None = None,
 ) -> np.ndarray:
     """Technique probabilities for character spans; ``calibration`` needs ``text``."""
     T = len(TECHNIQUE_IDS)
@@ -538,5 +656,5 @@ def classify_with_scores(
     if idx:
         out[idx] = span_probs(heads, scores.hidden, [tok[i] for i in idx])
     if calibration and text is not None:
-        out = calibrate(out, text, spans, calibration, span_tech_probs(scores.p_tech, tok))
+        out = calibrate(out, text, spans, calibration, span_tech_probs(scores.p_tech, tok), lexicon)
     return out

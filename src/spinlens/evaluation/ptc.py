@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +34,12 @@ def evaluate_ptc(
     gold_file: str | Path,
     *,
     progress: Callable[[int, int], None] | None = None,
+    exclude_ids: Iterable[str] = (),
 ) -> dict:
     """SI (spans found by the tagger) and TC (gold spans labelled by the tagger) on a PTC folder.
+
+    ``exclude_ids``: articles left out of the score (their text and their gold spans), e.g.
+    ``spinlens.datasets.PTC_DEV_SEEN_BY_SHIPPED`` for the dev articles the shipped models trained on.
 
     Returns ``{"si": {...}, "tc": {...}, "articles": n, "si_per_technique": ..., "tc_per_technique": ...}``.
     """
@@ -43,6 +47,11 @@ def evaluate_ptc(
     if not texts:
         raise InputError(f"no article<ID>.txt files in {articles_dir}")
     gold_rows, defects = read_ptc_labels(gold_file, texts)
+    excluded = set(exclude_ids)
+    texts = {k: v for k, v in texts.items() if k not in excluded}
+    gold_rows = [(aid, sp) for aid, sp in gold_rows if aid not in excluded]
+    if not texts:
+        raise InputError(f"every article in {articles_dir} is excluded")
     for aid, sp in gold_rows:
         if sp.label not in _P14:
             defects.append(

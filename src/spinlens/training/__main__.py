@@ -8,8 +8,9 @@ with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step
 for ``distill``) and tuning scores of all of PTC train (``RUN/crossfit/``, tuned at once:
 ``RUN/crossfit/thresholds.json``). ``reexport`` writes the ONNX files of an exported model (``--out``,
 default the shipped one) again from its fp32 files, with today's export graph and the same weights;
-``retune`` tunes the thresholds again on ``RUN/ensemble``'s tuning scores and writes them into that model
-(and the models in its sub-folders, which share them) with a new version.
+``retune`` tunes the thresholds and the TC calibration (span lexicon included) again on ``RUN/ensemble``'s
+tuning scores and writes them into that model (and the models in its sub-folders, which share them) with a
+new version.
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="distill: a folder with thresholds.json (e.g. RUN/crossfit) instead of the teacher's",
     )
+    ap.add_argument(
+        "--skip-tune-ids",
+        default="",
+        help="tune / retune: leave these tuning articles out (comma-separated ids)",
+    )
     ap.add_argument("--w-kd", type=float, default=0.5, help="distill: weight of the teacher's targets")
     ap.add_argument(
         "--unlabeled",
@@ -121,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
             model_dir,
             also=[p.parent for p in model_dir.glob("*/model.json")],
             command=command,
+            data_root=a.data,
+            skip_ids=[x for x in a.skip_tune_ids.split(",") if x],
         )
         return
     if a.step == "crossfit":
@@ -139,7 +147,8 @@ def main(argv: list[str] | None = None) -> None:
             unlabeled=a.unlabeled or 0,
             log=lambda m: pipeline._log(a.run, m),
         )
-        pipeline.tune(a.run / "crossfit")
+        # no span lexicon here: its tuning rows (all of PTC train) would need one lexicon per fold
+        pipeline.tune(a.run / "crossfit", lexicon=False)
         return
     if a.step == "distill":
         from spinlens.training.distill import run_distill
@@ -185,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     ens = a.run / "ensemble"
     if a.step in ("tune", "all"):
         pipeline.average_tune_scores([_member_dir(a.run, s) for s in seeds], ens)
-        pipeline.tune(ens)
+        pipeline.tune(ens, data_root=a.data, skip_ids=[x for x in a.skip_tune_ids.split(",") if x])
     if a.step in ("export", "all"):
         pipeline.export(
             [_member_dir(a.run, s) for s in seeds],

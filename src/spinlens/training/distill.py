@@ -10,6 +10,7 @@ suffice.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -228,12 +229,18 @@ def run_distill(
         log=log,
     )
     np.savez(student / "full" / "heads.npz", **span_head_numpy(model))
+    (student / "span_lexicon.npz").unlink(missing_ok=True)  # the thresholds' lexicon goes with them
     if thresholds_from is not None:
         th = json.loads((thresholds_from / "thresholds.json").read_text())
         meta = {"name": f"targets in {path}, thresholds from {thresholds_from}"}
         (student / "thresholds.json").write_text(json.dumps(th))
+        if (thresholds_from / "span_lexicon.npz").exists():
+            shutil.copy(thresholds_from / "span_lexicon.npz", student / "span_lexicon.npz")
     else:
-        meta = read_meta(teacher or default_model_dir())
+        tdir = teacher or default_model_dir()
+        meta = read_meta(tdir)
+        if meta["files"].get("span_lexicon"):
+            shutil.copy(tdir / meta["files"]["span_lexicon"]["name"], student / "span_lexicon.npz")
         (student / "thresholds.json").write_text(
             json.dumps(
                 {"thresholds": meta["thresholds"], "teacher": meta["name"], "teacher_tuning": meta["tuning"]}

@@ -210,11 +210,28 @@ def load_tune_scores(run_dir: Path) -> tuple[dict, dict, dict, dict]:
     return arts, scores, gold, token_scores
 
 
-def tune(run_dir: Path) -> dict:
-    """Pick decoding thresholds on the tuning articles (never on PTC dev)."""
+def tune(
+    run_dir: Path,
+    *,
+    data_root: str | None = None,
+    lexicon: bool = True,
+    skip_ids: Sequence[str] = (),
+) -> dict:
+    """Pick decoding thresholds and the TC calibration on the tuning articles (never on PTC dev).
+
+    With ``lexicon`` (and the run's ``data.json`` naming its sources), a span lexicon is fitted on the run's
+    sources without the tuning and PTC dev articles, its weight in the calibration is chosen by
+    cross-validation on the tuning spans (0 keeps it out), and the lexicon fitted again with the tuning
+    articles is written to ``RUN/span_lexicon.npz``. ``skip_ids``: tuning articles left out (e.g. one whose
+    copy the fold models trained on)."""
     from spinlens.evaluation import si_scores
 
     arts, scores, gold, token_scores = load_tune_scores(run_dir)
+    for aid in skip_ids:
+        if aid not in arts:
+            raise SystemExit(f"{aid} is not a tuning article of {run_dir}")
+        for d in (arts, gold, token_scores):
+            del d[aid]
 
     def si_for(th: dict) -> float:
         pred = {}
@@ -257,7 +274,27 @@ def tune(run_dir: Path) -> dict:
         start_n = len(rows)
         for (s, e, lab), p in zip(a["spans"], sc["tc"]):
             rows.append((aid, a["text"], s, e, lab, p, tps[len(rows) - start_n]))
-    cal, cv = fit_calibration(rows)
+    data = json.loads((run_dir / "data.json").read_text()) if (run_dir / "data.json").exists() else {}
+    lexicon_path = run_dir / "span_lexicon.npz"
+    lexicon_path.unlink(missing_ok=True)
+    extra = {}
+    if lexicon and data.get("sources"):
+        from spinlens.training.data import load_sources
+
+        dev_ids = (
+            {a.id for a in read_ptc("dev", data_root).articles} if data.get("excluded_ptc_dev") else set()
+        )
+        held_out = load_sources(
+            data["sources"], data_root, dev_ids | set(data.get("tune_ids", [])) | set(arts)
+        )
+        lex = fit_span_lexicon(held_out)
+        rows = [(*r, lex.log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
+        cal, cv, by_weight = fit_calibration_with_lexicon(rows)
+        extra = {"tune_tc_micro_f1_cv_by_lexicon_weight": by_weight}
+        if cal.get("lex_w"):
+            fit_span_lexicon(load_sources(data["sources"], data_root, dev_ids)).save(lexicon_path)
+    else:
+        cal, cv = fit_calibration(rows)
     th["calibration"] = cal
     result = {
         "thresholds": th,
@@ -265,34 +302,50 @@ def tune(run_dir: Path) -> dict:
         "tune_si_f1_bio_only": best[0],
         "tune_tc_micro_f1": _tc_accuracy(rows, None),
         "tune_tc_micro_f1_calibrated_cv": cv,
+        **extra,
+        **({"tune_skipped_ids": sorted(skip_ids)} if skip_ids else {}),
     }
     (run_dir / "thresholds.json").write_text(json.dumps(result, indent=2))
     _log(run_dir, f"tuned: {json.dumps(result)}")
     return result
 
 
+class _FixedLexicon:
+    """A span lexicon's answer for one span, computed once (the calibration fit evaluates it many times)."""
+
+    def __init__(self, row: np.ndarray) -> None:
+        self.row = row
+
+    def log_probs(self, text: str, spans) -> np.ndarray:
+        return self.row[None]
+
+
 def _tc_accuracy(rows, cal) -> float:
-    """TC micro-F1 (PTC-14) on tune rows ``(aid, text, start, end, ptc14 label, canonical probs)``."""
+    """TC micro-F1 (PTC-14) on tune rows ``(aid, text, start, end, ptc14 label, canonical probs, token-head
+    probs[, span lexicon log-probs])``."""
     from spinlens.evaluation import tc_micro_f1
     from spinlens.evaluation.ptc import to_ptc14_probs
     from spinlens.model import calibrate
     from spinlens.taxonomy import PTC14_LABELS
 
     pred, gold = [], []
-    for aid, text, s, e, lab, p, tp in rows:
-        q = calibrate(p[None], text, [(s, e)], cal, tp[None])[0] if cal else p
+    for aid, text, s, e, lab, p, tp, *lx in rows:
+        lexicon = _FixedLexicon(lx[0]) if lx else None
+        q = calibrate(p[None], text, [(s, e)], cal, tp[None], lexicon)[0] if cal else p
         pred.append((aid, s, e, PTC14_LABELS[int(to_ptc14_probs(q[None])[0].argmax())]))
         gold.append((aid, s, e, lab))
     return tc_micro_f1(pred, gold)
 
 
-def _fit_cal(rows, l2: float = 0.01, iters: int = 1500, lr: float = 0.1) -> dict:
+def _fit_cal(rows, l2: float = 0.01, iters: int = 1500, lr: float = 0.1, lex_w: float = 0.0) -> dict:
     from spinlens.model import repetition_features
     from spinlens.taxonomy import PTC14_TO_CANONICAL
 
     T = len(TECHNIQUE_IDS)
     rep = TECHNIQUE_IDS.index("Repetition")
     logp = np.log(np.clip(np.stack([r[5] for r in rows]), 1e-7, 1.0))
+    if lex_w:  # the span lexicon's vote, at a fixed weight (chosen by fit_calibration_with_lexicon)
+        logp = logp + lex_w * np.stack([r[7] for r in rows])
     F = np.stack([repetition_features(r[1], r[2], r[3]) for r in rows])
     allowed = np.zeros((len(rows), T), dtype=bool)
     for i, r in enumerate(rows):
@@ -314,20 +367,64 @@ def _fit_cal(rows, l2: float = 0.01, iters: int = 1500, lr: float = 0.1) -> dict
     return {
         "bias": [round(float(x), 4) for x in b],
         "rep_w": [round(float(x), 4) for x in w],
+        **({"lex_w": lex_w} if lex_w else {}),
     }
 
 
-def fit_calibration(rows, folds: int = 5) -> tuple[dict, float]:
+def fit_calibration(rows, folds: int = 5, lex_w: float = 0.0, seed: int = 0) -> tuple[dict, float]:
     """Fit the TC calibration on all tune rows; return it with its article-level cross-validated TC."""
     ids = sorted({r[0] for r in rows})
-    random.Random(0).shuffle(ids)
+    random.Random(seed).shuffle(ids)
     correct = 0.0
     for f in range(folds):
         held = set(ids[f::folds])
-        cal = _fit_cal([r for r in rows if r[0] not in held])
+        cal = _fit_cal([r for r in rows if r[0] not in held], lex_w=lex_w)
         held_rows = [r for r in rows if r[0] in held]
         correct += _tc_accuracy(held_rows, cal) * len(held_rows)  # micro-F1 = accuracy on gold spans
-    return _fit_cal(rows), correct / max(1, len(rows))
+    return _fit_cal(rows, lex_w=lex_w), correct / max(1, len(rows))
+
+
+#: weights of the span lexicon's log-probabilities tried in the TC calibration (0: without it)
+LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
+#: inverse L2 strength of the span lexicon's logistic regression (session 6: 4 and 8 within noise on tune)
+LEXICON_C = 4.0
+
+
+def fit_calibration_with_lexicon(rows, shuffles: int = 3) -> tuple[dict, float, dict[str, float]]:
+    """The TC calibration with the span lexicon's weight chosen among ``LEXICON_WEIGHTS`` by article-level
+    cross-validation on the tune rows (mean over ``shuffles`` fold splits; ties go to the smaller weight);
+    returns the calibration, its cross-validated TC and the TC of every weight tried."""
+    by_weight = {}
+    for w in LEXICON_WEIGHTS:
+        by_weight[str(w)] = round(
+            float(np.mean([fit_calibration(rows, lex_w=w, seed=k)[1] for k in range(shuffles)])), 4
+        )
+    best = max(LEXICON_WEIGHTS, key=lambda w: (by_weight[str(w)], -w))
+    cal, _ = fit_calibration(rows, lex_w=best)
+    return cal, by_weight[str(best)], by_weight
+
+
+def fit_span_lexicon(arts, C: float = LEXICON_C):
+    """A ``SpanLexicon`` fitted on the gold spans of ``arts`` (``SourceArticle``s): each span's canonical
+    techniques mapped to their PTC-14 class or Other; a span whose techniques span several classes is left
+    out."""
+    from spinlens.model import LEXICON_CLASSES, SpanLexicon, span_terms
+    from spinlens.taxonomy import CANONICAL_TO_PTC14
+    from spinlens.training.analysis_train import build_vectorizer, fit_softmax, to_matrix
+
+    bags, y = [], []
+    for a in arts:
+        for s, e, allowed in a.spans:
+            classes = {CANONICAL_TO_PTC14[t] or "Other" for t in allowed}
+            if len(classes) == 1:
+                bags.append(span_terms(a.text, s, e))
+                y.append(classes.pop())
+    if len(set(y)) < 2:
+        raise SystemExit(
+            f"a span lexicon needs spans of two classes at least; the sources have {len(y)} spans"
+        )
+    vec = build_vectorizer(bags, min_df=2, max_features=60000)
+    return SpanLexicon(vec, fit_softmax(to_matrix(vec, bags), y, list(LEXICON_CLASSES), C, balanced=False))
 
 
 def _decode_no_head(text, ts, th):
@@ -409,7 +506,36 @@ def next_version(old: str, today: str | None = None) -> str:
     return f"{today}.1"
 
 
-def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command: str = "") -> dict:
+def install_span_lexicon(run_dir: Path, model_dir: Path, folders: Sequence[tuple[Path, dict]]) -> None:
+    """Copy ``RUN/span_lexicon.npz`` (written by ``tune`` when the lexicon earned a weight) into
+    ``model_dir`` and list it in each ``(folder, meta)``'s files, by its path from that folder; without
+    one, drop the entry."""
+    import os
+
+    from spinlens._modelmeta import sha256_file
+
+    src = run_dir / "span_lexicon.npz"
+    if src.exists():
+        dst = model_dir / src.name
+        shutil.copy(src, dst)
+        digest = sha256_file(dst)
+    for folder, meta in folders:
+        if src.exists():
+            name = Path(os.path.relpath(dst, folder)).as_posix()
+            meta["files"]["span_lexicon"] = {"name": name, "sha256": digest}
+        else:
+            meta["files"].pop("span_lexicon", None)
+
+
+def retune(
+    run_dir: Path,
+    model_dir: Path,
+    *,
+    also: Sequence[Path] = (),
+    command: str = "",
+    data_root: str | None = None,
+    skip_ids: Sequence[str] = (),
+) -> dict:
     """Tune the decoding thresholds again on ``run_dir``'s tuning scores (``tune``: the held-out training
     articles, never PTC dev) and write them into the exported model in ``model_dir`` and into each model
     folder in ``also`` whose thresholds are the model's (``fast`` shares the ensemble's; any other
@@ -436,8 +562,9 @@ def retune(run_dir: Path, model_dir: Path, *, also: Sequence[Path] = (), command
             f"(fingerprint {run_fp[:12]} vs {model_fp[:12]}): its tuning scores do not describe that model"
         )
     shared = [(p, m) for p, m in others if m.get("thresholds") == main.get("thresholds")]
-    result = tune(run_dir)
+    result = tune(run_dir, data_root=data_root, skip_ids=skip_ids)
     stamp = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "command": command, "from": str(run_dir)}
+    install_span_lexicon(run_dir, model_dir, [(model_dir, main), *shared])
     for folder, meta in [(model_dir, main), *shared]:
         meta["thresholds"] = result["thresholds"]
         meta["tuning"] = {k: v for k, v in result.items() if k != "thresholds"}
@@ -494,5 +621,6 @@ def export(
             "members": members,
         },
     }
+    install_span_lexicon(thresholds_from or run_dirs[0], out_dir, [(out_dir, meta)])
     write_meta(out_dir, meta)
     return out_dir
