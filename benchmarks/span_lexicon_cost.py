@@ -38,8 +38,8 @@ def main() -> None:
     extra = min(timings["with"]) - min(timings["without"])
     print(
         f"{len(texts)} articles, one thread: decoding {min(timings['without']):.3f} s without the lexicon, "
-        f"{min(timings['with']):.3f} s with it (+{1000 * extra / len(texts):.1f} ms per article); whole predict "
-        f"{full:.2f} s, of which the lexicon {100 * extra / full:.1f} %"
+        f"{min(timings['with']):.3f} s with it (+{1000 * extra / len(texts):.1f} ms per article); "
+        f"whole predict {full:.2f} s, of which the lexicon {100 * extra / full:.1f} %"
     )
 
 
