@@ -34,7 +34,7 @@ def main() -> None:
         {aid: [(s.start, s.end) for s in _decode_no_head(arts[aid]["text"], t, th)] for aid, t in ts.items()}
         for th in grid
     ]
-    old = [i for i, th in enumerate(grid) if "span_min" not in th and th["inside"] >= 0.3]
+    old = [grid.index(th) for th in decoding_grid(span_min=False)]  # the grid before the span filter
     ids = sorted(arts)
 
     def f1(i: int, subset: list[str]) -> float:

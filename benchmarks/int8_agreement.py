@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from spinlens.datasets import data_root
-from spinlens.evaluation._scorers import si_scores
+from spinlens.evaluation import si_scores
 from spinlens.model import SpanTagger, decode_spans
 
 

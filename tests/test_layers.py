@@ -16,6 +16,7 @@ LAYERS = {
     "_technique_texts": 0,
     "_modelmeta": 0,
     "text": 1,
+    "_linear": 2,
     "_windows": 2,
     "model": 2,
     "rules": 2,

@@ -55,8 +55,10 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
         meta["files"]["members"][0]
-        meta["files"]["tokenizer"]["sha256"]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        runtime_files(meta)
+        for entry in all_files(meta):  # every file entry names a file and its hash
+            entry["name"], entry["sha256"]
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ModelError(f"{path} is not a valid model description ({type(exc).__name__}: {exc})") from exc
     return meta
 
@@ -85,6 +87,8 @@ def all_files(meta: dict[str, Any]) -> list[dict[str, str]]:
     out = [meta["files"]["tokenizer"]]
     for m in meta["files"]["members"]:
         out += [m[k] for k in ("onnx", "onnx_int8", "heads") if k in m]
+    if meta["files"].get("span_lexicon"):
+        out.append(meta["files"]["span_lexicon"])
     return out
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spinlens._linear import LinearHead, Vectorizer, vocab_array, vocab_list, words
 from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file
 from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
@@ -38,6 +39,7 @@ __all__ = [
     "SpanLexicon",
     "SpanTagger",
     "TokenScores",
+    "lexicon_class",
     "span_terms",
     "default_model_dir",
     "decode_spans",
@@ -233,12 +235,17 @@ def span_tech_probs(p_tech: np.ndarray, tok_spans: Sequence[tuple[int, int] | No
     return out
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 #: the classes of the span lexicon: the 14 PTC techniques, and "Other" for a canonical technique outside them
 LEXICON_CLASSES: tuple[str, ...] = (*PTC14_LABELS, "Other")
-_LEXICON_COLUMN = np.array(
-    [LEXICON_CLASSES.index(CANONICAL_TO_PTC14[t] or "Other") for t in TECHNIQUE_IDS], dtype=np.int64
-)
+
+
+def lexicon_class(technique_id: str) -> str:
+    """The span lexicon's class of a canonical technique (its PTC-14 technique, or Other): what the lexicon
+    is trained to predict for a span of that technique, and whose probability it gives the technique."""
+    return CANONICAL_TO_PTC14[technique_id] or "Other"
+
+
+_LEXICON_COLUMN = np.array([LEXICON_CLASSES.index(lexicon_class(t)) for t in TECHNIQUE_IDS], dtype=np.int64)
 
 
 def span_terms(text: str, start: int, end: int) -> list[str]:
@@ -246,14 +253,14 @@ def span_terms(text: str, start: int, end: int) -> list[str]:
     and last word, a length bucket, the four words on each side, punctuation and capitals in it, and how often
     the phrase recurs in the article."""
     span = text[start:end]
-    w = _WORD.findall(span.lower())
+    w = words(span)
     out = ["w:" + x for x in w] + [f"b:{a} {b}" for a, b in zip(w, w[1:])]
     if w:
         out += ["first:" + w[0], "last:" + w[-1]]
     n = len(w)
     out.append(f"len:{next(k for k, top in enumerate((1, 2, 4, 8, 16, 10**9), 1) if n <= top)}")
-    left = _WORD.findall(text[max(0, start - 60) : start].lower())[-4:]
-    right = _WORD.findall(text[end : end + 60].lower())[:4]
+    left = words(text[max(0, start - 60) : start])[-4:]
+    right = words(text[end : end + 60])[:4]
     out += ["l:" + x for x in left] + ["r:" + x for x in right]
     if left:
         out.append("l1:" + left[-1])
@@ -282,11 +289,11 @@ class SpanLexicon:
     fitted on held-out training articles; RESULTS.md section 2).
 
     Args:
-        vectorizer: a ``spinlens.analysis._features.Vectorizer`` over the terms.
-        head: a ``spinlens.analysis._features.LinearHead`` with one column per ``LEXICON_CLASSES`` entry.
+        vectorizer: a ``spinlens._linear.Vectorizer`` over the terms.
+        head: a ``spinlens._linear.LinearHead`` with one column per ``LEXICON_CLASSES`` entry.
     """
 
-    def __init__(self, vectorizer, head) -> None:
+    def __init__(self, vectorizer: Vectorizer, head: LinearHead) -> None:
         if head.bias.shape != (len(LEXICON_CLASSES),):
             raise ModelError(f"a span lexicon needs {len(LEXICON_CLASSES)} classes, got {head.bias.shape}")
         self.vectorizer = vectorizer
@@ -294,17 +301,14 @@ class SpanLexicon:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> SpanLexicon:
-        from spinlens.analysis._features import LinearHead, Vectorizer
-
         with np.load(path, allow_pickle=False) as z:
-            terms = str(z["vocab"]).split("\n") if str(z["vocab"]) else []
-            return cls(Vectorizer(terms, z["idf"]), LinearHead(z["w"], z["b"], z["s"]))
+            return cls(Vectorizer(vocab_list(z["vocab"]), z["idf"]), LinearHead(z["w"], z["b"], z["s"]))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         with open(path, "wb") as f:
             np.savez_compressed(
                 f,
-                vocab=np.array("\n".join(self.vectorizer.vocabulary)),
+                vocab=vocab_array(self.vectorizer.vocabulary),
                 idf=self.vectorizer.idf,
                 w=self.head.weights,
                 s=self.head.scale,
@@ -485,9 +489,8 @@ class SpanTagger:
                     "use the int8 model (the default) or rebuild it with `spinlens train`"
                 )
         lexicon_entry = files.get("span_lexicon")
-        for entry in [files["tokenizer"], *([lexicon_entry] if lexicon_entry else [])] + [
-            x for pair in chosen for x in pair
-        ]:
+        entries = [files["tokenizer"], *(x for pair in chosen for x in pair)]
+        for entry in entries + ([lexicon_entry] if lexicon_entry else []):
             _verify(d / entry["name"], entry["sha256"])
         self.lexicon_ = SpanLexicon.from_file(d / lexicon_entry["name"]) if lexicon_entry else None
         from tokenizers import Tokenizer
@@ -501,11 +504,7 @@ class SpanTagger:
             z = np.load(d / h["name"])
             self.heads_.append({k: z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")})
         self.thresholds_ = dict(meta["thresholds"])
-        _check_model(self.heads_, self.thresholds_, meta["window"])
-        if (self.thresholds_.get("calibration") or {}).get("lex_w") and self.lexicon_ is None:
-            raise ModelError(
-                f"{d / 'model.json'}: the TC calibration weights a span lexicon the files do not list"
-            )
+        _check_model(self.heads_, self.thresholds_, meta["window"], self.lexicon_)
         self.meta_ = meta
         self.window_ = (int(meta["window"]["content"]), int(meta["window"]["stride"]))
         # with several threads, whole ONNX runs go side by side (each single-threaded; onnxruntime releases
@@ -595,8 +594,10 @@ class SpanTagger:
         )
 
 
-def _check_model(heads: list[dict[str, np.ndarray]], thresholds: dict, window: dict) -> None:
-    """``ValueError`` unless the span heads, thresholds and window of a model fit together."""
+def _check_model(
+    heads: list[dict[str, np.ndarray]], thresholds: dict, window: dict, lexicon: SpanLexicon | None = None
+) -> None:
+    """``ValueError`` unless the span heads, thresholds, window and span lexicon of a model fit together."""
     T = len(TECHNIQUE_IDS)
     for h in heads:
         w1, b1, w2, b2 = h["w1"], h["b1"], h["w2"], h["b2"]
@@ -623,6 +624,8 @@ def _check_model(heads: list[dict[str, np.ndarray]], thresholds: dict, window: d
             raise ValueError(
                 "the TC calibration does not have one bias per technique and 3 Repetition weights"
             )
+        if float(cal.get("lex_w", 0.0)) and lexicon is None:
+            raise ValueError("the TC calibration weights a span lexicon the files do not list")
     content, stride = int(window["content"]), int(window["stride"])
     if content < 1 or not 1 <= stride <= content:
         raise ValueError(f"windows of {content} tokens every {stride} tokens cannot cover a text")

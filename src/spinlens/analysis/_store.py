@@ -8,10 +8,20 @@ from typing import Any
 
 import numpy as np
 
+from spinlens._linear import vocab_array, vocab_list
 from spinlens._modelmeta import sha256_file
 from spinlens.errors import ModelError
 
-__all__ = ["default_data_dir", "read_manifest", "load_npz", "save_npz", "sha256_file", "MANIFEST"]
+__all__ = [
+    "default_data_dir",
+    "read_manifest",
+    "load_npz",
+    "save_npz",
+    "sha256_file",
+    "vocab_array",
+    "vocab_list",
+    "MANIFEST",
+]
 
 MANIFEST = "analysis.json"
 
@@ -55,12 +65,3 @@ def save_npz(data_dir: Path, name: str, arrays: dict[str, np.ndarray]) -> dict[s
     path = data_dir / name
     np.savez_compressed(path, **arrays)
     return {"name": name, "sha256": sha256_file(path)}
-
-
-def vocab_array(vocab: list[str]) -> np.ndarray:
-    return np.array("\n".join(vocab))
-
-
-def vocab_list(arr: np.ndarray) -> list[str]:
-    s = str(arr)
-    return s.split("\n") if s else []

@@ -229,12 +229,12 @@ def run_distill(
         log=log,
     )
     np.savez(student / "full" / "heads.npz", **span_head_numpy(model))
-    (student / "span_lexicon.npz").unlink(missing_ok=True)  # the thresholds' lexicon goes with them
+    (student / "span_lexicon.npz").unlink(missing_ok=True)  # no lexicon of an earlier run's thresholds
     if thresholds_from is not None:
         th = json.loads((thresholds_from / "thresholds.json").read_text())
         meta = {"name": f"targets in {path}, thresholds from {thresholds_from}"}
         (student / "thresholds.json").write_text(json.dumps(th))
-        if (thresholds_from / "span_lexicon.npz").exists():
+        if (thresholds_from / "span_lexicon.npz").exists():  # export checks thresholds that weigh one
             shutil.copy(thresholds_from / "span_lexicon.npz", student / "span_lexicon.npz")
     else:
         tdir = teacher or default_model_dir()

@@ -284,15 +284,16 @@ def tune(
         dev_ids = (
             {a.id for a in read_ptc("dev", data_root).articles} if data.get("excluded_ptc_dev") else set()
         )
-        held_out = load_sources(
-            data["sources"], data_root, dev_ids | set(data.get("tune_ids", [])) | set(arts)
-        )
-        lex = fit_span_lexicon(held_out)
+        # one read of the corpora: the lexicon scored on the tuning spans is fitted without them, the one
+        # shipped with them (exclusion is by id, as load_sources' own)
+        corpus = load_sources(data["sources"], data_root, dev_ids)
+        unseen = set(data.get("tune_ids", [])) | set(arts)
+        lex = fit_span_lexicon([a for a in corpus if a.id not in unseen])
         rows = [(*r, lex.log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
         cal, cv, by_weight = fit_calibration_with_lexicon(rows)
         extra = {"tune_tc_micro_f1_cv_by_lexicon_weight": by_weight}
         if cal.get("lex_w"):
-            fit_span_lexicon(load_sources(data["sources"], data_root, dev_ids)).save(lexicon_path)
+            fit_span_lexicon(corpus).save(lexicon_path)
     else:
         cal, cv = fit_calibration(rows)
     th["calibration"] = cal
@@ -337,8 +338,22 @@ def _tc_accuracy(rows, cal) -> float:
     return tc_micro_f1(pred, gold)
 
 
-def _fit_cal(rows, l2: float = 0.01, iters: int = 1500, lr: float = 0.1, lex_w: float = 0.0) -> dict:
+def _repetition_matrix(rows) -> np.ndarray:
+    """The Repetition features of every tune row (a regex over the article per row: computed once per fit)."""
     from spinlens.model import repetition_features
+
+    return np.stack([repetition_features(r[1], r[2], r[3]) for r in rows])
+
+
+def _fit_cal(
+    rows,
+    l2: float = 0.01,
+    iters: int = 1500,
+    lr: float = 0.1,
+    lex_w: float = 0.0,
+    F: np.ndarray | None = None,
+) -> dict:
+    """``F``: the rows' ``_repetition_matrix`` when the caller has it."""
     from spinlens.taxonomy import PTC14_TO_CANONICAL
 
     T = len(TECHNIQUE_IDS)
@@ -346,7 +361,7 @@ def _fit_cal(rows, l2: float = 0.01, iters: int = 1500, lr: float = 0.1, lex_w: 
     logp = np.log(np.clip(np.stack([r[5] for r in rows]), 1e-7, 1.0))
     if lex_w:  # the span lexicon's vote, at a fixed weight (chosen by fit_calibration_with_lexicon)
         logp = logp + lex_w * np.stack([r[7] for r in rows])
-    F = np.stack([repetition_features(r[1], r[2], r[3]) for r in rows])
+    F = _repetition_matrix(rows) if F is None else F
     allowed = np.zeros((len(rows), T), dtype=bool)
     for i, r in enumerate(rows):
         for c in PTC14_TO_CANONICAL[r[4]]:
@@ -371,17 +386,27 @@ def _fit_cal(rows, l2: float = 0.01, iters: int = 1500, lr: float = 0.1, lex_w: 
     }
 
 
-def fit_calibration(rows, folds: int = 5, lex_w: float = 0.0, seed: int = 0) -> tuple[dict, float]:
-    """Fit the TC calibration on all tune rows; return it with its article-level cross-validated TC."""
+def fit_calibration(
+    rows, folds: int = 5, lex_w: float = 0.0, seed: int = 0, F: np.ndarray | None = None
+) -> tuple[dict, float]:
+    """Fit the TC calibration on all tune rows; return it with its article-level cross-validated TC.
+    ``F``: the rows' ``_repetition_matrix`` when the caller has it."""
+    F = _repetition_matrix(rows) if F is None else F
+    return _fit_cal(rows, lex_w=lex_w, F=F), _cv_tc(rows, folds, lex_w, seed, F)
+
+
+def _cv_tc(rows, folds: int, lex_w: float, seed: int, F: np.ndarray) -> float:
+    """The article-level cross-validated TC of the calibration (``seed`` shuffles the articles into folds)."""
     ids = sorted({r[0] for r in rows})
     random.Random(seed).shuffle(ids)
     correct = 0.0
     for f in range(folds):
         held = set(ids[f::folds])
-        cal = _fit_cal([r for r in rows if r[0] not in held], lex_w=lex_w)
+        fit = np.array([r[0] not in held for r in rows])
+        cal = _fit_cal([r for r, k in zip(rows, fit) if k], lex_w=lex_w, F=F[fit])
         held_rows = [r for r in rows if r[0] in held]
         correct += _tc_accuracy(held_rows, cal) * len(held_rows)  # micro-F1 = accuracy on gold spans
-    return _fit_cal(rows, lex_w=lex_w), correct / max(1, len(rows))
+    return correct / max(1, len(rows))
 
 
 #: weights of the span lexicon's log-probabilities tried in the TC calibration (0: without it)
@@ -394,13 +419,12 @@ def fit_calibration_with_lexicon(rows, shuffles: int = 3) -> tuple[dict, float, 
     """The TC calibration with the span lexicon's weight chosen among ``LEXICON_WEIGHTS`` by article-level
     cross-validation on the tune rows (mean over ``shuffles`` fold splits; ties go to the smaller weight);
     returns the calibration, its cross-validated TC and the TC of every weight tried."""
+    F = _repetition_matrix(rows)
     by_weight = {}
     for w in LEXICON_WEIGHTS:
-        by_weight[str(w)] = round(
-            float(np.mean([fit_calibration(rows, lex_w=w, seed=k)[1] for k in range(shuffles)])), 4
-        )
+        by_weight[str(w)] = round(float(np.mean([_cv_tc(rows, 5, w, k, F) for k in range(shuffles)])), 4)
     best = max(LEXICON_WEIGHTS, key=lambda w: (by_weight[str(w)], -w))
-    cal, _ = fit_calibration(rows, lex_w=best)
+    cal = _fit_cal(rows, lex_w=best, F=F)
     return cal, by_weight[str(best)], by_weight
 
 
@@ -408,14 +432,13 @@ def fit_span_lexicon(arts, C: float = LEXICON_C):
     """A ``SpanLexicon`` fitted on the gold spans of ``arts`` (``SourceArticle``s): each span's canonical
     techniques mapped to their PTC-14 class or Other; a span whose techniques span several classes is left
     out."""
-    from spinlens.model import LEXICON_CLASSES, SpanLexicon, span_terms
-    from spinlens.taxonomy import CANONICAL_TO_PTC14
+    from spinlens.model import LEXICON_CLASSES, SpanLexicon, lexicon_class, span_terms
     from spinlens.training.analysis_train import build_vectorizer, fit_softmax, to_matrix
 
     bags, y = [], []
     for a in arts:
         for s, e, allowed in a.spans:
-            classes = {CANONICAL_TO_PTC14[t] or "Other" for t in allowed}
+            classes = {lexicon_class(t) for t in allowed}
             if len(classes) == 1:
                 bags.append(span_terms(a.text, s, e))
                 y.append(classes.pop())
@@ -506,25 +529,35 @@ def next_version(old: str, today: str | None = None) -> str:
     return f"{today}.1"
 
 
-def install_span_lexicon(run_dir: Path, model_dir: Path, folders: Sequence[tuple[Path, dict]]) -> None:
-    """Copy ``RUN/span_lexicon.npz`` (written by ``tune`` when the lexicon earned a weight) into
-    ``model_dir`` and list it in each ``(folder, meta)``'s files, by its path from that folder; without
-    one, drop the entry."""
+def install_span_lexicon(
+    src_dir: Path, model_dir: Path, thresholds: dict, folders: Sequence[tuple[Path, dict]]
+) -> None:
+    """Copy the span lexicon that ``thresholds`` weigh (``src_dir/span_lexicon.npz``: ``tune`` writes it
+    beside its ``thresholds.json``) into ``model_dir`` and list it in each ``(folder, meta)``'s files, by its
+    path from that folder; thresholds that give it no weight drop the entry.
+
+    Raises:
+        SystemExit: the thresholds weigh a span lexicon that ``src_dir`` does not hold.
+    """
     import os
 
     from spinlens._modelmeta import sha256_file
 
-    src = run_dir / "span_lexicon.npz"
-    if src.exists():
-        dst = model_dir / src.name
-        shutil.copy(src, dst)
-        digest = sha256_file(dst)
-    for folder, meta in folders:
-        if src.exists():
-            name = Path(os.path.relpath(dst, folder)).as_posix()
-            meta["files"]["span_lexicon"] = {"name": name, "sha256": digest}
-        else:
+    if not float((thresholds.get("calibration") or {}).get("lex_w", 0.0)):
+        for _, meta in folders:
             meta["files"].pop("span_lexicon", None)
+        return
+    src = src_dir / "span_lexicon.npz"
+    if not src.exists():
+        raise SystemExit(f"{src_dir}: the thresholds weigh a span lexicon, but there is no {src.name}")
+    dst = model_dir / src.name
+    shutil.copy(src, dst)
+    digest = sha256_file(dst)
+    for folder, meta in folders:
+        meta["files"]["span_lexicon"] = {
+            "name": Path(os.path.relpath(dst, folder)).as_posix(),
+            "sha256": digest,
+        }
 
 
 def retune(
@@ -564,7 +597,7 @@ def retune(
     shared = [(p, m) for p, m in others if m.get("thresholds") == main.get("thresholds")]
     result = tune(run_dir, data_root=data_root, skip_ids=skip_ids)
     stamp = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "command": command, "from": str(run_dir)}
-    install_span_lexicon(run_dir, model_dir, [(model_dir, main), *shared])
+    install_span_lexicon(run_dir, model_dir, result["thresholds"], [(model_dir, main), *shared])
     for folder, meta in [(model_dir, main), *shared]:
         meta["thresholds"] = result["thresholds"]
         meta["tuning"] = {k: v for k, v in result.items() if k != "thresholds"}
@@ -621,6 +654,6 @@ def export(
             "members": members,
         },
     }
-    install_span_lexicon(thresholds_from or run_dirs[0], out_dir, [(out_dir, meta)])
+    install_span_lexicon(thresholds_from or run_dirs[0], out_dir, meta["thresholds"], [(out_dir, meta)])
     write_meta(out_dir, meta)
     return out_dir
