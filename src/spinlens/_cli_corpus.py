@@ -66,7 +66,7 @@ def _check_technique(value: str | None) -> str | None:
 
 
 def _check_since(value: str | None) -> str | None:
-    from spinlens.store import check_since
+    from spinlens.text import check_since
 
     try:
         return check_since(value)

@@ -179,10 +179,12 @@ def _is_ingest(p: Path) -> bool:
 def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
     """Documents from ``spinlens.ingest``; errors (a page without text among them) as messages, documents
     skipped by choice (language, ``--max-documents``) as a note."""
+    from spinlens.ingest import NO_TEXT
+
     for r in reader.read(sources):
         if r.ok:
             yield _Source(r.source, None, r.document)
-        elif r.status == "skipped" and not (r.reason or "").startswith("no text"):
+        elif r.status == "skipped" and r.reason != NO_TEXT:
             _err(f"Skipped: {r.source}: {r.reason}")  # another language, over --max-documents: not an error
         else:
             yield f"{r.source}: {r.reason}"
@@ -886,20 +888,14 @@ def models_verify(
 
     d = model_dir or _model_dir()
     try:
-        meta = read_meta(d)
+        meta = read_meta(d)  # also checks that every file entry has a name and a sha256
     except ModelError as exc:
-        _err(f"Error: {exc}; reinstall spinlens")
+        _err(f"Error: {exc}")
         raise typer.Exit(1) from None
-    try:
-        needed = {meta["files"]["tokenizer"]["name"]} | {
-            e["name"] for pair in runtime_files(meta) for e in pair
-        }
-        entries = list(all_files(meta))
-        for entry in entries:
-            str(entry["name"]) + str(entry["sha256"])
-    except (KeyError, TypeError, AttributeError) as exc:
-        _err(f"Error: {d / 'model.json'} is not a valid model description ({type(exc).__name__}: {exc})")
-        raise typer.Exit(1) from None
+    entries, files = all_files(meta), meta["files"]
+    needed = {e["name"] for pair in runtime_files(meta) for e in pair} | {files["tokenizer"]["name"]}
+    if files.get("span_lexicon"):
+        needed.add(files["span_lexicon"]["name"])
     bad = 0
     for entry in entries:
         if not isinstance(entry["name"], str):

@@ -6,7 +6,9 @@ import re
 from datetime import date
 from email.utils import parsedate_to_datetime
 
-__all__ = ["paragraphs", "sentences", "count_words", "printable", "iso_date"]
+from spinlens.errors import InputError
+
+__all__ = ["paragraphs", "sentences", "count_words", "printable", "iso_date", "check_since"]
 
 _PARA = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 # a sentence ends at . ! ? (with closing quotes/brackets) followed by whitespace and an upper-case
@@ -103,3 +105,23 @@ def iso_date(value: str | None) -> str | None:
         return parsedate_to_datetime(v).date().isoformat()
     except (TypeError, ValueError, IndexError):
         return None
+
+
+_SINCE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def check_since(since: str | None, name: str = "--since") -> str | None:
+    """A ``--since`` (or another date bound, named ``name`` in the error) checked as YYYY, YYYY-MM or
+    YYYY-MM-DD (compared with ISO ``published``)."""
+    if since is None:
+        return None
+    s = since.strip()
+    ok = bool(_SINCE.match(s))
+    if ok:
+        try:
+            date.fromisoformat((s + "-01-01")[:10] if len(s) < 10 else s)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise InputError(f"{name} {since!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
+    return s

@@ -120,16 +120,17 @@ class ArticleAnalyzer:
             raise InputError(f"expected the document text as a str, got {type(text).__name__}")
         sents = list(sentences) if sentences is not None else split_sentences(text)
         try:
-            span_dicts = [_span_dict(s) for s in spans]
             # checked as the schema checks them: inside the text, a known technique, a score in [0, 1]
-            checked = [
-                TechniqueSpan(d["start"], d["end"], d["technique"], d["score"]).to_dict() for d in span_dicts
-            ]
+            objs = tuple(
+                TechniqueSpan(d["start"], d["end"], d["technique"], d["score"])
+                for d in map(_span_dict, spans)
+            )
             Analysis(
                 Document(text=text, id="check"),
-                spans=tuple(TechniqueSpan(**d) for d in checked),
+                spans=objs,
                 sentences=tuple(Sentence(int(a), int(b)) for a, b in sents),
             )
+            checked = [s.to_dict() for s in objs]
         except SpinlensError as exc:
             raise InputError(f"spans or sentences do not fit the text: {exc}") from None
         except (KeyError, TypeError, ValueError, OverflowError) as exc:

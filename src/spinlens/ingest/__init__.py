@@ -18,7 +18,14 @@ reported as skipped with the detected language.
 
 from spinlens.ingest._core import DocumentReader, iter_documents
 from spinlens.ingest._fetch import Fetch, FetchResponse, fetch_url, user_agent
-from spinlens.ingest._options import DEFAULT_EXTENSIONS, HtmlFocus, IngestOptions, IngestResult, Status
+from spinlens.ingest._options import (
+    DEFAULT_EXTENSIONS,
+    NO_TEXT,
+    HtmlFocus,
+    IngestOptions,
+    IngestResult,
+    Status,
+)
 
 __all__ = [
     "DEFAULT_EXTENSIONS",
@@ -28,6 +35,7 @@ __all__ = [
     "HtmlFocus",
     "IngestOptions",
     "IngestResult",
+    "NO_TEXT",
     "Status",
     "fetch_url",
     "iter_documents",

@@ -13,7 +13,7 @@ from spinlens.errors import InputError, SpinlensError
 from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, fetch_url
 from spinlens.ingest._language import LanguageDetector
-from spinlens.ingest._options import IngestOptions, IngestResult
+from spinlens.ingest._options import NO_TEXT, IngestOptions, IngestResult
 from spinlens.ingest._readers import (
     html_draft,
     looks_like_html,
@@ -247,9 +247,7 @@ def _language_skip_reason(guess, options: IngestOptions) -> str | None:
 def _finish(draft: Draft, options: IngestOptions, detector: LanguageDetector) -> IngestResult:
     """Check a draft's text and language and build its ``Document``."""
     if not draft.text.strip():
-        return IngestResult(
-            draft.source, None, "skipped", "no text (empty, or no main text found in the page)"
-        )
+        return IngestResult(draft.source, None, "skipped", NO_TEXT)
     try:
         guess = detector.detect(draft.text)
     except SpinlensError as exc:

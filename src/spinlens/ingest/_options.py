@@ -27,6 +27,8 @@ DEFAULT_EXTENSIONS = (
 
 #: how an error about a missing text field says which setting to change
 TEXT_FIELD_HINT = "name the text field (--text-field, IngestOptions.text_field)"
+#: the reason of a "skipped" result that has no text at all (a front end may treat it as an error)
+NO_TEXT = "no text (empty, or no main text found in the page)"
 
 
 @dataclass(frozen=True, kw_only=True)

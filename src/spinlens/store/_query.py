@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from spinlens.errors import InputError
 from spinlens.store._schema import PG_FTS_CHARS, aggregates_t, article_stats_t, documents_t, spans_t
 from spinlens.taxonomy import CATEGORIES, TECHNIQUE_IDS, get_technique, is_technique
+from spinlens.text import check_since
 
 __all__ = ["STATS_BY", "SearchHit", "search", "stats", "fts5_query", "check_since", "check_technique"]
 
@@ -20,7 +20,6 @@ STATS_BY: tuple[str, ...] = ("technique", "category", "outlet", "month")
 
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 _WORDISH = re.compile(r"\w")
-_SINCE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _SNIPPET_TOKENS = 16
 _PLAIN_SNIPPET_CHARS = 200
 
@@ -69,23 +68,6 @@ def check_technique(technique: str | None) -> str | None:
         f"unknown technique {technique!r}; use an id from `spinlens techniques`, "
         f"e.g. {', '.join(TECHNIQUE_IDS[:3])}"
     )
-
-
-def check_since(since: str | None, name: str = "--since") -> str | None:
-    """A ``--since`` (or another date bound, named ``name`` in the error) checked as YYYY, YYYY-MM or
-    YYYY-MM-DD (compared with ISO ``published``)."""
-    if since is None:
-        return None
-    s = since.strip()
-    ok = bool(_SINCE.match(s))
-    if ok:
-        try:
-            date.fromisoformat((s + "-01-01")[:10] if len(s) < 10 else s)
-        except ValueError:
-            ok = False
-    if not ok:
-        raise InputError(f"{name} {since!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
-    return s
 
 
 def fts5_query(text: str) -> str | None:

@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 from spinlens.errors import InputError, SpinlensError
 from spinlens.render.html import render_html
 from spinlens.taxonomy import CATEGORIES, TECHNIQUES, get_technique, is_technique
+from spinlens.text import check_since
 from spinlens.web import _charts, _view
 from spinlens.web._corpus import Filters, MemoryCorpus
 from spinlens.web._errors import error_body, status_for, wants_json
@@ -246,8 +247,6 @@ def _filters(
         raise InputError(f"unknown technique {technique!r}; see /api/techniques for the ids")
     if category and category not in CATEGORIES:
         raise InputError(f"unknown category {category!r}; choose one of: {', '.join(CATEGORIES)}")
-    from spinlens.store import check_since
-
     return Filters(
         outlet=outlet or None,
         technique=technique or None,

@@ -222,7 +222,7 @@ class AppState:
 def _public_fetch(url: str, *, timeout: float, max_bytes: int, user_agent: str) -> Any:
     """ingest's ``fetch_url``, refusing a redirect to a loopback or private address and any connection
     that reaches one (a DNS answer that changed since ``check_public_url`` looked the name up)."""
-    from spinlens.ingest._fetch import fetch_url
+    from spinlens.ingest import fetch_url
     from spinlens.web._sources import check_public_address, check_public_url
 
     return fetch_url(
