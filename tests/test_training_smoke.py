@@ -190,6 +190,9 @@ def test_crossfit_scores_every_window_with_a_model_that_did_not_see_it(tmp_path,
     keep = [i for a in first for i in first[a][:2]]
     save_windows(subset_windows(full, keep), run / "full.npz")
     common = _step_args(run, data_dir)
+    # fold 0 alone (as a parallel process would run it), then the rest and the merge
+    main(["crossfit", *common, "--folds", "3", "--unlabeled", "2", "--fold-index", "0"])
+    assert (run / "crossfit" / "k0" / "targets.npz").exists() and not (run / "distill.npz").exists()
     main(["crossfit", *common, "--folds", "3", "--unlabeled", "2"])
     kd = load_windows(run / "distill.npz")
     assert len(keep) == 6 and kd["src"][:6] == ["ptc"] * 6
@@ -207,6 +210,11 @@ def test_crossfit_scores_every_window_with_a_model_that_did_not_see_it(tmp_path,
     assert sorted(a["id"] for a in tune) == sorted(first)  # every PTC train article, out of fold
     th = json.loads((run / "crossfit" / "thresholds.json").read_text())
     assert {"inside", "calibration"} <= set(th["thresholds"])
+    # one span lexicon per fold, fitted without the fold's articles, weighed by cross-validation
+    assert json.loads((run / "crossfit" / "data.json").read_text())["tune_folds"] == {
+        a: folds[a] for a in first
+    }
+    assert "tune_tc_micro_f1_cv_by_lexicon_weight" in th
     out = tmp_path / "student"
     main(["distill", *common, "--thresholds-from", str(run / "crossfit"), "--out", str(out)])
     meta = json.loads((out / "model.json").read_text())
@@ -237,3 +245,33 @@ def test_span_lexicon_learns_techniques_from_words(data_dir):
             n += 1
     assert n > 500
     assert right / n > majority / n + 0.1, (right / n, majority / n)
+
+
+def test_a_delta_over_the_base_rebuilds_the_weights_within_half_a_step():
+    """Fine-tuned weights = base scaled per row + an int8 rest: rows that only shrank (weight decay) pack to
+    zeros, tensors the base lacks pass through, and every weight comes back within half its row's step."""
+    from spinlens.training.delta import FLOOR, pack_delta, unpack_delta
+
+    rng = np.random.default_rng(0)
+    base = {
+        "emb.weight": rng.normal(0, 0.05, (50, 16)).astype(np.float16),
+        "ln.bias": np.zeros(16, np.float16),
+    }
+    tuned = base["emb.weight"].astype(np.float32) * 0.997  # weight decay on every row
+    tuned[:5] += rng.normal(0, 0.01, (5, 16))  # five rows the training moved
+    state = {
+        "encoder.emb.weight": tuned,
+        "encoder.ln.bias": rng.normal(0, 0.01, 16).astype(np.float32),
+        "head.weight": rng.normal(0, 1, (3, 16)).astype(np.float32),
+        "encoder.position_ids": np.arange(16, dtype=np.int64)[None],
+    }
+    packed = pack_delta(state, base)
+    assert packed["f:head.weight"].dtype == np.float32 and "f:encoder.position_ids" in packed
+    assert not packed["q:encoder.emb.weight"][5:].any()  # shrunk rows: nothing left to store
+    back = unpack_delta(packed, base)
+    assert set(back) == set(state)
+    assert back["encoder.position_ids"].dtype == np.int64
+    step = packed["s:encoder.emb.weight"]
+    assert (np.abs(back["encoder.emb.weight"] - tuned) <= step / 2 + 1e-7).all()
+    assert np.abs(back["encoder.emb.weight"] - tuned).max() < 1e-3 and step.min() >= FLOOR
+    assert np.array_equal(back["head.weight"], state["head.weight"])

@@ -92,6 +92,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--folds", type=int, default=4, help="crossfit: number of fold models")
     ap.add_argument(
+        "--fold-index",
+        type=int,
+        default=None,
+        help="crossfit: train and score this fold only (0-based; run the folds as parallel processes, "
+        "then crossfit without it merges them)",
+    )
+    ap.add_argument(
         "--thresholds-from",
         type=Path,
         default=None,
@@ -145,10 +152,13 @@ def main(argv: list[str] | None = None) -> None:
             lr=a.lr,
             seed=first_seed,
             unlabeled=a.unlabeled or 0,
+            only_fold=a.fold_index,
             log=lambda m: pipeline._log(a.run, m),
         )
-        # no span lexicon here: its tuning rows (all of PTC train) would need one lexicon per fold
-        pipeline.tune(a.run / "crossfit", lexicon=False)
+        if a.fold_index is not None:
+            return
+        # the span lexicon is fitted once per fold (data.json's tune_folds), without that fold's articles
+        pipeline.tune(a.run / "crossfit", data_root=a.data)
         return
     if a.step == "distill":
         from spinlens.training.distill import run_distill

@@ -50,18 +50,17 @@ def run_crossfit(
     lr: float,
     seed: int,
     unlabeled: int = 0,
+    only_fold: int | None = None,
     log=print,
-) -> Path:
-    """Train the fold models, write their out-of-fold targets and tuning scores; returns ``distill.npz``."""
-    import torch
+) -> Path | None:
+    """Train the fold models, write their out-of-fold targets and tuning scores; returns ``distill.npz``.
 
-    from spinlens.datasets import read_ptc
-    from spinlens.training.distill import soft_targets, unlabeled_articles
-    from spinlens.training.fit import fit, forward_numpy, span_head_numpy
-    from spinlens.training.pipeline import _score_tune, _window, load_tokenizer
-
+    ``only_fold``: train and score that fold alone (``RUN/crossfit/k{K}/targets.npz``) and return None, so
+    that the folds can run as parallel processes; a later call without it finds them done and merges."""
     if folds < 2:
         raise SystemExit(f"--folds {folds}: cross-fitting needs at least 2 folds")
+    if only_fold is not None and not 0 <= only_fold < folds:
+        raise SystemExit(f"--fold-index {only_fold}: the folds are 0..{folds - 1}")
     full = load_windows(run / "full.npz")
     if "art" not in full:
         raise SystemExit(
@@ -74,70 +73,29 @@ def run_crossfit(
     cf = run / "crossfit"
     cf.mkdir(parents=True, exist_ok=True)
     fold_of = assign_folds(full["art"], folds, seed)
-    content, stride = _window(run)
-    ptc_train = {a.id: a for a in read_ptc("train", data_root).articles}
+    extra = _unlabeled_windows(run, data_root, base, unlabeled)
+    for k in range(folds) if only_fold is None else [only_fold]:
+        _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log)
+    if only_fold is not None:
+        return None
     n = len(full["ids"])
     kd_bio: list = [None] * n
     kd_tech: list = [None] * n
     kd_span = np.zeros_like(np.asarray(full["span_y"], dtype=np.float32))
     span_done = np.zeros(len(full["span_win"]), dtype=bool)
-    extra = None
-    if unlabeled:
-        tok = load_tokenizer(Path(base) / "tokenizer.json")
-        extra = build_windows(unlabeled_articles(data_root, unlabeled), tok, content, stride)
-        extra_sum: dict[str, list] = {"kd_bio": [], "kd_tech": []}
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    extra_sum: dict[str, list] = {"kd_bio": [], "kd_tech": []}
     for k in range(folds):
-        kdir = cf / f"k{k}"
-        kdir.mkdir(exist_ok=True)
-        held = [i for i in range(n) if fold_of[full["art"][i]] == k]
-        train = [i for i in range(n) if fold_of[full["art"][i]] != k]
-        if not held or not train:
-            raise SystemExit(
-                f"crossfit: fold {k + 1} of {folds} would train on {len(train)} and hold out "
-                f"{len(held)} windows: use fewer folds than the {len(set(full['art']))} articles"
-            )
-        held_ids = sorted({full["art"][i] for i in held})
-        log(f"crossfit: fold {k + 1}/{folds}: {len(train)} training windows, {len(held)} held out")
-        # fit resumes from the fold's last checkpoint; a finished fold comes back without training
-        model = fit(
-            subset_windows(full, train),
-            base,
-            kdir,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            seed=seed,
-            log=lambda m, k=k: log(f"crossfit fold {k + 1}: {m}"),
-        )
-        fwd = forward_numpy(model, device)
-        head = span_head_numpy(model)
-        with torch.no_grad():
-            t = soft_targets(full, [fwd], [head], held, log=log)
-            for c, i in enumerate(held):
-                kd_bio[i] = t["kd_bio"][c]
-                kd_tech[i] = t["kd_tech"][c]
-            mine = np.isin(full["span_win"], held)
-            kd_span[mine] = t["kd_span"][mine]
-            span_done |= mine
-            if extra is not None:
-                u = soft_targets(extra, [fwd], [head], log=log)
-                for key in ("kd_bio", "kd_tech"):
-                    extra_sum[key].append(u[key])
-            # out-of-fold scores of the held-out PTC train articles, in pipeline.tune's format
-            tune = [
-                {
-                    "id": a,
-                    "text": ptc_train[a].text,
-                    "spans": [[s.start, s.end, s.label] for s in ptc_train[a].spans],
-                }
-                for a in held_ids
-                if a in ptc_train
-            ]
-            (kdir / "tune.json").write_text(json.dumps(tune))
-            shutil.copy(run / "data.json", kdir / "data.json")
-            _score_tune(kdir, model, base, kdir / "tune_scores.npz")
-        del model
+        with np.load(cf / f"k{k}" / "targets.npz", allow_pickle=True) as z:
+            t = {key: z[key] for key in z.files}  # each z[key] unpickles the whole array again
+        for c, i in enumerate(t["held"]):
+            kd_bio[int(i)] = t["kd_bio"][c]
+            kd_tech[int(i)] = t["kd_tech"][c]
+        mine = t["span_mask"]
+        kd_span[mine] = t["kd_span"]
+        span_done |= mine
+        if extra is not None:
+            for key in ("kd_bio", "kd_tech"):
+                extra_sum[key].append(list(t["u_" + key]))
     if not span_done.all() or any(x is None for x in kd_bio):
         raise RuntimeError("crossfit: some windows were scored by no fold")  # assign_folds covers every id
     data = dict(full, kd_bio=kd_bio, kd_tech=kd_tech, kd_span=kd_span)
@@ -156,6 +114,98 @@ def run_crossfit(
     return out
 
 
+def _unlabeled_windows(run: Path, data_root: Path, base: str, unlabeled: int) -> dict | None:
+    """Windows of ``unlabeled`` SemEval-2025 documents (the same ones in every fold's process)."""
+    if not unlabeled:
+        return None
+    from spinlens.training.distill import unlabeled_articles
+    from spinlens.training.pipeline import _window, load_tokenizer
+
+    content, stride = _window(run)
+    tok = load_tokenizer(Path(base) / "tokenizer.json")
+    return build_windows(unlabeled_articles(data_root, unlabeled), tok, content, stride)
+
+
+def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log):
+    """Train fold ``k``'s model (resumable) and write ``RUN/crossfit/k{k}/``: ``targets.npz`` (its soft
+    targets on the windows it held out, and on the unlabeled ones), ``tune.json`` and ``tune_scores.npz``
+    (its scores of the held-out PTC train articles). A fold whose ``targets.npz`` exists is done."""
+    import torch
+
+    from spinlens.datasets import read_ptc
+    from spinlens.training.distill import soft_targets
+    from spinlens.training.fit import fit, forward_numpy, span_head_numpy
+    from spinlens.training.pipeline import _score_tune
+
+    kdir = run / "crossfit" / f"k{k}"
+    kdir.mkdir(parents=True, exist_ok=True)
+    if (kdir / "targets.npz").exists():
+        log(f"crossfit: fold {k + 1}/{folds} is done")
+        return
+    n = len(full["ids"])
+    held = [i for i in range(n) if fold_of[full["art"][i]] == k]
+    train = [i for i in range(n) if fold_of[full["art"][i]] != k]
+    if not held or not train:
+        raise SystemExit(
+            f"crossfit: fold {k + 1} of {folds} would train on {len(train)} and hold out "
+            f"{len(held)} windows: use fewer folds than the {len(set(full['art']))} articles"
+        )
+    held_ids = sorted({full["art"][i] for i in held})
+    log(f"crossfit: fold {k + 1}/{folds}: {len(train)} training windows, {len(held)} held out")
+    # fit resumes from the fold's last checkpoint; a finished fold comes back without training
+    model = fit(
+        subset_windows(full, train),
+        base,
+        kdir,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        log=lambda m: log(f"crossfit fold {k + 1}: {m}"),
+    )
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    fwd = forward_numpy(model, device)
+    head = span_head_numpy(model)
+    ptc_train = {a.id: a for a in read_ptc("train", data_root).articles}
+    with torch.no_grad():
+        t = soft_targets(full, [fwd], [head], held, log=log)
+        mine = np.isin(full["span_win"], held)
+        saved = {
+            "held": np.asarray(held, dtype=np.int64),
+            "kd_bio": _objects(t["kd_bio"]),
+            "kd_tech": _objects(t["kd_tech"]),
+            "span_mask": mine,
+            "kd_span": t["kd_span"][mine],
+        }
+        if extra is not None:
+            u = soft_targets(extra, [fwd], [head], log=log)
+            saved["u_kd_bio"] = _objects(u["kd_bio"])
+            saved["u_kd_tech"] = _objects(u["kd_tech"])
+        # out-of-fold scores of the held-out PTC train articles, in pipeline.tune's format
+        tune = [
+            {
+                "id": a,
+                "text": ptc_train[a].text,
+                "spans": [[s.start, s.end, s.label] for s in ptc_train[a].spans],
+            }
+            for a in held_ids
+            if a in ptc_train
+        ]
+        (kdir / "tune.json").write_text(json.dumps(tune))
+        shutil.copy(run / "data.json", kdir / "data.json")
+        _score_tune(kdir, model, base, kdir / "tune_scores.npz")
+    tmp = kdir / "targets.tmp.npz"
+    np.savez(tmp, **saved)
+    tmp.replace(kdir / "targets.npz")  # written last: its presence marks the fold done
+
+
+def _objects(arrays: list) -> np.ndarray:
+    """A list of arrays of different lengths as one object array (``np.savez`` pickles it)."""
+    out = np.empty(len(arrays), dtype=object)
+    out[:] = arrays
+    return out
+
+
 def _merge_tune(run: Path, folds: int) -> None:
     """Write ``RUN/crossfit/`` tune.json, tune_scores.npz and data.json: ``pipeline.tune``'s input."""
     cf = run / "crossfit"
@@ -165,4 +215,9 @@ def _merge_tune(run: Path, folds: int) -> None:
         scores.update(np.load(cf / f"k{k}" / "tune_scores.npz", allow_pickle=True)["data"][0])
     (cf / "tune.json").write_text(json.dumps(tune))
     np.savez_compressed(cf / "tune_scores.npz", data=np.array([scores], dtype=object))
-    shutil.copy(run / "data.json", cf / "data.json")
+    # which fold scored each article: tune fits one span lexicon per fold, without that fold's articles
+    folds_of = {
+        a["id"]: k for k in range(folds) for a in json.loads((cf / f"k{k}" / "tune.json").read_text())
+    }
+    data = json.loads((run / "data.json").read_text())
+    (cf / "data.json").write_text(json.dumps(dict(data, tune_folds=folds_of), indent=2))

@@ -220,10 +220,11 @@ def tune(
     """Pick decoding thresholds and the TC calibration on the tuning articles (never on PTC dev).
 
     With ``lexicon`` (and the run's ``data.json`` naming its sources), a span lexicon is fitted on the run's
-    sources without the tuning and PTC dev articles, its weight in the calibration is chosen by
-    cross-validation on the tuning spans (0 keeps it out), and the lexicon fitted again with the tuning
-    articles is written to ``RUN/span_lexicon.npz``. ``skip_ids``: tuning articles left out (e.g. one whose
-    copy the fold models trained on)."""
+    sources without the tuning and PTC dev articles (with cross-fitted scores, ``data.json``'s
+    ``tune_folds``: one lexicon per fold, without that fold's articles), its weight in the calibration is
+    chosen by cross-validation on the tuning spans (0 keeps it out), and the lexicon fitted again with the
+    tuning articles is written to ``RUN/span_lexicon.npz``. ``skip_ids``: tuning articles left out (e.g. one
+    whose copy the fold models trained on)."""
     from spinlens.evaluation import si_scores
 
     arts, scores, gold, token_scores = load_tune_scores(run_dir)
@@ -287,9 +288,15 @@ def tune(
         # one read of the corpora: the lexicon scored on the tuning spans is fitted without them, the one
         # shipped with them (exclusion is by id, as load_sources' own)
         corpus = load_sources(data["sources"], data_root, dev_ids)
-        unseen = set(data.get("tune_ids", [])) | set(arts)
-        lex = fit_span_lexicon([a for a in corpus if a.id not in unseen])
-        rows = [(*r, lex.log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
+        folds = data.get("tune_folds")
+        if folds:  # cross-fitted scores: each article's lexicon is fitted without its fold, as its model was
+            held = {k: {a for a, f in folds.items() if f == k} for k in set(folds.values())}
+            lexes = {k: fit_span_lexicon([a for a in corpus if a.id not in ids]) for k, ids in held.items()}
+            rows = [(*r, lexes[folds[r[0]]].log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
+        else:
+            unseen = set(data.get("tune_ids", [])) | set(arts)
+            lex = fit_span_lexicon([a for a in corpus if a.id not in unseen])
+            rows = [(*r, lex.log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
         cal, cv, by_weight = fit_calibration_with_lexicon(rows)
         extra = {"tune_tc_micro_f1_cv_by_lexicon_weight": by_weight}
         if cal.get("lex_w"):

@@ -1,0 +1,81 @@
+"""Model selection on data no candidate trained on: SemEval-2021 Task 6 meme text (dev + test spans).
+
+PTC dev is for reporting; the tuning articles of a cross-fitted student are its training articles. So when
+models of different recipes compete for a slot (RESULTS section 2, session 7), they are compared here: SI F1
+(the PTC scorer's span overlap, technique-agnostic, on all gold spans) and TC micro-F1 (gold spans
+labelled, both sides mapped to PTC-14; spans of techniques PTC-14 lacks are left out of TC), and their mean.
+
+    SPINLENS_DATA=../shared/data python benchmarks/select_se21.py src/spinlens/model_data runs/cf7/model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from spinlens.datasets import read_semeval2021
+from spinlens.evaluation._scorers import si_report, tc_report
+from spinlens.evaluation.ptc import to_ptc14_probs
+from spinlens.model import SpanTagger
+from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, SEMEVAL2021_TO_CANONICAL
+
+
+def score(model_dir: Path, splits=("dev", "test")) -> dict:
+    tagger = SpanTagger(model_dir, threads=1).load()
+    gold, gold_si, pred_si, pred_tc = [], [], [], []
+    n = 0
+    for split in splits:
+        corpus = read_semeval2021(split)
+        spans = defaultdict(list)
+        for a in corpus.articles:
+            for s in a.spans:
+                gold_si.append((f"{split}/{a.id}", s.start, s.end, "Other"))
+                canon = SEMEVAL2021_TO_CANONICAL.get(s.label)
+                p14 = CANONICAL_TO_PTC14.get(canon) if canon else None
+                if p14:
+                    spans[a.id].append((s.start, s.end, p14))
+        for a in corpus.articles:
+            n += 1
+            aid = f"{split}/{a.id}"
+            sc = tagger.score_tokens(a.text)
+            for s in tagger.predict_scores(a.text, sc):
+                pred_si.append((aid, s.start, s.end, CANONICAL_TO_PTC14[s.technique] or "Other"))
+            groups: dict[tuple[int, int], int] = defaultdict(int)
+            for s, e, lab in spans[a.id]:
+                gold.append((aid, s, e, lab))
+                groups[(s, e)] += 1
+            if groups:
+                probs = to_ptc14_probs(tagger.classify(a.text, list(groups), sc))
+                for (s, e), p in zip(groups, probs):
+                    for k in np.argsort(-p)[: groups[(s, e)]]:
+                        pred_tc.append((aid, s, e, PTC14_LABELS[int(k)]))
+    si = si_report(pred_si, gold_si)["overall"]
+    tc = tc_report(pred_tc, gold)["micro_f1"]
+    return {
+        "model": f"{tagger.info.name} {tagger.info.version}",
+        "texts": n,
+        "gold_spans": len(gold_si),
+        "gold_spans_ptc14": len(gold),
+        "si_f1": round(si["f1"], 4),
+        "si_p": round(si["precision"], 4),
+        "si_r": round(si["recall"], 4),
+        "tc_micro_f1": round(tc, 4),
+        "mean": round((si["f1"] + tc) / 2, 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="+", type=Path, help="model folders (with model.json)")
+    a = ap.parse_args(argv)
+    for m in a.models:
+        print(json.dumps(dict(score(m), dir=str(m))), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

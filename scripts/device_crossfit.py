@@ -1,0 +1,316 @@
+"""Cross-fitted distillation on a GPU machine in one call, within a time budget (issue 8; RESULTS section 2).
+
+Here (CPU), first:
+    python -m spinlens.training prepare --run .carry/cf --base .carry/minilm   # windows with article ids
+and a data folder holding PTC train and the SemEval-2025 EN train/dev documents. On the GPU machine:
+    python3 scripts/device_crossfit.py --run .carry/cf --base .carry/minilm --data DATA --out $OUT
+trains the fold models as parallel processes (``crossfit --fold-index K``), merges their out-of-fold
+targets, fits one student per seed on them (as many epochs as the time left allows, measured from the
+folds' epochs), and packs into ``$OUT`` parts of one tar (each under the machine's 16 MiB file limit): the
+students as int8 deltas over the base encoder (:mod:`spinlens.training.delta`; the span heads are in
+it), a probe of their outputs, the out-of-fold tuning scores in uint8 and the logs. Back here:
+    python scripts/device_crossfit.py --unpack FOLDER --run runs/cf --base <fp16 MiniLM copy>
+rebuilds ``RUN/crossfit`` (for ``pipeline.tune``) and ``RUN/s{SEED}/full`` (for ``pipeline.export``),
+and checks each rebuilt student against its probe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+T0 = time.time()
+PART = 15_000_000
+
+
+def log(msg: str) -> None:
+    print(f"[{time.time() - T0:6.0f}s] {msg}", flush=True)
+
+
+def _wait(procs: list[subprocess.Popen], deadline: float) -> bool:
+    """Wait for ``procs`` until ``deadline`` (seconds after start); kill them all if it passes."""
+    while any(p.poll() is None for p in procs):
+        if time.time() - T0 > deadline:
+            for p in procs:
+                p.kill()
+            log("deadline passed: processes killed")
+            return False
+        time.sleep(2)
+    return all(p.returncode == 0 for p in procs)
+
+
+def _epoch_seconds(train_log: Path) -> float | None:
+    """Median seconds of the fold models' epochs after the first (which carries the start-up)."""
+    secs = [
+        int(m.group(2))
+        for m in re.finditer(r"crossfit fold \d+: epoch (\d+)/\d+ .*\((\d+)s\)", train_log.read_text())
+        if m.group(1) != "1"
+    ]
+    return float(np.median(secs)) if secs else None
+
+
+def student(a: argparse.Namespace) -> None:
+    """One student: fit on RUN/distill.npz, then a probe of its outputs."""
+    from spinlens.training.data import load_windows
+    from spinlens.training.fit import fit
+
+    out = a.run / f"s{a.seed}" / "full"
+    data = load_windows(a.run / "distill.npz")
+    model = fit(
+        data,
+        str(a.base),
+        out,
+        epochs=a.epochs,
+        batch_size=16,
+        lr=1e-4,
+        seed=a.seed,
+        w_kd=a.w_kd,
+        log=lambda m: print(f"student {a.seed}: {m}", flush=True),
+    )
+    np.savez(out / "probe.npz", **_probe(model, data))
+    (a.run / f"s{a.seed}" / "data.json").write_text(
+        json.dumps(
+            dict(
+                json.loads((a.run / "data.json").read_text()),
+                distilled_from="crossfit",
+                w_kd=a.w_kd,
+                epochs=a.epochs,
+                seed=a.seed,
+                unlabeled_docs=a.unlabeled,
+            ),
+            indent=2,
+        )
+    )
+
+
+def _probe(model, data: dict, n: int = 4) -> dict:
+    """BIO probabilities of the model (fp32, eval) on the first ``n`` windows, to check a rebuilt copy."""
+    import torch
+
+    model.eval().float()
+    dev = next(model.parameters()).device
+    out = {}
+    with torch.no_grad():
+        for i in range(n):
+            ids = torch.tensor([[101, *[int(x) for x in data["ids"][i]], 102]], device=dev)
+            _, bio, _ = model(ids, torch.ones_like(ids))
+            out[f"ids{i}"] = ids.cpu().numpy()
+            out[f"bio{i}"] = torch.softmax(bio.float(), -1).cpu().numpy()
+    return out
+
+
+def pack(a: argparse.Namespace, seeds: list[int]) -> None:
+    """Everything worth bringing back, as ``pack.tar.partNN`` files in ``a.out``."""
+    import torch
+
+    from spinlens.training.delta import load_base, pack_delta
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+        cf = a.run / "crossfit"
+        if (cf / "tune_scores.npz").exists():
+            scores = np.load(cf / "tune_scores.npz", allow_pickle=True)["data"][0]
+            compact = {}
+            for aid, sc in scores.items():
+                compact[f"bio:{aid}"] = np.round(sc["p_bio"].astype(np.float32) * 255).astype(np.uint8)
+                compact[f"tech:{aid}"] = np.round(sc["p_tech"].astype(np.float32) * 255).astype(np.uint8)
+                compact[f"tc:{aid}"] = np.asarray(sc["tc"], dtype=np.float32)
+                compact[f"offsets:{aid}"] = np.asarray(sc["offsets"], dtype=np.int32)
+            b = io.BytesIO()
+            np.savez_compressed(b, **compact)
+            add("crossfit/tune_scores.compact.npz", b.getvalue())
+            add("crossfit/tune.json", (cf / "tune.json").read_bytes())
+        base = load_base(a.base)
+        for s in seeds:
+            d = a.run / f"s{s}"
+            if not (d / "full" / "ckpt.pt").exists():
+                log(f"student {s} has no checkpoint: not packed")
+                continue
+            st = torch.load(d / "full" / "ckpt.pt", map_location="cpu", weights_only=False)
+            state = {k: (v.float() if v.is_floating_point() else v).numpy() for k, v in st["model"].items()}
+            b = io.BytesIO()
+            np.savez_compressed(b, **pack_delta(state, base))
+            add(f"s{s}/delta.npz", b.getvalue())
+            # a student stopped by the deadline comes back too (its last epoch, without probe or data.json)
+            for name in ("full/probe.npz", "data.json"):
+                if (d / name).exists():
+                    add(f"s{s}/{Path(name).name}", (d / name).read_bytes())
+            log(f"student {s}: epoch {st['epoch']}, delta {len(b.getvalue()) / 1e6:.1f} MB")
+        for p in [a.run / "train.log", *sorted(a.run.glob("*.out"))]:
+            if p.exists():
+                add(f"logs/{p.name}", p.read_bytes())
+    raw = buf.getvalue()
+    a.out.mkdir(parents=True, exist_ok=True)
+    for i in range(0, len(raw), PART):
+        (a.out / f"pack.tar.part{i // PART:02d}").write_bytes(raw[i : i + PART])
+    log(f"packed {len(raw) / 1e6:.1f} MB into {(len(raw) + PART - 1) // PART} parts")
+
+
+def device(a: argparse.Namespace) -> None:
+    seeds = [int(s) for s in a.seeds.split(",")]
+    env = dict(os.environ, PYTHONPATH="src", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="4")
+    common = ["--run", str(a.run), "--data", str(a.data), "--base", str(a.base), "--folds", str(a.folds)]
+    common += ["--epochs", str(a.fold_epochs), "--seeds", "13", "--unlabeled", str(a.unlabeled)]
+    try:
+        if not (a.run / "distill.npz").exists():
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "spinlens.training", "crossfit", *common, "--fold-index", str(k)],
+                    env=env,
+                    stdout=open(a.run / f"fold{k}.out", "w"),
+                    stderr=subprocess.STDOUT,
+                )
+                for k in range(a.folds)
+            ]
+            if not _wait(procs, a.budget * 0.55):
+                raise RuntimeError("the fold models did not finish in time")
+            log("folds done")
+            from spinlens.training.crossfit import run_crossfit
+
+            run_crossfit(
+                a.run, a.data, str(a.base), folds=a.folds, epochs=a.fold_epochs, batch_size=16, lr=1e-4,
+                seed=13, unlabeled=a.unlabeled, log=log,
+            )  # fmt: skip
+        per_epoch = _epoch_seconds(a.run / "train.log") or 30.0
+        n_all = len(np.load(a.run / "distill.npz", allow_pickle=True)["src"])
+        n_labeled = len(np.load(a.run / "full.npz", allow_pickle=True)["src"])
+        est = per_epoch * n_all / (n_labeled * (a.folds - 1) / a.folds)  # folds train on (K-1)/K
+        left = a.budget - (time.time() - T0) - 60  # start-up, the probe and the packing
+        epochs = int(max(2, min(a.max_student_epochs, left // est)))
+        log(f"fold epoch {per_epoch:.0f}s -> student epoch ~{est:.0f}s; {left:.0f}s left: {epochs} epochs")
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--student",
+                    "--run",
+                    str(a.run),
+                    "--base",
+                    str(a.base),
+                    "--seed",
+                    str(s),
+                    "--epochs",
+                    str(epochs),
+                    "--w-kd",
+                    str(a.w_kd),
+                    "--unlabeled",
+                    str(a.unlabeled),
+                ],
+                env=env,
+                stdout=open(a.run / f"student{s}.out", "w"),
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            for s in seeds
+        ]
+        _wait(procs, a.budget - 25)
+    finally:
+        pack(a, seeds)
+
+
+def unpack(a: argparse.Namespace) -> None:
+    """Rebuild RUN/crossfit and RUN/s{SEED}/full from the parts in ``a.unpack``; check each student."""
+    import shutil
+
+    import torch
+
+    from spinlens.training.delta import load_base, unpack_delta
+    from spinlens.training.fit import Tagger, span_head_numpy
+
+    raw = b"".join(p.read_bytes() for p in sorted(a.unpack.glob("pack.tar.part*")))
+    cf = a.run / "crossfit"
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        files = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+    (a.run / "logs").mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        if name.startswith("logs/"):
+            (a.run / name).write_bytes(data)
+    if "crossfit/tune.json" in files:
+        cf.mkdir(parents=True, exist_ok=True)
+        (cf / "tune.json").write_bytes(files["crossfit/tune.json"])
+        z = np.load(io.BytesIO(files["crossfit/tune_scores.compact.npz"]))
+        scores = {}
+        for key in z.files:
+            kind, aid = key.split(":", 1)
+            sc = scores.setdefault(aid, {})
+            if kind in ("bio", "tech"):
+                sc["p_" + kind] = (z[key].astype(np.float32) / 255).astype(np.float16)
+            elif kind == "offsets":
+                sc["offsets"] = z[key].astype(np.int64)
+            else:
+                sc[kind] = z[key]
+        np.savez_compressed(cf / "tune_scores.npz", data=np.array([scores], dtype=object))
+        if (a.run / "data.json").exists():
+            shutil.copy(a.run / "data.json", cf / "data.json")
+        print(f"crossfit: out-of-fold scores of {len(scores)} PTC train articles")
+    base = load_base(a.base)
+    for name in sorted(n for n in files if n.endswith("/delta.npz")):
+        seed_dir = a.run / name.split("/")[0]
+        (seed_dir / "full").mkdir(parents=True, exist_ok=True)
+        state = unpack_delta(dict(np.load(io.BytesIO(files[name]))), base)
+        tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+        model = Tagger(str(a.base))
+        model.load_state_dict(tensors)
+        model.eval()
+        torch.save({"model": model.state_dict(), "epoch": None}, seed_dir / "full" / "ckpt.pt")
+        np.savez(seed_dir / "full" / "heads.npz", **span_head_numpy(model))
+        if name.replace("delta.npz", "probe.npz") not in files:
+            print(f"{seed_dir.name}: rebuilt from its last epoch (stopped by the deadline: no probe)")
+            continue
+        (seed_dir / "data.json").write_bytes(files[name.replace("delta.npz", "data.json")])
+        probe = np.load(io.BytesIO(files[name.replace("delta.npz", "probe.npz")]))
+        worst = 0.0
+        with torch.no_grad():
+            for i in range(len([k for k in probe.files if k.startswith("ids")])):
+                ids = torch.from_numpy(probe[f"ids{i}"])
+                _, bio, _ = model(ids, torch.ones_like(ids))
+                worst = max(worst, float(np.abs(torch.softmax(bio, -1).numpy() - probe[f"bio{i}"]).max()))
+        print(f"{seed_dir.name}: rebuilt; largest BIO probability difference from the GPU copy {worst:.2e}")
+        if worst > 0.02:
+            raise SystemExit(f"{seed_dir.name}: the rebuilt student does not match its probe")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--base", type=Path, required=True)
+    ap.add_argument("--data", type=Path)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--unpack", type=Path, help="here: the folder the parts came back to")
+    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--fold-epochs", type=int, default=8)
+    ap.add_argument("--max-student-epochs", type=int, default=10)
+    ap.add_argument("--seeds", default="13,7")
+    ap.add_argument("--unlabeled", type=int, default=440)
+    ap.add_argument("--w-kd", type=float, default=0.5)
+    ap.add_argument("--budget", type=float, default=540, help="seconds for the whole device part")
+    ap.add_argument("--student", action="store_true", help="(internal) fit one student")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--epochs", type=int, default=8)
+    a = ap.parse_args()
+    if a.student:
+        student(a)
+    elif a.unpack:
+        unpack(a)
+    else:
+        device(a)
+
+
+if __name__ == "__main__":
+    main()
