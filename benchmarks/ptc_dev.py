@@ -1,11 +1,11 @@
 """PTC dev (SemEval-2020 Task 11): SI and TC of the shipped model, with per-technique tables.
 
-Scored on the 72 dev articles the shipped members never saw (PTC-18 holds 3 dev articles under other ids,
-which the members trained on: ``spinlens.datasets.PTC_DEV_SEEN_BY_SHIPPED``); ``--all-75`` scores all 75.
-The members were trained without the PTC dev ids (dropped from every source, SemEval-2023 train included),
-and the thresholds and TC calibration were tuned on held-out PTC *train* articles.
+Scored on all 75 dev articles: the shipped model (2026.11.26.3) was trained without any of them (dropped
+from every source, SemEval-2023 train and the PTC-18 copies included), and its thresholds and TC calibration
+were tuned on out-of-fold scores of PTC *train* articles. ``--without-ptc18-copies`` scores the 72 that
+models before 2026.11.26.3 never saw (``spinlens.datasets.PTC_DEV_COPIES_IN_PTC18``), to compare with them.
 
-    python benchmarks/ptc_dev.py [--fp32] [--all-75] [--model-dir DIR] [--markdown benchmarks/ptc_dev.md]
+    python benchmarks/ptc_dev.py [--fp32] [--without-ptc18-copies] [--model-dir DIR] [--markdown FILE]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import platform
 import time
 from pathlib import Path
 
-from spinlens.datasets import PTC_DEV_SEEN_BY_SHIPPED, PTC_DIR, data_root
+from spinlens.datasets import PTC_DEV_COPIES_IN_PTC18, PTC_DIR, data_root
 from spinlens.evaluation.ptc import evaluate_ptc
 from spinlens.model import SpanTagger
 
@@ -39,14 +39,19 @@ def main() -> None:
         "--fp32", action="store_true", help="also score the fp32 ONNX files (if exported locally)"
     )
     ap.add_argument("--markdown", type=Path, default=None)
-    ap.add_argument("--all-75", action="store_true", help="also score the 3 dev articles the members saw")
+    ap.add_argument(
+        "--without-ptc18-copies",
+        action="store_true",
+        help="leave out the 3 dev articles that models before 2026.11.26.3 saw (PTC-18 copies)",
+    )
     ap.add_argument("--model-dir", type=Path, default=None, help="model folder (default: the shipped one)")
     a = ap.parse_args()
     base = data_root() / PTC_DIR
     variants = [("int8", True)] + ([("fp32", False)] if a.fp32 else [])
     md = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; command: "
-        f"`python benchmarks/ptc_dev.py{' --fp32' if a.fp32 else ''}{' --all-75' if a.all_75 else ''}"
+        f"`python benchmarks/ptc_dev.py{' --fp32' if a.fp32 else ''}"
+        f"{' --without-ptc18-copies' if a.without_ptc18_copies else ''}"
         f"{f' --model-dir {a.model_dir}' if a.model_dir else ''}`",
         "",
     ]
@@ -57,7 +62,7 @@ def main() -> None:
             tagger,
             base / "dev-articles",
             base / "dev-task-flc-tc.labels",
-            exclude_ids=() if a.all_75 else PTC_DEV_SEEN_BY_SHIPPED,
+            exclude_ids=PTC_DEV_COPIES_IN_PTC18 if a.without_ptc18_copies else (),
         )
         dt = time.time() - t0
         print(

@@ -1,9 +1,8 @@
 """The shipped model on PTC dev: regression guards at its measured level (issue 2's bars: SI F1 >= 0.42,
 TC micro-F1 >= 0.58).
 
-Scored on the 72 dev articles the shipped members never saw: PTC-18 holds 3 dev articles under other ids
-(``7383612089`` = ``738361208``), and the members (trained before the reader mapped those ids) learnt them.
-On those 72 articles the default measured SI 0.410 (below the core bar: RESULTS.md section 1) and TC 0.612.
+Scored on all 75 dev articles: model 2026.11.26.3 was trained without any of them (the PTC-18 copies of three
+included). It measured SI 0.421 and TC 0.609 there (int8; RESULTS.md section 1).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from spinlens.datasets import PTC_DEV_SEEN_BY_SHIPPED, PTC_DIR
+from spinlens.datasets import PTC_DIR
 from spinlens.evaluation.ptc import evaluate_ptc
 from spinlens.model import SpanTagger
 
@@ -23,9 +22,7 @@ TC_BAR = 0.58
 
 def _score(tagger, data_dir) -> dict:
     base = data_dir / PTC_DIR
-    return evaluate_ptc(
-        tagger, base / "dev-articles", base / "dev-task-flc-tc.labels", exclude_ids=PTC_DEV_SEEN_BY_SHIPPED
-    )
+    return evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
 
 
 @cache
@@ -38,35 +35,35 @@ def _shipped_score(data_dir: Path) -> dict:
 @pytest.mark.data
 @pytest.mark.issue(2)
 def test_shipped_model_keeps_its_ptc_dev_level(data_dir):
-    """The shipped int8 ensemble on the 72 unseen PTC dev articles: TC above the core bar, SI at most one
-    point under its measured 0.410 (the core bar, 0.42, is not met on these articles)."""
+    """The shipped int8 model on the 75 PTC dev articles: SI at the core bar (measured 0.4214), TC a point
+    under its measured 0.609 (the core bar is 0.58)."""
     r = _shipped_score(data_dir)
-    assert r["articles"] == 72
-    assert r["si"]["f1"] >= 0.40, r["si"]
-    assert r["tc"]["micro_f1"] >= max(TC_BAR, 0.60), r["tc"]
+    assert r["articles"] == 75
+    assert r["si"]["f1"] >= SI_BAR, r["si"]
+    assert r["tc"]["micro_f1"] >= max(TC_BAR, 0.599), r["tc"]
 
 
 @pytest.mark.model
 @pytest.mark.data
 @pytest.mark.issue(7)
 def test_fast_model_keeps_its_measured_ptc_dev_level(data_dir):
-    """``--model fast`` (one encoder, ~2x the ensemble's speed) measured SI 0.404 / TC 0.605 on the 72 unseen
-    PTC dev articles (benchmarks/RESULTS.md); guarded one point under that level."""
+    """``--model fast`` (the default's encoder over windows without overlap: ~4/5 of its windows) measured
+    SI 0.411 / TC 0.602 on the 75 PTC dev articles (benchmarks/RESULTS.md); guarded one point under that."""
     from spinlens._modelmeta import shipped_model_dir
 
     fast = SpanTagger(shipped_model_dir("fast")).load()
-    assert len(fast.forwards_) == 1
+    assert len(fast.forwards_) == 1 and fast.window_[0] == fast.window_[1]
     r = _score(fast, data_dir)
-    assert r["si"]["f1"] >= 0.394, r["si"]
-    assert r["tc"]["micro_f1"] >= 0.595, r["tc"]
+    assert r["si"]["f1"] >= 0.401, r["si"]
+    assert r["tc"]["micro_f1"] >= 0.592, r["tc"]
 
 
 @pytest.mark.model
 @pytest.mark.data
 @pytest.mark.issue(8)
 def test_span_lexicon_is_what_lifts_tc(data_dir):
-    """Taking the span lexicon's vote out of the shipped calibration labels the gold spans worse (the model
-    tuned without a lexicon measured TC 0.577, with it 0.612)."""
+    """Taking the span lexicon's vote out of the shipped calibration labels the gold spans worse (out-of-fold
+    CV on PTC train: TC 0.611 without it, 0.645 at its weight 2)."""
     without = SpanTagger().load()
     assert without.thresholds_["calibration"].get("lex_w", 0) > 0 and without.lexicon_ is not None
     without.lexicon_ = None

@@ -93,11 +93,14 @@ def all_files(meta: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def model_digest(meta: dict[str, Any], quantized: bool = True) -> str:
-    """One sha256 naming what decides the output: the members' ONNX and span-head file hashes and the
-    decoding thresholds (two models with the same weights but other thresholds find other spans)."""
+    """One sha256 naming what decides the output: the members' ONNX and span-head file hashes, the span
+    lexicon's, the decoding thresholds and the windows (two models with the same weights but other
+    thresholds or windows find other spans)."""
     parts = [o["sha256"] + h["sha256"] for o, h in runtime_files(meta, quantized)]
     lexicon = meta.get("files", {}).get("span_lexicon")
     if lexicon:
         parts.append(lexicon["sha256"])
     parts.append(json.dumps(meta.get("thresholds", {}), sort_keys=True))
+    if meta.get("window"):
+        parts.append(json.dumps(meta["window"], sort_keys=True))
     return hashlib.sha256("".join(parts).encode()).hexdigest()

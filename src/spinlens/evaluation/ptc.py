@@ -39,7 +39,8 @@ def evaluate_ptc(
     """SI (spans found by the tagger) and TC (gold spans labelled by the tagger) on a PTC folder.
 
     ``exclude_ids``: articles left out of the score (their text and their gold spans), e.g.
-    ``spinlens.datasets.PTC_DEV_SEEN_BY_SHIPPED`` for the dev articles the shipped models trained on.
+    ``spinlens.datasets.PTC_DEV_COPIES_IN_PTC18`` for the dev articles that models before 2026.11.26.3
+    trained on.
 
     Returns ``{"si": {...}, "tc": {...}, "articles": n, "si_per_technique": ..., "tc_per_technique": ...}``.
     """
