@@ -129,8 +129,10 @@ def main(argv: list[str] | None = None) -> None:
         reexport(model_dir, base, also=list(model_dir.glob("*/model.json")), command=command)
         return
     if a.step == "retune":
+        # a cross-fitted run's tuning scores are its out-of-fold ones; an older run's, its ensemble's
+        cross_fitted = (a.run / "crossfit" / "tune_scores.npz").exists()
         pipeline.retune(
-            a.run / "ensemble",
+            a.run / ("crossfit" if cross_fitted else "ensemble"),
             model_dir,
             also=[p.parent for p in model_dir.glob("*/model.json")],
             command=command,
