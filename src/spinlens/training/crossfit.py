@@ -94,6 +94,12 @@ def run_crossfit(
         kd_span[mine] = t["kd_span"]
         span_done |= mine
         if extra is not None:
+            scored = len(t.get("u_kd_bio", ()))
+            if scored != len(extra["ids"]):
+                raise SystemExit(
+                    f"crossfit: fold {k + 1} scored {scored} unlabeled windows, this call builds "
+                    f"{len(extra['ids'])}: merge with the --unlabeled the folds ran with"
+                )
             for key in ("kd_bio", "kd_tech"):
                 extra_sum[key].append(list(t["u_" + key]))
     if not span_done.all() or any(x is None for x in kd_bio):
