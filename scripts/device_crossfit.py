@@ -1,17 +1,24 @@
 """Cross-fitted distillation on a GPU machine in one call, within a time budget (issue 8; RESULTS section 2).
 
-Here (CPU), first:
+Here (CPU), first (``.carry`` is git-ignored; the data copy is only carried to the GPU machine, never
+committed, and can be deleted afterwards):
+    python scripts/device_crossfit.py --stage-base .carry/minilm --stage-data .carry/data
     python -m spinlens.training prepare --run .carry/cf --base .carry/minilm   # windows with article ids
-and a data folder holding PTC train and the SemEval-2025 EN train/dev documents. On the GPU machine:
-    python3 scripts/device_crossfit.py --run .carry/cf --base .carry/minilm --data DATA --out $OUT
+(the first writes a float16 copy of the base encoder and copies what the GPU machine reads: PTC train and
+the SemEval-2025 EN train/dev documents). With
+``.carry/cf``, ``.carry/data`` and ``.carry/minilm`` carried, on the GPU machine:
+    python3 scripts/device_crossfit.py --run .carry/cf --base .carry/minilm --data .carry/data --out $OUT
 trains the fold models as parallel processes (``crossfit --fold-index K``), merges their out-of-fold
 targets, fits one student per seed on them (as many epochs as the time left allows, measured from the
 folds' epochs), and packs into ``$OUT`` parts of one tar (each under the machine's 16 MiB file limit): the
 students as int8 deltas over the base encoder (:mod:`spinlens.training.delta`; the span heads are in
 it), a probe of their outputs, the out-of-fold tuning scores in uint8 and the logs. Back here:
-    python scripts/device_crossfit.py --unpack FOLDER --run runs/cf --base <fp16 MiniLM copy>
-rebuilds ``RUN/crossfit`` (for ``pipeline.tune``) and ``RUN/s{SEED}/full`` (for ``pipeline.export``),
-and checks each rebuilt student against its probe.
+    python scripts/device_crossfit.py --unpack FOLDER --run runs/cf --base <fp16 MiniLM copy> --finish DIR
+rebuilds ``RUN/crossfit`` and ``RUN/s{SEED}/full``, checks each rebuilt student against its probe, and with
+``--finish`` tunes the thresholds, calibration and span lexicon on the out-of-fold scores
+(``pipeline.tune``) and exports the students (several make an ensemble) to the model folder DIR.
+Session 7's timings on an H200: a fold epoch 11-12 s with three folds side by side, a student epoch ~23 s
+with two side by side; ``--budget 520`` leaves room for 3 folds x 8 epochs and 2 students x 10 epochs.
 """
 
 from __future__ import annotations
@@ -136,6 +143,8 @@ def pack(a: argparse.Namespace, seeds: list[int]) -> None:
             np.savez_compressed(b, **compact)
             add("crossfit/tune_scores.compact.npz", b.getvalue())
             add("crossfit/tune.json", (cf / "tune.json").read_bytes())
+            add("crossfit/data.json", (cf / "data.json").read_bytes())  # with the fold of each article
+        add("data.json", (a.run / "data.json").read_bytes())
         base = load_base(a.base)
         for s in seeds:
             d = a.run / f"s{s}"
@@ -191,8 +200,8 @@ def device(a: argparse.Namespace) -> None:
         n_all = len(np.load(a.run / "distill.npz", allow_pickle=True)["src"])
         n_labeled = len(np.load(a.run / "full.npz", allow_pickle=True)["src"])
         est = per_epoch * n_all / (n_labeled * (a.folds - 1) / a.folds)  # folds train on (K-1)/K
-        left = a.budget - (time.time() - T0) - 60  # start-up, the probe and the packing
-        epochs = int(max(2, min(a.max_student_epochs, left // est)))
+        left = a.budget - (time.time() - T0) - 90  # start-up, a slower first epoch, the probe, packing
+        epochs = int(min(a.max_student_epochs, max(2, left // est)))
         log(f"fold epoch {per_epoch:.0f}s -> student epoch ~{est:.0f}s; {left:.0f}s left: {epochs} epochs")
         procs = [
             subprocess.Popen(
@@ -226,8 +235,6 @@ def device(a: argparse.Namespace) -> None:
 
 def unpack(a: argparse.Namespace) -> None:
     """Rebuild RUN/crossfit and RUN/s{SEED}/full from the parts in ``a.unpack``; check each student."""
-    import shutil
-
     import torch
 
     from spinlens.training.delta import load_base, unpack_delta
@@ -239,7 +246,8 @@ def unpack(a: argparse.Namespace) -> None:
         files = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
     (a.run / "logs").mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
-        if name.startswith("logs/"):
+        if name.startswith("logs/") or name in ("data.json", "crossfit/data.json"):
+            (a.run / name).parent.mkdir(parents=True, exist_ok=True)
             (a.run / name).write_bytes(data)
     if "crossfit/tune.json" in files:
         cf.mkdir(parents=True, exist_ok=True)
@@ -256,10 +264,9 @@ def unpack(a: argparse.Namespace) -> None:
             else:
                 sc[kind] = z[key]
         np.savez_compressed(cf / "tune_scores.npz", data=np.array([scores], dtype=object))
-        if (a.run / "data.json").exists():
-            shutil.copy(a.run / "data.json", cf / "data.json")
         print(f"crossfit: out-of-fold scores of {len(scores)} PTC train articles")
     base = load_base(a.base)
+    members = []
     for name in sorted(n for n in files if n.endswith("/delta.npz")):
         seed_dir = a.run / name.split("/")[0]
         (seed_dir / "full").mkdir(parents=True, exist_ok=True)
@@ -271,7 +278,7 @@ def unpack(a: argparse.Namespace) -> None:
         torch.save({"model": model.state_dict(), "epoch": None}, seed_dir / "full" / "ckpt.pt")
         np.savez(seed_dir / "full" / "heads.npz", **span_head_numpy(model))
         if name.replace("delta.npz", "probe.npz") not in files:
-            print(f"{seed_dir.name}: rebuilt from its last epoch (stopped by the deadline: no probe)")
+            print(f"{seed_dir.name}: rebuilt from its last epoch (stopped at the deadline: not exported)")
             continue
         (seed_dir / "data.json").write_bytes(files[name.replace("delta.npz", "data.json")])
         probe = np.load(io.BytesIO(files[name.replace("delta.npz", "probe.npz")]))
@@ -284,15 +291,73 @@ def unpack(a: argparse.Namespace) -> None:
         print(f"{seed_dir.name}: rebuilt; largest BIO probability difference from the GPU copy {worst:.2e}")
         if worst > 0.02:
             raise SystemExit(f"{seed_dir.name}: the rebuilt student does not match its probe")
+        members.append(seed_dir)
+    if a.finish:
+        from spinlens.training import pipeline
+
+        if not members:
+            raise SystemExit("no student came back: nothing to export")
+        result = pipeline.tune(cf, data_root=str(a.data) if a.data else None)
+        print(f"tuned on {cf}: {json.dumps({k: v for k, v in result.items() if k != 'thresholds'})}")
+        pipeline.export(
+            members,
+            str(a.base),
+            a.finish,
+            thresholds_from=cf,
+            command=f"scripts/device_crossfit.py (GPU) + --unpack {a.unpack} --finish {a.finish}",
+        )
+        print(f"exported {len(members)} student(s) to {a.finish}")
+
+
+def stage_base(a: argparse.Namespace) -> None:
+    """A float16 copy of the PyPI encoder in ``a.stage_base`` (45 MB instead of 91: it fits the device's
+    64 MiB transfer limit); training starts from these values on both machines."""
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    from spinlens.training.pipeline import base_model_dir
+
+    src, dst = base_model_dir(), a.stage_base
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(src / name, dst / name)
+    tensors = load_file(str(src / "model.safetensors"))
+    half = {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in tensors.items()}
+    save_file(half, str(dst / "model.safetensors"), metadata={"format": "pt"})
+    print(f"float16 copy of {src} in {dst}")
+
+
+def stage_data(a: argparse.Namespace) -> None:
+    """Copy what the GPU machine reads (PTC train, SemEval-2025 EN train/dev documents) to a.stage_data."""
+    import shutil
+
+    from spinlens.datasets import PTC_DIR, data_root
+
+    root = data_root(str(a.data) if a.data else None)
+    wanted = [root / PTC_DIR / "train-articles", root / PTC_DIR / "train-task-flc-tc.labels"]
+    wanted += sorted(root.glob("semeval2025-task10/train/EN/*documents*"))
+    wanted += sorted(root.glob("semeval2025-task10/dev/EN/*documents*"))
+    for src in wanted:
+        dst = a.stage_data / src.relative_to(root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy(src, dst)
+    print(f"staged {len(wanted)} folders and files of {root} in {a.stage_data}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", type=Path, required=True)
-    ap.add_argument("--base", type=Path, required=True)
+    ap.add_argument("--run", type=Path)
+    ap.add_argument("--base", type=Path)
     ap.add_argument("--data", type=Path)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--unpack", type=Path, help="here: the folder the parts came back to")
+    ap.add_argument("--finish", type=Path, help="with --unpack: tune and export the students to this folder")
+    ap.add_argument("--stage-data", type=Path, help="here: copy the data the GPU machine reads to here")
+    ap.add_argument("--stage-base", type=Path, help="here: write a float16 copy of the base encoder here")
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--fold-epochs", type=int, default=8)
     ap.add_argument("--max-student-epochs", type=int, default=10)
@@ -304,8 +369,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--epochs", type=int, default=8)
     a = ap.parse_args()
+    if not (a.stage_data or a.stage_base) and (a.run is None or a.base is None):
+        ap.error("--run and --base are needed (except with --stage-data / --stage-base alone)")
     if a.student:
         student(a)
+    elif a.stage_data or a.stage_base:
+        if a.stage_base:
+            stage_base(a)
+        if a.stage_data:
+            stage_data(a)
     elif a.unpack:
         unpack(a)
     else:

@@ -6,6 +6,7 @@ Checks the chain that rebuilds the shipped model (``spinlens train``), not its q
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -275,3 +276,67 @@ def test_a_delta_over_the_base_rebuilds_the_weights_within_half_a_step():
     assert (np.abs(back["encoder.emb.weight"] - tuned) <= step / 2 + 1e-7).all()
     assert np.abs(back["encoder.emb.weight"] - tuned).max() < 1e-3 and step.min() >= FLOOR
     assert np.array_equal(back["head.weight"], state["head.weight"])
+
+
+@pytest.mark.data
+def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_path, data_dir):
+    """scripts/device_crossfit.py end to end, tiny, on the CPU: stage the data it reads, train the folds as
+    parallel processes, merge, fit a student, pack into parts; back here: rebuild the student (checked
+    against its probe), tune on the out-of-fold scores and export a model that loads."""
+    import subprocess
+    import sys
+
+    from spinlens.model import SpanTagger
+    from spinlens.training.__main__ import main
+    from spinlens.training.data import load_windows, save_windows, subset_windows
+    from spinlens.training.pipeline import base_model_dir
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "device_crossfit.py"
+    run, staged, out = tmp_path / "run", tmp_path / "data", tmp_path / "out"
+    main(["prepare", "--run", str(run), "--data", str(data_dir), "--sources", "ptc"])
+    full = load_windows(run / "full.npz")
+    first: dict[str, list[int]] = {}
+    for i, a in enumerate(full["art"]):
+        if len(first) < 6 or a in first:
+            first.setdefault(a, []).append(i)
+    save_windows(subset_windows(full, [i for a in first for i in first[a][:2]]), run / "full.npz")
+    base = str(tmp_path / "base")  # the float16 copy that travels
+
+    def script_run(*args: str) -> str:
+        r = subprocess.run(
+            [sys.executable, str(script), "--run", str(run), "--base", base, *args],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+        return r.stdout
+
+    stage = ["--stage-base", base, "--stage-data", str(staged), "--data", str(data_dir)]
+    r = subprocess.run([sys.executable, str(script), *stage], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    half, full_size = Path(base, "model.safetensors"), base_model_dir() / "model.safetensors"
+    assert half.stat().st_size < 0.6 * full_size.stat().st_size  # float16: it fits the transfer limit
+    assert (staged / "ptc-semeval2020-task11/datasets/train-task-flc-tc.labels").exists()
+    assert not (staged / "ptc-semeval2020-task11/datasets/dev-articles").exists()  # only what it reads
+    log = script_run(
+        "--data", str(staged), "--out", str(out), "--fold-epochs", "1", "--max-student-epochs", "1",
+        "--seeds", "13", "--unlabeled", "2", "--budget", "2000",
+    )  # fmt: skip
+    assert "folds done" in log and "student 13: epoch 1" in log
+    parts = sorted(out.glob("pack.tar.part*"))
+    assert parts and all(p.stat().st_size <= 15_000_000 for p in parts)
+    back = tmp_path / "back"
+    model = tmp_path / "model"
+    log = subprocess.run(
+        [sys.executable, str(script), "--unpack", str(out), "--run", str(back), "--base", base,
+         "--data", str(data_dir), "--finish", str(model)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert log.returncode == 0, log.stdout[-2000:] + log.stderr[-2000:]
+    assert "s13: rebuilt" in log.stdout and "exported 1 student" in log.stdout
+    tuned = json.loads((back / "crossfit" / "thresholds.json").read_text())
+    assert sorted(json.loads((back / "crossfit" / "data.json").read_text())["tune_folds"]) == sorted(first)
+    tagger = SpanTagger(model).load()
+    assert tagger.thresholds_["inside"] == tuned["thresholds"]["inside"]
+    assert tagger.predict("They are traitors and liars, full stop.") is not None

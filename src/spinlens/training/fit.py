@@ -228,6 +228,7 @@ def fit(
             f"epoch {epoch + 1}/{epochs} loss bio {tot['bio'] / k:.4f} tech {tot['tech'] / k:.4f} "
             f"span {tot['span'] / k:.4f} ({time.time() - t0:.0f}s)"
         )
+        # written aside and renamed: a process killed while saving (a time limit) keeps the last epoch
         torch.save(
             {
                 "model": model.state_dict(),
@@ -235,8 +236,9 @@ def fit(
                 "sched": sched.state_dict(),
                 "epoch": epoch + 1,
             },
-            ckpt,
+            ckpt.with_suffix(".tmp"),
         )
+        ckpt.with_suffix(".tmp").replace(ckpt)
         if on_epoch_end is not None:
             model.eval()
             on_epoch_end(model, epoch + 1)
