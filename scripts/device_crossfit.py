@@ -17,8 +17,11 @@ it), a probe of their outputs, the out-of-fold tuning scores in uint8 and the lo
 rebuilds ``RUN/crossfit`` and ``RUN/s{SEED}/full``, checks each rebuilt student against its probe, and with
 ``--finish`` tunes the thresholds, calibration and span lexicon on the out-of-fold scores
 (``pipeline.tune``) and exports the students (several make an ensemble) to the model folder DIR.
-Session 7's timings on an H200: a fold epoch 11-12 s with three folds side by side, a student epoch ~23 s
-with two side by side; ``--budget 520`` leaves room for 3 folds x 8 epochs and 2 students x 10 epochs.
+``--shallow-seeds 13 --shallow-layers 0,2,4,5`` adds a shallower student (those layers of the base
+encoder; RESULTS section 2 row G: a 4-layer encoder takes ~2/3 of the time), exported beside the others as
+``DIR-l0_2_4_5``: the candidate for issue 7's 150 ms bar. Session 7's timings on an H200: a fold epoch
+11-12 s with three folds side by side, a student epoch ~23 s with two side by side; ``--budget 520``
+leaves room for 3 folds x 8 epochs and 2 students x 10 epochs.
 """
 
 from __future__ import annotations
@@ -66,26 +69,45 @@ def _epoch_seconds(train_log: Path) -> float | None:
     return float(np.median(secs)) if secs else None
 
 
+def _layers(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x]
+
+
+def _student_dir(run: Path, seed: int, layers: list[int]) -> Path:
+    """``RUN/s{SEED}``, or ``RUN/s{SEED}-l0_2_4_5`` for a student of those layers of the base encoder."""
+    return run / (f"s{seed}" + ("-l" + "_".join(map(str, layers)) if layers else ""))
+
+
+def _student_base(student_dir: Path, base: Path, layers: list[int]) -> str:
+    """The encoder a student starts from: the base, or the base cut to ``layers`` (in the student's folder,
+    rebuilt the same way on both machines)."""
+    from spinlens.training.distill import shallow_base
+
+    return shallow_base(str(base), layers, student_dir / "base") if layers else str(base)
+
+
 def student(a: argparse.Namespace) -> None:
     """One student: fit on RUN/distill.npz, then a probe of its outputs."""
     from spinlens.training.data import load_windows
     from spinlens.training.fit import fit
 
-    out = a.run / f"s{a.seed}" / "full"
+    layers = _layers(a.layers)
+    sdir = _student_dir(a.run, a.seed, layers)
+    out = sdir / "full"
     data = load_windows(a.run / "distill.npz")
     model = fit(
         data,
-        str(a.base),
+        _student_base(sdir, a.base, layers),
         out,
         epochs=a.epochs,
         batch_size=16,
         lr=1e-4,
         seed=a.seed,
         w_kd=a.w_kd,
-        log=lambda m: print(f"student {a.seed}: {m}", flush=True),
+        log=lambda m: print(f"student {sdir.name}: {m}", flush=True),
     )
     np.savez(out / "probe.npz", **_probe(model, data))
-    (a.run / f"s{a.seed}" / "data.json").write_text(
+    (sdir / "data.json").write_text(
         json.dumps(
             dict(
                 json.loads((a.run / "data.json").read_text()),
@@ -93,6 +115,7 @@ def student(a: argparse.Namespace) -> None:
                 w_kd=a.w_kd,
                 epochs=a.epochs,
                 seed=a.seed,
+                keep_layers=layers or None,
                 unlabeled_docs=a.unlabeled,
             ),
             indent=2,
@@ -116,7 +139,7 @@ def _probe(model, data: dict, n: int = 4) -> dict:
     return out
 
 
-def pack(a: argparse.Namespace, seeds: list[int]) -> None:
+def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
     """Everything worth bringing back, as ``pack.tar.partNN`` files in ``a.out``."""
     import torch
 
@@ -145,22 +168,21 @@ def pack(a: argparse.Namespace, seeds: list[int]) -> None:
             add("crossfit/tune.json", (cf / "tune.json").read_bytes())
             add("crossfit/data.json", (cf / "data.json").read_bytes())  # with the fold of each article
         add("data.json", (a.run / "data.json").read_bytes())
-        base = load_base(a.base)
-        for s in seeds:
-            d = a.run / f"s{s}"
+        for s, layers in students:
+            d = _student_dir(a.run, s, layers)
             if not (d / "full" / "ckpt.pt").exists():
-                log(f"student {s} has no checkpoint: not packed")
+                log(f"student {d.name} has no checkpoint: not packed")
                 continue
             st = torch.load(d / "full" / "ckpt.pt", map_location="cpu", weights_only=False)
             state = {k: (v.float() if v.is_floating_point() else v).numpy() for k, v in st["model"].items()}
             b = io.BytesIO()
-            np.savez_compressed(b, **pack_delta(state, base))
-            add(f"s{s}/delta.npz", b.getvalue())
+            np.savez_compressed(b, **pack_delta(state, load_base(_student_base(d, a.base, layers))))
+            add(f"{d.name}/delta.npz", b.getvalue())
             # a student stopped by the deadline comes back too (its last epoch, without probe or data.json)
             for name in ("full/probe.npz", "data.json"):
                 if (d / name).exists():
-                    add(f"s{s}/{Path(name).name}", (d / name).read_bytes())
-            log(f"student {s}: epoch {st['epoch']}, delta {len(b.getvalue()) / 1e6:.1f} MB")
+                    add(f"{d.name}/{Path(name).name}", (d / name).read_bytes())
+            log(f"student {d.name}: epoch {st['epoch']}, delta {len(b.getvalue()) / 1e6:.1f} MB")
         for p in [a.run / "train.log", *sorted(a.run.glob("*.out"))]:
             if p.exists():
                 add(f"logs/{p.name}", p.read_bytes())
@@ -172,7 +194,8 @@ def pack(a: argparse.Namespace, seeds: list[int]) -> None:
 
 
 def device(a: argparse.Namespace) -> None:
-    seeds = [int(s) for s in a.seeds.split(",")]
+    students = [(int(s), []) for s in a.seeds.split(",") if s]
+    students += [(int(s), _layers(a.shallow_layers)) for s in a.shallow_seeds.split(",") if s]
     env = dict(os.environ, PYTHONPATH="src", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="4")
     common = ["--run", str(a.run), "--data", str(a.data), "--base", str(a.base), "--folds", str(a.folds)]
     common += ["--epochs", str(a.fold_epochs), "--seeds", "13", "--unlabeled", str(a.unlabeled)]
@@ -221,16 +244,18 @@ def device(a: argparse.Namespace) -> None:
                     str(a.w_kd),
                     "--unlabeled",
                     str(a.unlabeled),
+                    "--layers",
+                    ",".join(map(str, layers)),
                 ],
                 env=env,
-                stdout=open(a.run / f"student{s}.out", "w"),
+                stdout=open(a.run / f"student-{_student_dir(a.run, s, layers).name}.out", "w"),
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
-            for s in seeds
+            for s, layers in students
         ]
         _wait(procs, a.budget - 25)
     finally:
-        pack(a, seeds)
+        pack(a, students)
 
 
 def unpack(a: argparse.Namespace) -> None:
@@ -265,14 +290,16 @@ def unpack(a: argparse.Namespace) -> None:
                 sc[kind] = z[key]
         np.savez_compressed(cf / "tune_scores.npz", data=np.array([scores], dtype=object))
         print(f"crossfit: out-of-fold scores of {len(scores)} PTC train articles")
-    base = load_base(a.base)
-    members = []
+    groups: dict[tuple[int, ...], list[Path]] = {}  # students by the layers they keep (() = all)
     for name in sorted(n for n in files if n.endswith("/delta.npz")):
         seed_dir = a.run / name.split("/")[0]
         (seed_dir / "full").mkdir(parents=True, exist_ok=True)
-        state = unpack_delta(dict(np.load(io.BytesIO(files[name]))), base)
+        m = re.fullmatch(r"s\d+(?:-l([\d_]+))?", seed_dir.name)
+        layers = [int(x) for x in m.group(1).split("_")] if m and m.group(1) else []
+        base_dir = _student_base(seed_dir, a.base, layers)
+        state = unpack_delta(dict(np.load(io.BytesIO(files[name]))), load_base(base_dir))
         tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
-        model = Tagger(str(a.base))
+        model = Tagger(base_dir)
         model.load_state_dict(tensors)
         model.eval()
         torch.save({"model": model.state_dict(), "epoch": None}, seed_dir / "full" / "ckpt.pt")
@@ -291,22 +318,27 @@ def unpack(a: argparse.Namespace) -> None:
         print(f"{seed_dir.name}: rebuilt; largest BIO probability difference from the GPU copy {worst:.2e}")
         if worst > 0.02:
             raise SystemExit(f"{seed_dir.name}: the rebuilt student does not match its probe")
-        members.append(seed_dir)
+        groups.setdefault(tuple(layers), []).append(seed_dir)
     if a.finish:
         from spinlens.training import pipeline
 
-        if not members:
+        if not groups:
             raise SystemExit("no student came back: nothing to export")
         result = pipeline.tune(cf, data_root=str(a.data) if a.data else None)
         print(f"tuned on {cf}: {json.dumps({k: v for k, v in result.items() if k != 'thresholds'})}")
-        pipeline.export(
-            members,
-            str(a.base),
-            a.finish,
-            thresholds_from=cf,
-            command=f"scripts/device_crossfit.py (GPU) + --unpack {a.unpack} --finish {a.finish}",
-        )
-        print(f"exported {len(members)} student(s) to {a.finish}")
+        for layers, members in sorted(groups.items()):
+            # the full-depth students make one model (an ensemble if several); each depth its own
+            suffix = "-l" + "_".join(map(str, layers)) if layers else ""
+            out = a.finish.with_name(a.finish.name + suffix)
+            pipeline.export(
+                members,
+                _student_base(members[0], a.base, list(layers)),
+                out,
+                thresholds_from=cf,
+                command=f"scripts/device_crossfit.py (GPU) + --unpack {a.unpack} --finish {a.finish}",
+                name=f"spinlens-minilm-l{len(layers)}-student" if layers else None,
+            )
+            print(f"exported {len(members)} student(s) to {out}")
 
 
 def stage_base(a: argparse.Namespace) -> None:
@@ -361,12 +393,15 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--fold-epochs", type=int, default=8)
     ap.add_argument("--max-student-epochs", type=int, default=10)
-    ap.add_argument("--seeds", default="13,7")
+    ap.add_argument("--seeds", default="13,7", help="one full-depth student per seed")
+    ap.add_argument("--shallow-seeds", default="", help="also one shallower student per seed (GPU time)")
+    ap.add_argument("--shallow-layers", default="0,2,4,5", help="the base layers a shallower student keeps")
     ap.add_argument("--unlabeled", type=int, default=440)
     ap.add_argument("--w-kd", type=float, default=0.5)
     ap.add_argument("--budget", type=float, default=540, help="seconds for the whole device part")
     ap.add_argument("--student", action="store_true", help="(internal) fit one student")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--layers", default="", help="(internal) the student's layers of the base encoder")
     ap.add_argument("--epochs", type=int, default=8)
     a = ap.parse_args()
     if not (a.stage_data or a.stage_base) and (a.run is None or a.base is None):

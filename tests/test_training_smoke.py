@@ -321,9 +321,10 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
     assert not (staged / "ptc-semeval2020-task11/datasets/dev-articles").exists()  # only what it reads
     log = script_run(
         "--data", str(staged), "--out", str(out), "--fold-epochs", "1", "--max-student-epochs", "1",
-        "--seeds", "13", "--unlabeled", "2", "--budget", "2000",
+        "--seeds", "13", "--shallow-seeds", "7", "--shallow-layers", "0,5", "--unlabeled", "2",
+        "--budget", "2000",
     )  # fmt: skip
-    assert "folds done" in log and "student 13: epoch 1" in log
+    assert "folds done" in log and "student s13: epoch 1" in log and "student s7-l0_5: epoch 1" in log
     parts = sorted(out.glob("pack.tar.part*"))
     assert parts and all(p.stat().st_size <= 15_000_000 for p in parts)
     back = tmp_path / "back"
@@ -334,9 +335,12 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert log.returncode == 0, log.stdout[-2000:] + log.stderr[-2000:]
-    assert "s13: rebuilt" in log.stdout and "exported 1 student" in log.stdout
+    assert "s13: rebuilt" in log.stdout and "s7-l0_5: rebuilt" in log.stdout
     tuned = json.loads((back / "crossfit" / "thresholds.json").read_text())
     assert sorted(json.loads((back / "crossfit" / "data.json").read_text())["tune_folds"]) == sorted(first)
     tagger = SpanTagger(model).load()
     assert tagger.thresholds_["inside"] == tuned["thresholds"]["inside"]
     assert tagger.predict("They are traitors and liars, full stop.") is not None
+    shallow = SpanTagger(tmp_path / "model-l0_5").load()  # a 2-layer student, exported on its own
+    assert shallow.info.name == "spinlens-minilm-l2-student"
+    assert shallow.predict("They are traitors and liars, full stop.") is not None

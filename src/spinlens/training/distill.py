@@ -122,18 +122,15 @@ def _keep_layers(state: dict, prefix: str, keep: list[int]) -> dict:
     return out
 
 
-def shallow_student(base_dir: str, init: Path, keep: list[int], out: Path) -> tuple[str, Path]:
-    """A shallower student: the base encoder and the ``init`` checkpoint cut to the layers in ``keep``.
-
-    Writes ``out/base`` (config + weights + tokenizer files: what ``Tagger(base_dir)`` loads) and
-    ``out/init.pt``; returns both paths."""
+def shallow_base(base_dir: str, keep: list[int], out: Path) -> str:
+    """The base encoder cut to the layers in ``keep``, written to ``out`` (config + weights + tokenizer
+    files: what ``Tagger(out)`` loads); the same ``base_dir`` and ``keep`` give the same weights."""
     import shutil
 
     import torch
     from transformers import AutoConfig, AutoModel
 
-    base_out, init_out = out / "base", out / "init.pt"
-    if not init_out.exists():
+    if not (out / "config.json").exists():
         cfg = AutoConfig.from_pretrained(base_dir)
         if sorted(set(keep)) != keep or not keep or keep[-1] >= cfg.num_hidden_layers:
             raise ValueError(f"layers to keep {keep}: need increasing indexes below {cfg.num_hidden_layers}")
@@ -141,10 +138,22 @@ def shallow_student(base_dir: str, init: Path, keep: list[int], out: Path) -> tu
         cfg.num_hidden_layers = len(keep)
         small = AutoModel.from_config(cfg)
         small.load_state_dict(_keep_layers(full.state_dict(), "encoder.layer.", keep))
-        small.save_pretrained(base_out)
+        small.save_pretrained(out)
         for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
             if (Path(base_dir) / name).exists():
-                shutil.copy(Path(base_dir) / name, base_out / name)
+                shutil.copy(Path(base_dir) / name, out / name)
+    return str(out)
+
+
+def shallow_student(base_dir: str, init: Path, keep: list[int], out: Path) -> tuple[str, Path]:
+    """A shallower student: the base encoder and the ``init`` checkpoint cut to the layers in ``keep``.
+
+    Writes ``out/base`` (:func:`shallow_base`) and ``out/init.pt``; returns both paths."""
+    import torch
+
+    base_out, init_out = out / "base", out / "init.pt"
+    if not init_out.exists():
+        shallow_base(base_dir, keep, base_out)
         st = torch.load(init, map_location="cpu", weights_only=False)["model"]
         torch.save({"model": _keep_layers(st, "encoder.encoder.layer.", keep)}, init_out)
     return str(base_out), init_out
