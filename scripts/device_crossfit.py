@@ -40,7 +40,8 @@ from pathlib import Path
 import numpy as np
 
 T0 = time.time()
-PART = 15_000_000
+PART = 15_000_000  # bytes per returned file (the device returns files of up to 16 MiB)
+LIMIT = 62_000_000  # bytes in all (it returns up to 64 MiB, at most 8 files)
 
 
 def log(msg: str) -> None:
@@ -168,7 +169,10 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
             add("crossfit/tune.json", (cf / "tune.json").read_bytes())
             add("crossfit/data.json", (cf / "data.json").read_bytes())  # with the fold of each article
         add("data.json", (a.run / "data.json").read_bytes())
-        for s, layers in students:
+        for p in [a.run / "train.log", *sorted(a.run.glob("*.out"))]:
+            if p.exists():
+                add(f"logs/{p.name}", p.read_bytes())
+        for s, layers in students:  # in the order given, while they fit the device's transfer limit
             d = _student_dir(a.run, s, layers)
             if not (d / "full" / "ckpt.pt").exists():
                 log(f"student {d.name} has no checkpoint: not packed")
@@ -177,15 +181,20 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
             state = {k: (v.float() if v.is_floating_point() else v).numpy() for k, v in st["model"].items()}
             b = io.BytesIO()
             np.savez_compressed(b, **pack_delta(state, load_base(_student_base(d, a.base, layers))))
-            add(f"{d.name}/delta.npz", b.getvalue())
             # a student stopped by the deadline comes back too (its last epoch, without probe or data.json)
-            for name in ("full/probe.npz", "data.json"):
-                if (d / name).exists():
-                    add(f"{d.name}/{Path(name).name}", (d / name).read_bytes())
+            extra = [
+                (f"{d.name}/{Path(n).name}", d / n)
+                for n in ("full/probe.npz", "data.json")
+                if (d / n).exists()
+            ]
+            size = len(b.getvalue()) + sum(p.stat().st_size for _, p in extra) + 2048 * (1 + len(extra))
+            if buf.tell() + size > LIMIT:
+                log(f"student {d.name}: {size / 1e6:.1f} MB more would pass {LIMIT / 1e6:.0f} MB: not packed")
+                continue
+            add(f"{d.name}/delta.npz", b.getvalue())
+            for name, path in extra:
+                add(name, path.read_bytes())
             log(f"student {d.name}: epoch {st['epoch']}, delta {len(b.getvalue()) / 1e6:.1f} MB")
-        for p in [a.run / "train.log", *sorted(a.run.glob("*.out"))]:
-            if p.exists():
-                add(f"logs/{p.name}", p.read_bytes())
     raw = buf.getvalue()
     a.out.mkdir(parents=True, exist_ok=True)
     for i in range(0, len(raw), PART):
