@@ -17,6 +17,16 @@ it), a probe of their outputs, the out-of-fold tuning scores in uint8 and the lo
 rebuilds ``RUN/crossfit`` and ``RUN/s{SEED}/full``, checks each rebuilt student against its probe, and with
 ``--finish`` tunes the thresholds, calibration and span lexicon on the out-of-fold scores
 (``pipeline.tune``) and exports the students (several make an ensemble) to the model folder DIR.
+The device's transfer limit is 64 MiB for the working tree plus what is carried: the float16 base (45 MB),
+``.carry/cf`` (3 MB once ``fold.npz`` and ``tune.json`` are deleted: only ``full.npz`` and ``data.json`` are
+read) and ``.carry/data`` (7 MB) leave about 12 MB for the tree, so leave the shipped model files out of the
+trip (session 7 did, and restored them afterwards):
+    git rm -q --cached src/spinlens/model_data/*.int8.onnx src/spinlens/model_data/heads*.npz
+    printf 'src/spinlens/model_data/*.int8.onnx\nsrc/spinlens/model_data/heads*.npz\n' >> .git/info/exclude
+    ... the device run ...
+    git reset -q -- src/spinlens/model_data   # and delete the two lines from .git/info/exclude
+A warm machine keeps what the last call wrote in paths not carried again: after a call that ran out of time,
+call again without ``carry`` and the finished folds are reused.
 ``--shallow-seeds 13 --shallow-layers 0,2,4,5`` adds a shallower student (those layers of the base
 encoder; RESULTS section 2 row G: a 4-layer encoder takes ~2/3 of the time), exported beside the others as
 ``DIR-l0_2_4_5``: the candidate for issue 7's 150 ms bar. Session 7's timings on an H200: a fold epoch
