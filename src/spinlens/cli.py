@@ -672,9 +672,14 @@ def eval_ptc(
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")] = False,
+    model: ModelOpt = Model.default,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", metavar="ID", help="Leave this article id out of the score (repeatable)."),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Score the shipped model on a PTC folder (SemEval-2020 Task 11): SI P/R/F1 and TC micro-F1.
+    """Score a shipped model on a PTC folder (SemEval-2020 Task 11): SI P/R/F1 and TC micro-F1.
 
     SI uses the official partial-overlap definition (technique-agnostic, overlapping spans merged); TC
     labels the gold spans and maps the predictions to PTC-14.
@@ -682,14 +687,19 @@ def eval_ptc(
     \b
     Example:
       spinlens eval ptc --articles dev-articles --gold dev-task-flc-tc.labels
-      spinlens eval ptc --articles dev-articles --gold dev-task-flc-tc.labels --json
+      spinlens eval ptc --articles dev-articles --gold dev-task-flc-tc.labels --json --model fast
+      spinlens eval ptc --articles dev-articles --gold dev-task-flc-tc.labels --exclude 738361208
     """
+    if model == Model.rules:
+        _err("Error: --model rules has no span classifier to score; use default or fast")
+        raise typer.Exit(2)
     try:
+        from spinlens._modelmeta import shipped_model_dir
         from spinlens.evaluation.ptc import evaluate_ptc
         from spinlens.model import SpanTagger
 
-        tagger = SpanTagger().load()
-        result = evaluate_ptc(tagger, articles, gold)
+        tagger = SpanTagger(shipped_model_dir(model.value)).load()
+        result = evaluate_ptc(tagger, articles, gold, exclude_ids=exclude or ())
     except SpinlensError as exc:
         if debug:
             raise

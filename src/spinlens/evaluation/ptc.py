@@ -49,6 +49,9 @@ def evaluate_ptc(
         raise InputError(f"no article<ID>.txt files in {articles_dir}")
     gold_rows, defects = read_ptc_labels(gold_file, texts)
     excluded = set(exclude_ids)
+    unknown = sorted(excluded - set(texts))
+    if unknown:
+        raise InputError(f"cannot leave out {', '.join(unknown[:3])}: no such article in {articles_dir}")
     texts = {k: v for k, v in texts.items() if k not in excluded}
     gold_rows = [(aid, sp) for aid, sp in gold_rows if aid not in excluded]
     if not texts:
