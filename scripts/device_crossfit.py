@@ -64,6 +64,8 @@ def _wait(procs: list[subprocess.Popen], deadline: float) -> bool:
         if time.time() - T0 > deadline:
             for p in procs:
                 p.kill()
+            for p in procs:
+                p.wait()
             log("deadline passed: processes killed")
             return False
         time.sleep(2)
@@ -105,6 +107,9 @@ def student(a: argparse.Namespace) -> None:
     layers = _layers(a.layers)
     sdir = _student_dir(a.run, a.seed, layers)
     out = sdir / "full"
+    # a finished student is its data.json and probe (written last): none of an earlier call's may remain
+    for done in (sdir / "data.json", out / "probe.npz"):
+        done.unlink(missing_ok=True)
     data = load_windows(a.run / "distill.npz")
     model = fit(
         data,
@@ -117,8 +122,7 @@ def student(a: argparse.Namespace) -> None:
         w_kd=a.w_kd,
         log=lambda m: print(f"student {sdir.name}: {m}", flush=True),
     )
-    np.savez(out / "probe.npz", **_probe(model, data))
-    (sdir / "data.json").write_text(
+    (sdir / "data.tmp").write_text(
         json.dumps(
             dict(
                 json.loads((a.run / "data.json").read_text()),
@@ -132,6 +136,10 @@ def student(a: argparse.Namespace) -> None:
             indent=2,
         )
     )
+    (sdir / "data.tmp").replace(sdir / "data.json")
+    with open(out / "probe.tmp", "wb") as fh:  # the probe names the epoch it was taken after
+        np.savez(fh, epoch=np.int64(a.epochs), **_probe(model, data))
+    (out / "probe.tmp").replace(out / "probe.npz")
 
 
 def _probe(model, data: dict, n: int = 4) -> dict:
@@ -154,6 +162,7 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
     """Everything worth bringing back, as ``pack.tar.partNN`` files in ``a.out``."""
     import torch
 
+    from spinlens._modelmeta import sha256_file
     from spinlens.training.delta import load_base, pack_delta
 
     buf = io.BytesIO()
@@ -179,6 +188,7 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
             add("crossfit/tune.json", (cf / "tune.json").read_bytes())
             add("crossfit/data.json", (cf / "data.json").read_bytes())  # with the fold of each article
         add("data.json", (a.run / "data.json").read_bytes())
+        add("base.sha256", sha256_file(Path(a.base) / "model.safetensors").encode())
         for p in [a.run / "train.log", *sorted(a.run.glob("*.out"))]:
             if p.exists():
                 add(f"logs/{p.name}", p.read_bytes())
@@ -187,16 +197,22 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
             if not (d / "full" / "ckpt.pt").exists():
                 log(f"student {d.name} has no checkpoint: not packed")
                 continue
-            st = torch.load(d / "full" / "ckpt.pt", map_location="cpu", weights_only=False)
-            state = {k: (v.float() if v.is_floating_point() else v).numpy() for k, v in st["model"].items()}
-            b = io.BytesIO()
-            np.savez_compressed(b, **pack_delta(state, load_base(_student_base(d, a.base, layers))))
+            try:
+                st = torch.load(d / "full" / "ckpt.pt", map_location="cpu", weights_only=False)
+                state = {
+                    k: (v.float() if v.is_floating_point() else v).numpy() for k, v in st["model"].items()
+                }
+                b = io.BytesIO()
+                np.savez_compressed(b, **pack_delta(state, load_base(_student_base(d, a.base, layers))))
+                finished = (d / "full" / "probe.npz").exists() and (d / "data.json").exists()
+                if finished:
+                    with np.load(d / "full" / "probe.npz") as z:
+                        finished = int(z["epoch"]) == int(st["epoch"])
+            except Exception as exc:  # one broken student must not cost the others
+                log(f"student {d.name}: not packed ({type(exc).__name__}: {exc})")
+                continue
             # a student stopped by the deadline comes back too (its last epoch, without probe or data.json)
-            extra = [
-                (f"{d.name}/{Path(n).name}", d / n)
-                for n in ("full/probe.npz", "data.json")
-                if (d / n).exists()
-            ]
+            extra = [(f"{d.name}/{Path(n).name}", d / n) for n in ("full/probe.npz", "data.json") if finished]
             size = len(b.getvalue()) + sum(p.stat().st_size for _, p in extra) + 2048 * (1 + len(extra))
             if buf.tell() + size > LIMIT:
                 log(f"student {d.name}: {size / 1e6:.1f} MB more would pass {LIMIT / 1e6:.0f} MB: not packed")
@@ -213,6 +229,9 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
 
 
 def device(a: argparse.Namespace) -> None:
+    if a.out is None or a.data is None:
+        raise SystemExit("--out and --data are needed on the GPU machine")
+    a.out.mkdir(parents=True, exist_ok=True)
     students = [(int(s), []) for s in a.seeds.split(",") if s]
     students += [(int(s), _layers(a.shallow_layers)) for s in a.shallow_seeds.split(",") if s]
     env = dict(os.environ, PYTHONPATH="src", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="4")
@@ -309,6 +328,12 @@ def unpack(a: argparse.Namespace) -> None:
                 sc[kind] = z[key]
         np.savez_compressed(cf / "tune_scores.npz", data=np.array([scores], dtype=object))
         print(f"crossfit: out-of-fold scores of {len(scores)} PTC train articles")
+    from spinlens._modelmeta import sha256_file
+
+    got = sha256_file(Path(a.base) / "model.safetensors")
+    if "base.sha256" in files and files["base.sha256"].decode() != got:
+        raise SystemExit(f"{a.base} is not the base the students were trained from (sha256 {got[:12]}...)")
+    failed = []
     groups: dict[tuple[int, ...], list[Path]] = {}  # students by the layers they keep (() = all)
     for name in sorted(n for n in files if n.endswith("/delta.npz")):
         seed_dir = a.run / name.split("/")[0]
@@ -335,8 +360,10 @@ def unpack(a: argparse.Namespace) -> None:
                 _, bio, _ = model(ids, torch.ones_like(ids))
                 worst = max(worst, float(np.abs(torch.softmax(bio, -1).numpy() - probe[f"bio{i}"]).max()))
         print(f"{seed_dir.name}: rebuilt; largest BIO probability difference from the GPU copy {worst:.2e}")
-        if worst > 0.02:
-            raise SystemExit(f"{seed_dir.name}: the rebuilt student does not match its probe")
+        if worst > 5e-3:  # int8 deltas: session 7 measured 1.6e-3
+            print(f"{seed_dir.name}: does not match its probe: left out")
+            failed.append(seed_dir.name)
+            continue
         groups.setdefault(tuple(layers), []).append(seed_dir)
     if a.finish:
         from spinlens.training import pipeline
@@ -358,6 +385,8 @@ def unpack(a: argparse.Namespace) -> None:
                 name=f"spinlens-minilm-l{len(layers)}-student" if layers else None,
             )
             print(f"exported {len(members)} student(s) to {out}")
+    if failed:
+        raise SystemExit(f"students that did not match their probe (left out): {', '.join(failed)}")
 
 
 def stage_base(a: argparse.Namespace) -> None:

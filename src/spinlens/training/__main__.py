@@ -131,6 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     if a.step == "retune":
         # a cross-fitted run's tuning scores are its out-of-fold ones; an older run's, its ensemble's
         cross_fitted = (a.run / "crossfit" / "tune_scores.npz").exists()
+        if cross_fitted and (a.run / "ensemble" / "tune_scores.npz").exists():
+            raise SystemExit(
+                f"{a.run} holds both crossfit/ and ensemble/ tuning scores: keep the model's own"
+            )
         pipeline.retune(
             a.run / ("crossfit" if cross_fitted else "ensemble"),
             model_dir,

@@ -87,6 +87,13 @@ def run_crossfit(
     for k in range(folds):
         with np.load(cf / f"k{k}" / "targets.npz", allow_pickle=True) as z:
             t = {key: z[key] for key in z.files}  # each z[key] unpickles the whole array again
+        made = json.loads(str(t.get("settings", "{}")))
+        wanted = _fold_settings(folds, seed, epochs, n)
+        if made != wanted:
+            raise SystemExit(
+                f"crossfit: fold {k + 1} was made with {made}, this call asks for {wanted}: "
+                f"delete {cf} to cross-fit again"
+            )
         for c, i in enumerate(t["held"]):
             kd_bio[int(i)] = t["kd_bio"][c]
             kd_tech[int(i)] = t["kd_tech"][c]
@@ -130,6 +137,11 @@ def _unlabeled_windows(run: Path, data_root: Path, base: str, unlabeled: int) ->
     content, stride = _window(run)
     tok = load_tokenizer(Path(base) / "tokenizer.json")
     return build_windows(unlabeled_articles(data_root, unlabeled), tok, content, stride)
+
+
+def _fold_settings(folds: int, seed: int, epochs: int, windows: int) -> dict:
+    """What a fold's targets depend on (besides the data): checked when the folds are merged."""
+    return {"folds": folds, "seed": seed, "epochs": epochs, "windows": windows}
 
 
 def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log):
@@ -177,6 +189,7 @@ def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batc
         t = soft_targets(full, [fwd], [head], held, log=log)
         mine = np.isin(full["span_win"], held)
         saved = {
+            "settings": np.array(json.dumps(_fold_settings(folds, seed, epochs, n))),
             "held": np.asarray(held, dtype=np.int64),
             "kd_bio": _objects(t["kd_bio"]),
             "kd_tech": _objects(t["kd_tech"]),

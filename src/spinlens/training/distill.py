@@ -130,7 +130,9 @@ def shallow_base(base_dir: str, keep: list[int], out: Path) -> str:
     import torch
     from transformers import AutoConfig, AutoModel
 
-    if not (out / "config.json").exists():
+    if not (out / "model.safetensors").exists():  # written whole, then renamed: a crash leaves no half
+        tmp = out.with_name(out.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
         cfg = AutoConfig.from_pretrained(base_dir)
         if sorted(set(keep)) != keep or not keep or keep[-1] >= cfg.num_hidden_layers:
             raise ValueError(f"layers to keep {keep}: need increasing indexes below {cfg.num_hidden_layers}")
@@ -138,10 +140,12 @@ def shallow_base(base_dir: str, keep: list[int], out: Path) -> str:
         cfg.num_hidden_layers = len(keep)
         small = AutoModel.from_config(cfg)
         small.load_state_dict(_keep_layers(full.state_dict(), "encoder.layer.", keep))
-        small.save_pretrained(out)
+        small.save_pretrained(tmp)
         for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
             if (Path(base_dir) / name).exists():
-                shutil.copy(Path(base_dir) / name, out / name)
+                shutil.copy(Path(base_dir) / name, tmp / name)
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
     return str(out)
 
 
