@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 from spinlens.datasets import read_semeval2021
-from spinlens.evaluation._scorers import si_report, tc_report
-from spinlens.evaluation.ptc import to_ptc14_probs
+from spinlens.evaluation import si_report, tc_report
+from spinlens.evaluation.ptc import predict_article
 from spinlens.model import SpanTagger
-from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, SEMEVAL2021_TO_CANONICAL
+from spinlens.taxonomy import CANONICAL_TO_PTC14, SEMEVAL2021_TO_CANONICAL
 
 
 def score(model_dir: Path, splits=("dev", "test")) -> dict:
@@ -30,30 +27,20 @@ def score(model_dir: Path, splits=("dev", "test")) -> dict:
     gold, gold_si, pred_si, pred_tc = [], [], [], []
     n = 0
     for split in splits:
-        corpus = read_semeval2021(split)
-        spans = defaultdict(list)
-        for a in corpus.articles:
+        for a in read_semeval2021(split).articles:
+            n += 1
+            aid = f"{split}/{a.id}"
+            gold_si += [(aid, s.start, s.end, "Other") for s in a.spans]
+            mine = []  # TC: the spans of techniques PTC-14 has
             for s in a.spans:
-                gold_si.append((f"{split}/{a.id}", s.start, s.end, "Other"))
                 canon = SEMEVAL2021_TO_CANONICAL.get(s.label)
                 p14 = CANONICAL_TO_PTC14.get(canon) if canon else None
                 if p14:
-                    spans[a.id].append((s.start, s.end, p14))
-        for a in corpus.articles:
-            n += 1
-            aid = f"{split}/{a.id}"
-            sc = tagger.score_tokens(a.text)
-            for s in tagger.predict_scores(a.text, sc):
-                pred_si.append((aid, s.start, s.end, CANONICAL_TO_PTC14[s.technique] or "Other"))
-            groups: dict[tuple[int, int], int] = defaultdict(int)
-            for s, e, lab in spans[a.id]:
-                gold.append((aid, s, e, lab))
-                groups[(s, e)] += 1
-            if groups:
-                probs = to_ptc14_probs(tagger.classify(a.text, list(groups), sc))
-                for (s, e), p in zip(groups, probs):
-                    for k in np.argsort(-p)[: groups[(s, e)]]:
-                        pred_tc.append((aid, s, e, PTC14_LABELS[int(k)]))
+                    mine.append((aid, s.start, s.end, p14))
+            gold += mine
+            si_rows, tc_rows = predict_article(tagger, aid, a.text, [(g[1], g[2]) for g in mine])
+            pred_si += si_rows
+            pred_tc += tc_rows
     si = si_report(pred_si, gold_si)["overall"]
     tc = tc_report(pred_tc, gold)["micro_f1"]
     return {

@@ -694,11 +694,10 @@ def eval_ptc(
         _err("Error: --model rules has no span classifier to score; use default or fast")
         raise typer.Exit(2)
     try:
-        from spinlens._modelmeta import shipped_model_dir
         from spinlens.evaluation.ptc import evaluate_ptc
-        from spinlens.model import SpanTagger
+        from spinlens.pipeline import load_tagger
 
-        tagger = SpanTagger(shipped_model_dir(model.value)).load()
+        tagger = load_tagger(model.value)
         result = evaluate_ptc(tagger, articles, gold, exclude_ids=exclude or ())
     except SpinlensError as exc:
         if debug:

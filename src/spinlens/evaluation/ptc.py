@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from spinlens.evaluation._scorers import si_report, tc_report
 from spinlens.model import SpanTagger
 from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, TECHNIQUE_IDS
 
-__all__ = ["evaluate_ptc", "to_ptc14_probs"]
+__all__ = ["evaluate_ptc", "predict_article", "to_ptc14_probs"]
 
 _P14 = {p: i for i, p in enumerate(PTC14_LABELS)}
 _MAP = np.zeros((len(TECHNIQUE_IDS), len(PTC14_LABELS)), dtype=np.float32)
@@ -26,6 +26,28 @@ for _k, _t in enumerate(TECHNIQUE_IDS):
 def to_ptc14_probs(probs: np.ndarray) -> np.ndarray:
     """Sum canonical technique probabilities into the PTC-14 classes."""
     return probs @ _MAP
+
+
+def predict_article(
+    tagger: SpanTagger, aid: str, text: str, gold_spans: Sequence[tuple[int, int]]
+) -> tuple[list[tuple[str, int, int, str]], list[tuple[str, int, int, str]]]:
+    """One article's scorer rows: the tagger's spans (SI; PTC-14 label or ``Other``) and its PTC-14 label
+    for each gold span (TC; the k-th copy of a span gets the k-th most likely label)."""
+    scores = tagger.score_tokens(text)
+    pred_si = [
+        (aid, s.start, s.end, CANONICAL_TO_PTC14[s.technique] or "Other")
+        for s in tagger.predict_scores(text, scores)
+    ]
+    groups: dict[tuple[int, int], int] = defaultdict(int)
+    for span in gold_spans:
+        groups[span] += 1
+    pred_tc = []
+    if groups:
+        probs = to_ptc14_probs(tagger.classify(text, list(groups), scores))
+        for (s, e), p in zip(groups, probs):
+            for k in np.argsort(-p)[: groups[(s, e)]]:
+                pred_tc.append((aid, s, e, PTC14_LABELS[int(k)]))
+    return pred_si, pred_tc
 
 
 def evaluate_ptc(
@@ -75,20 +97,9 @@ def evaluate_ptc(
     pred_si, pred_tc = [], []
     gold = [(aid, sp.start, sp.end, sp.label) for aid, sp in gold_rows]
     for i, (aid, text) in enumerate(sorted(texts.items())):
-        scores = tagger.score_tokens(text)
-        for s in tagger.predict_scores(text, scores):
-            p14 = CANONICAL_TO_PTC14[s.technique]
-            pred_si.append((aid, s.start, s.end, p14 or "Other"))
-        # TC: the k-th copy of a span gets the k-th most likely PTC-14 label
-        groups: dict[tuple[int, int], int] = defaultdict(int)
-        for sp in by_article.get(aid, []):
-            groups[(sp.start, sp.end)] += 1
-        keys = list(groups)
-        if keys:
-            probs = to_ptc14_probs(tagger.classify(text, keys, scores))
-            for (s, e), p in zip(keys, probs):
-                for k in np.argsort(-p)[: groups[(s, e)]]:
-                    pred_tc.append((aid, s, e, PTC14_LABELS[int(k)]))
+        si_rows, tc_rows = predict_article(tagger, aid, text, [(sp.start, sp.end) for sp in by_article[aid]])
+        pred_si += si_rows
+        pred_tc += tc_rows
         if progress:
             progress(i + 1, len(texts))
     si = si_report(pred_si, gold)
