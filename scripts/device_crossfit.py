@@ -396,12 +396,14 @@ def stage_base(a: argparse.Namespace) -> None:
 
     from safetensors.numpy import load_file, save_file
 
+    from spinlens.training.distill import TOKENIZER_FILES
     from spinlens.training.pipeline import base_model_dir
 
     src, dst = base_model_dir(), a.stage_base
     dst.mkdir(parents=True, exist_ok=True)
-    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        shutil.copy(src / name, dst / name)
+    for name in ("config.json", *TOKENIZER_FILES):
+        if (src / name).exists():
+            shutil.copy(src / name, dst / name)
     tensors = load_file(str(src / "model.safetensors"))
     half = {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in tensors.items()}
     save_file(half, str(dst / "model.safetensors"), metadata={"format": "pt"})

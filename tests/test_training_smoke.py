@@ -19,6 +19,23 @@ def _step_args(run, data_dir) -> list[str]:
     return ["--run", str(run), "--data", str(data_dir), "--epochs", "1", "--batch-size", "4", "--seeds", "1"]
 
 
+def _tiny_prepared_run(run, data_dir, articles: int) -> tuple[dict[str, list[int]], list[int]]:
+    """``prepare`` on PTC, then ``full.npz`` cut to two windows of each of the first ``articles`` articles;
+    returns the windows of those articles (by id) and the kept window indexes."""
+    from spinlens.training.__main__ import main
+    from spinlens.training.data import load_windows, save_windows, subset_windows
+
+    main(["prepare", "--run", str(run), "--data", str(data_dir), "--sources", "ptc"])
+    full = load_windows(run / "full.npz")
+    first: dict[str, list[int]] = {}
+    for i, a in enumerate(full["art"]):
+        if len(first) < articles or a in first:
+            first.setdefault(a, []).append(i)
+    keep = [i for a in first for i in first[a][:2]]
+    save_windows(subset_windows(full, keep), run / "full.npz")
+    return first, keep
+
+
 @pytest.mark.data
 def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     from spinlens.model import SpanTagger
@@ -179,17 +196,10 @@ def test_crossfit_scores_every_window_with_a_model_that_did_not_see_it(tmp_path,
     from spinlens.model import SpanTagger
     from spinlens.training.__main__ import main
     from spinlens.training.crossfit import assign_folds
-    from spinlens.training.data import load_windows, save_windows, subset_windows
+    from spinlens.training.data import load_windows
 
     run = tmp_path / "run"
-    main(["prepare", "--run", str(run), "--data", str(data_dir), "--sources", "ptc"])
-    full = load_windows(run / "full.npz")
-    first: dict[str, list[int]] = {}
-    for i, a in enumerate(full["art"]):
-        if len(first) < 3 or a in first:
-            first.setdefault(a, []).append(i)
-    keep = [i for a in first for i in first[a][:2]]
-    save_windows(subset_windows(full, keep), run / "full.npz")
+    first, keep = _tiny_prepared_run(run, data_dir, articles=3)
     common = _step_args(run, data_dir)
     # fold 0 alone (as a parallel process would run it), then the rest and the merge
     main(["crossfit", *common, "--folds", "3", "--unlabeled", "2", "--fold-index", "0"])
@@ -287,19 +297,11 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
     import sys
 
     from spinlens.model import SpanTagger
-    from spinlens.training.__main__ import main
-    from spinlens.training.data import load_windows, save_windows, subset_windows
     from spinlens.training.pipeline import base_model_dir
 
     script = Path(__file__).resolve().parents[1] / "scripts" / "device_crossfit.py"
     run, staged, out = tmp_path / "run", tmp_path / "data", tmp_path / "out"
-    main(["prepare", "--run", str(run), "--data", str(data_dir), "--sources", "ptc"])
-    full = load_windows(run / "full.npz")
-    first: dict[str, list[int]] = {}
-    for i, a in enumerate(full["art"]):
-        if len(first) < 6 or a in first:
-            first.setdefault(a, []).append(i)
-    save_windows(subset_windows(full, [i for a in first for i in first[a][:2]]), run / "full.npz")
+    first, _ = _tiny_prepared_run(run, data_dir, articles=6)
     base = str(tmp_path / "base")  # the float16 copy that travels
 
     def script_run(*args: str) -> str:

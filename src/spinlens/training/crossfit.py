@@ -17,6 +17,7 @@ Each fold model checkpoints every epoch and ``fit`` resumes from it, so a killed
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
@@ -150,7 +151,6 @@ def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batc
     (its scores of the held-out PTC train articles). A fold whose ``targets.npz`` exists is done."""
     import torch
 
-    from spinlens.datasets import read_ptc
     from spinlens.training.distill import soft_targets
     from spinlens.training.fit import fit, forward_numpy, span_head_numpy
     from spinlens.training.pipeline import _score_tune
@@ -184,7 +184,7 @@ def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batc
     device = "cuda" if torch.cuda.is_available() else "cpu"
     fwd = forward_numpy(model, device)
     head = span_head_numpy(model)
-    ptc_train = {a.id: a for a in read_ptc("train", data_root).articles}
+    ptc_train = _ptc_train(data_root)
     with torch.no_grad():
         t = soft_targets(full, [fwd], [head], held, log=log)
         mine = np.isin(full["span_win"], held)
@@ -216,6 +216,14 @@ def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batc
     tmp = kdir / "targets.tmp.npz"
     np.savez(tmp, **saved)
     tmp.replace(kdir / "targets.npz")  # written last: its presence marks the fold done
+
+
+@functools.cache
+def _ptc_train(data_root: Path) -> dict:
+    """PTC train articles by id, read once per process (every fold scores its share of them)."""
+    from spinlens.datasets import read_ptc
+
+    return {a.id: a for a in read_ptc("train", data_root).articles}
 
 
 def _objects(arrays: list) -> np.ndarray:

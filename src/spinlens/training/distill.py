@@ -122,6 +122,10 @@ def _keep_layers(state: dict, prefix: str, keep: list[int]) -> dict:
     return out
 
 
+#: the files of an encoder folder that its tokenizer needs (copied with cut or converted weights)
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
+
+
 def shallow_base(base_dir: str, keep: list[int], out: Path) -> str:
     """The base encoder cut to the layers in ``keep``, written to ``out`` (config + weights + tokenizer
     files: what ``Tagger(out)`` loads); the same ``base_dir`` and ``keep`` give the same weights."""
@@ -141,7 +145,7 @@ def shallow_base(base_dir: str, keep: list[int], out: Path) -> str:
         small = AutoModel.from_config(cfg)
         small.load_state_dict(_keep_layers(full.state_dict(), "encoder.layer.", keep))
         small.save_pretrained(tmp)
-        for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        for name in TOKENIZER_FILES:
             if (Path(base_dir) / name).exists():
                 shutil.copy(Path(base_dir) / name, tmp / name)
         shutil.rmtree(out, ignore_errors=True)
