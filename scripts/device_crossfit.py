@@ -29,7 +29,8 @@ A warm machine keeps what the last call wrote in paths not carried again: after 
 call again without ``carry`` and the finished folds are reused.
 ``--shallow-seeds 13 --shallow-layers 0,2,4,5`` adds a shallower student (those layers of the base
 encoder; RESULTS section 2 row G: a 4-layer encoder takes ~2/3 of the time), exported beside the others as
-``DIR-l0_2_4_5``: the candidate for issue 7's 150 ms bar. Session 7's timings on an H200: a fold epoch
+``DIR-l0_2_4_5``: the candidate for issue 7's 150 ms bar. Several depths: ``--shallow-layers
+"0,2,3,4,5;0,2,4,5"``. The shallower students are packed first, then the full-depth ones, while they fit. Session 7's timings on an H200: a fold epoch
 11-12 s with three folds side by side, a student epoch ~23 s with two side by side; ``--budget 520``
 leaves room for 3 folds x 8 epochs and 2 students x 10 epochs.
 """
@@ -232,8 +233,11 @@ def device(a: argparse.Namespace) -> None:
     if a.out is None or a.data is None:
         raise SystemExit("--out and --data are needed on the GPU machine")
     a.out.mkdir(parents=True, exist_ok=True)
-    students = [(int(s), []) for s in a.seeds.split(",") if s]
-    students += [(int(s), _layers(a.shallow_layers)) for s in a.shallow_seeds.split(",") if s]
+    # shallower students first: pack() brings them back in this order while they fit the transfer limit
+    students = [
+        (int(s), _layers(ls)) for ls in a.shallow_layers.split(";") if ls for s in a.shallow_seeds.split(",") if s
+    ]
+    students += [(int(s), []) for s in a.seeds.split(",") if s]
     env = dict(os.environ, PYTHONPATH="src", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="4")
     common = ["--run", str(a.run), "--data", str(a.data), "--base", str(a.base), "--folds", str(a.folds)]
     common += ["--epochs", str(a.fold_epochs), "--seeds", "13", "--unlabeled", str(a.unlabeled)]
@@ -445,7 +449,11 @@ def main() -> None:
     ap.add_argument("--max-student-epochs", type=int, default=10)
     ap.add_argument("--seeds", default="13,7", help="one full-depth student per seed")
     ap.add_argument("--shallow-seeds", default="", help="also one shallower student per seed (GPU time)")
-    ap.add_argument("--shallow-layers", default="0,2,4,5", help="the base layers a shallower student keeps")
+    ap.add_argument(
+        "--shallow-layers",
+        default="0,2,4,5",
+        help="the base layers a shallower student keeps; several sets separated by ';' (one student each per seed)",
+    )
     ap.add_argument("--unlabeled", type=int, default=440)
     ap.add_argument("--w-kd", type=float, default=0.5)
     ap.add_argument("--budget", type=float, default=540, help="seconds for the whole device part")

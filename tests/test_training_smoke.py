@@ -323,10 +323,11 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
     assert not (staged / "ptc-semeval2020-task11/datasets/dev-articles").exists()  # only what it reads
     log = script_run(
         "--data", str(staged), "--out", str(out), "--fold-epochs", "1", "--max-student-epochs", "1",
-        "--seeds", "13", "--shallow-seeds", "7", "--shallow-layers", "0,5", "--unlabeled", "2",
+        "--seeds", "13", "--shallow-seeds", "7", "--shallow-layers", "0,5;1", "--unlabeled", "2",
         "--budget", "2000",
     )  # fmt: skip
     assert "folds done" in log and "student s13: epoch 1" in log and "student s7-l0_5: epoch 1" in log
+    assert "student s7-l1: epoch 1" in log  # a second shallow depth (';' separates the layer sets)
     parts = sorted(out.glob("pack.tar.part*"))
     assert parts and all(p.stat().st_size <= 15_000_000 for p in parts)
     back = tmp_path / "back"
@@ -346,3 +347,4 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
     shallow = SpanTagger(tmp_path / "model-l0_5").load()  # a 2-layer student, exported on its own
     assert shallow.info.name == "spinlens-minilm-l2-student"
     assert shallow.predict("They are traitors and liars, full stop.") is not None
+    assert SpanTagger(tmp_path / "model-l1").load().info.name == "spinlens-minilm-l1-student"
