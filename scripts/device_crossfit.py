@@ -30,9 +30,11 @@ call again without ``carry`` and the finished folds are reused.
 ``--shallow-seeds 13 --shallow-layers 0,2,4,5`` adds a shallower student (those layers of the base
 encoder; RESULTS section 2 row G: a 4-layer encoder takes ~2/3 of the time), exported beside the others as
 ``DIR-l0_2_4_5``: the candidate for issue 7's 150 ms bar. Several depths: ``--shallow-layers
-"0,2,3,4,5;0,2,4,5"``. The shallower students are packed first, then the full-depth ones, while they fit. Session 7's timings on an H200: a fold epoch
-11-12 s with three folds side by side, a student epoch ~23 s with two side by side; ``--budget 520``
-leaves room for 3 folds x 8 epochs and 2 students x 10 epochs.
+"0,2,3,4,5;0,2,4,5"``. The shallower students are packed first, then the full-depth ones, while they fit.
+Timings: a fold epoch 10-12 s with three folds side by side (H200 in session 7, H100 in session 8); a student
+epoch ~23 s with two side by side (H200), ~26 s with three (H100). Session 8 on an H100: 3 folds x 8 epochs in
+142 s, merge 17 s, then 3 students x 10 epochs in 260 s; a second call on the warm machine (the fold outputs
+kept) added 2 students x 8 epochs in 180 s.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ from pathlib import Path
 
 import numpy as np
 
+SRC = Path(__file__).resolve().parents[1] / "src"
+if str(SRC) not in sys.path:  # the GPU machine has no installed spinlens (session 8 lost a merge to that)
+    sys.path.insert(0, str(SRC))
 T0 = time.time()
 PART = 15_000_000  # bytes per returned file (the device returns files of up to 16 MiB)
 LIMIT = 62_000_000  # bytes in all (it returns up to 64 MiB, at most 8 files)
@@ -234,9 +239,8 @@ def device(a: argparse.Namespace) -> None:
         raise SystemExit("--out and --data are needed on the GPU machine")
     a.out.mkdir(parents=True, exist_ok=True)
     # shallower students first: pack() brings them back in this order while they fit the transfer limit
-    students = [
-        (int(s), _layers(ls)) for ls in a.shallow_layers.split(";") if ls for s in a.shallow_seeds.split(",") if s
-    ]
+    depths = [_layers(ls) for ls in a.shallow_layers.split(";") if ls]
+    students = [(int(s), layers) for layers in depths for s in a.shallow_seeds.split(",") if s]
     students += [(int(s), []) for s in a.seeds.split(",") if s]
     env = dict(os.environ, PYTHONPATH="src", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="4")
     common = ["--run", str(a.run), "--data", str(a.data), "--base", str(a.base), "--folds", str(a.folds)]
@@ -452,7 +456,7 @@ def main() -> None:
     ap.add_argument(
         "--shallow-layers",
         default="0,2,4,5",
-        help="the base layers a shallower student keeps; several sets separated by ';' (one student each per seed)",
+        help="the base layers a shallower student keeps; several sets separated by ';'",
     )
     ap.add_argument("--unlabeled", type=int, default=440)
     ap.add_argument("--w-kd", type=float, default=0.5)
