@@ -212,6 +212,30 @@ def test_runs_side_by_side_give_the_same_scores_and_spans_as_one_after_the_other
 
 
 @pytest.mark.model
+def test_padded_batches_on_a_graph_without_a_mask_score_like_one_window_per_run(example_text):
+    """The shipped graph has no attention mask (one unpadded window per run): a batch of windows of
+    different lengths runs row by row, each without its padding, and must score as one window per run."""
+    import onnxruntime as ort
+
+    from spinlens._modelmeta import default_model_dir, read_meta
+    from spinlens._windows import plan_windows
+    from spinlens.model import SpanTagger
+
+    d = default_model_dir()
+    onnx = d / read_meta(d)["files"]["members"][0]["onnx_int8"]["name"]
+    assert [i.name for i in ort.InferenceSession(str(onnx)).get_inputs()] == ["input_ids"]
+    text = "\n\n".join([example_text] * 3)  # windows of 254 tokens and a shorter last one
+    one = SpanTagger(threads=1).load().score_tokens(text)
+    batched = SpanTagger(threads=1, batch_size=4).load()
+    lengths = {e - s for s, e in plan_windows(len(one.offsets), *batched.window_)}
+    assert len(lengths) == 2  # full windows and a shorter one: the batch is padded
+    batched = batched.score_tokens(text)
+    assert np.allclose(one.p_bio, batched.p_bio, atol=1e-6)
+    assert np.allclose(one.p_tech, batched.p_tech, atol=1e-6)
+    assert all(np.allclose(x, y, atol=1e-5) for x, y in zip(one.hidden, batched.hidden))
+
+
+@pytest.mark.model
 def test_model_flags_the_example_insults_and_labels_them_name_calling(example_text):
     """Both insults lie in a found span, and each, classified on its own, is Name_Calling. (The found span
     is "Treacherous foreign agents and shameless infowar outlets, paid to spread panic"; since the span

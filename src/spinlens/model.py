@@ -18,6 +18,7 @@ in its own context; its confidence is the found span's times that weight).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -188,8 +189,14 @@ def repetition_features(text: str, start: int, end: int) -> np.ndarray:
 
 def phrase_occurrences(text: str, phrase: str) -> list[tuple[int, int]]:
     """Character spans of ``phrase`` in ``text`` as whole words, any letter case."""
+    return list(_phrase_occurrences(text, phrase))
+
+
+@functools.lru_cache(maxsize=256)
+def _phrase_occurrences(text: str, phrase: str) -> tuple[tuple[int, int], ...]:
+    # each span's phrase is searched twice (span lexicon terms, TC calibration): 4 % of the pipeline's time
     pattern = r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
-    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return tuple(m.span() for m in re.finditer(pattern, text, re.IGNORECASE))
 
 
 def propagate_spans(
@@ -534,10 +541,27 @@ class SpanTagger:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"cannot load {path}: {exc}") from exc
 
-        def forward(ids: np.ndarray, mask: np.ndarray):
-            return sess.run(None, {"input_ids": ids, "attention_mask": mask})
+        if "attention_mask" in {i.name for i in sess.get_inputs()}:  # models exported before 2026.11.26.4
 
-        return forward
+            def forward(ids: np.ndarray, mask: np.ndarray):
+                return sess.run(None, {"input_ids": ids, "attention_mask": mask})
+
+            return forward
+
+        def forward_unmasked(ids: np.ndarray, mask: np.ndarray):
+            # the graph attends to every position: a padded batch runs row by row, each without its padding
+            if mask.all():
+                return sess.run(None, {"input_ids": ids})
+            lengths = mask.sum(axis=1).astype(int)
+            rows = [sess.run(None, {"input_ids": ids[i : i + 1, :n]}) for i, n in enumerate(lengths)]
+            width = ids.shape[1]
+
+            def padded(a: np.ndarray) -> np.ndarray:
+                return np.pad(a, [(0, 0), (0, width - a.shape[1])] + [(0, 0)] * (a.ndim - 2))
+
+            return [np.concatenate([padded(r[k]) for r in rows]) for k in range(len(rows[0]))]
+
+        return forward_unmasked
 
     def _check(self) -> None:
         if not hasattr(self, "forwards_"):

@@ -495,7 +495,8 @@ def export_member(model, out_dir: Path, i: int) -> dict:
 
     The encoder is exported with eager attention: the SDPA graph guards fully masked rows with
     ``IsNaN``/``Where`` nodes that cost 14 % of a 256-token window on a CPU (RESULTS section 3); the
-    eager graph computes the same outputs (within 1e-6) without them."""
+    eager graph computes the same outputs (within 1e-6) without them. The graph takes no attention mask
+    (:class:`~spinlens.training.fit.ExportWrapper`): unpadded windows need none."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -508,13 +509,11 @@ def export_member(model, out_dir: Path, i: int) -> dict:
     fp32 = out_dir / f"tagger{i}.fp32.onnx"
     torch.onnx.export(
         ExportWrapper(model),
-        (ids, torch.ones_like(ids)),
+        (ids,),
         str(fp32),
-        input_names=["input_ids", "attention_mask"],
+        input_names=["input_ids"],
         output_names=["p_bio", "p_tech", "hidden"],
-        dynamic_axes={
-            k: {0: "batch", 1: "seq"} for k in ["input_ids", "attention_mask", "p_bio", "p_tech", "hidden"]
-        },
+        dynamic_axes={k: {0: "batch", 1: "seq"} for k in ["input_ids", "p_bio", "p_tech", "hidden"]},
         opset_version=17,
         dynamo=False,
     )
