@@ -443,7 +443,7 @@ def test_eval_ptc_scores_the_fast_model_without_the_excluded_articles(ptc_sample
     first = sorted(p.stem.removeprefix("article") for p in arts.glob("article*.txt"))[0]
     r = run("eval", "ptc", "--articles", arts, "--gold", gold, "--model", "fast", "--exclude", first)
     assert r.exit_code == 0, r.output
-    assert r.stdout.splitlines()[0].startswith("PTC evaluation: 2 articles, model spinlens-minilm-l6-fast ")
+    assert r.stdout.splitlines()[0].startswith("PTC evaluation: 2 articles, model spinlens-minilm-l4-fast ")
     r = run("eval", "ptc", "--articles", arts, "--gold", gold, "--exclude", "123")
     assert r.exit_code == 1 and err_lines(r) == [f"Error: cannot leave out 123: no such article in {arts}"]
     r = run("eval", "ptc", "--articles", arts, "--gold", gold, "--model", "rules")

@@ -1,8 +1,9 @@
 """The shipped model on PTC dev: regression guards at its measured level (issue 2's bars: SI F1 >= 0.42,
 TC micro-F1 >= 0.58).
 
-Scored on all 75 dev articles: model 2026.11.26.3 was trained without any of them (the PTC-18 copies of three
-included). It measured SI 0.421 and TC 0.609 there (int8; RESULTS.md section 1).
+Scored on all 75 dev articles: the weights of 2026.11.26.3 (re-exported as 2026.11.26.4) were trained without
+any of them (the PTC-18 copies of three included). They measured SI 0.421 and TC 0.609 there (int8; RESULTS.md
+section 1).
 """
 
 from __future__ import annotations
@@ -47,15 +48,16 @@ def test_shipped_model_keeps_its_ptc_dev_level(data_dir):
 @pytest.mark.data
 @pytest.mark.issue(7)
 def test_fast_model_keeps_its_measured_ptc_dev_level(data_dir):
-    """``--model fast`` (the default's encoder over windows without overlap: ~4/5 of its windows) measured
-    SI 0.411 / TC 0.602 on the 75 PTC dev articles (benchmarks/RESULTS.md); guarded one point under that."""
+    """``--model fast`` (2026.11.26.4: a 4-layer student, 0.107 s per 1,000 tokens on one core against the
+    default's 0.155 in the same run) measured SI 0.410 / TC 0.5945 on the 75 PTC dev articles
+    (benchmarks/RESULTS.md); guarded one point under that."""
     from spinlens._modelmeta import shipped_model_dir
 
     fast = SpanTagger(shipped_model_dir("fast")).load()
-    assert len(fast.forwards_) == 1 and fast.window_[0] == fast.window_[1]
+    assert len(fast.forwards_) == 1 and fast.info.name == "spinlens-minilm-l4-fast"
     r = _score(fast, data_dir)
-    assert r["si"]["f1"] >= 0.401, r["si"]
-    assert r["tc"]["micro_f1"] >= 0.592, r["tc"]
+    assert r["si"]["f1"] >= 0.40, r["si"]
+    assert r["tc"]["micro_f1"] >= 0.585, r["tc"]
 
 
 @pytest.mark.model

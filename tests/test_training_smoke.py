@@ -86,6 +86,8 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
 
     ops = {n.op_type for n in onnx.load(str(out / "tagger0.fp32.onnx")).graph.node}
     assert "IsNaN" not in ops and "MatMul" in ops
+    # no attention mask: one unpadded window per run needs none (SpanTagger runs padded batches row by row)
+    assert [i.name for i in onnx.load(str(out / "tagger0.int8.onnx")).graph.input] == ["input_ids"]
     # reexport rebuilds the ONNX files from the fp32 one: same outputs, and a model.json in a sub-folder
     # that points at them (like the shipped `fast` model) gets the new hashes
     one = json.loads((out / "model.json").read_text())
@@ -99,6 +101,8 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
         one["files"]["span_lexicon"]["name"] = "../span_lexicon.npz"
     (out / "one").mkdir()
     (out / "one" / "model.json").write_text(json.dumps(one))
+    (out / "own").mkdir()  # a model with files of its own (like `fast` since 2026.11.26.4): left alone
+    (out / "own" / "model.json").write_text((out / "model.json").read_text())
     fp32_before = SpanTagger(out, quantized=False).load().score_tokens(text).p_bio
     (out / "tagger0.int8.onnx").unlink()
     main(["reexport", "--out", str(out)])
@@ -112,6 +116,7 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path, data_dir):
     member = json.loads((out / "model.json").read_text())["files"]["members"][0]
     assert again["onnx_int8"]["sha256"] == member["onnx_int8"]["sha256"]
     assert again["heads"]["sha256"] == "0" * 64  # only the re-exported files are touched
+    assert "reexported" not in json.loads((out / "own" / "model.json").read_text())
     # retune: the thresholds tuned again on the run's tuning scores go into the model and its sub-folder
     # models, each with a new version; the weights stay
     # (a sub-folder model with thresholds of its own is left alone)

@@ -87,8 +87,8 @@ def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), comma
     """Export every member of the model in ``model_dir`` again, in place, from its own fp32 ONNX file
     (weights unchanged; the graph is whatever :func:`~spinlens.training.pipeline.export_member` writes
     today). Thresholds, heads and tokenizer stay as they are; ``model.json`` gets the new files' sha256,
-    and so does every ``model.json`` in ``also`` (e.g. the ``fast`` model, whose entries point at this
-    model's files). Returns the new ``model.json``."""
+    and so does every ``model.json`` in ``also`` whose entries point at this model's files (``fast`` did
+    until 2026.11.26.4; it has its own encoder now). Returns the new ``model.json``."""
     import json
     import time
 
@@ -115,13 +115,16 @@ def reexport(model_dir: Path, base_dir: str, *, also: Sequence[Path] = (), comma
             renamed[(model_dir / member[kind]["name"]).resolve()] = member[kind]
     meta["reexported"] = {"date": time.strftime("%Y-%m-%d"), "command": command}
     write_meta(model_dir, meta)
-    for other in also:
+    for other in also:  # only those that point at this model's files (a model with its own is left alone)
         o = json.loads(other.read_text())
+        touched = False
         for member in o["files"]["members"]:
             for kind in ("onnx", "onnx_int8"):
                 new = renamed.get((other.parent / member[kind]["name"]).resolve())
                 if new:
                     member[kind]["sha256"] = new["sha256"]
-        o["reexported"] = meta["reexported"]
-        write_meta(other.parent, o)
+                    touched = True
+        if touched:
+            o["reexported"] = meta["reexported"]
+            write_meta(other.parent, o)
     return meta
