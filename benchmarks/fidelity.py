@@ -32,7 +32,8 @@ def member_dirs(tmp: Path) -> list[Path]:
     for i, mem in enumerate(meta["files"]["members"]):
         d = tmp / f"member{i}"
         d.mkdir()
-        for f in (mem["onnx_int8"]["name"], mem["heads"]["name"], "tokenizer.json"):
+        lexicon = [meta["files"]["span_lexicon"]["name"]] if "span_lexicon" in meta["files"] else []
+        for f in (mem["onnx_int8"]["name"], mem["heads"]["name"], "tokenizer.json", *lexicon):
             (d / f).symlink_to((ship / f).resolve())
         (d / "model.json").write_text(json.dumps(dict(meta, files=dict(meta["files"], members=[mem]))))
         out.append(d)
