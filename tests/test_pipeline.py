@@ -381,24 +381,23 @@ def _model_copy(tmp_path, edit) -> Path:
 
     from spinlens._modelmeta import default_model_dir
 
-    ship = default_model_dir()
-    meta = json.loads((ship / "fast" / "model.json").read_text())
+    fast = default_model_dir() / "fast"
+    meta = json.loads((fast / "model.json").read_text())
     d = tmp_path / "model"
     d.mkdir()
-    for key in ("tokenizer",):
-        shutil.copy(ship / "tokenizer.json", d / "tokenizer.json")
-        meta["files"][key]["name"] = "tokenizer.json"
+    shutil.copy(fast / meta["files"]["tokenizer"]["name"], d / "tokenizer.json")
+    meta["files"]["tokenizer"]["name"] = "tokenizer.json"
     m = meta["files"]["members"][0]
-    for kind in ("onnx_int8", "heads"):
-        name = m[kind]["name"].removeprefix("../")
-        (d / name).symlink_to(ship / name)
-        m[kind]["name"] = name
+    entries = [
+        m["onnx_int8"],
+        m["heads"],
+        *([meta["files"]["span_lexicon"]] if "span_lexicon" in meta["files"] else []),
+    ]
+    for entry in entries:  # fast's own files, or the default's (``../``) as before 2026.11.26.4
+        src = (fast / entry["name"]).resolve()
+        (d / src.name).symlink_to(src)
+        entry["name"] = src.name
     m.pop("onnx", None)
-    lexicon = meta["files"].get("span_lexicon")
-    if lexicon:
-        name = lexicon["name"].removeprefix("../")
-        (d / name).symlink_to(ship / name)
-        lexicon["name"] = name
     edit(meta, d)
     (d / "model.json").write_text(json.dumps(meta))
     return d
