@@ -235,6 +235,44 @@ def test_padded_batches_on_a_graph_without_a_mask_score_like_one_window_per_run(
     assert all(np.allclose(x, y, atol=1e-5) for x, y in zip(one.hidden, batched.hidden))
 
 
+@pytest.mark.data
+def test_phrase_search_finds_what_the_regular_expression_finds(data_dir):
+    """``phrase_occurrences`` finds ASCII phrases with ``str.find`` on the lower-cased text; it must match
+    the case-insensitive whole-word regular expression it replaces, on news text and on the few characters
+    whose case rules differ (Kelvin sign, long s, dotted and dotless i)."""
+    import re
+
+    from spinlens._linear import words
+    from spinlens.datasets import PTC_DIR
+    from spinlens.model import _phrase_occurrences, phrase_occurrences
+
+    def regex(text: str, phrase: str) -> list[tuple[int, int]]:
+        pattern = r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
+        return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+    arts = sorted((data_dir / PTC_DIR / "train-articles").glob("*.txt"))[:40]
+    checked = 0
+    for path in arts:
+        text = path.read_text(encoding="utf-8")
+        toks = words(text)
+        phrases = {" ".join(toks[i : i + n]) for i in range(0, len(toks), 7) for n in (1, 2, 3)}
+        phrases |= {"the", "a", "US", "u.s.", "it's", "ha ha", "_", "1"}
+        for ph in sorted(phrases):
+            assert phrase_occurrences(text, ph) == regex(text, ph), (path.name, ph)
+            checked += 1
+    assert checked > 1000
+    _phrase_occurrences.cache_clear()
+    for text, ph in [
+        ("The \u212aing and the king", "king"),  # Kelvin sign K
+        ("Mi\u017f\u017f the miss", "miss"),  # long s
+        ("\u0130stanbul istanbul \u0131stanbul", "istanbul"),  # dotted and dotless i
+        ("ha ha ha, haha ha_ha", "ha ha"),
+        ("Foo_bar foo bar FOO", "foo"),
+        ("caf\u00e9 CAF\u00c9 cafe", "caf\u00e9"),  # a non-ASCII phrase takes the regular expression
+    ]:
+        assert phrase_occurrences(text, ph) == regex(text, ph), (text, ph)
+
+
 @pytest.mark.model
 def test_model_flags_the_example_insults_and_labels_them_name_calling(example_text):
     """Both insults lie in a found span, and each, classified on its own, is Name_Calling. (The found span
