@@ -287,6 +287,11 @@ def test_crossfit_folds_on_a_teacher_with_another_vocabulary(tmp_path, data_dir)
     (other / "tokenizer.json").write_text(json.dumps(broken))
     with pytest.raises(SystemExit, match="lacks 1 of the student's tokens"):
         vocab_map(base_model_dir(), other)
+    cased = json.loads((teacher / "tokenizer.json").read_text())  # a tokenizer that keeps capitals
+    cased["normalizer"]["lowercase"] = False
+    (other / "tokenizer.json").write_text(json.dumps(cased))
+    with pytest.raises(SystemExit, match="cuts text differently"):
+        check_same_pieces(base_model_dir(), other, ["They are Traitors."])
 
     run = tmp_path / "run"
     _tiny_prepared_run(run, data_dir, articles=2)
