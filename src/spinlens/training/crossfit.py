@@ -79,7 +79,7 @@ def run_crossfit(
     cf.mkdir(parents=True, exist_ok=True)
     fold_of = assign_folds(full["art"], folds, seed)
     extra = _unlabeled_windows(run, data_root, base, unlabeled)
-    encoder = _Encoder(base, teacher, data_root) if teacher else _Encoder(base)
+    encoder = _Encoder(base, teacher, data_root)
     for k in range(folds) if only_fold is None else [only_fold]:
         _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log)
     if only_fold is not None:
@@ -155,7 +155,7 @@ class _Encoder:
     """What the fold models are built from: the student's base (its tokenizer cut the windows) and, for a
     teacher with another vocabulary, that teacher and the id table between the two."""
 
-    def __init__(self, base: str, teacher: str | None = None, data_root: Path | None = None) -> None:
+    def __init__(self, base: str, teacher: str | None, data_root: Path) -> None:
         self.base = base
         self.model_dir = teacher or base
         self.name = Path(teacher).name if teacher else None
@@ -164,8 +164,7 @@ class _Encoder:
             from spinlens.training.teacher import check_same_pieces, vocab_map
 
             self.id_map = vocab_map(base, teacher)
-            texts = [a.text for _, a in sorted(_ptc_train(data_root).items())[:20]] if data_root else []
-            check_same_pieces(base, teacher, texts)
+            check_same_pieces(base, teacher, [a.text for _, a in sorted(_ptc_train(data_root).items())[:20]])
 
 
 def _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log):

@@ -288,15 +288,12 @@ def tune(
         # one read of the corpora: the lexicon scored on the tuning spans is fitted without them, the one
         # shipped with them (exclusion is by id, as load_sources' own)
         corpus = load_sources(data["sources"], data_root, dev_ids)
-        folds = data.get("tune_folds")
-        if folds:  # cross-fitted scores: each article's lexicon is fitted without its fold, as its model was
-            held = {k: {a for a, f in folds.items() if f == k} for k in set(folds.values())}
-            lexes = {k: fit_span_lexicon([a for a in corpus if a.id not in ids]) for k, ids in held.items()}
-            rows = [(*r, lexes[folds[r[0]]].log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
-        else:
-            unseen = set(data.get("tune_ids", [])) | set(arts)
-            lex = fit_span_lexicon([a for a in corpus if a.id not in unseen])
-            rows = [(*r, lex.log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
+        # each tuning article is scored by a lexicon fitted without the articles its model did not see:
+        # cross-fitted scores, its fold's; held-out ones, all the tuning articles (one group)
+        folds = data.get("tune_folds") or dict.fromkeys(set(data.get("tune_ids", [])) | set(arts), 0)
+        held = {k: {a for a, f in folds.items() if f == k} for k in set(folds.values())}
+        lexes = {k: fit_span_lexicon([a for a in corpus if a.id not in ids]) for k, ids in held.items()}
+        rows = [(*r, lexes[folds[r[0]]].log_probs(r[1], [(r[2], r[3])])[0]) for r in rows]
         cal, cv, by_weight = fit_calibration_with_lexicon(rows)
         extra = {"tune_tc_micro_f1_cv_by_lexicon_weight": by_weight}
         if cal.get("lex_w"):

@@ -17,10 +17,21 @@ from pathlib import Path
 import numpy as np
 
 # the student's (BERT-uncased) special tokens and the teacher's names for the same roles
-_SPECIAL_ROLES = {"[CLS]": "cls_token", "[SEP]": "sep_token", "[PAD]": "pad_token", "[UNK]": "unk_token"}
-_SPECIAL_ROLES["[MASK]"] = "mask_token"
-_DEFAULT_NAMES = {"cls_token": "<s>", "sep_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
-_DEFAULT_NAMES["mask_token"] = "<mask>"
+_SPECIAL_ROLES = {
+    "[CLS]": "cls_token",
+    "[SEP]": "sep_token",
+    "[PAD]": "pad_token",
+    "[UNK]": "unk_token",
+    "[MASK]": "mask_token",
+}
+# an MPNet-style tokenizer's names for them, unless its special_tokens_map.json says otherwise
+_DEFAULT_NAMES = {
+    "cls_token": "<s>",
+    "sep_token": "</s>",
+    "pad_token": "<pad>",
+    "unk_token": "<unk>",
+    "mask_token": "<mask>",
+}
 
 
 def _vocab(tokenizer_json: Path) -> dict[str, int]:
