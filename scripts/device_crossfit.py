@@ -253,6 +253,7 @@ def device(a: argparse.Namespace) -> None:
     env = dict(os.environ, PYTHONPATH="src", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="4")
     common = ["--run", str(a.run), "--data", str(a.data), "--base", str(a.base), "--folds", str(a.folds)]
     common += ["--epochs", str(a.fold_epochs), "--seeds", "13", "--unlabeled", str(a.unlabeled)]
+    common += ["--lr", str(a.fold_lr)]
     if a.teacher:  # the fold models' encoder, staged in parts (stage_teacher)
         join_teacher(a.teacher)
         common += ["--teacher-base", str(a.teacher)]
@@ -273,7 +274,7 @@ def device(a: argparse.Namespace) -> None:
             from spinlens.training.crossfit import run_crossfit
 
             run_crossfit(
-                a.run, a.data, str(a.base), folds=a.folds, epochs=a.fold_epochs, batch_size=16, lr=1e-4,
+                a.run, a.data, str(a.base), folds=a.folds, epochs=a.fold_epochs, batch_size=16, lr=a.fold_lr,
                 seed=13, unlabeled=a.unlabeled, teacher=str(a.teacher) if a.teacher else None, log=log,
             )  # fmt: skip
         per_epoch = _epoch_seconds(a.run / "train.log") or 30.0
@@ -393,13 +394,19 @@ def unpack(a: argparse.Namespace) -> None:
             raise SystemExit("no student came back: nothing to export")
         result = pipeline.tune(cf, data_root=str(a.data) if a.data else None)
         print(f"tuned on {cf}: {json.dumps({k: v for k, v in result.items() if k != 'thresholds'})}")
+        # the full-depth students make one model (an ensemble if several), each depth its own; with
+        # --each, every student its own model (DIR-s13, DIR-s7-l0_2_4_5)
+        exports: list[tuple[list[int], list[Path], str]] = []
         for layers, members in sorted(groups.items()):
-            # the full-depth students make one model (an ensemble if several); each depth its own
-            suffix = "-l" + "_".join(map(str, layers)) if layers else ""
+            if a.each:
+                exports += [(list(layers), [d], "-" + d.name) for d in members]
+            else:
+                exports.append((list(layers), members, "-l" + "_".join(map(str, layers)) if layers else ""))
+        for layers, members, suffix in exports:
             out = a.finish.with_name(a.finish.name + suffix)
             pipeline.export(
                 members,
-                _student_base(members[0], a.base, list(layers)),
+                _student_base(members[0], a.base, layers),
                 out,
                 thresholds_from=cf,
                 command=f"scripts/device_crossfit.py (GPU) + --unpack {a.unpack} --finish {a.finish}",
@@ -523,6 +530,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--unpack", type=Path, help="here: the folder the parts came back to")
     ap.add_argument("--finish", type=Path, help="with --unpack: tune and export the students to this folder")
+    ap.add_argument(
+        "--each", action="store_true", help="with --finish: each student its own model (DIR-s13-l0_2_4_5)"
+    )
     ap.add_argument("--stage-data", type=Path, help="here: copy the data the GPU machine reads to here")
     ap.add_argument("--stage-base", type=Path, help="here: write a float16 copy of the base encoder here")
     ap.add_argument(
@@ -544,6 +554,12 @@ def main() -> None:
     )
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--fold-epochs", type=int, default=8)
+    ap.add_argument(
+        "--fold-lr",
+        type=float,
+        default=1e-4,
+        help="the fold models' encoder learning rate (1e-4 suits MiniLM; a 12-layer teacher takes less)",
+    )
     ap.add_argument("--max-student-epochs", type=int, default=10)
     ap.add_argument("--seeds", default="13,7", help="one full-depth student per seed")
     ap.add_argument("--shallow-seeds", default="", help="also one shallower student per seed (GPU time)")
