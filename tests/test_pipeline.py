@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -370,6 +371,47 @@ def test_span_min_keeps_only_runs_confident_on_average():
     kept = {(s.start, s.end) for s in decode_spans(text, scores, [head], dict(th, span_min=0.75))}
     assert kept == {(9, 14)}
     assert decode_spans(text, scores, [head], dict(th, span_min=0.85)) == []
+
+
+def test_function_word_fragments_are_dropped_only_when_the_thresholds_say_so():
+    from spinlens.model import TokenScores, decode_spans, function_words_only
+    from spinlens.taxonomy import TECHNIQUE_IDS
+
+    assert function_words_only("an") and function_words_only("It is") and function_words_only(", “")
+    assert not function_words_only("our") and not function_words_only("NO")  # gold spans alone, now and then
+    assert not function_words_only("an outrageous") and not function_words_only("the so-called")
+    # "an" starts a run that splits where "outrageous" begins a new span: the fragment is the case to drop
+    text = "It was an outrageous provocation staged for the cameras"
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    offsets = np.array(words, dtype=np.int64)
+    n = len(words)
+    p_b = np.array([0, 0, 0.3, 0.9, 0, 0, 0, 0, 0], np.float32)
+    p_i = np.array([0, 0, 0.3, 0.0, 0.9, 0, 0, 0, 0], np.float32)
+    p_bio = np.stack([1 - p_b - p_i, p_b, p_i], 1)
+    T = len(TECHNIQUE_IDS)
+    tech = np.zeros((n, T), np.float32)
+    tech[2, 0] = 0.9  # the per-technique head would add the fragment too
+    scores = TokenScores(offsets, p_bio, tech, [np.zeros((n, 1), np.float32)])
+    head = {
+        "w1": np.zeros((3, 1), np.float32),
+        "b1": np.zeros(1, np.float32),
+        "w2": np.zeros((1, T), np.float32),
+        "b2": np.zeros(T, np.float32),
+    }
+    th = {
+        "inside": 0.2,
+        "split_b": 0.5,
+        "merge_gap": 0,
+        "multi": 2.0,
+        "min_chars": 2,
+        "tech": {TECHNIQUE_IDS[0]: 0.5},
+    }
+
+    def spans(t: dict) -> list[str]:
+        return sorted({text[s.start : s.end] for s in decode_spans(text, scores, [head], t)})
+
+    assert spans(th) == ["an", "outrageous provocation"]
+    assert spans(dict(th, drop_function_words=True)) == ["outrageous provocation"]
 
 
 def test_next_model_version_counts_the_days_versions():

@@ -259,6 +259,11 @@ def tune(
                 tech_thr[tid] = thr
                 break
     th["tech"] = tech_thr
+    # spans of function words alone ("an", "the"; spinlens.model.function_words_only): dropped if it helps SI
+    f = si_for(dict(th, drop_function_words=True))
+    if f > base_f + 0.002:
+        base_f = f
+        th["drop_function_words"] = True
     # copies of found phrases where they recur (spinlens.model.propagate_spans): kept where it helps SI
     f = si_for(dict(th, propagate=PROPAGATE))
     if f > base_f + 0.002:
