@@ -373,6 +373,21 @@ def test_span_min_keeps_only_runs_confident_on_average():
     assert decode_spans(text, scores, [head], dict(th, span_min=0.85)) == []
 
 
+def test_spans_are_whole_words_without_a_trailing_comma():
+    from spinlens.model import _extend_to_words
+
+    text = "Treacherous foreign agents and shameless infowar outlets, paid to spread panic; fools: so"
+
+    def span(start: int, end: int) -> str:
+        return text[slice(*_extend_to_words(text, start, end))]
+
+    comma = text.index(",")
+    assert span(2, comma + 1) == "Treacherous foreign agents and shameless infowar outlets"  # whole words
+    assert span(comma + 2, text.index(";") + 2) == "paid to spread panic"
+    assert span(text.index("fools") + 1, text.index(":") + 1) == "fools"
+    assert span(comma, comma + 1) == ","  # a comma alone stays a character (min_chars drops it)
+
+
 def test_function_word_fragments_are_dropped_only_when_the_thresholds_say_so():
     from spinlens.model import TokenScores, decode_spans, function_words_only
     from spinlens.taxonomy import TECHNIQUE_IDS

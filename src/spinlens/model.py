@@ -111,11 +111,19 @@ def _span_probs_one(head: dict[str, np.ndarray], hidden: np.ndarray, tok_spans) 
     return p / p.sum(-1, keepdims=True)
 
 
+# What a span never ends with: none of PTC train's 6,128 gold spans ends in a comma, semicolon or colon, while
+# a decoded run ends on such a token when that token is inside ("...infowar outlets," before "paid to").
+_TRAILING = frozenset(" \t\r\n,;:")
+
+
 def _extend_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` widened to whole words, without trailing commas, semicolons, colons or spaces."""
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
     while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
         end += 1
+    while end - start > 1 and text[end - 1] in _TRAILING:
+        end -= 1
     return start, end
 
 
