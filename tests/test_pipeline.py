@@ -499,7 +499,9 @@ def _model_copy(tmp_path, edit) -> Path:
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("case", ["stride 0", "bad heads", "no window", "bad tokenizer", "bias length"])
+@pytest.mark.parametrize(
+    "case", ["stride 0", "bad heads", "no window", "bad tokenizer", "bias length", "drop flag not a bool"]
+)
 def test_a_broken_model_folder_is_a_model_error(tmp_path, case):
     from spinlens._modelmeta import sha256_file
     from spinlens.errors import ModelError
@@ -512,6 +514,8 @@ def test_a_broken_model_folder_is_a_model_error(tmp_path, case):
             del meta["window"]
         elif case == "bias length":
             meta["thresholds"]["calibration"]["bias"] = [0.0, 0.0]
+        elif case == "drop flag not a bool":
+            meta["thresholds"]["drop_function_words"] = "false"  # a string would read as true
         elif case == "bad heads":
             np.savez(d / "heads_bad.npz", w1=np.zeros((3, 2), np.float32))
             meta["files"]["members"][0]["heads"] = {
