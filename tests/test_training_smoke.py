@@ -423,7 +423,7 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
     log = script_run(
         "--data", str(staged), "--out", str(out), "--fold-epochs", "1", "--max-student-epochs", "1",
         "--seeds", "13", "--shallow-seeds", "7", "--shallow-layers", "0,5;1", "--unlabeled", "2",
-        "--budget", "2000",
+        "--budget", "2000", "--fold-lr", "5e-5",
     )  # fmt: skip
     assert "folds done" in log and "student s13: epoch 1" in log and "student s7-l0_5: epoch 1" in log
     assert "student s7-l1: epoch 1" in log  # a second shallow depth (';' separates the layer sets)
@@ -447,3 +447,16 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
     assert shallow.info.name == "spinlens-minilm-l2-student"
     assert shallow.predict("They are traitors and liars, full stop.") is not None
     assert SpanTagger(tmp_path / "model-l1").load().info.name == "spinlens-minilm-l1-student"
+    # --each: every student its own model, named after its folder
+    each = subprocess.run(
+        [sys.executable, str(script), "--unpack", str(out), "--run", str(tmp_path / "back2"), "--base", base,
+         "--data", str(data_dir), "--finish", str(tmp_path / "one"), "--each"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert each.returncode == 0, each.stdout[-2000:] + each.stderr[-2000:]
+    names = {d.name: SpanTagger(d).load().info.name for d in tmp_path.glob("one-*")}
+    assert names == {
+        "one-s13": "spinlens-minilm-l6",
+        "one-s7-l0_5": "spinlens-minilm-l2-student",
+        "one-s7-l1": "spinlens-minilm-l1-student",
+    }
