@@ -165,6 +165,25 @@ def test_a_second_text_under_a_used_id_is_a_failure_and_the_same_text_a_duplicat
         assert s.failures() == [] and s.get("y").document.text == _text(2)
 
 
+def test_a_used_id_is_recognised_however_far_back_in_the_run(db, tmp_path):
+    """The run's ids live on disk (``_RunIds``), looked up a chunk of 256 documents at a time: a repeat after
+    several chunks is found as surely as one in the same chunk."""
+    from spinlens.batch._run import _LOOKUP_CHUNK
+
+    n = 2 * _LOOKUP_CHUNK + 10
+    recs = [{"id": f"d{i}", "text": _text(i)} for i in range(n)]
+    recs += [{"id": "d3", "text": _text(3)}, {"id": "d5", "text": _text(99999)}]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    r = run("batch", rows, "--db", db, "--model", "rules")
+    assert r.exit_code == 1
+    assert done_line(r.stderr).startswith(f"Done: {n} analyzed, 1 duplicate(s), 1 failed in ")
+    with open_store(db) as s:
+        [f] = s.failures()
+        assert "id 'd5' is already used by another document" in f.reason
+        assert s.get("d5").document.text == _text(5)
+
+
 def test_a_changed_text_under_a_stored_id_is_analyzed_again(db, tmp_path):
     rows = tmp_path / "rows.jsonl"
     rows.write_text(json.dumps({"id": "x", "text": _text(1)}) + "\n", encoding="utf-8")
