@@ -357,6 +357,58 @@ def test_span_lexicon_learns_techniques_from_words(data_dir):
     assert right / n > majority / n + 0.1, (right / n, majority / n)
 
 
+@pytest.mark.model
+def test_soft_targets_in_batches_are_the_targets_of_one_window_at_a_time():
+    """``soft_targets`` pads windows of different lengths into one call; each window's targets are those it
+    gets alone (the shipped tagger's forward), in the order the windows were asked for."""
+    from spinlens.model import SpanTagger
+    from spinlens.taxonomy import TECHNIQUE_IDS
+    from spinlens.training.distill import soft_targets
+
+    t = SpanTagger(threads=1).load()
+    texts = [
+        "They are foreign agents.",
+        "The so-called experts lecture us again, and the infowar outlets repeat every rumour they hear.",
+        "Stop.",
+        "Either we defend our country today or we lose it tomorrow, full stop.",
+        "Our brave soldiers will never surrender to these traitors.",
+    ]
+    ids = [t.tokenizer_.encode(x, add_special_tokens=False).ids for x in texts]
+    T = len(TECHNIQUE_IDS)
+    data = {
+        "ids": ids,
+        "span_win": np.array([1, 3, 3], dtype=np.int64),
+        "span_s": np.array([1, 1, 5], dtype=np.int64),
+        "span_e": np.array([3, 4, 9], dtype=np.int64),
+        "span_y": np.zeros((3, T), dtype=np.float32),
+    }
+    windows = [3, 0, 4, 1, 2]
+    one = soft_targets(data, t.forwards_, t.heads_, windows, log=lambda m: None, batch_size=1)
+    two = soft_targets(data, t.forwards_, t.heads_, windows, log=lambda m: None, batch_size=2)
+    for c, i in enumerate(windows):
+        assert one["kd_bio"][c].shape == (len(ids[i]), 3)
+        np.testing.assert_array_equal(two["kd_bio"][c], one["kd_bio"][c])  # the rows run one by one
+        np.testing.assert_array_equal(two["kd_tech"][c], one["kd_tech"][c])
+    np.testing.assert_allclose(two["kd_span"], one["kd_span"], atol=1e-6)
+    assert one["kd_span"][2].sum() > 0.99  # the gold spans of window 3 were scored
+    # a torch model (what the fold models are) sees real padding and its mask: the same up to rounding
+    import torch
+
+    from spinlens.training.fit import Tagger, forward_numpy, span_head_numpy
+    from spinlens.training.pipeline import base_model_dir
+
+    torch.manual_seed(0)
+    model = Tagger(str(base_model_dir())).eval()
+    fwd, head = [forward_numpy(model, "cpu")], [span_head_numpy(model)]
+    with torch.no_grad():
+        one = soft_targets(data, fwd, head, windows, log=lambda m: None, batch_size=1)
+        all5 = soft_targets(data, fwd, head, windows, log=lambda m: None, batch_size=5)
+    for c in range(len(windows)):
+        np.testing.assert_allclose(all5["kd_bio"][c], one["kd_bio"][c], atol=2e-3)  # float16 steps
+        np.testing.assert_allclose(all5["kd_tech"][c], one["kd_tech"][c], atol=2e-3)
+    np.testing.assert_allclose(all5["kd_span"], one["kd_span"], atol=1e-4)
+
+
 def test_a_delta_over_the_base_rebuilds_the_weights_within_half_a_step():
     """Fine-tuned weights = base scaled per row + an int8 rest: rows that only shrank (weight decay) pack to
     zeros, tensors the base lacks pass through, and every weight comes back within half its row's step."""
