@@ -35,7 +35,7 @@ from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
 from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, TECHNIQUE_IDS
-from spinlens.text import paragraphs
+from spinlens.text import function_words_only, paragraphs
 
 __all__ = [
     "SpanLexicon",
@@ -144,26 +144,6 @@ def token_runs(p_in: np.ndarray, p_b: np.ndarray, inside: float, split_b: float)
     if cur is not None:
         runs.append((cur, len(p_in) - 1))
     return runs
-
-
-# Words that carry no technique on their own. A decoded span of nothing else is mostly a fragment left where a
-# span was split ("an" before "outrageous provocation") or a lone "the": 6.9 % of the spans decoded from the
-# MPNet fold models' out-of-fold scores of PTC train (2.2 % from the MiniLM ones'), against 0.13 % of its gold
-# spans ("our" and capitalised "NO"/"NOT", emphasis, are gold spans alone more often: not such words here).
-# Thresholds with ``drop_function_words`` drop them.
-FUNCTION_WORDS = frozenset(
-    "a an the we us you your they them their he she it its his her i me my this that these those and or but "
-    "of in on at to for with by from as is are was were be been am do does did not no so if then than there "
-    "here who whom which what when where why how all any some".split()
-)
-_WORD = re.compile(r"\w+(?:'\w+)?")
-
-
-def function_words_only(phrase: str) -> bool:
-    """True if ``phrase`` has no word outside :data:`FUNCTION_WORDS` (capitalised words like "NO" count as
-    content: emphasis), e.g. "an", "the", "it is", or only punctuation."""
-    words = _WORD.findall(phrase)
-    return all(w.lower() in FUNCTION_WORDS and not (len(w) > 1 and w.isupper()) for w in words)
 
 
 _SENT_BREAK = re.compile(r"[\n.!?]")
@@ -442,14 +422,16 @@ def decode_spans(
         _extend_to_words(text, int(scores.offsets[a, 0]), int(scores.offsets[b, 1])) for a, b in runs
     ]
     confs = [float(p_in[a : b + 1].mean()) for a, b in runs]
-    if thresholds.get("drop_function_words"):  # before span_min: a fragment must not count as a span
-        keep = [i for i, (s, e) in enumerate(char_spans) if not function_words_only(text[s:e])]
-        runs = [runs[i] for i in keep]
-        char_spans = [char_spans[i] for i in keep]
-        confs = [confs[i] for i in keep]
+    # span-level filters: each merged run's mean P(B)+P(I) (bridged gap tokens included) at least
+    # ``span_min``, and, with ``drop_function_words``, some word besides "an", "the", ...
     span_min = float(thresholds.get("span_min", 0.0))
-    if span_min > 0:  # span-level filter: each merged run's mean P(B)+P(I), bridged gap tokens included
-        keep = [i for i, c in enumerate(confs) if c >= span_min]
+    drop_fw = bool(thresholds.get("drop_function_words"))
+    keep = [
+        i
+        for i, ((s, e), c) in enumerate(zip(char_spans, confs))
+        if c >= span_min and not (drop_fw and function_words_only(text[s:e]))
+    ]
+    if len(keep) < len(runs):
         runs = [runs[i] for i in keep]
         char_spans = [char_spans[i] for i in keep]
         confs = [confs[i] for i in keep]
@@ -483,7 +465,6 @@ def decode_spans(
                 TechniqueSpan(s, e, tid, round(min(1.0, conf * float(p[k])) if rank else min(1.0, conf), 4))
             )
     tech_thr = thresholds.get("tech")
-    drop_fw = bool(thresholds.get("drop_function_words"))
     if isinstance(tech_thr, dict):
         for k, tid in enumerate(TECHNIQUE_IDS):
             thr = tech_thr.get(tid)

@@ -8,7 +8,15 @@ from email.utils import parsedate_to_datetime
 
 from spinlens.errors import InputError
 
-__all__ = ["paragraphs", "sentences", "count_words", "printable", "iso_date", "check_since"]
+__all__ = [
+    "paragraphs",
+    "sentences",
+    "count_words",
+    "function_words_only",
+    "printable",
+    "iso_date",
+    "check_since",
+]
 
 _PARA = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 # a sentence ends at . ! ? (with closing quotes/brackets) followed by whitespace and an upper-case
@@ -67,6 +75,25 @@ def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
 
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+# Words that carry no technique on their own. A decoded span of nothing else is mostly a fragment left where a
+# span was split ("an" before "outrageous provocation") or a lone "the": 6.9 % of the spans decoded from the
+# MPNet fold models' out-of-fold scores of PTC train (2.2 % from the MiniLM ones'), against 0.13 % of its gold
+# spans ("our" and capitalised "NO"/"NOT", emphasis, are gold spans alone more often: not such words here).
+# Decoding drops them where the model's thresholds say ``drop_function_words`` (spinlens.model.decode_spans).
+FUNCTION_WORDS = frozenset(
+    "a an the we us you your they them their he she it its his her i me my this that these those and or but "
+    "of in on at to for with by from as is are was were be been am do does did not no so if then than there "
+    "here who whom which what when where why how all any some".split()
+)
+
+
+def function_words_only(phrase: str) -> bool:
+    """True if ``phrase`` has no word outside :data:`FUNCTION_WORDS` (capitalised words like "NO" count as
+    content: emphasis), e.g. "an", "the", "it is", or only punctuation."""
+    words = _WORD.findall(phrase)
+    return all(w.lower() in FUNCTION_WORDS and not (len(w) > 1 and w.isupper()) for w in words)
 
 
 def printable(value: str) -> str:

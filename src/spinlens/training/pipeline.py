@@ -259,16 +259,14 @@ def tune(
                 tech_thr[tid] = thr
                 break
     th["tech"] = tech_thr
-    # spans of function words alone ("an", "the"; spinlens.model.function_words_only): dropped if it helps SI
-    f = si_for(dict(th, drop_function_words=True))
-    if f > base_f + 0.002:
-        base_f = f
-        th["drop_function_words"] = True
-    # copies of found phrases where they recur (spinlens.model.propagate_spans): kept where it helps SI
-    f = si_for(dict(th, propagate=PROPAGATE))
-    if f > base_f + 0.002:
-        base_f = f
-        th["propagate"] = PROPAGATE
+    # optional decoding steps, each kept where it helps SI: dropping spans of function words alone ("an",
+    # "the"; spinlens.text.function_words_only), copies of found phrases where they recur
+    # (spinlens.model.propagate_spans)
+    for key, value in (("drop_function_words", True), ("propagate", PROPAGATE)):
+        f = si_for(dict(th, **{key: value}))
+        if f > base_f + 0.002:
+            base_f = f
+            th[key] = value
     # TC calibration (per-technique biases + Repetition features), cross-validated on the tune set
     rows = []
     from spinlens.model import char_to_token_span, span_tech_probs
