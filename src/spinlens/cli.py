@@ -932,19 +932,26 @@ def models_verify(
             "--model-dir", exists=True, file_okay=False, help="Model folder (default: the shipped one)."
         ),
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="A model by name instead: default, fast or accurate (built)."),
+    ] = None,
 ) -> None:
     """Check the model files against the sha256 recorded in model.json.
 
     \b
     Example:
       spinlens models verify
+      spinlens models verify --model accurate
       spinlens models verify --model-dir model/
     """
-    from spinlens._modelmeta import all_files, read_meta, runtime_files, sha256_file
+    from spinlens._modelmeta import all_files, read_meta, runtime_files, sha256_file, shipped_model_dir
     from spinlens.errors import ModelError
 
-    d = model_dir or _model_dir()
     try:
+        if model_dir is not None and model is not None:
+            raise ModelError("give --model or --model-dir, not both")
+        d = model_dir or (shipped_model_dir(model) if model else _model_dir())
         meta = read_meta(d)  # also checks that every file entry has a name and a sha256
     except ModelError as exc:
         _err(f"Error: {exc}")

@@ -275,8 +275,10 @@ def build(
         ) from None
     src = Path(recipe_from) if recipe_from is not None else recipe_dir(name)
     recipe = read_recipe(name, src)
-    for key in ("delta", "graph", "heads"):
-        entry = recipe[key]
+    for key in ("delta", "graph", "heads", "tokenizer", "span_lexicon"):
+        entry = recipe.get(key)
+        if not entry:
+            continue
         path = src / entry["name"]
         if not path.exists() or sha256_file(path) != entry["sha256"]:
             raise ModelError(

@@ -8,6 +8,10 @@ with the averaged tuning scores and ``thresholds.json``. ``all`` runs every step
 for ``distill``) and tuning scores of all of PTC train (``RUN/crossfit/``, tuned at once:
 ``RUN/crossfit/thresholds.json``). ``reexport`` writes the ONNX files of an exported model (``--out``,
 default the shipped one) again from its fp32 files, with today's export graph and the same weights;
+``accurate`` trains all-mpnet-base-v2 (``--teacher-base``) with its lower ``--frozen-layers`` kept at the
+base's weights on ``RUN/full.npz``'s windows from ``--sources`` (checkpoints in ``RUN/accurate-s<SEED>``) and
+writes the ``accurate`` recipe (``--out``, default the package's ``model_data/accurate``; thresholds from
+``--thresholds-from``) that ``spinlens models build`` assembles;
 ``retune`` tunes the thresholds and the TC calibration (span lexicon included) again on ``RUN/ensemble``'s
 tuning scores and writes them into that model (and the models in its sub-folders, which share them) with a
 new version.
@@ -16,6 +20,7 @@ new version.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -49,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
             "distill",
             "reexport",
             "retune",
+            "accurate",
         ],
     )
     ap.add_argument("--run", type=Path, default=Path("runs/default"))
@@ -115,6 +121,12 @@ def main(argv: list[str] | None = None) -> None:
         default="",
         help="tune / retune: leave these tuning articles out (comma-separated ids)",
     )
+    ap.add_argument(
+        "--frozen-layers",
+        type=int,
+        default=8,
+        help="accurate: keep the embeddings and this many lower layers at the base's weights",
+    )
     ap.add_argument("--w-kd", type=float, default=0.5, help="distill: weight of the teacher's targets")
     ap.add_argument(
         "--unlabeled",
@@ -148,6 +160,41 @@ def main(argv: list[str] | None = None) -> None:
             command=command,
             data_root=a.data,
             skip_ids=[x for x in a.skip_tune_ids.split(",") if x],
+        )
+        return
+    if a.step == "accurate":
+        from spinlens.training.accurate import package, train
+        from spinlens.training.pipeline import next_version
+
+        if not a.teacher_base or not a.thresholds_from:
+            raise SystemExit("accurate needs --teacher-base (all-mpnet-base-v2) and --thresholds-from")
+        fit_dir = train(
+            a.run,
+            base,
+            a.teacher_base,
+            a.run / f"accurate-s{first_seed}",
+            sources=tuple(a.sources.split(",")),
+            frozen=a.frozen_layers,
+            epochs=a.epochs,
+            lr=a.lr,
+            batch_size=a.batch_size,
+            seed=first_seed,
+            log=lambda m: pipeline._log(a.run, f"accurate: {m}"),
+        )
+        out = a.out or default_model_dir() / "accurate"
+        old = out / "build.json"
+        version = next_version(json.loads(old.read_text())["version"] if old.exists() else "")
+        package(
+            fit_dir,
+            base,
+            a.teacher_base,
+            out,
+            frozen=a.frozen_layers,
+            thresholds_from=a.thresholds_from,
+            shipped=default_model_dir(),
+            version=version,
+            command=command,
+            log=lambda m: pipeline._log(a.run, f"accurate: {m}"),
         )
         return
     if a.step == "crossfit":

@@ -121,6 +121,7 @@ def package(
     import onnx
     import torch
     from onnx import numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from spinlens._modelmeta import read_meta, sha256_file
     from spinlens.modelbuild import assemble, read_base, unpack_delta
@@ -169,6 +170,8 @@ def package(
         check = Path(tmp) / "check.onnx"
         assemble(out / "graph.onnx", entries, base, recon, check)
         fp32_sha = sha256_file(check)
+        quantize_dynamic(str(check), str(Path(tmp) / "check.int8.onnx"), weight_type=QuantType.QInt8)
+        int8_sha = sha256_file(Path(tmp) / "check.int8.onnx")
     shutil.copy(ckpt_dir / "heads.npz", out / "heads0.npz")
     default = read_meta(shipped)
     th = json.loads((thresholds_from / "thresholds.json").read_text())
@@ -197,6 +200,7 @@ def package(
             "sha256": default["files"]["tokenizer"]["sha256"],
         },
         "onnx_fp32_sha256": fp32_sha,
+        "onnx_int8_sha256": int8_sha,
         "initializers": entries,
     }
     lex = default["files"].get("span_lexicon")
