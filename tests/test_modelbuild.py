@@ -317,3 +317,42 @@ def test_build_refuses_a_damaged_delta_and_a_foreign_base(tiny_recipe, tmp_path)
     finally:
         shutil.rmtree(here)
     assert not (tmp_path / "b1").exists() and not (tmp_path / "b2").exists()
+
+
+def test_a_recipe_with_the_default_as_second_member_builds_an_ensemble(tiny_recipe, tmp_path):
+    pytest.importorskip("torch")
+    from spinlens._modelmeta import read_meta
+    from spinlens.model import SpanTagger
+    from spinlens.modelbuild import build
+    from spinlens.training.accurate import package
+    from spinlens.training.pipeline import base_model_dir
+
+    _, base, trained, shipped = tiny_recipe
+    meta = read_meta(shipped)
+    th = tmp_path / "th"
+    th.mkdir()
+    (th / "thresholds.json").write_text(json.dumps({"thresholds": meta["thresholds"]}))
+    shutil.copy(shipped / meta["files"]["span_lexicon"]["name"], th / "span_lexicon.npz")
+    here = shipped.parent / f".test-recipe-{os.getpid()}-ens"
+    try:
+        package(
+            trained,
+            str(base_model_dir()),
+            str(base),
+            here,
+            frozen=2,
+            thresholds_from=th,
+            shipped=shipped,
+            version="2026.11.26.1",
+            with_default=True,
+            log=lambda m: None,
+        )
+        out = build("accurate", base_from=base, dest=tmp_path / "built", recipe_from=here, log=lambda m: None)
+    finally:
+        shutil.rmtree(here, ignore_errors=True)
+    members = json.loads((out / "model.json").read_text())["files"]["members"]
+    assert len(members) == 2
+    assert members[1]["onnx_int8"]["sha256"] == meta["files"]["members"][0]["onnx_int8"]["sha256"]
+    tagger = SpanTagger(out, threads=1).load()
+    assert len(tagger.forwards_) == 2
+    assert isinstance(tagger.predict("Those traitors want to destroy our beloved homeland."), list)

