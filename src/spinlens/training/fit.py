@@ -222,6 +222,8 @@ def fit(
     kd = w_kd > 0 and "kd_bio" in data
     states = None
     if frozen_layers:
+        if not hasattr(getattr(model.encoder, "encoder", None), "compute_position_bias"):
+            raise SystemExit("frozen layers: only an MPNet-style encoder (all-mpnet-base-v2) is supported")
         trainable = tuple(f"encoder.layer.{i}." for i in range(frozen_layers, 100))
         for name, p in model.encoder.named_parameters():
             p.requires_grad = name.startswith(trainable)
