@@ -356,6 +356,7 @@ def build(
             },
         )
         write_meta(work, meta)
+        work.chmod(0o755)  # mkdtemp made it private
         if dest.exists():
             shutil.rmtree(dest)
         work.replace(dest)

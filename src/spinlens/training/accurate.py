@@ -48,22 +48,23 @@ def train(
         raise SystemExit(f"{run / 'full.npz'} holds no windows from {', '.join(sources)}")
     data = subset_windows(full, keep)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "train.json").write_text(
-        json.dumps(
-            {
-                "run": str(run),
-                "sources": list(sources),
-                "windows": len(keep),
-                "frozen": frozen,
-                "epochs": epochs,
-                "lr": lr,
-                "batch_size": batch_size,
-                "seed": seed,
-                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
-            indent=2,
+    if not (out / "ckpt.pt").exists():  # a resumed run keeps the record of when and how it started
+        (out / "train.json").write_text(
+            json.dumps(
+                {
+                    "run": str(run),
+                    "sources": list(sources),
+                    "windows": len(keep),
+                    "frozen": frozen,
+                    "epochs": epochs,
+                    "lr": lr,
+                    "batch_size": batch_size,
+                    "seed": seed,
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                },
+                indent=2,
+            )
         )
-    )
     model = fit(
         data,
         mpnet,
