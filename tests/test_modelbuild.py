@@ -356,3 +356,16 @@ def test_a_recipe_with_the_default_as_second_member_builds_an_ensemble(tiny_reci
     tagger = SpanTagger(out, threads=1).load()
     assert len(tagger.forwards_) == 2
     assert isinstance(tagger.predict("Those traitors want to destroy our beloved homeland."), list)
+
+
+def test_build_never_replaces_a_folder_it_did_not_write(tmp_path):
+    from typer.testing import CliRunner
+
+    from spinlens.cli import app
+
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("user data")
+    res = CliRunner().invoke(app, ["models", "build", "accurate", "--dest", str(mine)])
+    assert res.exit_code == 1 and "not a model built by spinlens" in res.output
+    assert (mine / "keep.txt").read_text() == "user data"

@@ -921,6 +921,9 @@ def models_build(
     except ModelError as exc:
         _err(f"Error: {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:  # an unwritable or full destination
+        _err(f"Error: cannot write the model ({exc.strerror or exc}: {exc.filename or dest})")
+        raise typer.Exit(1) from None
     click.echo(str(out))
 
 

@@ -250,6 +250,18 @@ def assemble(
     onnx.save(model, str(out))
 
 
+def _is_built_model(folder: Path) -> bool:
+    """An empty folder, or one that ``build`` wrote (its model.json has a ``built`` record)."""
+    if not folder.is_dir():
+        return False
+    if not any(folder.iterdir()):
+        return True
+    try:
+        return "built" in json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def build(
     name: str = "accurate",
     *,
@@ -296,6 +308,11 @@ def build(
     packed = dict(np.load(src / recipe["delta"]["name"]))
     delta = unpack_delta(packed, base, recipe["delta"].get("prefix", "encoder."))
     dest = Path(dest) if dest is not None else built_model_dir(name)
+    if dest.exists() and not _is_built_model(dest):
+        raise ModelError(
+            f"{dest} exists and is not a model built by spinlens: give an empty or new folder "
+            "(a rebuild replaces only a built model)"
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
     try:

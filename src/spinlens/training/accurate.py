@@ -114,8 +114,8 @@ def package(
     log=print,
 ) -> dict:
     """Write the ``accurate`` recipe to ``out``: ``graph.onnx`` (the exported graph without the weights the
-        base or the delta give), ``delta.npz``, ``heads0.npz``, ``build.json``; the tokenizer and span lexicon
-        are ``shipped``'s (the default model's folder), named by their path from ``out``. ``with_default``: the
+    base or the delta give), ``delta.npz``, ``heads0.npz``, ``build.json``; the tokenizer and span lexicon
+    are ``shipped``'s (the default model's folder), named by their path from ``out``. ``with_default``: the
     built model is an ensemble of this one and ``shipped``'s members (their int8 files copied at build).
     Returns the recipe."""
     import hashlib
