@@ -190,8 +190,8 @@ def test_shipped_model_names_map_to_folders_and_an_unknown_one_is_refused():
 
     assert shipped_model_dir() == shipped_model_dir("default") == default_model_dir()
     assert shipped_model_dir("fast").parent == default_model_dir()
-    assert MODELS == ("default", "fast", "rules")
-    with pytest.raises(ModelError, match="unknown model 'gpt'; choose one of: default, fast"):
+    assert MODELS == ("default", "fast", "accurate", "rules")
+    with pytest.raises(ModelError, match="unknown model 'gpt'; choose one of: default, fast, accurate"):
         shipped_model_dir("gpt")
 
 
