@@ -213,12 +213,17 @@ def package(
             {k: {"name": rel(m[k]["name"]), "sha256": m[k]["sha256"]} for k in ("onnx_int8", "heads")}
             for m in default["files"]["members"]
         ]
-    lex = default["files"].get("span_lexicon")
-    if lex and float((th["thresholds"].get("calibration") or {}).get("lex_w", 0.0)):
-        lex_path = (shipped / lex["name"]).resolve()
+    if float((th["thresholds"].get("calibration") or {}).get("lex_w", 0.0)):
+        # the span lexicon the thresholds weigh: the default's file when it is the same, else a copy here
         src_lex = thresholds_from / "span_lexicon.npz"
-        if sha256_file(src_lex) != lex["sha256"]:
-            raise SystemExit(f"{src_lex} is not the default model's span lexicon: copy it into {out} first")
-        recipe["span_lexicon"] = {"name": rel(lex_path.name), "sha256": lex["sha256"]}
+        digest = sha256_file(src_lex)
+        lex = default["files"].get("span_lexicon")
+        if lex and lex["sha256"] == digest:
+            recipe["span_lexicon"] = {"name": rel(Path(lex["name"]).name), "sha256": digest}
+        else:
+            shutil.copy(src_lex, out / "span_lexicon.npz")
+            recipe["span_lexicon"] = {"name": "span_lexicon.npz", "sha256": digest}
+    elif (out / "span_lexicon.npz").exists():
+        (out / "span_lexicon.npz").unlink()
     (out / "build.json").write_text(json.dumps(recipe, indent=1) + "\n")
     return recipe
