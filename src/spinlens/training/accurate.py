@@ -82,19 +82,23 @@ def train(
     return out
 
 
-def _index(tensors: dict[str, np.ndarray], src: str) -> dict[str, tuple[str, str, bool]]:
-    """sha1 of each float tensor's bytes (and of its transpose) -> (src, key, transposed)."""
+def _key(a: np.ndarray) -> str:
+    """A float tensor's identity: sha1 of its float32 bytes and shape."""
     import hashlib
 
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    return hashlib.sha1(a.tobytes() + str(a.shape).encode()).hexdigest()
+
+
+def _index(tensors: dict[str, np.ndarray], src: str) -> dict[str, tuple[str, str, bool]]:
+    """:func:`_key` of each float tensor (and of its transpose) -> (src, key, transposed)."""
     out: dict[str, tuple[str, str, bool]] = {}
     for k, v in tensors.items():
         if not np.issubdtype(v.dtype, np.floating):
             continue
-        v = np.ascontiguousarray(v, dtype=np.float32)
-        out.setdefault(hashlib.sha1(v.tobytes() + str(v.shape).encode()).hexdigest(), (src, k, False))
+        out.setdefault(_key(v), (src, k, False))
         if v.ndim == 2:
-            t = np.ascontiguousarray(v.T)
-            out.setdefault(hashlib.sha1(t.tobytes() + str(t.shape).encode()).hexdigest(), (src, k, True))
+            out.setdefault(_key(v.T), (src, k, True))
     return out
 
 
@@ -118,7 +122,6 @@ def package(
     are ``shipped``'s (the default model's folder), named by their path from ``out``. ``with_default``: the
     built model is an ensemble of this one and ``shipped``'s members (their int8 files copied at build).
     Returns the recipe."""
-    import hashlib
     import os
     import shutil
     import tempfile
@@ -157,10 +160,7 @@ def package(
         entries, keep = [], []
         for init in g.graph.initializer:
             a = numpy_helper.to_array(init)
-            hit = None
-            if np.issubdtype(a.dtype, np.floating):
-                a32 = np.ascontiguousarray(a, dtype=np.float32)
-                hit = index.get(hashlib.sha1(a32.tobytes() + str(a32.shape).encode()).hexdigest())
+            hit = index.get(_key(a)) if np.issubdtype(a.dtype, np.floating) else None
             if hit is None:
                 entries.append({"name": init.name, "src": "graph"})
                 keep.append(init)

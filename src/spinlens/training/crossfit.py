@@ -224,21 +224,21 @@ def _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, b
             saved["u_kd_bio"] = _objects(u["kd_bio"])
             saved["u_kd_tech"] = _objects(u["kd_tech"])
         # out-of-fold scores of the held-out PTC train articles, in pipeline.tune's format
-        tune = [
-            {
-                "id": a,
-                "text": ptc_train[a].text,
-                "spans": [[s.start, s.end, s.label] for s in ptc_train[a].spans],
-            }
-            for a in held_ids
-            if a in ptc_train
-        ]
-        (kdir / "tune.json").write_text(json.dumps(tune))
+        (kdir / "tune.json").write_text(json.dumps(tune_entries(held_ids, ptc_train)))
         shutil.copy(run / "data.json", kdir / "data.json")
         _score_tune(kdir, model, encoder.base, kdir / "tune_scores.npz")  # the student's tokenizer
     tmp = kdir / "targets.tmp.npz"
     np.savez(tmp, **saved)
     tmp.replace(kdir / "targets.npz")  # written last: its presence marks the fold done
+
+
+def tune_entries(ids: list[str], ptc_train: dict) -> list[dict]:
+    """``tune.json``'s entries (id, text, gold spans) of the PTC train articles among ``ids``."""
+    return [
+        {"id": a, "text": ptc_train[a].text, "spans": [[s.start, s.end, s.label] for s in ptc_train[a].spans]}
+        for a in ids
+        if a in ptc_train
+    ]
 
 
 @functools.cache

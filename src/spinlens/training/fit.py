@@ -78,25 +78,26 @@ class Tagger(nn.Module):
     def top(self, h: torch.Tensor, mask: torch.Tensor, start: int):
         """``forward`` from the hidden states after layer ``start`` (:meth:`lower`): the layers above and
         the heads; the same outputs as ``forward`` on the same windows."""
-        from transformers.masking_utils import create_bidirectional_mask
-
-        enc = self.encoder
-        attn = create_bidirectional_mask(config=enc.config, inputs_embeds=h, attention_mask=mask)
-        bias = enc.encoder.compute_position_bias(h)
-        for layer in enc.encoder.layer[start:]:
+        attn, bias = self._attention(h, mask)
+        for layer in self.encoder.encoder.layer[start:]:
             h = layer(h, attn, bias)[0]
         hd = self.drop(h)
         return h, self.bio(hd), self.tech(hd)
 
     def _prelude(self, ids: torch.Tensor, mask: torch.Tensor):
-        from transformers.masking_utils import create_bidirectional_mask
-
         if self.id_map is not None:
             ids = self.id_map[ids]
+        h = self.encoder.embeddings(input_ids=ids)
+        return (h, *self._attention(h, mask))
+
+    def _attention(self, h: torch.Tensor, mask: torch.Tensor):
+        """What every MPNet layer takes besides its input: the attention mask and the relative position bias
+        (as ``MPNetModel.forward`` makes them)."""
+        from transformers.masking_utils import create_bidirectional_mask
+
         enc = self.encoder
-        h = enc.embeddings(input_ids=ids)
         attn = create_bidirectional_mask(config=enc.config, inputs_embeds=h, attention_mask=mask)
-        return h, attn, enc.encoder.compute_position_bias(h)
+        return attn, enc.encoder.compute_position_bias(h)
 
 
 class ExportWrapper(nn.Module):
@@ -165,18 +166,35 @@ def lower_states(
     return out
 
 
-def _load_or_make_states(model: Tagger, data: dict, stop: int, path: Path, device: str, log) -> list:
-    n = len(data["ids"])
-    if path.exists():
-        z = np.load(path)
-        if len(z["ends"]) == n and int(z["stop"]) == stop:
-            flat, ends = z["h"], z["ends"]
-            return [flat[a:e] for a, e in zip(np.r_[0, ends[:-1]], ends)]
-    states = lower_states(model, data, stop, device, log=log)
-    ends = np.cumsum([len(x) for x in states])
+def pad_states(states: list[np.ndarray], width: int) -> np.ndarray:
+    """Windows' cached states as one zero-padded float32 batch ``[len(states), width, H]``."""
+    out = np.zeros((len(states), width, states[0].shape[1]), np.float32)
+    for k, x in enumerate(states):
+        out[k, : len(x)] = x
+    return out
+
+
+def save_states(path: Path, states: list[np.ndarray], stop: int) -> None:
+    """Write :func:`lower_states`' output (``stop``: the layer they come after), whole or not at all."""
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, h=np.concatenate(states), ends=ends, stop=np.array(stop))
+    np.savez(tmp, h=np.concatenate(states), ends=np.cumsum([len(x) for x in states]), stop=np.array(stop))
     tmp.replace(path)
+
+
+def load_states(path: Path) -> tuple[list[np.ndarray], int]:
+    """The per-window states :func:`save_states` wrote, and the layer they come after."""
+    z = np.load(path)
+    flat, ends = z["h"], z["ends"]
+    return [flat[a:e] for a, e in zip(np.r_[0, ends[:-1]], ends)], int(z["stop"])
+
+
+def _load_or_make_states(model: Tagger, data: dict, stop: int, path: Path, device: str, log) -> list:
+    if path.exists():
+        states, made_at = load_states(path)
+        if len(states) == len(data["ids"]) and made_at == stop:
+            return states
+    states = lower_states(model, data, stop, device, log=log)
+    save_states(path, states, stop)
     return states
 
 
@@ -285,10 +303,8 @@ def fit(
                 tmask[unl] = 0
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
                 if states is not None:
-                    hs = np.zeros((len(b), ids.shape[1], states[b[0]].shape[1]), np.float32)
-                    for k, i in enumerate(b):
-                        hs[k, : len(states[i])] = states[i]
-                    h, bio_l, tech_l = model.top(torch.tensor(hs, device=device), mask, frozen_layers)
+                    hs = torch.tensor(pad_states([states[i] for i in b], ids.shape[1]), device=device)
+                    h, bio_l, tech_l = model.top(hs, mask, frozen_layers)
                 else:
                     h, bio_l, tech_l = model(ids, mask)
             bio_l = bio_l.float()

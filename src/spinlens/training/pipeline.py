@@ -134,7 +134,9 @@ def fit_step(run_dir: Path, which: str, base_dir: str, eval_epochs: tuple[int, .
         shutil.copy(run_dir / f"tune_scores.e{epochs}.npz", run_dir / "tune_scores.npz")
 
 
-def _score_tune(run_dir: Path, model, base_dir: str, out: Path) -> None:
+def _score_tune(run_dir: Path, model, base_dir: str, out: Path, forward=None) -> None:
+    """Score ``run_dir``'s tuning articles with ``model`` (its ``forward_numpy``, or ``forward``: the same
+    outputs by another route, e.g. from cached lower-layer states) into ``out``."""
     import torch
 
     from spinlens._windows import run_windows
@@ -144,7 +146,7 @@ def _score_tune(run_dir: Path, model, base_dir: str, out: Path) -> None:
     dev = next(model.parameters()).device.type
     head = span_head_numpy(model)
     tok = load_tokenizer(Path(base_dir) / "tokenizer.json")
-    fwd = forward_numpy(model, dev)
+    fwd = forward or forward_numpy(model, dev)
     res = {}
     for a in json.loads((run_dir / "tune.json").read_text()):
         enc = tok.encode(a["text"], add_special_tokens=False)
