@@ -90,7 +90,13 @@ def main(argv: list[str] | None = None) -> None:
         help="export / reexport / retune folder (default: the package's model_data)",
     )
     ap.add_argument("--teacher", type=Path, default=None, help="distill: teacher model (default: shipped)")
-    ap.add_argument("--init", type=Path, default=None, help="distill: student starts from this ckpt.pt")
+    ap.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="distill, accurate: start from this ckpt.pt (a student; an earlier accurate model)",
+    )
+    ap.add_argument("--head-lr", type=float, default=1e-3, help="accurate: learning rate of the heads")
     ap.add_argument(
         "--init-member",
         type=int,
@@ -177,8 +183,10 @@ def main(argv: list[str] | None = None) -> None:
             frozen=a.frozen_layers,
             epochs=a.epochs,
             lr=a.lr,
+            head_lr=a.head_lr,
             batch_size=a.batch_size,
             seed=first_seed,
+            init=a.init,
             log=lambda m: pipeline._log(a.run, f"accurate: {m}"),
         )
         out = a.out or default_model_dir() / "accurate"

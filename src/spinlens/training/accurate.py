@@ -33,12 +33,15 @@ def train(
     frozen: int = 8,
     epochs: int = 3,
     lr: float = 1e-4,
+    head_lr: float = 1e-3,
     batch_size: int = 16,
     seed: int = 13,
+    init: Path | None = None,
     log=print,
 ) -> Path:
     """Fit the model on ``run/full.npz``'s windows from ``sources``; checkpoints in ``out`` (resumable);
-    returns ``out``. ``student_base``: the folder whose tokenizer cut the windows (MiniLM's)."""
+    returns ``out``. ``student_base``: the folder whose tokenizer cut the windows (MiniLM's). ``init``: start
+    from this ``ckpt.pt`` (an earlier model of the same recipe, to train on further)."""
     from spinlens.training.fit import fit, span_head_numpy
     from spinlens.training.teacher import vocab_map
 
@@ -58,7 +61,9 @@ def train(
                     "frozen": frozen,
                     "epochs": epochs,
                     "lr": lr,
+                    "head_lr": head_lr,
                     "batch_size": batch_size,
+                    "init": str(init) if init else None,
                     "seed": seed,
                     "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 },
@@ -72,7 +77,9 @@ def train(
         epochs=epochs,
         batch_size=batch_size,
         lr=lr,
+        head_lr=head_lr,
         seed=seed,
+        init=init,
         device="cpu",
         log=log,
         id_map=vocab_map(student_base, mpnet),
