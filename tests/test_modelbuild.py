@@ -225,6 +225,42 @@ def test_frozen_layers_stay_the_bases_and_the_upper_ones_train(tiny_recipe):
     assert np.abs(moved).max() > 1e-4
 
 
+def test_training_further_starts_from_the_given_checkpoint(tiny_recipe, tmp_path):
+    """``init``: the upper layers and heads start from the checkpoint (with no learning rate they stay
+    it), the frozen ones stay the base's, and train.json names the checkpoint."""
+    torch = pytest.importorskip("torch")
+    from spinlens.training.accurate import train
+    from spinlens.training.data import save_windows
+    from spinlens.training.pipeline import base_model_dir
+
+    _, base, trained, _ = tiny_recipe
+    student = base_model_dir()
+    run = tmp_path / "run"
+    run.mkdir()
+    save_windows(_windows(), run / "full.npz")
+    again = train(
+        run,
+        str(student),
+        str(base),
+        tmp_path / "fit",
+        frozen=2,
+        epochs=1,
+        lr=0.0,
+        head_lr=0.0,
+        batch_size=2,
+        init=trained / "ckpt.pt",
+    )
+    first = torch.load(trained / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
+    second = torch.load(again / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
+    assert set(first) == set(second)
+    for k in ("encoder.encoder.layer.2.attention.attn.q.weight", "encoder.embeddings.word_embeddings.weight"):
+        assert torch.equal(first[k].float(), second[k].float()), k
+    assert any(k.startswith("bio.") for k in second)
+    for k in (k for k in second if not k.startswith("encoder.")):
+        assert torch.equal(first[k].float(), second[k].float()), k
+    assert json.loads((again / "train.json").read_text())["init"] == str(trained / "ckpt.pt")
+
+
 def test_the_cached_lower_layers_give_the_full_forward():
     torch = pytest.importorskip("torch")
     import tempfile
