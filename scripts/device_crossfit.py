@@ -39,6 +39,9 @@ cuts text like MiniLM's (all-mpnet-base-v2: the same pieces on all 371 PTC train
 earlier ones; the idle release is 30 s), then the cf/data/base call, then the run with ``--teacher
 .carry/mpnet --student-epoch-seconds 26``, which assembles and checks it (sha256) first. MPNet-base costs ~8x
 MiniLM-L6 per token: budget its fold epochs accordingly (not measured on a GPU yet).
+``--fold-frozen-layers N`` (with ``--teacher``) makes the fold models those of the ``accurate`` recipe:
+embeddings and the lower N layers kept at the teacher's weights (``fit(frozen_layers=N)``), so that their
+out-of-fold scores tune thresholds in the calibration of an accurate model trained the same way.
 Timings: a fold epoch 10-12 s with three folds side by side (H200 in session 7, H100 in session 8); a student
 epoch ~23 s with two side by side (H200), ~26 s with three (H100). Session 8 on an H100: 3 folds x 8 epochs in
 142 s, merge 17 s, then 3 students x 10 epochs in 260 s; a second call on the warm machine (the fold outputs
@@ -257,6 +260,8 @@ def device(a: argparse.Namespace) -> None:
     if a.teacher:  # the fold models' encoder, staged in parts (stage_teacher)
         join_teacher(a.teacher)
         common += ["--teacher-base", str(a.teacher)]
+    if a.fold_frozen_layers:  # fold models of the accurate recipe (an MPNet teacher)
+        common += ["--frozen-layers", str(a.fold_frozen_layers)]
     try:
         if not (a.run / "distill.npz").exists():
             procs = [
@@ -276,6 +281,7 @@ def device(a: argparse.Namespace) -> None:
             run_crossfit(
                 a.run, a.data, str(a.base), folds=a.folds, epochs=a.fold_epochs, batch_size=16, lr=a.fold_lr,
                 seed=13, unlabeled=a.unlabeled, teacher=str(a.teacher) if a.teacher else None, log=log,
+                frozen_layers=a.fold_frozen_layers,
             )  # fmt: skip
         per_epoch = _epoch_seconds(a.run / "train.log") or 30.0
         n_all = len(np.load(a.run / "distill.npz", allow_pickle=True)["src"])
@@ -554,6 +560,12 @@ def main() -> None:
     )
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--fold-epochs", type=int, default=8)
+    ap.add_argument(
+        "--fold-frozen-layers",
+        type=int,
+        default=0,
+        help="the fold models keep the embeddings and this many lower layers of --teacher at its weights",
+    )
     ap.add_argument(
         "--fold-lr",
         type=float,

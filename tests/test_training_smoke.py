@@ -333,6 +333,36 @@ def test_crossfit_folds_on_a_teacher_with_another_vocabulary(tmp_path, data_dir)
 
 
 @pytest.mark.data
+def test_crossfit_fold_models_of_the_accurate_recipe_keep_their_lower_layers(tmp_path, data_dir):
+    """--frozen-layers with --teacher-base: each fold model keeps the embeddings and the frozen layers at the
+    teacher's weights, the folds record it, and folds made otherwise are not merged with them."""
+    import torch
+    from safetensors.numpy import load_file
+
+    from spinlens.training.__main__ import main
+    from spinlens.training.pipeline import base_model_dir
+
+    teacher = _tiny_teacher(base_model_dir(), tmp_path / "teacher")
+    run = tmp_path / "run"
+    _tiny_prepared_run(run, data_dir, articles=2)
+    common = [*_step_args(run, data_dir), "--folds", "2", "--teacher-base", str(teacher)]
+    main(["crossfit", *common, "--frozen-layers", "1"])
+    base = load_file(str(teacher / "model.safetensors"))
+    for k in (0, 1):
+        st = torch.load(run / "crossfit" / f"k{k}" / "ckpt.pt", map_location="cpu", weights_only=False)[
+            "model"
+        ]
+        for name in ("embeddings.word_embeddings.weight", "encoder.layer.0.attention.attn.q.weight"):
+            assert np.array_equal(st["encoder." + name].float().numpy(), base[name]), (k, name)
+        settings = json.loads(str(np.load(run / "crossfit" / f"k{k}" / "targets.npz")["settings"]))
+        assert settings["frozen"] == 1
+    assert (run / "crossfit" / "thresholds.json").exists()
+    (run / "distill.npz").unlink()
+    with pytest.raises(SystemExit, match="this call asks for"):
+        main(["crossfit", *common])
+
+
+@pytest.mark.data
 def test_span_lexicon_learns_techniques_from_words(data_dir):
     """Fitted on 250 PTC train articles, the span lexicon labels the gold spans of 60 others far better than
     the majority class does (measured 0.53 against 0.37 on 1,745 spans)."""

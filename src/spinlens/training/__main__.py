@@ -130,8 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--frozen-layers",
         type=int,
-        default=8,
-        help="accurate: keep the embeddings and this many lower layers at the base's weights",
+        default=None,
+        help="accurate (default 8), crossfit (default 0: none): keep the embeddings and this many lower "
+        "layers at the base's weights",
     )
     ap.add_argument("--w-kd", type=float, default=0.5, help="distill: weight of the teacher's targets")
     ap.add_argument(
@@ -174,13 +175,14 @@ def main(argv: list[str] | None = None) -> None:
 
         if not a.teacher_base or not a.thresholds_from:
             raise SystemExit("accurate needs --teacher-base (all-mpnet-base-v2) and --thresholds-from")
+        frozen = 8 if a.frozen_layers is None else a.frozen_layers
         fit_dir = train(
             a.run,
             base,
             a.teacher_base,
             a.run / f"accurate-s{first_seed}",
             sources=tuple(a.sources.split(",")),
-            frozen=a.frozen_layers,
+            frozen=frozen,
             epochs=a.epochs,
             lr=a.lr,
             head_lr=a.head_lr,
@@ -197,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
             base,
             a.teacher_base,
             out,
-            frozen=a.frozen_layers,
+            frozen=frozen,
             thresholds_from=a.thresholds_from,
             shipped=default_model_dir(),
             version=version,
@@ -221,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
             unlabeled=a.unlabeled or 0,
             only_fold=a.fold_index,
             teacher=a.teacher_base,
+            frozen_layers=a.frozen_layers or 0,
             log=lambda m: pipeline._log(a.run, m),
         )
         if a.fold_index is not None:

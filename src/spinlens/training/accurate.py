@@ -37,11 +37,13 @@ def train(
     batch_size: int = 16,
     seed: int = 13,
     init: Path | None = None,
+    device: str | None = None,
     log=print,
 ) -> Path:
     """Fit the model on ``run/full.npz``'s windows from ``sources``; checkpoints in ``out`` (resumable);
     returns ``out``. ``student_base``: the folder whose tokenizer cut the windows (MiniLM's). ``init``: start
-    from this ``ckpt.pt`` (an earlier model of the same recipe, to train on further)."""
+    from this ``ckpt.pt`` (an earlier model of the same recipe, to train on further). ``device``: torch's
+    (default: CUDA if there is one, else the CPU)."""
     from spinlens.training.fit import fit, span_head_numpy
     from spinlens.training.teacher import vocab_map
 
@@ -80,7 +82,7 @@ def train(
         head_lr=head_lr,
         seed=seed,
         init=init,
-        device="cpu",
+        device=device,
         log=log,
         id_map=vocab_map(student_base, mpnet),
         frozen_layers=frozen,

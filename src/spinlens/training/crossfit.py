@@ -53,6 +53,7 @@ def run_crossfit(
     unlabeled: int = 0,
     only_fold: int | None = None,
     teacher: str | None = None,
+    frozen_layers: int = 0,
     log=print,
 ) -> Path | None:
     """Train the fold models, write their out-of-fold targets and tuning scores; returns ``distill.npz``.
@@ -61,7 +62,9 @@ def run_crossfit(
     that the folds can run as parallel processes; a later call without it finds them done and merges.
     ``teacher``: the fold models' encoder when it is not ``base`` (the student's, whose tokenizer cuts the
     windows): a model whose tokenizer cuts text the same way, read through an id table
-    (:mod:`spinlens.training.teacher`; e.g. all-mpnet-base-v2)."""
+    (:mod:`spinlens.training.teacher`; e.g. all-mpnet-base-v2). ``frozen_layers``: the fold models keep the
+    embeddings and that many lower layers at the base's weights (``fit(frozen_layers=)``, MPNet only): fold
+    models of the ``accurate`` recipe."""
     if folds < 2:
         raise SystemExit(f"--folds {folds}: cross-fitting needs at least 2 folds")
     if only_fold is not None and not 0 <= only_fold < folds:
@@ -81,7 +84,22 @@ def run_crossfit(
     extra = _unlabeled_windows(run, data_root, base, unlabeled)
     encoder = _Encoder(base, teacher, data_root)
     for k in range(folds) if only_fold is None else [only_fold]:
-        _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log)
+        _fit_fold(
+            run,
+            data_root,
+            encoder,
+            full,
+            fold_of,
+            k,
+            folds,
+            extra,
+            epochs,
+            batch_size,
+            lr,
+            seed,
+            log,
+            frozen_layers,
+        )
     if only_fold is not None:
         return None
     n = len(full["ids"])
@@ -94,7 +112,7 @@ def run_crossfit(
         with np.load(cf / f"k{k}" / "targets.npz", allow_pickle=True) as z:
             t = {key: z[key] for key in z.files}  # each z[key] unpickles the whole array again
         made = json.loads(str(t.get("settings", "{}")))
-        wanted = _fold_settings(folds, seed, epochs, n, encoder.name)
+        wanted = _fold_settings(folds, seed, epochs, n, encoder.name, frozen_layers)
         if made != wanted:
             raise SystemExit(
                 f"crossfit: fold {k + 1} was made with {made}, this call asks for {wanted}: "
@@ -145,10 +163,16 @@ def _unlabeled_windows(run: Path, data_root: Path, base: str, unlabeled: int) ->
     return build_windows(unlabeled_articles(data_root, unlabeled), tok, content, stride)
 
 
-def _fold_settings(folds: int, seed: int, epochs: int, windows: int, teacher: str | None = None) -> dict:
+def _fold_settings(
+    folds: int, seed: int, epochs: int, windows: int, teacher: str | None = None, frozen: int = 0
+) -> dict:
     """What a fold's targets depend on (besides the data): checked when the folds are merged."""
     made = {"folds": folds, "seed": seed, "epochs": epochs, "windows": windows}
-    return dict(made, teacher=teacher) if teacher else made
+    if teacher:
+        made["teacher"] = teacher
+    if frozen:
+        made["frozen"] = frozen
+    return made
 
 
 class _Encoder:
@@ -167,7 +191,9 @@ class _Encoder:
             check_same_pieces(base, teacher, [a.text for _, a in sorted(_ptc_train(data_root).items())[:20]])
 
 
-def _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log):
+def _fit_fold(
+    run, data_root, encoder, full, fold_of, k, folds, extra, epochs, batch_size, lr, seed, log, frozen=0
+):
     """Train fold ``k``'s model (resumable) and write ``RUN/crossfit/k{k}/``: ``targets.npz`` (its soft
     targets on the windows it held out, and on the unlabeled ones), ``tune.json`` and ``tune_scores.npz``
     (its scores of the held-out PTC train articles). A fold whose ``targets.npz`` exists is done."""
@@ -203,6 +229,7 @@ def _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, b
         seed=seed,
         log=lambda m: log(f"crossfit fold {k + 1}: {m}"),
         id_map=encoder.id_map,
+        frozen_layers=frozen,
     )
     device = "cuda" if torch.cuda.is_available() else "cpu"
     fwd = forward_numpy(model, device)
@@ -212,7 +239,7 @@ def _fit_fold(run, data_root, encoder, full, fold_of, k, folds, extra, epochs, b
         t = soft_targets(full, [fwd], [head], held, log=log)
         mine = np.isin(full["span_win"], held)
         saved = {
-            "settings": np.array(json.dumps(_fold_settings(folds, seed, epochs, n, encoder.name))),
+            "settings": np.array(json.dumps(_fold_settings(folds, seed, epochs, n, encoder.name, frozen))),
             "held": np.asarray(held, dtype=np.int64),
             "kd_bio": _objects(t["kd_bio"]),
             "kd_tech": _objects(t["kd_tech"]),
