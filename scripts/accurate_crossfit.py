@@ -4,6 +4,11 @@ cached (RUN/accurate-s13/lower.npz), then `pipeline.tune` on the out-of-fold sco
 ship (SE21 mean 0.398); kept so that the experiment can be rerun:
 
     python scripts/accurate_crossfit.py   # paths as in session 10: .carry/cf, runs/acc/s13, runs/acc/cf2
+
+Its fold loop is a near-copy of ``spinlens.training.crossfit._fit_fold`` made before that took frozen layers.
+For a new run use the library: ``python -m spinlens.training crossfit --teacher-base MPNET --frozen-layers 8
+--folds K ...`` (it computes each fold's lower-layer states itself instead of slicing a cached file, and also
+writes distillation targets).
 """
 
 import json

@@ -1,5 +1,10 @@
-"""Session 11: package C (runs/acc/c13) with given thresholds and build it. argv: THRESH_DIR TAG VERSION"""
+"""Session 11: package an accurate checkpoint with given thresholds and build it (runs/acc/built{TAG}; the
+recipe in runs/acc/recipe{TAG}). The recorded training command is read from the checkpoint's train.json.
 
+    python scripts/experiments/s11/post.py CKPT_DIR THRESH_DIR TAG VERSION
+"""
+
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -9,21 +14,24 @@ from spinlens.modelbuild import build
 from spinlens.training.accurate import package
 from spinlens.training.pipeline import base_model_dir
 
-th, tag, version = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+MP = "/tmp/mp/m/all-mpnet-base-v2"
+ckpt, th, tag, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+t = json.loads((ckpt / "train.json").read_text())
+init = f" --init {t['init']}" if t.get("init") else ""
 cmd = (
-    "python -m spinlens.training accurate --run RUN --teacher-base /tmp/mp/m/all-mpnet-base-v2 "
-    "--sources ptc,semeval2023,ptc18 --epochs 1 --lr 5e-5 --head-lr 5e-4 --frozen-layers 8 --seeds 13 "
-    "--init <accurate 2026.11.26.3 ckpt.pt> (run: runs/acc/go3.py); thresholds: python "
+    f"python -m spinlens.training accurate --run RUN --teacher-base {MP} --sources {','.join(t['sources'])} "
+    f"--epochs {t['epochs']} --lr {t['lr']} --head-lr {t.get('head_lr', 1e-3)} --frozen-layers {t['frozen']} "
+    f"--seeds {t['seed']}{init}; thresholds: python "
     "benchmarks/coverage_transfer.py BUILT --quantile --write DIR (RESULTS section 2, session 11)"
 )
 d = default_model_dir() / f".acc{tag}"
 shutil.rmtree(d, ignore_errors=True)
 package(
-    Path("runs/acc/c13"),
+    ckpt,
     str(base_model_dir()),
-    "/tmp/mp/m/all-mpnet-base-v2",
+    MP,
     d,
-    frozen=8,
+    frozen=t["frozen"],
     thresholds_from=th,
     shipped=default_model_dir(),
     version=version,
