@@ -159,6 +159,31 @@ def student(a: argparse.Namespace) -> None:
     (out / "probe.tmp").replace(out / "probe.npz")
 
 
+def accurate_member(a: argparse.Namespace) -> None:
+    """One full ``accurate`` model (the fold models' recipe, on all windows of ``--accurate-sources``), then a
+    probe of its outputs: trained beside the fold models, whose out-of-fold scores tune its thresholds."""
+    import torch
+
+    from spinlens.training.accurate import train
+    from spinlens.training.data import load_windows
+    from spinlens.training.fit import Tagger
+    from spinlens.training.teacher import vocab_map
+
+    out = a.run / f"accurate-s{a.seed}"
+    (out / "probe.npz").unlink(missing_ok=True)
+    train(
+        a.run, str(a.base), str(a.teacher), out, sources=tuple(a.accurate_sources.split(",")),
+        frozen=a.fold_frozen_layers, epochs=a.fold_epochs, lr=a.fold_lr, head_lr=1e-3, batch_size=16,
+        seed=a.seed, log=lambda m: print(f"accurate s{a.seed}: {m}", flush=True),
+    )  # fmt: skip
+    model = Tagger(str(a.teacher), id_map=vocab_map(a.base, a.teacher))
+    st = torch.load(out / "ckpt.pt", map_location="cpu", weights_only=False)
+    model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in st["model"].items()})
+    with open(out / "probe.tmp", "wb") as fh:
+        np.savez(fh, epoch=np.int64(st["epoch"]), **_probe(model, load_windows(a.run / "full.npz")))
+    (out / "probe.tmp").replace(out / "probe.npz")
+
+
 def _probe(model, data: dict, n: int = 4) -> dict:
     """BIO probabilities of the model (fp32, eval) on the first ``n`` windows, to check a rebuilt copy."""
     import torch
@@ -175,8 +200,11 @@ def _probe(model, data: dict, n: int = 4) -> dict:
     return out
 
 
-def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
-    """Everything worth bringing back, as ``pack.tar.partNN`` files in ``a.out``."""
+def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]], accurate: list[int] = ()) -> None:
+    """Everything worth bringing back, as ``pack.tar.partNN`` files in ``RUN/packed``; those that fit the
+    transfer limit are copied to ``a.out`` (the rest: copy them to ``$OUT`` in a later call on the warm
+    machine). ``accurate``: the seeds of full accurate models (int8 deltas over the teacher, ~100 MB for a
+    fully fine-tuned MPNet: more than one call brings back)."""
     import torch
 
     from spinlens._modelmeta import sha256_file
@@ -205,7 +233,8 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
             add("crossfit/tune.json", (cf / "tune.json").read_bytes())
             add("crossfit/data.json", (cf / "data.json").read_bytes())  # with the fold of each article
         add("data.json", (a.run / "data.json").read_bytes())
-        add("base.sha256", sha256_file(Path(a.base) / "model.safetensors").encode())
+        if (Path(a.base) / "model.safetensors").exists():  # not with --accurate-seeds alone (no students)
+            add("base.sha256", sha256_file(Path(a.base) / "model.safetensors").encode())
         for p in [a.run / "train.log", *sorted(a.run.glob("*.out"))]:
             if p.exists():
                 add(f"logs/{p.name}", p.read_bytes())
@@ -238,11 +267,32 @@ def pack(a: argparse.Namespace, students: list[tuple[int, list[int]]]) -> None:
             for name, path in extra:
                 add(name, path.read_bytes())
             log(f"student {d.name}: epoch {st['epoch']}, delta {len(b.getvalue()) / 1e6:.1f} MB")
+        for s in accurate:  # whatever its size: the parts past the limit come back in a later call
+            d = a.run / f"accurate-s{s}"
+            if not (d / "ckpt.pt").exists():
+                log(f"accurate s{s} has no checkpoint: not packed")
+                continue
+            st = torch.load(d / "ckpt.pt", map_location="cpu", weights_only=False)
+            state = {k: (v.float() if v.is_floating_point() else v).numpy() for k, v in st["model"].items()}
+            b = io.BytesIO()
+            np.savez_compressed(b, **pack_delta(state, load_base(a.teacher)))
+            add(f"{d.name}/delta.npz", b.getvalue())
+            add(f"{d.name}/teacher.sha256", sha256_file(Path(a.teacher) / "model.safetensors").encode())
+            for name in ("train.json", "probe.npz"):
+                if (d / name).exists():
+                    add(f"{d.name}/{name}", (d / name).read_bytes())
+            log(f"accurate s{s}: epoch {st['epoch']}, delta {len(b.getvalue()) / 1e6:.1f} MB")
     raw = buf.getvalue()
+    packed = a.run / "packed"
+    packed.mkdir(parents=True, exist_ok=True)
     a.out.mkdir(parents=True, exist_ok=True)
     for i in range(0, len(raw), PART):
-        (a.out / f"pack.tar.part{i // PART:02d}").write_bytes(raw[i : i + PART])
-    log(f"packed {len(raw) / 1e6:.1f} MB into {(len(raw) + PART - 1) // PART} parts")
+        name = f"pack.tar.part{i // PART:02d}"
+        (packed / name).write_bytes(raw[i : i + PART])
+        if i + PART <= LIMIT:
+            (a.out / name).write_bytes(raw[i : i + PART])
+    n = (len(raw) + PART - 1) // PART
+    log(f"packed {len(raw) / 1e6:.1f} MB into {n} parts in {packed}; {min(n, LIMIT // PART)} in {a.out}")
 
 
 def device(a: argparse.Namespace) -> None:
@@ -262,7 +312,23 @@ def device(a: argparse.Namespace) -> None:
         common += ["--teacher-base", str(a.teacher)]
     if a.fold_frozen_layers:  # fold models of the accurate recipe (an MPNet teacher)
         common += ["--frozen-layers", str(a.fold_frozen_layers)]
+    accurate = [int(s) for s in a.accurate_seeds.split(",") if s]
+    if accurate and not a.teacher:
+        raise SystemExit("--accurate-seeds needs --teacher (the accurate model's encoder)")
+    members: list[subprocess.Popen] = []
     try:
+        for s in accurate:  # full models of the fold models' recipe, trained beside them
+            if (a.run / f"accurate-s{s}" / "probe.npz").exists():
+                continue  # done in an earlier call on this machine
+            cmd = [sys.executable, __file__, "--accurate-member", "--seed", str(s)]
+            cmd += ["--run", str(a.run), "--base", str(a.base), "--teacher", str(a.teacher)]
+            cmd += ["--accurate-sources", a.accurate_sources, "--fold-epochs", str(a.fold_epochs)]
+            cmd += ["--fold-lr", str(a.fold_lr), "--fold-frozen-layers", str(a.fold_frozen_layers)]
+            members.append(
+                subprocess.Popen(
+                    cmd, env=env, stdout=open(a.run / f"accurate-s{s}.out", "w"), stderr=subprocess.STDOUT
+                )
+            )
         if not (a.run / "distill.npz").exists():
             procs = [
                 subprocess.Popen(
@@ -283,6 +349,10 @@ def device(a: argparse.Namespace) -> None:
                 seed=13, unlabeled=a.unlabeled, teacher=str(a.teacher) if a.teacher else None, log=log,
                 frozen_layers=a.fold_frozen_layers,
             )  # fmt: skip
+        if not students:
+            if members and not _wait(members, a.budget - 60):
+                log("an accurate model did not finish in time (its last epoch's checkpoint is packed)")
+            return
         per_epoch = _epoch_seconds(a.run / "train.log") or 30.0
         n_all = len(np.load(a.run / "distill.npz", allow_pickle=True)["src"])
         n_labeled = len(np.load(a.run / "full.npz", allow_pickle=True)["src"])
@@ -319,9 +389,13 @@ def device(a: argparse.Namespace) -> None:
             )  # fmt: skip
             for s, layers in students
         ]
-        _wait(procs, a.budget - 25)
+        _wait(procs + members, a.budget - 25)
     finally:
-        pack(a, students)
+        for p in members:  # a crash above must not leave a member writing while it is packed
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        pack(a, students, accurate)
 
 
 def unpack(a: argparse.Namespace) -> None:
@@ -362,8 +436,10 @@ def unpack(a: argparse.Namespace) -> None:
     if "base.sha256" in files and files["base.sha256"].decode() != got:
         raise SystemExit(f"{a.base} is not the base the students were trained from (sha256 {got[:12]}...)")
     failed = []
+    for name in sorted(n for n in files if n.startswith("accurate-s") and n.endswith("/delta.npz")):
+        failed += _unpack_accurate(a, files, name)
     groups: dict[tuple[int, ...], list[Path]] = {}  # students by the layers they keep (() = all)
-    for name in sorted(n for n in files if n.endswith("/delta.npz")):
+    for name in sorted(n for n in files if n.endswith("/delta.npz") and not n.startswith("accurate-s")):
         seed_dir = a.run / name.split("/")[0]
         (seed_dir / "full").mkdir(parents=True, exist_ok=True)
         m = re.fullmatch(r"s\d+(?:-l([\d_]+))?", seed_dir.name)
@@ -387,7 +463,7 @@ def unpack(a: argparse.Namespace) -> None:
                 ids = torch.from_numpy(probe[f"ids{i}"])
                 _, bio, _ = model(ids, torch.ones_like(ids))
                 worst = max(worst, float(np.abs(torch.softmax(bio, -1).numpy() - probe[f"bio{i}"]).max()))
-        print(f"{seed_dir.name}: rebuilt; largest BIO probability difference from the GPU copy {worst:.2e}")
+        print(f"{seed_dir.name}: rebuilt; max BIO probability difference from the GPU copy {worst:.2e}")
         if worst > 5e-3:  # int8 deltas: session 7 measured 1.6e-3
             print(f"{seed_dir.name}: does not match its probe: left out")
             failed.append(seed_dir.name)
@@ -421,6 +497,55 @@ def unpack(a: argparse.Namespace) -> None:
             print(f"exported {len(members)} student(s) to {out}")
     if failed:
         raise SystemExit(f"students that did not match their probe (left out): {', '.join(failed)}")
+
+
+def _unpack_accurate(a: argparse.Namespace, files: dict[str, bytes], name: str) -> list[str]:
+    """Rebuild ``RUN/accurate-sN/ckpt.pt`` (and ``heads.npz``, ``train.json``) from its delta over the staged
+    teacher (``--teacher``: the float16 copy it was trained from, assembled from its parts here too) and check
+    it against its probe; returns ``[folder name]`` if it does not match."""
+    import torch
+
+    from spinlens._modelmeta import sha256_file
+    from spinlens.training.delta import load_base, unpack_delta
+    from spinlens.training.fit import Tagger, span_head_numpy
+    from spinlens.training.teacher import vocab_map
+
+    d = a.run / name.split("/")[0]
+    if a.teacher is None:
+        raise SystemExit(f"{d.name} came back: --teacher (the staged teacher it was trained from) is needed")
+    join_teacher(a.teacher)
+    want = files.get(f"{d.name}/teacher.sha256", b"").decode()
+    got = sha256_file(Path(a.teacher) / "model.safetensors")
+    if want and want != got:
+        raise SystemExit(f"{a.teacher} is not the teacher {d.name} was trained from (sha256 {got[:12]}...)")
+    d.mkdir(parents=True, exist_ok=True)
+    state = unpack_delta(dict(np.load(io.BytesIO(files[name]))), load_base(a.teacher))
+    model = Tagger(str(a.teacher), id_map=vocab_map(a.base, a.teacher))
+    model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()})
+    model.eval()
+    epoch = None
+    if f"{d.name}/probe.npz" in files:
+        probe = np.load(io.BytesIO(files[f"{d.name}/probe.npz"]))
+        epoch = int(probe["epoch"])
+    torch.save({"model": model.state_dict(), "epoch": epoch}, d / "ckpt.pt")
+    np.savez(d / "heads.npz", **span_head_numpy(model))
+    for extra in ("train.json", "probe.npz"):
+        if f"{d.name}/{extra}" in files:
+            (d / extra).write_bytes(files[f"{d.name}/{extra}"])
+    if epoch is None:
+        print(f"{d.name}: rebuilt from its last checkpoint (no probe: it did not finish)")
+        return [d.name]
+    worst = 0.0
+    with torch.no_grad():
+        for i in range(len([k for k in probe.files if k.startswith("ids")])):
+            ids = torch.from_numpy(probe[f"ids{i}"])
+            _, bio, _ = model(ids, torch.ones_like(ids))
+            worst = max(worst, float(np.abs(torch.softmax(bio, -1).numpy() - probe[f"bio{i}"]).max()))
+    print(f"{d.name}: rebuilt (epoch {epoch}); max BIO probability difference from the GPU copy {worst:.2e}")
+    if worst > 5e-3:
+        print(f"{d.name}: does not match its probe")
+        return [d.name]
+    return []
 
 
 def _half_copy(src: Path, dst: Path) -> None:
@@ -583,6 +708,14 @@ def main() -> None:
     ap.add_argument("--unlabeled", type=int, default=440)
     ap.add_argument("--w-kd", type=float, default=0.5)
     ap.add_argument("--budget", type=float, default=540, help="seconds for the whole device part")
+    ap.add_argument(
+        "--accurate-seeds",
+        default="",
+        help="with --teacher: also one full accurate model per seed, the fold models' recipe on all windows "
+        "of --accurate-sources (their out-of-fold scores tune its thresholds); --seeds '' trains no students",
+    )
+    ap.add_argument("--accurate-sources", default="ptc,semeval2023,ptc18")
+    ap.add_argument("--accurate-member", action="store_true", help="(internal) fit one accurate model")
     ap.add_argument("--student", action="store_true", help="(internal) fit one student")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--layers", default="", help="(internal) the student's layers of the base encoder")
@@ -594,6 +727,8 @@ def main() -> None:
         ap.error("--stage-teacher needs --teacher (where the parts go)")
     if a.student:
         student(a)
+    elif a.accurate_member:
+        accurate_member(a)
     elif a.stage_teacher:
         stage_teacher(a.stage_teacher, a.teacher)
     elif a.stage_data or a.stage_base:

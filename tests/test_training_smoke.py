@@ -542,3 +542,51 @@ def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_p
         "one-s7-l0_5": "spinlens-minilm-l2-student",
         "one-s7-l1": "spinlens-minilm-l1-student",
     }
+
+
+@pytest.mark.data
+def test_the_gpu_script_trains_a_full_accurate_model_beside_the_folds_and_rebuilds_it(tmp_path, data_dir):
+    """--accurate-seeds: the fold models of a teacher and, beside them, the full model of the same recipe;
+    the full model comes back as a delta over the teacher (parts past the transfer limit stay in RUN/packed)
+    and is rebuilt here, checked against its probe."""
+    import subprocess
+    import sys
+
+    from spinlens.training.pipeline import base_model_dir
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "device_crossfit.py"
+    run, out = tmp_path / "run", tmp_path / "out"
+    _tiny_prepared_run(run, data_dir, articles=4)
+    teacher = _tiny_teacher(base_model_dir(), tmp_path / "teacher")
+    base = str(base_model_dir())
+    r = subprocess.run(
+        [sys.executable, str(script), "--run", str(run), "--base", base, "--data", str(data_dir),
+         "--out", str(out), "--teacher", str(teacher), "--folds", "2", "--fold-epochs", "1",
+         "--fold-lr", "5e-5", "--seeds", "", "--accurate-seeds", "13", "--unlabeled", "0",
+         "--budget", "2000"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "folds done" in r.stdout and "accurate s13: epoch 1" in r.stdout
+    made = json.loads((run / "accurate-s13" / "train.json").read_text())
+    assert (made["frozen"], made["epochs"], made["lr"]) == (0, 1, 5e-5)  # the folds' recipe
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in (run / "packed").iterdir())
+    back = tmp_path / "back"
+    r = subprocess.run(
+        [sys.executable, str(script), "--unpack", str(out), "--run", str(back), "--base", base,
+         "--teacher", str(teacher)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "accurate-s13: rebuilt (epoch 1)" in r.stdout
+    assert (back / "crossfit" / "tune_scores.npz").exists()
+    trained = torch.load(run / "accurate-s13" / "ckpt.pt", weights_only=False)["model"]
+    rebuilt = torch.load(back / "accurate-s13" / "ckpt.pt", weights_only=False)["model"]
+    worst = max(
+        float((trained[k].float() - rebuilt[k].float()).abs().max()) for k in trained if k != "id_map"
+    )
+    assert worst < 1e-3  # an int8 delta per row: half a step
+    from safetensors.torch import load_file
+
+    start = load_file(str(teacher / "model.safetensors"))["embeddings.word_embeddings.weight"]
+    assert not torch.equal(rebuilt["encoder.embeddings.word_embeddings.weight"], start)  # nothing frozen
