@@ -153,7 +153,9 @@ def package(
     st = torch.load(ckpt_dir / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
     model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in st.items()})
     state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
-    upper = tuple(f"encoder.encoder.layer.{i}." for i in range(frozen, 100))
+    # what training changed: the layers above the frozen ones and the heads; with nothing frozen, the whole
+    # encoder (embeddings and MPNet's relative attention bias too)
+    upper = tuple(f"encoder.encoder.layer.{i}." for i in range(frozen, 100)) if frozen else ("encoder.",)
     trained = {k: state[k] for k in state if k.startswith(upper) or k.startswith(("bio.", "tech."))}
     base, base_sha = read_base(Path(mpnet))
     packed = pack_delta(trained, base)
