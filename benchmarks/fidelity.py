@@ -1,11 +1,13 @@
 """Agreement of candidate one-encoder models with the shipped ensemble, without labels.
 
-    SPINLENS_DATA=../shared/data python benchmarks/fidelity.py [--docs 60] [MODEL_DIR ...]
+    SPINLENS_DATA=../shared/data python benchmarks/fidelity.py [--docs 60] [--reference DIR] [MODEL_DIR ...]
 
 On the first ``--docs`` SemEval-2025 T10 EN *test* documents (used without labels), each candidate's spans
 are scored with the official SI F1 against the ensemble's spans, and its top technique on the ensemble's
 spans is compared with the ensemble's (TC agreement). Each member of the shipped ensemble alone is always
 a candidate: a one-encoder replacement (a distilled student, a weight soup) should agree more than they do.
+``--reference DIR``: agreement with that model instead of the shipped one (its members are then not listed),
+e.g. a model built from a coarser delta against the same weights built from the finer one.
 """
 
 from __future__ import annotations
@@ -44,16 +46,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="*", type=Path)
     ap.add_argument("--docs", type=int, default=60)
+    ap.add_argument("--reference", type=Path, default=None, help="the model to agree with (default: shipped)")
     a = ap.parse_args()
     docs = sorted((data_root() / "semeval2025-task10/test/EN/subtask-2-documents").glob("*.txt"))[: a.docs]
     texts = {p.stem: p.read_text(encoding="utf-8") for p in docs}
-    ref = SpanTagger(threads=1).load()
+    ref = SpanTagger(a.reference, threads=1).load()
     ref_scores = {k: ref.score_tokens(x) for k, x in texts.items()}
     ref_pred = {k: ref.predict_scores(texts[k], ref_scores[k]) for k in texts}
     gold = {k: [(s.start, s.end) for s in v] for k, v in ref_pred.items()}
     print(f"{len(texts)} documents, ensemble {ref.info.name}: {sum(map(len, gold.values()))} spans")
     with tempfile.TemporaryDirectory() as tmp:
-        for d in member_dirs(Path(tmp)) + list(a.models):
+        for d in ([] if a.reference else member_dirs(Path(tmp))) + list(a.models):
             t = SpanTagger(d, threads=1).load()
             t0 = time.perf_counter()
             scores = {k: t.score_tokens(x) for k, x in texts.items()}

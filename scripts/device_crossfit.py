@@ -435,7 +435,7 @@ def unpack(a: argparse.Namespace) -> None:
     if "base.sha256" in files:  # students came back (--accurate-seeds alone carries the tokenizer only)
         got = sha256_file(Path(a.base) / "model.safetensors")
         if files["base.sha256"].decode() != got:
-            raise SystemExit(f"{a.base} is not the base the students were trained from (sha256 {got[:12]}...)")
+            raise SystemExit(f"{a.base} is not the students' base (sha256 {got[:12]}...)")
     failed = []
     for name in sorted(n for n in files if n.startswith("accurate-s") and n.endswith("/delta.npz")):
         failed += _unpack_accurate(a, files, name)

@@ -469,6 +469,28 @@ def test_a_delta_over_the_base_rebuilds_the_weights_within_half_a_step():
     assert np.array_equal(back["head.weight"], state["head.weight"])
 
 
+def test_a_4_bit_delta_halves_the_rest_and_rebuilds_within_half_its_coarser_step():
+    """bits=4: 15 steps per row, two to a byte (an odd row length padded); every weight within half a step,
+    the steps 127/7 times those of the int8 delta, and the packed rest half the bytes."""
+    from spinlens.modelbuild import unpack_nibbles
+    from spinlens.training.delta import pack_delta, pack_nibbles, unpack_delta
+
+    q = np.array([[-7, -1, 0, 3, 7], [7, 6, -7, 0, 1]], np.int8)
+    assert np.array_equal(unpack_nibbles(pack_nibbles(q), 5), q.astype(np.float32))
+    rng = np.random.default_rng(1)
+    base = {"w.weight": rng.normal(0, 0.05, (40, 33)).astype(np.float32)}
+    tuned = base["w.weight"] * 0.999 + rng.normal(0, 0.004, (40, 33)).astype(np.float32)
+    state = {"encoder.w.weight": tuned}
+    p8, p4 = pack_delta(state, base), pack_delta(state, base, bits=4)
+    assert "q:encoder.w.weight" not in p4 and p4["n:encoder.w.weight"].shape == (40, 17)
+    back = unpack_delta(p4, base)["encoder.w.weight"]
+    step = p4["s:encoder.w.weight"]
+    assert (np.abs(back - tuned) <= step / 2 + 1e-7).all()
+    assert np.allclose(step, p8["s:encoder.w.weight"] * 127 / 7, rtol=1e-5)
+    with pytest.raises(ValueError, match="8 or 4 bits"):
+        pack_delta(state, base, bits=2)
+
+
 @pytest.mark.data
 def test_the_gpu_script_runs_the_whole_chain_and_its_parts_rebuild_a_model(tmp_path, data_dir):
     """scripts/device_crossfit.py end to end, tiny, on the CPU: stage the data it reads, train the folds as

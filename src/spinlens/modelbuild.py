@@ -208,18 +208,29 @@ def unpack_delta(
     packed: dict[str, np.ndarray], base: dict[str, np.ndarray], prefix: str = "encoder."
 ) -> dict[str, np.ndarray]:
     """The tensors ``spinlens.training.delta.pack_delta`` packed, rebuilt over the same ``base`` (float32):
-    ``a * base_row + q * s`` per row for a tensor the base holds (``a:``/``s:``/``q:``), the tensor itself
-    otherwise (``f:``)."""
+    ``a * base_row + q * s`` per row for a tensor the base holds (``a:``/``s:`` and ``q:``, int8, or ``n:``,
+    4-bit steps two to a byte), the tensor itself otherwise (``f:``)."""
     out: dict[str, np.ndarray] = {}
     for key in packed:
         kind, k = key.split(":", 1)
         if kind == "f":
             out[k] = np.asarray(packed[key])
-        elif kind == "q":
+        elif kind in ("q", "n"):
             b = base[k[len(prefix) :]].astype(np.float32)
-            v = packed["a:" + k] * _rows(b) + packed["q:" + k].astype(np.float32) * packed["s:" + k]
+            rows = _rows(b)
+            q = packed[key].astype(np.float32) if kind == "q" else unpack_nibbles(packed[key], rows.shape[1])
+            v = packed["a:" + k] * rows + q * packed["s:" + k]
             out[k] = v.reshape(b.shape).astype(np.float32)
     return out
+
+
+def unpack_nibbles(n: np.ndarray, cols: int) -> np.ndarray:
+    """4-bit steps (-7..7 stored as 1..15, low nibble first) back to a float32 ``(rows, cols)`` array."""
+    n = np.asarray(n, dtype=np.uint8)
+    q = np.empty((n.shape[0], 2 * n.shape[1]), dtype=np.int8)
+    q[:, 0::2] = (n & 15).astype(np.int8) - 8
+    q[:, 1::2] = (n >> 4).astype(np.int8) - 8
+    return q[:, :cols].astype(np.float32)
 
 
 def assemble(

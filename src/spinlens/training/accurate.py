@@ -124,13 +124,15 @@ def package(
     command: str = "",
     with_default: bool = False,
     name: str = "spinlens-mpnet-accurate",
+    delta_bits: int = 8,
     log=print,
 ) -> dict:
     """Write the ``accurate`` recipe to ``out``: ``graph.onnx`` (the exported graph without the weights the
     base or the delta give), ``delta.npz``, ``heads0.npz``, ``build.json``; the tokenizer and span lexicon
     are ``shipped``'s (the default model's folder), named by their path from ``out``. ``with_default``: the
     built model is an ensemble of this one and ``shipped``'s members (their int8 files copied at build).
-    Returns the recipe."""
+    ``delta_bits``: 8, or 4 for half the size (:func:`spinlens.training.delta.pack_delta`). Returns the
+    recipe."""
     import os
     import shutil
     import tempfile
@@ -158,7 +160,7 @@ def package(
     upper = tuple(f"encoder.encoder.layer.{i}." for i in range(frozen, 100)) if frozen else ("encoder.",)
     trained = {k: state[k] for k in state if k.startswith(upper) or k.startswith(("bio.", "tech."))}
     base, base_sha = read_base(Path(mpnet))
-    packed = pack_delta(trained, base)
+    packed = pack_delta(trained, base, bits=delta_bits)
     np.savez_compressed(out / "delta.npz", **packed)
     recon = unpack_delta(packed, base)
     with tempfile.TemporaryDirectory() as tmp:

@@ -19,17 +19,25 @@ import numpy as np
 
 from spinlens.modelbuild import _rows, unpack_delta
 
-__all__ = ["FLOOR", "pack_delta", "unpack_delta", "load_base"]
+__all__ = ["FLOOR", "pack_delta", "pack_nibbles", "unpack_delta", "load_base"]
 
 FLOOR = 3e-5
 
 
 def pack_delta(
-    state: dict[str, np.ndarray], base: dict[str, np.ndarray], prefix: str = "encoder.", floor: float = FLOOR
+    state: dict[str, np.ndarray],
+    base: dict[str, np.ndarray],
+    prefix: str = "encoder.",
+    floor: float = FLOOR,
+    bits: int = 8,
 ) -> dict[str, np.ndarray]:
     """``state`` (a model's float tensors as numpy) as arrays for ``np.savez_compressed``: per tensor that
     ``base`` holds under the name without ``prefix``, ``a:``/``s:``/``q:`` (scale, step, int8 rest);
-    otherwise ``f:`` (the tensor itself)."""
+    otherwise ``f:`` (the tensor itself). ``bits=4``: the rest in 15 steps (-7..7) per row, two to a byte
+    (``n:`` instead of ``q:``): half the size, a step 18 times as coarse."""
+    if bits not in (4, 8):
+        raise ValueError(f"bits={bits}: a delta is packed in 8 or 4 bits")
+    top = 127 if bits == 8 else 7
     out: dict[str, np.ndarray] = {}
     for k, v in state.items():
         b = base.get(k[len(prefix) :]) if k.startswith(prefix) else None
@@ -41,11 +49,23 @@ def pack_delta(
         v2, b2 = _rows(v), _rows(b)
         a = (v2 * b2).sum(1, keepdims=True) / np.maximum((b2 * b2).sum(1, keepdims=True), 1e-12)
         d = v2 - a * b2
-        s = np.maximum(np.abs(d).max(1, keepdims=True) / 127, floor)
+        s = np.maximum(np.abs(d).max(1, keepdims=True) / top, floor)
         out["a:" + k] = a.astype(np.float32)
         out["s:" + k] = s.astype(np.float32)
-        out["q:" + k] = np.clip(np.round(d / s), -127, 127).astype(np.int8)
+        q = np.clip(np.round(d / s), -top, top).astype(np.int8)
+        if bits == 8:
+            out["q:" + k] = q
+        else:
+            out["n:" + k] = pack_nibbles(q)
     return out
+
+
+def pack_nibbles(q: np.ndarray) -> np.ndarray:
+    """Steps in -7..7 of a ``(rows, cols)`` array as uint8, two to a byte (low nibble first, +8)."""
+    u = (q.astype(np.int16) + 8).astype(np.uint8)
+    if u.shape[1] % 2:
+        u = np.concatenate([u, np.full((len(u), 1), 8, np.uint8)], axis=1)
+    return (u[:, 0::2] | (u[:, 1::2] << 4)).astype(np.uint8)
 
 
 def load_base(base_dir: str | Path) -> dict[str, np.ndarray]:
