@@ -47,10 +47,11 @@ def main() -> None:
     ap.add_argument("models", nargs="*", type=Path)
     ap.add_argument("--docs", type=int, default=60)
     ap.add_argument("--reference", type=Path, default=None, help="the model to agree with (default: shipped)")
+    ap.add_argument("--reference-fp32", action="store_true", help="the reference's fp32 file (if built)")
     a = ap.parse_args()
     docs = sorted((data_root() / "semeval2025-task10/test/EN/subtask-2-documents").glob("*.txt"))[: a.docs]
     texts = {p.stem: p.read_text(encoding="utf-8") for p in docs}
-    ref = SpanTagger(a.reference, threads=1).load()
+    ref = SpanTagger(a.reference, threads=1, quantized=not a.reference_fp32).load()
     ref_scores = {k: ref.score_tokens(x) for k, x in texts.items()}
     ref_pred = {k: ref.predict_scores(texts[k], ref_scores[k]) for k in texts}
     gold = {k: [(s.start, s.end) for s in v] for k, v in ref_pred.items()}
