@@ -329,6 +329,63 @@ def test_a_built_model_is_the_trained_one_and_loads(tiny_recipe, tmp_path):
     )
 
 
+def test_a_whole_encoder_fine_tuned_ships_as_a_4_bit_delta_and_builds(tmp_path):
+    """Nothing frozen (session 12's recipe): the embeddings and every layer come from the delta, packed in 4
+    bits; the build assembles the recipe's fp32 bytes and computes what the trained model computes."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import onnxruntime as ort
+
+    from spinlens._modelmeta import default_model_dir
+    from spinlens.modelbuild import build
+    from spinlens.training.accurate import package, train
+    from spinlens.training.data import save_windows
+    from spinlens.training.fit import ExportWrapper, Tagger
+    from spinlens.training.teacher import vocab_map
+
+    base, student = _tiny_mpnet(tmp_path)
+    run = tmp_path / "run"
+    run.mkdir()
+    save_windows(_windows(), run / "full.npz")
+    trained = train(run, str(student), str(base), tmp_path / "fit", frozen=0, epochs=1, lr=5e-3, batch_size=2)
+    shipped = default_model_dir()
+    recipe_dir = shipped.parent / f".test-recipe-{os.getpid()}-whole"
+    try:
+        package(
+            trained, str(student), str(base), recipe_dir, frozen=0,
+            thresholds_from=_thresholds_dir(tmp_path / "th", shipped), shipped=shipped,
+            version="2026.11.26.1", delta_bits=4, log=lambda m: None,
+        )  # fmt: skip
+        recipe = json.loads((recipe_dir / "build.json").read_text())
+        with np.load(recipe_dir / "delta.npz") as z:
+            kinds = {k.split(":", 1)[0] for k in z.files}
+            assert "n:encoder.embeddings.word_embeddings.weight" in z.files  # trained: nothing frozen
+        assert "q" not in kinds and "n" in kinds
+        srcs = {e["name"]: e["src"] for e in recipe["initializers"]}
+        assert "base" not in {v for k, v in srcs.items() if "word_embeddings" in k}
+        out = build(
+            "accurate", base_from=base, dest=tmp_path / "built", recipe_from=recipe_dir, keep_fp32=True,
+            log=lambda m: None,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(recipe_dir, ignore_errors=True)
+    assert (
+        json.loads((out / "model.json").read_text())["built"]["onnx_fp32_sha256"]
+        == recipe["onnx_fp32_sha256"]
+    )
+    m = Tagger(str(base), id_map=vocab_map(student, base))
+    m.load_state_dict(torch.load(trained / "ckpt.pt", map_location="cpu", weights_only=False)["model"])
+    m.eval()
+    ids = np.array([[101, 2023, 2003, 1037, 3231, 7592, 102]], dtype=np.int64)
+    with torch.no_grad():
+        want = [t.numpy() for t in ExportWrapper(m)(torch.tensor(ids))]
+    sess = ort.InferenceSession(str(out / "tagger0.fp32.onnx"), providers=["CPUExecutionProvider"])
+    for w, g in zip(want, sess.run(None, {"input_ids": ids})):
+        # 4-bit steps of a tiny model trained at lr 5e-3: within 5 % of the outputs' range (the int8 delta
+        # of the test above: 2e-3 absolute)
+        assert np.abs(w - g).max() < 0.05 * np.abs(w).max()
+
+
 def test_build_refuses_a_damaged_delta_and_a_foreign_base(tiny_recipe, tmp_path):
     from spinlens.modelbuild import build
 

@@ -24,7 +24,9 @@ cmd = (
     "scripts/device_crossfit.py --teacher .carry/mpnet --folds 3 --fold-epochs 5 --fold-lr 5e-5 --seeds '' "
     f"--accurate-seeds {t['seed']} --unlabeled 0 (GPU; = accurate.train(frozen=0) on "
     f"{','.join(t['sources'])}, {t['epochs']} epochs, lr {t['lr']}, heads {t.get('head_lr', 1e-3)}); "
-    "thresholds: pipeline.tune on the 3 fold models' out-of-fold scores (RESULTS section 2, session 12)"
+    "thresholds: pipeline.tune on the 3 fold models' out-of-fold scores"
+    + ("" if th.name == "crossfit" else ", then the BIO ones by coverage_transfer.py BUILT --quantile")
+    + " (RESULTS section 2, session 12)"
 )
 d = default_model_dir() / f".acc{tag}"
 shutil.rmtree(d, ignore_errors=True)
