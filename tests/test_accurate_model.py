@@ -78,9 +78,9 @@ def test_a_build_from_another_recipe_is_refused_until_rebuilt(models_home, monke
 @pytest.mark.data
 @pytest.mark.issue(8)
 def test_the_accurate_model_keeps_its_measured_ptc_dev_level(models_home, data_dir):
-    """The built ``accurate`` model (2026.11.26.4, the whole MPNet fine-tuned on a GPU) measured int8 SI 0.403 /
-    TC 0.635 on the 75 PTC dev articles (benchmarks/RESULTS.md section 2, session 12); guarded under that: TC
-    above the default's (0.604) and the previous `accurate`'s (0.614)."""
+    """The built ``accurate`` model (2026.11.26.4, the whole MPNet fine-tuned on a GPU) measured int8 SI
+    0.403 / TC 0.635 on the 75 PTC dev articles (benchmarks/RESULTS.md section 2, session 12); guarded under
+    that: TC above the default's (0.604) and the previous `accurate`'s (0.614)."""
     from spinlens.datasets import PTC_DIR
     from spinlens.evaluation.ptc import evaluate_ptc
     from spinlens.model import SpanTagger
