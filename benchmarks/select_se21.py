@@ -22,8 +22,8 @@ from spinlens.model import SpanTagger
 from spinlens.taxonomy import CANONICAL_TO_PTC14, SEMEVAL2021_TO_CANONICAL
 
 
-def score(model_dir: Path, splits=("dev", "test")) -> dict:
-    tagger = SpanTagger(model_dir, threads=1).load()
+def score(model_dir: Path, splits=("dev", "test"), fp32: bool = False) -> dict:
+    tagger = SpanTagger(model_dir, threads=1, quantized=not fp32).load()
     gold, gold_si, pred_si, pred_tc = [], [], [], []
     n = 0
     for split in splits:
@@ -44,7 +44,7 @@ def score(model_dir: Path, splits=("dev", "test")) -> dict:
     si = si_report(pred_si, gold_si)["overall"]
     tc = tc_report(pred_tc, gold)["micro_f1"]
     return {
-        "model": f"{tagger.info.name} {tagger.info.version}",
+        "model": f"{tagger.info.name} {tagger.info.version}" + (" fp32" if fp32 else ""),
         "texts": n,
         "gold_spans": len(gold_si),
         "gold_spans_ptc14": len(gold),
@@ -59,9 +59,10 @@ def score(model_dir: Path, splits=("dev", "test")) -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+", type=Path, help="model folders (with model.json)")
+    ap.add_argument("--fp32", action="store_true", help="the fp32 files (and fp32 thresholds, if any)")
     a = ap.parse_args(argv)
     for m in a.models:
-        print(json.dumps(dict(score(m), dir=str(m))), flush=True)
+        print(json.dumps(dict(score(m, fp32=a.fp32), dir=str(m))), flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ class Model(str, Enum):
     default = "default"
     fast = "fast"
     accurate = "accurate"
+    accurate_fp32 = "accurate-fp32"
     rules = "rules"
 
 

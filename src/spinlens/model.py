@@ -538,9 +538,14 @@ class SpanTagger:
         chosen = runtime_files(meta, self.quantized)
         for o, _ in chosen:
             if not (d / o["name"]).exists() and not self.quantized:
+                how = (
+                    f"build it with `spinlens models build {Path(meta['built']['recipe']).name} --keep-fp32`"
+                    if "recipe" in meta.get("built", {})
+                    else "rebuild it with `spinlens train`"
+                )
                 raise ModelError(
                     f"the fp32 model {o['name']} is not installed in {d} (only int8 weights ship); "
-                    "use the int8 model (the default) or rebuild it with `spinlens train`"
+                    f"use the int8 model (the default) or {how}"
                 )
         lexicon_entry = files.get("span_lexicon")
         entries = [files["tokenizer"], *(x for pair in chosen for x in pair)]
@@ -557,7 +562,10 @@ class SpanTagger:
         for _, h in chosen:
             z = np.load(d / h["name"])
             self.heads_.append({k: z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")})
-        self.thresholds_ = dict(meta["thresholds"])
+        # a model may carry thresholds of its own for its fp32 weights (`accurate`: the int8 file's were moved
+        # to its lower probability scale)
+        fp32_th = meta.get("thresholds_fp32") if not self.quantized else None
+        self.thresholds_ = dict(fp32_th or meta["thresholds"])
         _check_model(self.heads_, self.thresholds_, meta["window"], self.lexicon_)
         self.meta_ = meta
         self.window_ = (int(meta["window"]["content"]), int(meta["window"]["stride"]))

@@ -372,6 +372,8 @@ def build(
                 entry[key] = {"name": stem, "sha256": extra[key]["sha256"]}
             files["members"].append(entry)
         meta = {k: recipe[k] for k in ("name", "version", "base_model", "labels", "thresholds", "window")}
+        if recipe.get("thresholds_fp32"):  # the fp32 weights' own thresholds (``--model accurate-fp32``)
+            meta["thresholds_fp32"] = recipe["thresholds_fp32"]
         meta.update(
             tuning=recipe.get("tuning", {}),
             command=recipe.get("command", ""),

