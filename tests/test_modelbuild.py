@@ -351,10 +351,14 @@ def test_a_whole_encoder_fine_tuned_ships_as_a_4_bit_delta_and_builds(tmp_path):
     shipped = default_model_dir()
     recipe_dir = shipped.parent / f".test-recipe-{os.getpid()}-whole"
     try:
+        th32 = _thresholds_dir(tmp_path / "th32", shipped)  # the fp32 weights' own thresholds
+        t = json.loads((th32 / "thresholds.json").read_text())
+        t["thresholds"]["inside"] = 0.123
+        (th32 / "thresholds.json").write_text(json.dumps(t))
         package(
             trained, str(student), str(base), recipe_dir, frozen=0,
             thresholds_from=_thresholds_dir(tmp_path / "th", shipped), shipped=shipped,
-            version="2026.11.26.1", delta_bits=4, log=lambda m: None,
+            version="2026.11.26.1", delta_bits=4, thresholds_fp32_from=th32, log=lambda m: None,
         )  # fmt: skip
         recipe = json.loads((recipe_dir / "build.json").read_text())
         with np.load(recipe_dir / "delta.npz") as z:
@@ -384,6 +388,15 @@ def test_a_whole_encoder_fine_tuned_ships_as_a_4_bit_delta_and_builds(tmp_path):
         # 4-bit steps of a tiny model trained at lr 5e-3: within 5 % of the outputs' range (the int8 delta
         # of the test above: 2e-3 absolute)
         assert np.abs(w - g).max() < 0.05 * np.abs(w).max()
+    from spinlens.errors import ModelError
+    from spinlens.model import SpanTagger
+
+    # int8 with the recipe's thresholds, fp32 (--model accurate-fp32) with its own
+    assert SpanTagger(out, threads=1).load().thresholds_["inside"] == recipe["thresholds"]["inside"]
+    assert SpanTagger(out, threads=1, quantized=False).load().thresholds_["inside"] == 0.123
+    (out / "tagger0.fp32.onnx").unlink()  # built without --keep-fp32
+    with pytest.raises(ModelError, match="spinlens models build .* --keep-fp32"):
+        SpanTagger(out, threads=1, quantized=False).load()
 
 
 def test_build_refuses_a_damaged_delta_and_a_foreign_base(tiny_recipe, tmp_path):

