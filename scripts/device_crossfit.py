@@ -44,9 +44,9 @@ model of the fold models' recipe on all windows of ``--accurate-sources``, besid
 MPNet folds + the full model, 5 epochs, in 270 s on an H100). It comes back as a delta over the staged teacher
 (~96 MB for the whole encoder): the first parts in ``$OUT``, the rest kept in ``RUN/packed`` for a later call
 (``cp RUN/packed/pack.tar.part0[4-6] $OUT``). Here, ``--unpack FOLDER --run RUN --base MINILM --teacher
-.carry/mpnet`` (the parts of every call in one folder) rebuilds ``RUN/accurate-s13/ckpt.pt``, checked against a
-probe, and ``RUN/crossfit`` for ``pipeline.tune``; ``accurate.package`` then writes the recipe. The students'
-base is not needed for it: carry a folder with the MiniLM tokenizer files only.
+.carry/mpnet`` (the parts of every call in one folder) rebuilds ``RUN/accurate-s13/ckpt.pt``, checked against
+a probe, and ``RUN/crossfit`` for ``pipeline.tune``; ``accurate.package`` then writes the recipe.
+The students' base is not needed for it: carry a folder with the MiniLM tokenizer files only.
 ``--fold-frozen-layers N`` (with ``--teacher``) makes the fold models those of the ``accurate`` recipe:
 embeddings and the lower N layers kept at the teacher's weights (``fit(frozen_layers=N)``), so that their
 out-of-fold scores tune thresholds in the calibration of an accurate model trained the same way.
