@@ -51,6 +51,8 @@ def calib_amax(fp32: Path, model: onnx.ModelProto, sites: list[dict], built: Pat
     meta = json.loads((built / "model.json").read_text())
     content, stride = int(meta["window"]["content"]), int(meta["window"]["stride"])
     tok = Tokenizer.from_file(str(built / "tokenizer.json"))
+    tok.no_truncation()  # as SpanTagger: the file carries a 128-token truncation and padding from training
+    tok.no_padding()
     docs = sorted((data_root() / "semeval2025-task10/train/EN/raw-documents").glob("*.txt"))[:n_docs]
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
@@ -74,6 +76,49 @@ def calib_amax(fp32: Path, model: onnx.ModelProto, sites: list[dict], built: Pat
     return amax
 
 
+def decompose(
+    model: onnx.ModelProto, sites: list[dict], inits: dict, amax: np.ndarray, k_out: int, by_weight: bool
+):
+    """LLM.int8()-style: the ``k_out`` channels with the largest maxima of each down-projection's input go
+    through an fp32 MatMul of their weight rows; the int8 MatMul sees the other channels (masked to 0 by the
+    GELU's constant). Returns (the outlier indices per layer, the fp32 MatMul names for nodes_to_exclude)."""
+    from onnx import helper
+
+    outs, names = [], []
+    nodes = list(model.graph.node)
+    for k, s in enumerate(sites):
+        w = numpy_helper.to_array(inits[s["w"]]).astype(np.float32)
+        picks = set(np.argsort(-amax[k])[:k_out].tolist())
+        if by_weight:
+            picks |= set(np.argsort(-np.abs(w).max(axis=1))[:k_out].tolist())
+        idx = np.array(sorted(picks), dtype=np.int64)
+        half = float(numpy_helper.to_array(s["const"].attribute[0].t))
+        mask = np.full(w.shape[0], half, dtype=np.float32)
+        mask[idx] = 0.0
+        pre = f"split.layer{k}"
+        model.graph.initializer.extend([
+            numpy_helper.from_array(mask, f"{pre}.half_masked"),
+            numpy_helper.from_array(idx, f"{pre}.idx"),
+            numpy_helper.from_array((w[idx] * half).astype(np.float32), f"{pre}.w_out"),
+        ])
+        g = s["mul"].input[0]  # h * (1 + erf(h / sqrt 2)), before the 0.5
+        s["mul"].input[1] = f"{pre}.half_masked"
+        mm = next(n for n in nodes if n.name == f"{PREFIX.format(i=k)}/output/dense/MatMul")
+        y_in = mm.output[0]
+        mm.output[0] = f"{pre}.y_int8"
+        new = [
+            helper.make_node("Gather", [g, f"{pre}.idx"], [f"{pre}.g_out"], axis=2, name=f"{pre}/Gather"),
+            helper.make_node("MatMul", [f"{pre}.g_out", f"{pre}.w_out"], [f"{pre}.y_out"], name=f"{pre}/MatMul"),
+            helper.make_node("Add", [f"{pre}.y_int8", f"{pre}.y_out"], [y_in], name=f"{pre}/Add"),
+        ]
+        pos = list(model.graph.node).index(mm) + 1
+        for j, n in enumerate(new):
+            model.graph.node.insert(pos + j, n)
+        outs.append(idx.astype(np.float32))
+        names.append(f"{pre}/MatMul")
+    return outs, names
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("built", type=Path)
@@ -81,6 +126,8 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, default=0.5)
     ap.add_argument("--calib", type=int, default=40)
     ap.add_argument("--amax", type=Path, default=None, help="reuse calibration maxima (.npy)")
+    ap.add_argument("--split", type=int, default=0, help="decompose instead: k outlier channels in fp32")
+    ap.add_argument("--by-weight", action="store_true", help="--split: also the k largest weight rows")
     a = ap.parse_args()
     fp32 = a.built / "tagger0.fp32.onnx"
     model = onnx.load(str(fp32))
@@ -93,7 +140,10 @@ def main() -> None:
             np.save(a.amax, amax)
     inits = {t.name: t for t in model.graph.initializer}
     scales = []
-    for k, s in enumerate(sites):
+    exclude: list[str] = []
+    if a.split:
+        scales, exclude = decompose(model, sites, inits, amax, a.split, a.by_weight)
+    for k, s in enumerate([] if a.split else sites):
         w = numpy_helper.to_array(inits[s["w"]]).astype(np.float32)  # [3072, 768]
         wmax = np.abs(w).max(axis=1)
         sc = np.power(np.maximum(amax[k], 1e-5), a.alpha) / np.power(np.maximum(wmax, 1e-5), 1 - a.alpha)
@@ -111,7 +161,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sm = Path(tmp) / "smoothed.fp32.onnx"
         onnx.save(model, str(sm))
-        quantize_dynamic(str(sm), str(a.dest / "tagger0.int8.onnx"), weight_type=QuantType.QInt8)
+        ids = np.array([[101] + list(range(2000, 2120)) + [102]], dtype=np.int64)
+        ref = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"]).run(["p_bio"], {"input_ids": ids})
+        got = ort.InferenceSession(str(sm), providers=["CPUExecutionProvider"]).run(["p_bio"], {"input_ids": ids})
+        print(f"fp32 check: max |p_bio difference| {np.abs(ref[0] - got[0]).max():.2e}")
+        quantize_dynamic(
+            str(sm), str(a.dest / "tagger0.int8.onnx"), weight_type=QuantType.QInt8, nodes_to_exclude=exclude
+        )
     for f in ("heads0.npz", "span_lexicon.npz", "tokenizer.json"):
         shutil.copy(a.built / f, a.dest / f)
     np.savez(a.dest / "smooth.npz", **{f"layer{k}": s for k, s in enumerate(scales)})
@@ -121,7 +177,12 @@ def main() -> None:
     mem = meta["files"]["members"][0]
     mem.pop("onnx", None)
     mem["onnx_int8"]["sha256"] = sha256_file(a.dest / "tagger0.int8.onnx")
-    meta["quantization"] = f"smoothquant alpha {a.alpha}, {a.calib} SE25 train docs"
+    meta["quantization"] = (
+        f"decomposed: {a.split} outlier channels per down-projection in fp32"
+        + (" (activations and weight rows)" if a.by_weight else "")
+        if a.split
+        else f"smoothquant alpha {a.alpha}, {a.calib} SE25 train docs"
+    )
     (a.dest / "model.json").write_text(json.dumps(meta, indent=1))
     print("ok", a.dest)
 
