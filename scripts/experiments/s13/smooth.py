@@ -128,6 +128,7 @@ def main() -> None:
     ap.add_argument("--amax", type=Path, default=None, help="reuse calibration maxima (.npy)")
     ap.add_argument("--split", type=int, default=0, help="decompose instead: k outlier channels in fp32")
     ap.add_argument("--by-weight", action="store_true", help="--split: also the k largest weight rows")
+    ap.add_argument("--per-channel", action="store_true", help="int8 weights per output channel")
     a = ap.parse_args()
     fp32 = a.built / "tagger0.fp32.onnx"
     model = onnx.load(str(fp32))
@@ -166,7 +167,8 @@ def main() -> None:
         got = ort.InferenceSession(str(sm), providers=["CPUExecutionProvider"]).run(["p_bio"], {"input_ids": ids})
         print(f"fp32 check: max |p_bio difference| {np.abs(ref[0] - got[0]).max():.2e}")
         quantize_dynamic(
-            str(sm), str(a.dest / "tagger0.int8.onnx"), weight_type=QuantType.QInt8, nodes_to_exclude=exclude
+            str(sm), str(a.dest / "tagger0.int8.onnx"), weight_type=QuantType.QInt8, nodes_to_exclude=exclude,
+            per_channel=a.per_channel,
         )
     for f in ("heads0.npz", "span_lexicon.npz", "tokenizer.json"):
         shutil.copy(a.built / f, a.dest / f)
@@ -180,6 +182,7 @@ def main() -> None:
     meta["quantization"] = (
         f"decomposed: {a.split} outlier channels per down-projection in fp32"
         + (" (activations and weight rows)" if a.by_weight else "")
+        + (", weights per channel" if a.per_channel else "")
         if a.split
         else f"smoothquant alpha {a.alpha}, {a.calib} SE25 train docs"
     )
