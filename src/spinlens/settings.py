@@ -37,8 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
         "default",
         "tagger: 'default' (the shipped ONNX model), 'fast' (a 4-layer student of the same recipe: "
         "~1.4x quicker, a little less accurate), 'accurate' (all-mpnet-base-v2, built once with "
-        "`spinlens models build`; ~5x slower), 'accurate-fp32' (its fp32 weights, built with --keep-fp32; "
-        "~3x slower again, more accurate) or 'rules' (lexicon rules)",
+        "`spinlens models build`; ~5-6x slower), 'accurate-fp32' (its fp32 weights, built with --keep-fp32; "
+        "~2.9x slower again, a little more accurate) or 'rules' (lexicon rules)",
     ),
     Setting("max_bytes", 5_000_000, "largest input file accepted, in bytes"),
     Setting("max_chars", 2_000_000, "longest text accepted, in characters"),

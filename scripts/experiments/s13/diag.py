@@ -30,5 +30,7 @@ ref = p_in(sys.argv[1])
 print(f"fp32: {len(ref)} tokens, mean P(in) {ref.mean():.4f}, share > 0.2: {(ref > 0.2).mean():.4f}")
 for p in sys.argv[2:]:
     x = p_in(p)
-    print(f"{p}: mean |diff| {np.abs(x - ref).mean():.4f}, mean P(in) {x.mean():.4f}, "
-          f"share > 0.2: {(x > 0.2).mean():.4f}, corr {np.corrcoef(x, ref)[0, 1]:.4f}")
+    print(
+        f"{p}: mean |diff| {np.abs(x - ref).mean():.4f}, mean P(in) {x.mean():.4f}, "
+        f"share > 0.2: {(x > 0.2).mean():.4f}, corr {np.corrcoef(x, ref)[0, 1]:.4f}"
+    )

@@ -6,8 +6,9 @@ then the same per-tensor dynamic int8 as the shipped build. Label-free.
 For each of the 12 layers, the input of ``output/dense/MatMul`` is GELU(h) = (h * (1 + erf(h/sqrt 2))) * 0.5;
 its per-channel max |value| over calibration windows (``--calib`` SemEval-2025 T10 EN *train* raw documents,
 sorted by name; never the fidelity documents, which are the test split) gives the scale
-s_j = max|x_j|^alpha / max|w_j|^(1 - alpha); the constant 0.5 becomes the vector 0.5 / s (no new node) and
-the weight rows j are multiplied by s_j: the fp32 function is unchanged, the activations int8 sees are flatter.
+s_j = max|x_j|^alpha / max|w_j|^(1 - alpha); the constant 0.5 becomes the vector 0.5 / s (no new node)
+and the weight rows j are multiplied by s_j: the fp32 function is unchanged, the activations int8 sees are
+flatter.
 DEST_DIR gets the int8 file, the built folder's other files, and ``model.json`` with the fp32 (out-of-fold)
 thresholds, like session 12's qV folders; ``smooth.npz`` holds the scales.
 """
@@ -35,7 +36,7 @@ PREFIX = "/t/encoder/encoder/layer.{i}"
 
 
 def down_proj_sites(model: onnx.ModelProto) -> list[dict]:
-    """Per layer: the GELU's final Mul (input names), its 0.5 constant node, and the down-projection weight."""
+    """Per layer: the GELU's final Mul, its 0.5 constant node, and the down-projection weight."""
     nodes = {n.name: n for n in model.graph.node}
     sites = []
     for i in range(12):
@@ -96,11 +97,13 @@ def decompose(
         mask = np.full(w.shape[0], half, dtype=np.float32)
         mask[idx] = 0.0
         pre = f"split.layer{k}"
-        model.graph.initializer.extend([
-            numpy_helper.from_array(mask, f"{pre}.half_masked"),
-            numpy_helper.from_array(idx, f"{pre}.idx"),
-            numpy_helper.from_array((w[idx] * half).astype(np.float32), f"{pre}.w_out"),
-        ])
+        model.graph.initializer.extend(
+            [
+                numpy_helper.from_array(mask, f"{pre}.half_masked"),
+                numpy_helper.from_array(idx, f"{pre}.idx"),
+                numpy_helper.from_array((w[idx] * half).astype(np.float32), f"{pre}.w_out"),
+            ]
+        )
         g = s["mul"].input[0]  # h * (1 + erf(h / sqrt 2)), before the 0.5
         s["mul"].input[1] = f"{pre}.half_masked"
         mm = next(n for n in nodes if n.name == f"{PREFIX.format(i=k)}/output/dense/MatMul")
@@ -108,7 +111,9 @@ def decompose(
         mm.output[0] = f"{pre}.y_int8"
         new = [
             helper.make_node("Gather", [g, f"{pre}.idx"], [f"{pre}.g_out"], axis=2, name=f"{pre}/Gather"),
-            helper.make_node("MatMul", [f"{pre}.g_out", f"{pre}.w_out"], [f"{pre}.y_out"], name=f"{pre}/MatMul"),
+            helper.make_node(
+                "MatMul", [f"{pre}.g_out", f"{pre}.w_out"], [f"{pre}.y_out"], name=f"{pre}/MatMul"
+            ),
             helper.make_node("Add", [f"{pre}.y_int8", f"{pre}.y_out"], [y_in], name=f"{pre}/Add"),
         ]
         pos = list(model.graph.node).index(mm) + 1
@@ -155,19 +160,28 @@ def main() -> None:
         name = f"smooth.layer{k}.half_over_s"
         model.graph.initializer.append(numpy_helper.from_array((half / sc).astype(np.float32), name))
         s["mul"].input[1] = name
-        print(f"layer {k}: max|x| {amax[k].max():.1f} (median {np.median(amax[k]):.2f}) -> "
-              f"{(amax[k] / sc).max():.2f}; max|w| {wmax.max():.3f} -> {(wmax * sc).max():.3f}")
+        print(
+            f"layer {k}: max|x| {amax[k].max():.1f} (median {np.median(amax[k]):.2f}) -> "
+            f"{(amax[k] / sc).max():.2f}; max|w| {wmax.max():.3f} -> {(wmax * sc).max():.3f}"
+        )
     shutil.rmtree(a.dest, ignore_errors=True)
     a.dest.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         sm = Path(tmp) / "smoothed.fp32.onnx"
         onnx.save(model, str(sm))
         ids = np.array([[101] + list(range(2000, 2120)) + [102]], dtype=np.int64)
-        ref = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"]).run(["p_bio"], {"input_ids": ids})
-        got = ort.InferenceSession(str(sm), providers=["CPUExecutionProvider"]).run(["p_bio"], {"input_ids": ids})
+        ref = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"]).run(
+            ["p_bio"], {"input_ids": ids}
+        )
+        got = ort.InferenceSession(str(sm), providers=["CPUExecutionProvider"]).run(
+            ["p_bio"], {"input_ids": ids}
+        )
         print(f"fp32 check: max |p_bio difference| {np.abs(ref[0] - got[0]).max():.2e}")
         quantize_dynamic(
-            str(sm), str(a.dest / "tagger0.int8.onnx"), weight_type=QuantType.QInt8, nodes_to_exclude=exclude,
+            str(sm),
+            str(a.dest / "tagger0.int8.onnx"),
+            weight_type=QuantType.QInt8,
+            nodes_to_exclude=exclude,
             per_channel=a.per_channel,
         )
     for f in ("heads0.npz", "span_lexicon.npz", "tokenizer.json"):

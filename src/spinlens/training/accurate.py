@@ -91,6 +91,47 @@ def train(
     return out
 
 
+def fp32_channels(
+    fp32: Path, texts: list[str], tokenizer: Path, window: tuple[int, int], k: int = 8
+) -> dict[int, np.ndarray]:
+    """The ``k`` input channels of each FFN down-projection of ``fp32`` (an exported graph) with the largest
+    max |activation| over ``texts`` (unlabelled; windows as the tagger cuts them): the channels int8 keeps
+    in fp32 (:func:`spinlens.modelbuild.split_down_projections`). Layer -> sorted channel indices."""
+    import tempfile
+
+    import onnx
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    from spinlens._windows import batch_windows, plan_windows
+    from spinlens.modelbuild import down_projections
+
+    model = onnx.load(str(fp32))
+    sites = down_projections(model)
+    layers = sorted(sites)
+    names = [sites[i][0].input[0] for i in layers]
+    for n in names:
+        model.graph.output.append(onnx.helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, None))
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx.save(model, str(Path(tmp) / "probe.onnx"))
+        del model
+        sess = ort.InferenceSession(str(Path(tmp) / "probe.onnx"), providers=["CPUExecutionProvider"])
+    tok = Tokenizer.from_file(str(tokenizer))
+    tok.no_truncation()  # as SpanTagger: the file may carry the training's truncation and padding
+    tok.no_padding()
+    amax: list[np.ndarray | None] = [None] * len(layers)
+    for text in texts:
+        ids = tok.encode(text, add_special_tokens=False).ids
+        for w in plan_windows(len(ids), *window) if ids else []:
+            arr, _ = batch_windows(ids, [w])
+            for j, o in enumerate(sess.run(names, {"input_ids": arr})):
+                m = np.abs(o.reshape(-1, o.shape[-1])).max(axis=0)
+                amax[j] = m if amax[j] is None else np.maximum(amax[j], m)
+    if amax[0] is None:
+        raise ValueError("no text to calibrate on")
+    return {i: np.sort(np.argsort(-a)[:k]).astype(np.int64) for i, a in zip(layers, amax)}
+
+
 def _thresholds(folder: Path) -> dict:
     return json.loads((folder / "thresholds.json").read_text())["thresholds"]
 
@@ -130,6 +171,8 @@ def package(
     name: str = "spinlens-mpnet-accurate",
     delta_bits: int = 8,
     thresholds_fp32_from: Path | None = None,
+    int8_channels: dict[int, np.ndarray] | None = None,
+    int8_per_channel: bool = False,
     log=print,
 ) -> dict:
     """Write the ``accurate`` recipe to ``out``: ``graph.onnx`` (the exported graph without the weights the
@@ -138,7 +181,9 @@ def package(
     built model is an ensemble of this one and ``shipped``'s members (their int8 files copied at build).
     ``delta_bits``: 8, or 4 for half the size (:func:`spinlens.training.delta.pack_delta`).
     ``thresholds_fp32_from``: a folder whose ``thresholds.json`` holds the thresholds of the fp32 weights,
-    when they differ from the int8 file's (``--model accurate-fp32``). Returns the recipe."""
+    when they differ from the int8 file's (``--model accurate-fp32``). ``int8_channels``
+    (:func:`fp32_channels`) and ``int8_per_channel``: how the build quantises
+    (:func:`spinlens.modelbuild.quantize_int8`; by default per tensor, every MatMul). Returns the recipe."""
     import os
     import shutil
     import tempfile
@@ -146,10 +191,9 @@ def package(
     import onnx
     import torch
     from onnx import numpy_helper
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from spinlens._modelmeta import read_meta, sha256_file
-    from spinlens.modelbuild import assemble, read_base, unpack_delta
+    from spinlens.modelbuild import assemble, quantize_int8, read_base, unpack_delta
     from spinlens.taxonomy import TECHNIQUE_IDS
     from spinlens.training.delta import pack_delta
     from spinlens.training.fit import Tagger
@@ -157,6 +201,19 @@ def package(
     from spinlens.training.teacher import vocab_map
 
     out.mkdir(parents=True, exist_ok=True)
+    int8_spec: dict = {}
+    (out / "int8_channels.npz").unlink(missing_ok=True)
+    if int8_per_channel:
+        int8_spec["per_channel"] = True
+    if int8_channels:
+        np.savez(
+            out / "int8_channels.npz",
+            **{f"layer{i}": np.asarray(c, np.int64) for i, c in int8_channels.items()},
+        )
+        int8_spec["fp32_channels"] = {
+            "name": "int8_channels.npz",
+            "sha256": sha256_file(out / "int8_channels.npz"),
+        }
     model = Tagger(mpnet, id_map=vocab_map(student_base, mpnet))
     st = torch.load(ckpt_dir / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
     model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in st.items()})
@@ -194,7 +251,7 @@ def package(
         check = Path(tmp) / "check.onnx"
         assemble(out / "graph.onnx", entries, base, recon, check)
         fp32_sha = sha256_file(check)
-        quantize_dynamic(str(check), str(Path(tmp) / "check.int8.onnx"), weight_type=QuantType.QInt8)
+        quantize_int8(check, Path(tmp) / "check.int8.onnx", int8_spec, out)
         int8_sha = sha256_file(Path(tmp) / "check.int8.onnx")
     shutil.copy(ckpt_dir / "heads.npz", out / "heads0.npz")
     default = read_meta(shipped)
@@ -226,6 +283,7 @@ def package(
         },
         "onnx_fp32_sha256": fp32_sha,
         "onnx_int8_sha256": int8_sha,
+        **({"int8": int8_spec} if int8_spec else {}),
         "initializers": entries,
     }
     if with_default:
