@@ -510,7 +510,9 @@ def test_int8_keeps_the_outlier_channels_of_the_down_projections_in_fp32(tiny_re
         assert (
             rec["int8"]["per_channel"] is True and rec["int8"]["fp32_channels"]["name"] == "int8_channels.npz"
         )
-        out = build("accurate", base_from=base, dest=tmp_path / "split", recipe_from=here, log=lambda m: None)
+        said: list[str] = []
+        out = build("accurate", base_from=base, dest=tmp_path / "split", recipe_from=here, log=said.append)
+        assert any("int8 (outlier channels in fp32, weights per channel)" in m for m in said), said
         (here / "int8_channels.npz").write_bytes(b"damaged")
         with pytest.raises(ModelError, match="missing or altered"):
             build("accurate", base_from=base, dest=tmp_path / "b3", recipe_from=here, log=lambda m: None)

@@ -463,7 +463,10 @@ def build(
                 f"the assembled model has sha256 {got}, the recipe's is {recipe['onnx_fp32_sha256']}: "
                 "the onnx package serialised it differently or a file is damaged; nothing was installed"
             )
-        log(f"assembled fp32 model OK (sha256 {got[:16]}...); quantising to int8")
+        kinds = (("fp32_channels", "outlier channels in fp32"), ("per_channel", "weights per channel"))
+        how = ", ".join(w for k, w in kinds if int8_spec.get(k))
+        how = f" ({how})" if how else ""
+        log(f"assembled fp32 model OK (sha256 {got[:16]}...); quantising to int8{how}")
         int8 = work / "tagger0.int8.onnx"
         quantize_int8(fp32, int8, int8_spec, src)
         int8_sha = sha256_file(int8)
