@@ -188,7 +188,7 @@ def main() -> None:
         shutil.copy(a.built / f, a.dest / f)
     np.savez(a.dest / "smooth.npz", **{f"layer{k}": s for k, s in enumerate(scales)})
     meta = json.loads((a.built / "model.json").read_text())
-    meta["thresholds"] = meta.pop("thresholds_fp32")
+    meta["thresholds"] = meta.pop("thresholds_fp32", meta["thresholds"])  # built with the OOF ones
     meta.pop("built", None)
     mem = meta["files"]["members"][0]
     mem.pop("onnx", None)
