@@ -136,4 +136,8 @@ def test_accurate_fp32_is_a_model_name_of_the_front_ends(models_home, monkeypatc
     args = ["analyze", "-", "--model", "accurate-fp32", "--format", "json"]
     res = CliRunner().invoke(app, args, input="They are traitors and liars.")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["model"]["name"] == "spinlens-mpnet-accurate"
+    model = json.loads(res.stdout)["model"]
+    assert model["name"] == "spinlens-mpnet-accurate"
+    # the analysis says which weights ran: the fp32 files' version is marked
+    version = json.loads((models_home / "accurate" / "model.json").read_text())["version"]
+    assert model["version"] == f"{version}+fp32"

@@ -713,8 +713,11 @@ def _check_model(
 
 
 def model_info(meta: dict, quantized: bool = True) -> ModelInfo:
-    """Name, version and sha256 of the model that ``meta`` (its ``model.json``) describes."""
-    return ModelInfo(name=meta["name"], version=meta["version"], sha256=model_digest(meta, quantized))
+    """Name, version and sha256 of the model that ``meta`` (its ``model.json``) describes. Its fp32 files
+    (``quantized=False``, e.g. ``--model accurate-fp32``) carry the version with ``+fp32``: other outputs
+    than the int8 files', so analyses say which ran."""
+    version = meta["version"] if quantized else f"{meta['version']}+fp32"
+    return ModelInfo(name=meta["name"], version=version, sha256=model_digest(meta, quantized))
 
 
 def char_to_token_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, int] | None:
