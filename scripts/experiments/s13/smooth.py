@@ -78,7 +78,13 @@ def calib_amax(fp32: Path, model: onnx.ModelProto, sites: list[dict], built: Pat
 
 
 def decompose(
-    model: onnx.ModelProto, sites: list[dict], inits: dict, amax: np.ndarray, k_out: int, by_weight: bool
+    model: onnx.ModelProto,
+    sites: list[dict],
+    inits: dict,
+    amax: np.ndarray,
+    k_out: int,
+    by_weight: bool,
+    zero_rows: bool = False,
 ):
     """LLM.int8()-style: the ``k_out`` channels with the largest maxima of each down-projection's input go
     through an fp32 MatMul of their weight rows; the int8 MatMul sees the other channels (masked to 0 by the
@@ -104,6 +110,12 @@ def decompose(
                 numpy_helper.from_array((w[idx] * half).astype(np.float32), f"{pre}.w_out"),
             ]
         )
+        if (
+            zero_rows
+        ):  # the int8 MatMul's rows at those channels only ever meet 0: let them not set its scales
+            w0 = w.copy()
+            w0[idx] = 0.0
+            inits[s["w"]].CopyFrom(numpy_helper.from_array(w0, s["w"]))
         g = s["mul"].input[0]  # h * (1 + erf(h / sqrt 2)), before the 0.5
         s["mul"].input[1] = f"{pre}.half_masked"
         mm = next(n for n in nodes if n.name == f"{PREFIX.format(i=k)}/output/dense/MatMul")
@@ -134,6 +146,7 @@ def main() -> None:
     ap.add_argument("--split", type=int, default=0, help="decompose instead: k outlier channels in fp32")
     ap.add_argument("--by-weight", action="store_true", help="--split: also the k largest weight rows")
     ap.add_argument("--per-channel", action="store_true", help="int8 weights per output channel")
+    ap.add_argument("--zero-rows", action="store_true", help="--split: zero those rows in the int8 weight")
     a = ap.parse_args()
     fp32 = a.built / "tagger0.fp32.onnx"
     model = onnx.load(str(fp32))
@@ -148,7 +161,7 @@ def main() -> None:
     scales = []
     exclude: list[str] = []
     if a.split:
-        scales, exclude = decompose(model, sites, inits, amax, a.split, a.by_weight)
+        scales, exclude = decompose(model, sites, inits, amax, a.split, a.by_weight, a.zero_rows)
     for k, s in enumerate([] if a.split else sites):
         w = numpy_helper.to_array(inits[s["w"]]).astype(np.float32)  # [3072, 768]
         wmax = np.abs(w).max(axis=1)
