@@ -44,7 +44,7 @@ def score(model_dir: Path, splits=("dev", "test"), fp32: bool = False) -> dict:
     si = si_report(pred_si, gold_si)["overall"]
     tc = tc_report(pred_tc, gold)["micro_f1"]
     return {
-        "model": f"{tagger.info.name} {tagger.info.version}" + (" fp32" if fp32 else ""),
+        "model": f"{tagger.info.name} {tagger.info.version}",  # fp32 files: version ends in +fp32
         "texts": n,
         "gold_spans": len(gold_si),
         "gold_spans_ptc14": len(gold),
