@@ -46,19 +46,22 @@ def main() -> None:
         help="leave out the 3 dev articles that models before 2026.11.26.3 saw (PTC-18 copies)",
     )
     ap.add_argument("--model-dir", type=Path, default=None, help="model folder (default: the shipped one)")
+    ap.add_argument(
+        "--judge", action="store_true", help="with the model's span judge (--model thorough / thorough-fp32)"
+    )
     a = ap.parse_args()
     base = data_root() / PTC_DIR
     variants = [("int8", True)] + ([("fp32", False)] if a.fp32 else [])
     md = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; command: "
-        f"`python benchmarks/ptc_dev.py{' --fp32' if a.fp32 else ''}"
+        f"`python benchmarks/ptc_dev.py{' --fp32' if a.fp32 else ''}{' --judge' if a.judge else ''}"
         f"{' --without-ptc18-copies' if a.without_ptc18_copies else ''}"
         f"{f' --model-dir {a.model_dir}' if a.model_dir else ''}`",
         "",
     ]
     for name, quantized in variants:
         t0 = time.time()
-        tagger = SpanTagger(a.model_dir, quantized=quantized).load()
+        tagger = SpanTagger(a.model_dir, quantized=quantized, judge=a.judge).load()
         r = evaluate_ptc(
             tagger,
             base / "dev-articles",

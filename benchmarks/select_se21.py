@@ -22,8 +22,8 @@ from spinlens.model import SpanTagger
 from spinlens.taxonomy import CANONICAL_TO_PTC14, SEMEVAL2021_TO_CANONICAL
 
 
-def score(model_dir: Path, splits=("dev", "test"), fp32: bool = False) -> dict:
-    tagger = SpanTagger(model_dir, threads=1, quantized=not fp32).load()
+def score(model_dir: Path, splits=("dev", "test"), fp32: bool = False, judge: bool = False) -> dict:
+    tagger = SpanTagger(model_dir, threads=1, quantized=not fp32, judge=judge).load()
     gold, gold_si, pred_si, pred_tc = [], [], [], []
     n = 0
     for split in splits:
@@ -60,9 +60,10 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+", type=Path, help="model folders (with model.json)")
     ap.add_argument("--fp32", action="store_true", help="the fp32 files (and fp32 thresholds, if any)")
+    ap.add_argument("--judge", action="store_true", help="with the model's span judge")
     a = ap.parse_args(argv)
     for m in a.models:
-        print(json.dumps(dict(score(m, fp32=a.fp32), dir=str(m))), flush=True)
+        print(json.dumps(dict(score(m, fp32=a.fp32, judge=a.judge), dir=str(m))), flush=True)
 
 
 if __name__ == "__main__":

@@ -39,15 +39,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(kind: str, threads: int, n: int, warmup: int = 2, model_dir: str | None = None) -> dict:
+def worker(
+    kind: str, threads: int, n: int, warmup: int = 2, model_dir: str | None = None, judge: bool = False
+) -> dict:
     texts = _articles(n)
     t0 = time.perf_counter()
     name = kind
     if kind == "spinlens":
         from spinlens.model import SpanTagger
 
-        tagger = SpanTagger(model_dir, threads=threads).load()
+        tagger = SpanTagger(model_dir, threads=threads, judge=judge).load()
         name = f"spinlens {tagger.info.name}" + (f" ({model_dir})" if model_dir else "")
+        name += " + span judge" if judge else ""
         tok = tagger.tokenizer_
 
         def run(text: str) -> None:
@@ -125,13 +128,18 @@ def main() -> None:
     ap.add_argument("--worker", nargs=2, metavar=("KIND", "THREADS"), help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, default=HERE / "speed.json")
     ap.add_argument("--model-dir", action="append", default=[], help="also time this model folder")
+    ap.add_argument(
+        "--judged-model-dir", action="append", default=[], help="also time this model folder, with its judge"
+    )
+    ap.add_argument("--judge", action="store_true", help=argparse.SUPPRESS)  # a worker's
     a = ap.parse_args()
     if a.worker:
         md = a.model_dir[0] if a.model_dir else None
-        print(json.dumps(worker(a.worker[0], int(a.worker[1]), a.articles, model_dir=md)))
+        print(json.dumps(worker(a.worker[0], int(a.worker[1]), a.articles, model_dir=md, judge=a.judge)))
         return
     results = []
     runs = [("spinlens", [])] + [("spinlens", ["--model-dir", d]) for d in a.model_dir]
+    runs += [("spinlens", ["--model-dir", d, "--judge"]) for d in a.judged_model_dir]
     runs += [] if a.skip_baseline else [("bert-base", [])]
     for kind, extra in runs:
         for threads in (1, 2):

@@ -18,6 +18,7 @@ LAYERS = {
     "text": 1,
     "_linear": 2,
     "_windows": 2,
+    "_judge": 2,
     "model": 2,
     "modelbuild": 2,
     "rules": 2,

@@ -15,6 +15,8 @@ class Model(str, Enum):
     fast = "fast"
     accurate = "accurate"
     accurate_fp32 = "accurate-fp32"
+    thorough = "thorough"
+    thorough_fp32 = "thorough-fp32"
     rules = "rules"
 
 

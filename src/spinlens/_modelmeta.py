@@ -15,6 +15,7 @@ __all__ = [
     "SHIPPED_MODELS",
     "BUILT_MODELS",
     "FP32_MODELS",
+    "JUDGED_MODELS",
     "built_model_dir",
     "default_model_dir",
     "shipped_model_dir",
@@ -22,6 +23,7 @@ __all__ = [
     "runtime_files",
     "all_files",
     "model_digest",
+    "model_runs",
     "sha256_file",
 ]
 
@@ -40,8 +42,25 @@ BUILT_MODELS: dict[str, str] = {"accurate": "accurate"}
 #: built models run on their fp32 weights instead of int8 (built with ``--keep-fp32``): name -> the model.
 FP32_MODELS: dict[str, str] = {"accurate-fp32": "accurate"}
 
+#: built models run with their span judge (:mod:`spinlens._judge`; the recipe ships it): name ->
+#: (the model, its fp32 weights instead of int8).
+JUDGED_MODELS: dict[str, tuple[str, bool]] = {
+    "thorough": ("accurate", False),
+    "thorough-fp32": ("accurate", True),
+}
+
 #: model names the front ends accept: the shipped and built ONNX models and the deterministic rule tagger.
-MODELS: tuple[str, ...] = (*SHIPPED_MODELS, *BUILT_MODELS, *FP32_MODELS, "rules")
+MODELS: tuple[str, ...] = (*SHIPPED_MODELS, *BUILT_MODELS, *FP32_MODELS, *JUDGED_MODELS, "rules")
+
+
+def model_runs(name: str) -> tuple[str, bool, bool]:
+    """What a model name runs: (the folder's model name, quantized, with its span judge)."""
+    if name in FP32_MODELS:
+        return FP32_MODELS[name], False, False
+    if name in JUDGED_MODELS:
+        base, fp32 = JUDGED_MODELS[name]
+        return base, not fp32, True
+    return name, True, False
 
 
 def built_model_dir(name: str) -> Path:
@@ -63,10 +82,10 @@ def shipped_model_dir(name: str = "default") -> Path:
     """
     if name in SHIPPED_MODELS:
         return default_model_dir() / SHIPPED_MODELS[name]
-    if name in FP32_MODELS:  # the same folder; the fp32 file must be there (checked when it loads)
-        return shipped_model_dir(FP32_MODELS[name])
+    if name in FP32_MODELS or name in JUDGED_MODELS:  # the same folder (its files are checked at load)
+        return shipped_model_dir(model_runs(name)[0])
     if name not in BUILT_MODELS:
-        known = ", ".join((*SHIPPED_MODELS, *BUILT_MODELS, *FP32_MODELS))
+        known = ", ".join((*SHIPPED_MODELS, *BUILT_MODELS, *FP32_MODELS, *JUDGED_MODELS))
         raise ModelError(f"unknown model {name!r}; choose one of: {known}")
     d = built_model_dir(name)
     recipe = default_model_dir() / BUILT_MODELS[name] / "build.json"
@@ -138,14 +157,20 @@ def all_files(meta: dict[str, Any]) -> list[dict[str, str]]:
         out += [m[k] for k in ("onnx", "onnx_int8", "heads") if k in m]
     if meta["files"].get("span_lexicon"):
         out.append(meta["files"]["span_lexicon"])
+    if meta.get("judge"):  # the span judge of a built ``accurate`` model (``--model thorough``)
+        out += [meta["judge"]["files"][k] for k in ("onnx_int8", "onnx") if k in meta["judge"]["files"]]
     return out
 
 
-def model_digest(meta: dict[str, Any], quantized: bool = True) -> str:
+def model_digest(meta: dict[str, Any], quantized: bool = True, judge: bool = False) -> str:
     """One sha256 naming what decides the output: the members' ONNX and span-head file hashes, the span
     lexicon's, the decoding thresholds and the windows (two models with the same weights but other
-    thresholds or windows find other spans)."""
+    thresholds or windows find other spans); with ``judge``, the span judge's file and settings too."""
     parts = [o["sha256"] + h["sha256"] for o, h in runtime_files(meta, quantized)]
+    if judge:
+        j = meta["judge"]
+        parts.append(j["files"]["onnx_int8" if quantized else "onnx"]["sha256"])
+        parts.append(json.dumps({k: v for k, v in j.items() if k != "files"}, sort_keys=True))
     lexicon = meta.get("files", {}).get("span_lexicon")
     if lexicon:
         parts.append(lexicon["sha256"])

@@ -944,7 +944,9 @@ def models_verify(
     model: Annotated[
         str | None,
         typer.Option(
-            "--model", "-m", help="A model by name instead: default, fast, accurate or accurate-fp32 (built)."
+            "--model",
+            "-m",
+            help="A model by name instead: default, fast, accurate, accurate-fp32, thorough, thorough-fp32.",
         ),
     ] = None,
 ) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spinlens._judge import JudgeRun, SpanJudge, mix_probs
 from spinlens._linear import LinearHead, Vectorizer, vocab_array, vocab_list, words
 from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file
 from spinlens._windows import batch_windows, merge_windows, window_chunks
@@ -409,8 +410,11 @@ def decode_spans(
     heads: Sequence[dict[str, np.ndarray]],
     thresholds: dict[str, object],
     lexicon: SpanLexicon | None = None,
+    judge: JudgeRun | None = None,
 ) -> list[TechniqueSpan]:
-    """Turn token scores into technique spans (character offsets into ``text``)."""
+    """Turn token scores into technique spans (character offsets into ``text``). With a span ``judge``,
+    candidates need the judge's ``t_m`` mean P(in) instead of ``span_min``, the judge drops those it finds
+    no technique in, and its technique probabilities join the span head's before its own calibration."""
     if len(scores.offsets) == 0:
         return []
     p_in = scores.p_bio[:, 1] + scores.p_bio[:, 2]
@@ -424,7 +428,7 @@ def decode_spans(
     confs = [float(p_in[a : b + 1].mean()) for a, b in runs]
     # span-level filters: each merged run's mean P(B)+P(I) (bridged gap tokens included) at least
     # ``span_min``, and, with ``drop_function_words``, some word besides "an", "the", ...
-    span_min = float(thresholds.get("span_min", 0.0))
+    span_min = judge.t_m if judge is not None else float(thresholds.get("span_min", 0.0))
     drop_fw = bool(thresholds.get("drop_function_words"))
     keep = [
         i
@@ -441,14 +445,17 @@ def decode_spans(
             runs.append(tok)
             char_spans.append(span)
             confs.append(confs[src] * copy_w)
-    probs = calibrate(
-        span_probs(heads, scores.hidden, runs),
-        text,
-        char_spans,
-        thresholds.get("calibration"),
-        span_tech_probs(scores.p_tech, runs),
-        lexicon,
-    )
+    probs = span_probs(heads, scores.hidden, runs)
+    calibration = thresholds.get("calibration")
+    if judge is not None and char_spans:
+        verdict = judge.score(text, char_spans)
+        keep = [i for i in range(len(char_spans)) if 1.0 - float(verdict[i, 0]) >= judge.t_j]
+        runs = [runs[i] for i in keep]
+        char_spans = [char_spans[i] for i in keep]
+        confs = [confs[i] for i in keep]
+        probs = mix_probs(probs[keep], verdict[keep], judge.weight)
+        calibration = judge.calibration
+    probs = calibrate(probs, text, char_spans, calibration, span_tech_probs(scores.p_tech, runs), lexicon)
     out: list[TechniqueSpan] = []
     seen: set[tuple[int, int, str]] = set()
     multi = float(thresholds["multi"])
@@ -493,6 +500,8 @@ class SpanTagger:
             ONNX runs go side by side (windows of an article, and ensemble members); the spans are the
             same as with one thread.
         batch_size: windows per inference batch (1 is fastest and leanest on a CPU: no padding).
+        judge: also run the model's span judge (a built ``accurate`` model has one; ``--model thorough``):
+            it drops candidate spans it finds no technique in and joins the technique decision.
     """
 
     def __init__(
@@ -502,11 +511,13 @@ class SpanTagger:
         quantized: bool = True,
         threads: int | None = None,
         batch_size: int = 1,
+        judge: bool = False,
     ) -> None:
         self.model_dir = model_dir
         self.quantized = quantized
         self.threads = threads
         self.batch_size = batch_size
+        self.judge = judge
 
     # -- loading -------------------------------------------------------------------------------
     def load(self) -> SpanTagger:
@@ -578,8 +589,32 @@ class SpanTagger:
             self._onnx_forward(d / o["name"], 1 if parallel else self.threads) for o, _ in chosen
         ]
         self._pool = ThreadPoolExecutor(budget, thread_name_prefix="spinlens-run") if parallel else None
-        self.info_ = model_info(meta, self.quantized)
+        self.judge_ = self._load_judge(d, meta) if self.judge else None
+        self.info_ = model_info(meta, self.quantized, judge=self.judge)
         return self
+
+    def _load_judge(self, d: Path, meta: dict) -> JudgeRun:
+        spec = meta.get("judge")
+        if not spec:
+            raise ModelError(
+                f"the model in {d} has no span judge (a built `accurate` model has one since 2026.11.26.7): "
+                "rebuild it with `spinlens models build accurate`"
+            )
+        entry = spec["files"]["onnx_int8" if self.quantized else "onnx"]
+        if not (d / entry["name"]).exists():
+            raise ModelError(
+                f"the span judge's fp32 file {entry['name']} is not installed in {d}: build it with "
+                "`spinlens models build accurate --keep-fp32`, or use --model thorough (int8)"
+            )
+        _verify(d / entry["name"], entry["sha256"])
+        run = SpanJudge(d / entry["name"], spec["budget"], 1 if self._pool else self.threads)
+        tok, pool = self.tokenizer_, self._pool
+
+        def score(text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+            enc = tok.encode(text, add_special_tokens=False)
+            return run(np.asarray(enc.ids), np.asarray(enc.offsets).reshape(-1, 2), spans, pool)
+
+        return JudgeRun(score, spec["settings"])
 
     def _onnx_forward(self, path: Path, threads: int | None) -> Forward:
         try:
@@ -591,6 +626,7 @@ class SpanTagger:
             opts.intra_op_num_threads = int(threads)
             opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3  # errors only: not the optimiser's notes on unused initializers
         try:
             sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
@@ -656,10 +692,10 @@ class SpanTagger:
 
     def predict(self, text: str) -> list[TechniqueSpan]:
         """Find technique spans in ``text``."""
-        return decode_spans(text, self.score_tokens(text), self.heads_, self.thresholds_, self.lexicon_)
+        return self.predict_scores(text, self.score_tokens(text))
 
     def predict_scores(self, text: str, scores: TokenScores) -> list[TechniqueSpan]:
-        return decode_spans(text, scores, self.heads_, self.thresholds_, self.lexicon_)
+        return decode_spans(text, scores, self.heads_, self.thresholds_, self.lexicon_, self.judge_)
 
     def classify(
         self, text: str, spans: Sequence[tuple[int, int]], scores: TokenScores | None = None
@@ -669,7 +705,7 @@ class SpanTagger:
         if scores is None:
             scores = self.score_tokens(text)
         return classify_with_scores(
-            self.heads_, scores, spans, text, self.thresholds_.get("calibration"), self.lexicon_
+            self.heads_, scores, spans, text, self.thresholds_.get("calibration"), self.lexicon_, self.judge_
         )
 
 
@@ -712,12 +748,12 @@ def _check_model(
         raise ValueError(f"windows of {content} tokens every {stride} tokens cannot cover a text")
 
 
-def model_info(meta: dict, quantized: bool = True) -> ModelInfo:
+def model_info(meta: dict, quantized: bool = True, judge: bool = False) -> ModelInfo:
     """Name, version and sha256 of the model that ``meta`` (its ``model.json``) describes. Its fp32 files
     (``quantized=False``, e.g. ``--model accurate-fp32``) carry the version with ``+fp32``: other outputs
     than the int8 files', so analyses say which ran."""
-    version = meta["version"] if quantized else f"{meta['version']}+fp32"
-    return ModelInfo(name=meta["name"], version=version, sha256=model_digest(meta, quantized))
+    version = meta["version"] + ("+judge" if judge else "") + ("" if quantized else "+fp32")
+    return ModelInfo(name=meta["name"], version=version, sha256=model_digest(meta, quantized, judge))
 
 
 def char_to_token_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, int] | None:
@@ -734,14 +770,19 @@ def classify_with_scores(
     text: str | None = None,
     calibration: dict | None = None,
     lexicon: SpanLexicon | None = None,
+    judge: JudgeRun | None = None,
 ) -> np.ndarray:
-    """Technique probabilities for character spans; ``calibration`` needs ``text``."""
+    """Technique probabilities for character spans; ``calibration`` needs ``text``. A span ``judge`` (with
+    ``text``) joins its technique probabilities to the span head's and brings its own calibration."""
     T = len(TECHNIQUE_IDS)
     out = np.full((len(spans), T), 1.0 / T, dtype=np.float32)
     tok = [char_to_token_span(scores.offsets, s, e) for s, e in spans]
     idx = [i for i, t in enumerate(tok) if t is not None]
     if idx:
         out[idx] = span_probs(heads, scores.hidden, [tok[i] for i in idx])
+    if judge is not None and text is not None and len(spans):
+        out = mix_probs(out, judge.score(text, list(spans)), judge.weight)
+        calibration = judge.calibration
     if calibration and text is not None:
         out = calibrate(out, text, spans, calibration, span_tech_probs(scores.p_tech, tok), lexicon)
     return out

@@ -389,6 +389,40 @@ def quantize_int8(
         )
 
 
+def _build_judge(
+    src: Path, judge: dict[str, Any], base_from: Path | None, work: Path, keep_fp32: bool, log
+) -> dict[str, Any]:
+    """Assemble the recipe's span judge into ``work`` (``judge0.int8.onnx``, and ``judge0.fp32.onnx`` with
+    ``keep_fp32``), checked against the recipe's sha256 as the tagger; returns its ``model.json`` entry."""
+    base, digest = read_base(base_from)
+    if digest != judge["base_sha256"]:
+        raise ModelError(f"the span judge needs the base encoder with sha256 {judge['base_sha256']}")
+    delta = unpack_delta(dict(np.load(src / judge["delta"]["name"])), base, judge["delta"]["prefix"])
+    fp32 = work / "judge0.fp32.onnx"
+    assemble(src / judge["graph"]["name"], judge["initializers"], base, delta, fp32)
+    del base, delta
+    got = sha256_file(fp32)
+    if got != judge["onnx_fp32_sha256"]:
+        raise ModelError(
+            f"the assembled span judge has sha256 {got}, the recipe's is {judge['onnx_fp32_sha256']}: "
+            "the onnx package serialised it differently or a file is damaged; nothing was installed"
+        )
+    log(f"assembled the span judge OK (sha256 {got[:16]}...); quantising it to int8")
+    int8 = work / "judge0.int8.onnx"
+    quantize_int8(fp32, int8, judge.get("int8"), src)
+    int8_sha = sha256_file(int8)
+    if int8_sha != judge.get("onnx_int8_sha256"):
+        log(
+            f"note: this onnxruntime quantised the span judge to other int8 bytes (sha256 {int8_sha[:16]}...)"
+        )
+    files = {"onnx_int8": {"name": int8.name, "sha256": int8_sha}}
+    if keep_fp32:
+        files["onnx"] = {"name": fp32.name, "sha256": got}
+    else:
+        fp32.unlink()
+    return {"files": files, "budget": judge["budget"], "settings": judge["settings"]}
+
+
 def _is_built_model(folder: Path) -> bool:
     """An empty folder, or one that ``build`` wrote (its model.json has a ``built`` record)."""
     if not folder.is_dir():
@@ -427,8 +461,11 @@ def build(
     src = Path(recipe_from) if recipe_from is not None else recipe_dir(name)
     recipe = read_recipe(name, src)
     int8_spec = recipe.get("int8") or {}
-    for key in ("delta", "graph", "heads", "tokenizer", "span_lexicon", "fp32_channels"):
-        entry = int8_spec.get(key) if key == "fp32_channels" else recipe.get(key)
+    judge = recipe.get("judge") or {}
+    checked = [recipe.get(k) for k in ("delta", "graph", "heads", "tokenizer", "span_lexicon")]
+    checked += [int8_spec.get("fp32_channels"), judge.get("delta"), judge.get("graph")]
+    checked += [(judge.get("int8") or {}).get("fp32_channels")]
+    for entry in checked:
         if not entry:
             continue
         path = src / entry["name"]
@@ -477,6 +514,7 @@ def build(
                 f"note: this onnxruntime quantised the model to other int8 bytes (sha256 {int8_sha[:16]}...) "
                 "than the one that was evaluated; outputs may differ slightly"
             )
+        judge_meta = _build_judge(src, judge, base_from, work, keep_fp32, log) if judge else None
         files: dict[str, Any] = {}
         for key in ("tokenizer", "span_lexicon"):
             if recipe.get(key):
@@ -505,6 +543,8 @@ def build(
         meta = {k: recipe[k] for k in ("name", "version", "base_model", "labels", "thresholds", "window")}
         if recipe.get("thresholds_fp32"):  # the fp32 weights' own thresholds (``--model accurate-fp32``)
             meta["thresholds_fp32"] = recipe["thresholds_fp32"]
+        if judge_meta:  # the span judge (``--model thorough``)
+            meta["judge"] = judge_meta
         meta.update(
             tuning=recipe.get("tuning", {}),
             command=recipe.get("command", ""),

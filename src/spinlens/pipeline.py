@@ -124,10 +124,11 @@ def load_tagger(model: str = "default", threads: int | None = None) -> Tagger:
         from spinlens.rules import RuleTagger
 
         return RuleTagger()
-    from spinlens._modelmeta import FP32_MODELS, shipped_model_dir
+    from spinlens._modelmeta import model_runs, shipped_model_dir
     from spinlens.model import SpanTagger
 
-    return SpanTagger(shipped_model_dir(model), threads=threads, quantized=model not in FP32_MODELS).load()
+    _, quantized, judge = model_runs(model)
+    return SpanTagger(shipped_model_dir(model), threads=threads, quantized=quantized, judge=judge).load()
 
 
 # zero-width and other invisible characters: a text of only these (and white space) is empty

@@ -38,7 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
         "tagger: 'default' (the shipped ONNX model), 'fast' (a 4-layer student of the same recipe: "
         "~1.4x quicker, a little less accurate), 'accurate' (all-mpnet-base-v2, built once with "
         "`spinlens models build`; ~5-6x slower), 'accurate-fp32' (its fp32 weights, built with --keep-fp32; "
-        "~2.9x slower again, a little more accurate) or 'rules' (lexicon rules)",
+        "~2.9x slower again, a little more accurate), 'thorough' / 'thorough-fp32' (accurate / accurate-fp32 "
+        "with its span judge: a second encoder re-reads every span; slower again, the most accurate) or "
+        "'rules' (lexicon rules)",
     ),
     Setting("max_bytes", 5_000_000, "largest input file accepted, in bytes"),
     Setting("max_chars", 2_000_000, "longest text accepted, in characters"),

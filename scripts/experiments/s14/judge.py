@@ -31,7 +31,6 @@ for p in (ROOT / "src", ROOT / "scripts"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 T0 = time.time()
-CLS, SEP, LB, RB = 101, 102, 1031, 1033  # MiniLM (BERT uncased) ids of [CLS] [SEP] "[" "]"
 MAX_SPAN, MAX_LEFT, MAX_RIGHT = 64, 48, 32
 PART = 15_000_000
 
@@ -41,27 +40,13 @@ def log(msg: str) -> None:
 
 
 def encode(tok, text: str, spans: list[tuple[int, int]]) -> list[tuple[np.ndarray, int, int]]:
-    """Each span of ``text`` as ``[CLS] left [ span ] right [SEP]`` token ids (MiniLM space) with the
-    positions of the two markers. The article is tokenized once; the span is the tokens it overlaps."""
+    """Each span of ``text`` as the judge reads it (:func:`spinlens._judge.encode_spans`, with this module's
+    token budget); the article is tokenized once."""
+    from spinlens._judge import encode_spans
+
     enc = tok.encode(text, add_special_tokens=False)
-    ids = np.asarray(enc.ids, dtype=np.int32)
     off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-    out = []
-    for s, e in spans:
-        inside = np.nonzero((off[:, 1] > s) & (off[:, 0] < e))[0]
-        if len(inside) == 0:
-            i = j = int(np.searchsorted(off[:, 0], s))
-            span = ids[0:0]
-        else:
-            i, j = int(inside[0]), int(inside[-1]) + 1
-            span = ids[i:j]
-        if len(span) > MAX_SPAN:
-            span = np.concatenate([span[: MAX_SPAN - 16], span[-16:]])
-        left = ids[max(0, i - MAX_LEFT) : i]
-        right = ids[j : j + MAX_RIGHT]
-        seq = np.concatenate([[CLS], left, [LB], span, [RB], right, [SEP]]).astype(np.int32)
-        out.append((seq, 1 + len(left), 2 + len(left) + len(span)))
-    return out
+    return encode_spans(np.asarray(enc.ids), off, spans, MAX_SPAN, MAX_LEFT, MAX_RIGHT)
 
 
 def build(a: argparse.Namespace) -> None:
@@ -72,6 +57,8 @@ def build(a: argparse.Namespace) -> None:
     from spinlens.training.data import load_sources
     from spinlens.training.pipeline import _decode_no_head, load_tune_scores
 
+    global MAX_LEFT, MAX_RIGHT
+    MAX_LEFT, MAX_RIGHT = a.max_left, a.max_right
     tidx = {t: i + 1 for i, t in enumerate(TECHNIQUE_IDS)}  # 0 = none
     tok = Tokenizer.from_file(str(Path(a.base) / "tokenizer.json"))
     tok.no_padding()
@@ -348,7 +335,9 @@ def pack(a: argparse.Namespace) -> None:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
 
-        for p in sorted(run.glob("k*/scores.npz")) + sorted(run.glob("*.log")) + sorted(run.glob("*/probe.npz")):
+        for p in (
+            sorted(run.glob("k*/scores.npz")) + sorted(run.glob("*.log")) + sorted(run.glob("*/probe.npz"))
+        ):
             add(str(p.relative_to(run)), p.read_bytes())
         if (run / "full" / "state.pt").exists():
             st = torch.load(run / "full" / "state.pt", map_location="cpu")
@@ -365,9 +354,7 @@ def pack(a: argparse.Namespace) -> None:
 
 
 def unpack(a: argparse.Namespace) -> None:
-    import torch
 
-    from spinlens.training.delta import load_base
 
     parts = sorted(Path(a.folder).glob("judge.tar.part*"))
     raw = b"".join(p.read_bytes() for p in parts)
@@ -387,6 +374,8 @@ def main() -> None:
     b.add_argument("--base", default=".carry/mtok")
     b.add_argument("--crossfit", default="runs/g12/crossfit")
     b.add_argument("--data", default=None)
+    b.add_argument("--max-left", type=int, default=MAX_LEFT)
+    b.add_argument("--max-right", type=int, default=MAX_RIGHT)
     for name in ("device", "one"):
         d = sub.add_parser(name)
         d.add_argument("--run", default=".carry/sj")

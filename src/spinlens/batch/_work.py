@@ -42,10 +42,11 @@ def model_info(model: str) -> ModelInfo:
         from spinlens.rules import RuleTagger
 
         return RuleTagger().info
-    from spinlens._modelmeta import FP32_MODELS, read_meta, shipped_model_dir
+    from spinlens._modelmeta import model_runs, read_meta, shipped_model_dir
     from spinlens.model import model_info as info_of
 
-    return info_of(read_meta(shipped_model_dir(model)), quantized=model not in FP32_MODELS)
+    _, quantized, judge = model_runs(model)
+    return info_of(read_meta(shipped_model_dir(model)), quantized=quantized, judge=judge)
 
 
 @lru_cache(maxsize=4)
