@@ -355,7 +355,6 @@ def pack(a: argparse.Namespace) -> None:
 
 def unpack(a: argparse.Namespace) -> None:
 
-
     parts = sorted(Path(a.folder).glob("judge.tar.part*"))
     raw = b"".join(p.read_bytes() for p in parts)
     run = Path(a.run)
