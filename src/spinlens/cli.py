@@ -913,7 +913,7 @@ def models_build(
     shipped file and the assembled model are checked against the recipe's sha256; the result is quantised
     to int8 (the way the recipe says: outlier channels kept in fp32) and loads with --model NAME. The recipe
     also holds a span judge (a second fine-tuned all-mpnet-base-v2 that re-reads each span in its context),
-    built beside it: --model thorough runs both (fewer false spans, better technique labels; ~4x the time of
+    built beside it: --model thorough runs both (fewer false spans, better technique labels; ~2.3x the time of
     accurate). With --keep-fp32 the fp32 files stay too: --model accurate-fp32 and thorough-fp32 run them
     (a little more accurate, ~2.9x slower than int8).
 
