@@ -199,3 +199,24 @@ def test_thorough_keeps_its_measured_ptc_dev_level(models_home, data_dir):
     assert r["articles"] == 75
     assert r["si"]["f1"] >= 0.472, r["si"]
     assert r["tc"]["micro_f1"] >= 0.648, r["tc"]
+
+
+def test_a_damaged_judge_description_is_refused_at_load(models_home, tmp_path):
+    from spinlens.errors import ModelError
+    from spinlens.model import SpanTagger
+
+    src = models_home / "accurate"
+    for f in src.iterdir():
+        if f.name != "model.json":
+            (tmp_path / f.name).symlink_to(f)
+    meta = json.loads((src / "model.json").read_text())
+    meta["judge"]["settings"]["t_j"] = 1.5
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="t_j"):
+        SpanTagger(tmp_path, judge=True).load()
+    meta["judge"]["settings"]["t_j"] = 0.1
+    meta["judge"]["settings"]["calibration"]["bias"] = [0.0]
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="one bias per technique"):
+        SpanTagger(tmp_path, judge=True).load()
+    SpanTagger(tmp_path).load()  # without the judge the tagger does not read its settings

@@ -614,7 +614,12 @@ class SpanTagger:
             enc = tok.encode(text, add_special_tokens=False)
             return run(np.asarray(enc.ids), np.asarray(enc.offsets).reshape(-1, 2), spans, pool)
 
-        return JudgeRun(score, spec["settings"])
+        judge = JudgeRun(score, spec["settings"])
+        # its TC calibration must fit the model as the tagger's does (one bias per technique, ...)
+        _check_model(
+            self.heads_, dict(self.thresholds_, calibration=judge.calibration), meta["window"], self.lexicon_
+        )
+        return judge
 
     def _onnx_forward(self, path: Path, threads: int | None) -> Forward:
         try:
