@@ -190,8 +190,8 @@ def test_shipped_model_names_map_to_folders_and_an_unknown_one_is_refused():
 
     assert shipped_model_dir() == shipped_model_dir("default") == default_model_dir()
     assert shipped_model_dir("fast").parent == default_model_dir()
-    assert MODELS == ("default", "fast", "accurate", "accurate-fp32", "rules")
-    known = "default, fast, accurate, accurate-fp32"
+    assert MODELS == ("default", "fast", "accurate", "accurate-fp32", "thorough", "thorough-fp32", "rules")
+    known = "default, fast, accurate, accurate-fp32, thorough, thorough-fp32"
     with pytest.raises(ModelError, match=f"unknown model 'gpt'; choose one of: {known}"):
         shipped_model_dir("gpt")
 
