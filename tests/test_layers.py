@@ -19,6 +19,7 @@ LAYERS = {
     "_linear": 2,
     "_windows": 2,
     "_judge": 2,
+    "_onnx": 2,
     "model": 2,
     "modelbuild": 2,
     "rules": 2,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from spinlens.errors import ModelError
+from spinlens._onnx import cpu_session
 
 #: MiniLM (BERT uncased) ids of [CLS], [SEP], "[" and "]": the judge reads the tagger's token ids
 CLS, SEP, LEFT_MARK, RIGHT_MARK = 101, 102, 1031, 1033
@@ -57,20 +57,7 @@ class SpanJudge:
     the 23 canonical techniques) run one span at a time (no padding, so no attention mask)."""
 
     def __init__(self, path: Path, config: dict[str, Any], threads: int | None = None) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover
-            raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = int(threads)
-            opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3  # errors only: not the optimiser's notes on unused initializers
-        try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"cannot load {path}: {exc}") from exc
+        self.session = cpu_session(path, threads)
         self.budget = tuple(int(config[k]) for k in ("max_span", "max_left", "max_right"))
 
     def __call__(

@@ -32,6 +32,7 @@ import numpy as np
 from spinlens._judge import JudgeRun, SpanJudge, mix_probs
 from spinlens._linear import LinearHead, Vectorizer, vocab_array, vocab_list, words
 from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file
+from spinlens._onnx import cpu_session
 from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
@@ -622,20 +623,7 @@ class SpanTagger:
         return judge
 
     def _onnx_forward(self, path: Path, threads: int | None) -> Forward:
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover
-            raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = int(threads)
-            opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3  # errors only: not the optimiser's notes on unused initializers
-        try:
-            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"cannot load {path}: {exc}") from exc
+        sess = cpu_session(path, threads)
 
         if "attention_mask" in {i.name for i in sess.get_inputs()}:  # models exported before 2026.11.26.4
 

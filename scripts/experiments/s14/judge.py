@@ -162,31 +162,10 @@ def load_examples(path: Path) -> dict:
 
 
 def make_model(teacher: str, base: str):
-    import torch
-    from torch import nn
-    from transformers import AutoModel
+    """The judge (:func:`spinlens.training.judge.make_judge`: the module the device run trained)."""
+    from spinlens.training.judge import make_judge
 
-    from spinlens.training.teacher import vocab_map
-
-    class Judge(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.register_buffer("id_map", torch.as_tensor(vocab_map(base, teacher), dtype=torch.long))
-            self.encoder = AutoModel.from_pretrained(teacher, dtype=torch.float32)
-            H = self.encoder.config.hidden_size
-            self.l1 = nn.Linear(2 * H, H)
-            self.drop = nn.Dropout(0.1)
-            self.l2 = nn.Linear(H, 24)
-
-        def forward(self, ids, mask, ms, me):
-            h = self.encoder(input_ids=self.id_map[ids], attention_mask=mask).last_hidden_state
-            pos = torch.arange(h.shape[1], device=h.device)[None, :]
-            m = ((pos >= ms[:, None]) & (pos <= me[:, None])).to(h.dtype)
-            mean = (h * m[..., None]).sum(1) / m.sum(1, keepdim=True).clamp(min=1)
-            f = torch.cat([h[:, 0], mean], -1)
-            return self.l2(self.drop(torch.nn.functional.gelu(self.l1(self.drop(f)))))
-
-    return Judge()
+    return make_judge(teacher, base)
 
 
 def _batches(idx: list[int], lens: np.ndarray, tokens: int, rng) -> list[list[int]]:

@@ -157,6 +157,29 @@ def _index(tensors: dict[str, np.ndarray], src: str) -> dict[str, tuple[str, str
     return out
 
 
+def strip_initializers(graph, index: dict[str, tuple[str, str, bool]]) -> tuple[list[dict], list]:
+    """Take out of ``graph`` (an ONNX model, edited in place) every float initializer that ``index``
+    (:func:`_index` of the base's and the delta's tensors) finds; returns the recipe's ``initializers``
+    entries (in the graph's order) and the initializers kept in the graph."""
+    from onnx import numpy_helper
+
+    entries, keep = [], []
+    for init in graph.graph.initializer:
+        a = numpy_helper.to_array(init)
+        hit = index.get(_key(a)) if np.issubdtype(a.dtype, np.floating) else None
+        if hit is None:
+            entries.append({"name": init.name, "src": "graph"})
+            keep.append(init)
+        else:
+            src, key, tr = hit
+            entries.append(
+                {"name": init.name, "src": src, "key": key, "transpose": tr, "shape": list(a.shape)}
+            )
+    del graph.graph.initializer[:]
+    graph.graph.initializer.extend(keep)
+    return entries, keep
+
+
 def package(
     ckpt_dir: Path,
     student_base: str,
@@ -191,7 +214,6 @@ def package(
 
     import onnx
     import torch
-    from onnx import numpy_helper
 
     from spinlens._modelmeta import read_meta, sha256_file
     from spinlens.modelbuild import assemble, quantize_int8, read_base, unpack_delta
@@ -234,20 +256,7 @@ def package(
         index = {**_index(trained, "delta")}
         for h, v in _index(base, "base").items():  # a tensor the base holds comes from the base
             index[h] = v
-        entries, keep = [], []
-        for init in g.graph.initializer:
-            a = numpy_helper.to_array(init)
-            hit = index.get(_key(a)) if np.issubdtype(a.dtype, np.floating) else None
-            if hit is None:
-                entries.append({"name": init.name, "src": "graph"})
-                keep.append(init)
-            else:
-                src, key, tr = hit
-                entries.append(
-                    {"name": init.name, "src": src, "key": key, "transpose": tr, "shape": list(a.shape)}
-                )
-        del g.graph.initializer[:]
-        g.graph.initializer.extend(keep)
+        entries, keep = strip_initializers(g, index)
         onnx.save(g, str(out / "graph.onnx"))
         check = Path(tmp) / "check.onnx"
         assemble(out / "graph.onnx", entries, base, recon, check)

@@ -139,11 +139,10 @@ def package(
     import tempfile
 
     import onnx
-    from onnx import numpy_helper
 
     from spinlens._modelmeta import sha256_file
     from spinlens.modelbuild import assemble, quantize_int8, read_base, unpack_delta
-    from spinlens.training.accurate import _index, _key
+    from spinlens.training.accurate import _index, strip_initializers
     from spinlens.training.delta import pack_delta
 
     out.mkdir(parents=True, exist_ok=True)
@@ -168,20 +167,7 @@ def package(
         g = onnx.load(str(fp32))
         index = _index(recon, "delta")
         index.update(_index(base, "base"))  # a tensor the base holds comes from the base
-        entries, keep = [], []
-        for init in g.graph.initializer:
-            a = numpy_helper.to_array(init)
-            hit = index.get(_key(a)) if np.issubdtype(a.dtype, np.floating) else None
-            if hit is None:
-                entries.append({"name": init.name, "src": "graph"})
-                keep.append(init)
-            else:
-                src, key, tr = hit
-                entries.append(
-                    {"name": init.name, "src": src, "key": key, "transpose": tr, "shape": list(a.shape)}
-                )
-        del g.graph.initializer[:]
-        g.graph.initializer.extend(keep)
+        entries, _ = strip_initializers(g, index)
         onnx.save(g, str(out / "judge_graph.onnx"))
         check = Path(tmp) / "check.onnx"
         assemble(out / "judge_graph.onnx", entries, base, recon, check)
