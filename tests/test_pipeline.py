@@ -532,6 +532,25 @@ def test_a_broken_model_folder_is_a_model_error(tmp_path, case):
 
 
 @pytest.mark.model
+@pytest.mark.parametrize("built", [False, True], ids=["trained", "built from a recipe"])
+def test_a_broken_model_says_how_to_get_it_back(tmp_path, built):
+    from spinlens._modelmeta import sha256_file
+    from spinlens.errors import ModelError
+    from spinlens.model import SpanTagger
+
+    def edit(meta, d):
+        (d / "tokenizer.json").write_text("{not json")
+        meta["files"]["tokenizer"]["sha256"] = sha256_file(d / "tokenizer.json")
+        if built:
+            meta["built"] = {"recipe": "/somewhere/model_data/accurate"}
+
+    how = "spinlens models build accurate`" if built else "spinlens train`"
+    with pytest.raises(ModelError, match="cannot be used") as err:
+        SpanTagger(_model_copy(tmp_path, edit), threads=1).load()
+    assert how in str(err.value)
+
+
+@pytest.mark.model
 def test_a_calibration_weighting_a_missing_span_lexicon_is_a_model_error(tmp_path):
     from spinlens.errors import ModelError
     from spinlens.model import SpanTagger

@@ -20,6 +20,7 @@ in its own context; its confidence is the found span's times that weight).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -491,6 +492,16 @@ def decode_spans(
     return out
 
 
+def _rebuild_hint(d: Path) -> str:
+    """How to get a working model back in ``d``: a model built from a recipe is built again from it, a
+    trained one is reinstalled or retrained."""
+    try:
+        recipe = json.loads((d / "model.json").read_text(encoding="utf-8"))["built"]["recipe"]
+    except Exception:  # no readable model.json, or not a built model
+        return "reinstall it or rebuild it with `spinlens train`"
+    return f"build it again with `spinlens models build {Path(str(recipe)).name}`"
+
+
 class SpanTagger:
     """Finds technique spans in text and labels given spans.
 
@@ -540,8 +551,7 @@ class SpanTagger:
             raise
         except Exception as exc:  # tokenizers, numpy and json shapes raise their own untyped errors
             raise ModelError(
-                f"the model in {d} cannot be used ({type(exc).__name__}: {exc}); "
-                "reinstall it or rebuild it with `spinlens train`"
+                f"the model in {d} cannot be used ({type(exc).__name__}: {exc}); {_rebuild_hint(d)}"
             ) from exc
 
     def _load(self, d: Path) -> SpanTagger:

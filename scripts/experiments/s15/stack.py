@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import random
 import re
 import sys
@@ -403,3 +404,130 @@ def main_echo(run: Path, ex: Path) -> None:
 if __name__ == "__main__" and sys.argv[1] == "echo":
     args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
     main_echo(Path(args[0]), Path(args[1]))
+
+
+_QUOTES = "\"“‘'«"
+N_R3 = 14
+
+
+def recurring_candidates(text, offsets, p_in, p_rep, kept, max_words: int = 4):
+    """R3's candidates: ``[(start, end, features[N_R3])]``, every occurrence not overlapping a ``kept`` span
+    of a phrase of 1..``max_words`` words (not only stop words) that occurs at least twice in ``text``."""
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORDS.finditer(text)]
+    if not words or len(offsets) == 0:
+        return []
+    ws = np.searchsorted(offsets[:, 1], [w[0] for w in words], side="right")
+    we = np.maximum(np.searchsorted(offsets[:, 0], [w[1] for w in words], side="left") - 1, ws)
+    cs, cr = np.r_[0.0, np.cumsum(p_in)], np.r_[0.0, np.cumsum(p_rep)]
+    sents = [(m.start(), m.end()) for m in _ECHO_SENT.finditer(text)] or [(0, len(text))]
+    sent_starts = np.array([s for s, _ in sents])
+    sent_kept = np.zeros(len(sents), bool)
+    sent_pin = np.zeros(len(sents))
+    for k, (s, e) in enumerate(sents):
+        sent_kept[k] = any(a < e and s < b for a, b in kept)
+        t = (offsets[:, 0] < e) & (offsets[:, 1] > s)
+        sent_pin[k] = float(p_in[t].mean()) if t.any() else 0.0
+    groups: dict[str, list] = {}
+    for i in range(len(words)):
+        for n in range(1, max_words + 1):
+            j = i + n - 1
+            if j >= len(words):
+                break
+            if n > 1 and text[words[j - 1][1] : words[j][0]] not in (" ", "-"):
+                break
+            if all(w[2] in _ECHO_STOP for w in words[i : j + 1]):
+                continue
+            a, b = int(ws[i]), int(we[j])
+            groups.setdefault(" ".join(w[2] for w in words[i : j + 1]), []).append(
+                (words[i][0], words[j][1], a, b, n)
+            )
+    out = []
+    for occ in groups.values():
+        if len(occ) < 2:
+            continue
+        means = [(cs[b + 1] - cs[a]) / (b + 1 - a) for _, _, a, b, _ in occ]
+        in_kept = [any(x < e and s < y for x, y in kept) for s, e, *_ in occ]
+        for k, ((s, e, a, b, n), m) in enumerate(zip(occ, means)):
+            if in_kept[k]:
+                continue
+            sk = int(np.searchsorted(sent_starts, s, side="right") - 1)
+            others = len(occ) - 1
+            feats = [
+                m, float(p_in[a : b + 1].max()), (cr[b + 1] - cr[a]) / (b + 1 - a), max(means),
+                float(np.log(len(occ))), float(n), (sum(in_kept) - in_kept[k]) / others, float(k == 0),
+                s / max(1, len(text)), float(text[s].isupper()), float(text[s:e].isupper()),
+                float(s > 0 and text[s - 1] in _QUOTES), float(sent_kept[sk]), sent_pin[sk],
+            ]  # fmt: skip
+            out.append((s, e, np.asarray(feats, np.float32)))
+    return out
+
+
+def main_r3(run: Path, ex: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from spinlens.taxonomy import TECHNIQUE_IDS
+
+    rep = TECHNIQUE_IDS.index("Repetition")
+    arts, scores, gold, ts, th, rows = load(run, ex)
+    ids = sorted(ts)
+    kept = {a: [] for a in ids}
+    for a, s, e, c, q, tok in rows:
+        if c >= 0.4 and 1 - q[0] >= 0.1:
+            kept[a].append((s, e))
+    cands = []
+    for a in ids:
+        sc = scores[a]
+        p_in = sc["p_bio"][:, 1].astype(np.float64) + sc["p_bio"][:, 2]
+        p_rep = sc["p_tech"][:, rep].astype(np.float64)
+        found = recurring_candidates(arts[a]["text"], sc["offsets"], p_in, p_rep, kept[a])
+        cands += [(a, s, e, f) for s, e, f in found]
+    X = np.stack([c[3] for c in cands])
+    y = np.array([inside_fraction(c[1], c[2], gold[c[0]]) for c in cands])
+    cand_aid = np.array([c[0] for c in cands])
+    print(f"{len(cands)} candidates, mean inside {y.mean():.3f}, > half in: {(y > 0.5).sum()}", flush=True)
+
+    def si(mask, subset) -> float:
+        pred = {a: list(kept[a]) for a in subset}
+        for c, k in zip(cands, mask):
+            if k and c[0] in pred:
+                pred[c[0]].append((c[1], c[2]))
+        return si_scores(pred, {a: gold[a] for a in pred}).f1
+
+    print(f"kept alone: {si(np.zeros(len(cands), bool), ids):.4f}", flush=True)
+    grid = np.arange(0.05, 0.951, 0.025).round(3)
+    res = []
+    for shuffle in range(3):
+        order = ids[:]
+        random.Random(shuffle).shuffle(order)
+        keep = np.zeros(len(cands), bool)
+        chosen = []
+        for f in range(5):
+            held = set(order[f::5])
+            in_held = np.isin(cand_aid, list(held))
+            tr, te = np.where(~in_held)[0], np.where(in_held)[0]
+            mu, sd = X[tr].mean(0), X[tr].std(0) + 1e-6
+            if os.environ.get("R3_GBM"):  # a diagnostic, not the declared model
+                from sklearn.ensemble import HistGradientBoostingClassifier
+
+                m = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=0)
+            else:
+                m = LogisticRegression(C=1.0, max_iter=3000)
+            m.fit(
+                np.concatenate([(X[tr] - mu) / sd] * 2), np.r_[np.ones(len(tr)), np.zeros(len(tr))],
+                sample_weight=np.r_[y[tr], 1 - y[tr]],
+            )
+            p = m.predict_proba((X - mu) / sd)[:, 1]
+            tr_ids = [a for a in ids if a not in held]
+            best = max(grid, key=lambda t: si(~in_held & (p >= t), tr_ids))
+            chosen.append(float(best))
+            keep[te] = p[te] >= best
+        res.append(si(keep, ids))
+        print(f"shuffle {shuffle}: CV SI {res[-1]:.4f}, thresholds {chosen}, added {keep.sum()}", flush=True)
+    print(f"R3 CV SI {np.mean(res):.4f}")
+    name = "r3_gbm_cv.json" if os.environ.get("R3_GBM") else "r3_cv.json"
+    (run / name).write_text(json.dumps({"cv": float(np.mean(res)), "shuffles": res}, indent=1))
+
+
+if __name__ == "__main__" and sys.argv[1] == "r3":
+    args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
+    main_r3(Path(args[0]), Path(args[1]))
