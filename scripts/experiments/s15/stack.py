@@ -4,6 +4,8 @@
     stack.py tc   [RUN EXAMPLES]   per-technique TC weights (RUN/tc_cv.json)
     stack.py echo [RUN EXAMPLES]   paraphrase features for Repetition in the TC calibration
     stack.py rep  [RUN EXAMPLES]   recurring phrases added to the SI spans (RUN/rep_si.json)
+    stack.py r3   [RUN EXAMPLES]   recurring phrases chosen by a regression (RUN/r3_cv.json; R3_GBM=1: boosted)
+    stack.py techw [RUN EXAMPLES]  the token head's vote in the TC calibration (RUN/techw_cv.json)
 
 RUN EXAMPLES default to runs/g14/J2 .carry/sj2 (session 14's judge J2 and its examples). RESULTS.md section 2,
 "Session 15" declares each rule before its figure and reports them; none went into the product."""
@@ -215,9 +217,13 @@ def tc_rows(run: Path, ex: Path):
     folds = data["tune_folds"]
     held = {k: {a for a, f in folds.items() if f == k} for k in set(folds.values())}
     lexes = {k: P.fit_span_lexicon([a for a in corpus if a.id not in ids]) for k, ids in held.items()}
-    R = {"aid": [], "s": [], "e": [], "lab": [], "p": [], "q": [], "lx": [], "F": []}
+    from spinlens.model import span_tech_probs
+
+    R = {"aid": [], "s": [], "e": [], "lab": [], "p": [], "q": [], "lx": [], "F": [], "tp": []}
     for aid in sorted(arts):
         a, sc = arts[aid], scores[aid]
+        toks = [char_to_token_span(sc["offsets"], s, e) for s, e, _ in a["spans"]]
+        R["tp"] += list(span_tech_probs(sc["p_tech"], toks))
         for (s, e, lab), p in zip(a["spans"], sc["tc"]):
             q = J[aid, s, e, 0][1:]
             R["aid"].append(aid), R["s"].append(s), R["e"].append(e), R["lab"].append(lab)
@@ -227,7 +233,7 @@ def tc_rows(run: Path, ex: Path):
     return {k: (np.asarray(v) if k not in ("aid", "lab") else v) for k, v in R.items()}
 
 
-def fit_tc(R, idx, lam: float | None, a0=0.3, b0=0.7, lex_w=1.0, iters=1500, lr=0.1, l2=0.01):
+def fit_tc(R, idx, lam: float | None, a0=0.3, b0=0.7, lex_w=1.0, iters=1500, lr=0.1, l2=0.01, tech_w=0.0):
     """bias_k (+ per-technique a_k, b_k pulled to a0 / b0 with strength ``lam``; None: fixed a0 / b0)."""
     from spinlens.taxonomy import PTC14_TO_CANONICAL, TECHNIQUE_IDS
 
@@ -235,6 +241,8 @@ def fit_tc(R, idx, lam: float | None, a0=0.3, b0=0.7, lex_w=1.0, iters=1500, lr=
     rep = TECHNIQUE_IDS.index("Repetition")
     lp, lq = np.log(np.clip(R["p"][idx], 1e-7, 1)), np.log(np.clip(R["q"][idx], 1e-7, 1))
     lx, F = R["lx"][idx] * lex_w, R["F"][idx]
+    if tech_w:  # the token head's vote, at a fixed weight
+        lx = lx + tech_w * np.log(np.clip(R["tp"][idx], 1e-7, 1))
     allowed = np.zeros((len(idx), T), bool)
     for i, j in enumerate(idx):
         for c in PTC14_TO_CANONICAL[R["lab"][j]]:
@@ -255,7 +263,7 @@ def fit_tc(R, idx, lam: float | None, a0=0.3, b0=0.7, lex_w=1.0, iters=1500, lr=
         if lam is not None:
             a -= lr * ((g * lp).mean(0) + lam * (a - a0))
             b -= lr * ((g * lq).mean(0) + lam * (b - b0))
-    return {"a": a, "b": b, "bias": bias, "rep_w": w, "lex_w": lex_w}
+    return {"a": a, "b": b, "bias": bias, "rep_w": w, "lex_w": lex_w, "tech_w": tech_w}
 
 
 def predict_tc(R, idx, m) -> list[str]:
@@ -265,6 +273,8 @@ def predict_tc(R, idx, m) -> list[str]:
     rep = TECHNIQUE_IDS.index("Repetition")
     z = m["a"] * np.log(np.clip(R["p"][idx], 1e-7, 1)) + m["b"] * np.log(np.clip(R["q"][idx], 1e-7, 1))
     z = z + m["lex_w"] * R["lx"][idx] + m["bias"]
+    if m.get("tech_w"):
+        z = z + m["tech_w"] * np.log(np.clip(R["tp"][idx], 1e-7, 1))
     z[:, rep] += R["F"][idx] @ m["rep_w"]
     z -= z.max(1, keepdims=True)
     p = np.exp(z)
@@ -272,7 +282,7 @@ def predict_tc(R, idx, m) -> list[str]:
     return [PTC14_LABELS[int(k)] for k in to_ptc14_probs(p).argmax(1)]
 
 
-def cv_tc(R, lam, shuffles=3, folds=5) -> float:
+def cv_tc(R, lam, shuffles=3, folds=5, tech_w=0.0) -> float:
     from spinlens.evaluation import tc_micro_f1
 
     ids = sorted(set(R["aid"]))
@@ -285,7 +295,7 @@ def cv_tc(R, lam, shuffles=3, folds=5) -> float:
         for f in range(folds):
             held = np.isin(aid, order[f::folds])
             tr, te = np.where(~held)[0], np.where(held)[0]
-            m = fit_tc(R, tr, lam)
+            m = fit_tc(R, tr, lam, tech_w=tech_w)
             for j, lab in zip(te, predict_tc(R, te, m)):
                 pred.append((R["aid"][j], int(R["s"][j]), int(R["e"][j]), lab))
                 gold.append((R["aid"][j], int(R["s"][j]), int(R["e"][j]), R["lab"][j]))
@@ -513,7 +523,8 @@ def main_r3(run: Path, ex: Path) -> None:
             else:
                 m = LogisticRegression(C=1.0, max_iter=3000)
             m.fit(
-                np.concatenate([(X[tr] - mu) / sd] * 2), np.r_[np.ones(len(tr)), np.zeros(len(tr))],
+                np.concatenate([(X[tr] - mu) / sd] * 2),
+                np.r_[np.ones(len(tr)), np.zeros(len(tr))],
                 sample_weight=np.r_[y[tr], 1 - y[tr]],
             )
             p = m.predict_proba((X - mu) / sd)[:, 1]
@@ -531,3 +542,17 @@ def main_r3(run: Path, ex: Path) -> None:
 if __name__ == "__main__" and sys.argv[1] == "r3":
     args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
     main_r3(Path(args[0]), Path(args[1]))
+
+
+def main_techw(run: Path, ex: Path) -> None:
+    R = tc_rows(run, ex)
+    out = {"0": cv_tc(R, None)}
+    for tw in (0.25, 0.5, 1.0):
+        out[str(tw)] = cv_tc(R, None, tech_w=tw)
+        print(out, flush=True)
+    (run / "techw_cv.json").write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__" and sys.argv[1] == "techw":
+    args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
+    main_techw(Path(args[0]), Path(args[1]))
