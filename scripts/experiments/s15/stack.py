@@ -4,7 +4,7 @@
     stack.py tc   [RUN EXAMPLES]   per-technique TC weights (RUN/tc_cv.json)
     stack.py echo [RUN EXAMPLES]   paraphrase features for Repetition in the TC calibration
     stack.py rep  [RUN EXAMPLES]   recurring phrases added to the SI spans (RUN/rep_si.json)
-    stack.py r3   [RUN EXAMPLES]   recurring phrases chosen by a regression (RUN/r3_cv.json; R3_GBM=1: boosted)
+    stack.py r3   [RUN EXAMPLES]   recurring phrases chosen by a regression (RUN/r3_cv.json; R3_GBM=1)
     stack.py techw [RUN EXAMPLES]  the token head's vote in the TC calibration (RUN/techw_cv.json)
 
 RUN EXAMPLES default to runs/g14/J2 .carry/sj2 (session 14's judge J2 and its examples). RESULTS.md section 2,
