@@ -494,6 +494,20 @@ def test_int8_keeps_the_outlier_channels_of_the_down_projections_in_fp32(tiny_re
 
     for a, b in zip(run(fp32), run(tmp_path / "split.onnx")):
         assert np.abs(a - b).max() < 1e-5
+    # zero_rows (session 15): the int8 MatMul's rows at those channels are 0, the function is the same
+    zeroed = onnx.load(str(fp32))
+    assert split_down_projections(zeroed, channels, zero_rows=True) == names
+    onnx.save(zeroed, str(tmp_path / "split0.onnx"))
+    for a, b in zip(run(fp32), run(tmp_path / "split0.onnx")):
+        assert np.abs(a - b).max() < 1e-5
+    weights = {t.name: onnx.numpy_helper.to_array(t) for t in zeroed.graph.initializer}
+    before = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    for layer, idx in channels.items():
+        (mm,) = [n for n in zeroed.graph.node if n.output[0] == f"int8split.layer{layer}.y_int8"]
+        w, w_before = weights[mm.input[1]], before[mm.input[1]]
+        assert np.all(w[idx] == 0) and np.abs(w_before[idx]).max() > 0
+        rest = np.setdiff1d(np.arange(w.shape[0]), idx)
+        assert np.array_equal(w[rest], w_before[rest])
     with pytest.raises(ModelError, match=r"no down-projection in layer\(s\) \[7\]"):
         split_down_projections(onnx.load(str(fp32)), {7: np.array([1])})
     with pytest.raises(ModelError, match="within 0..63"):

@@ -304,14 +304,18 @@ def down_projections(model: Any) -> dict[int, tuple[Any, Any, str]]:
     return out
 
 
-def split_down_projections(model: Any, channels: dict[int, np.ndarray]) -> list[str]:
+def split_down_projections(model: Any, channels: dict[int, np.ndarray], zero_rows: bool = False) -> list[str]:
     """Route the ``channels[layer]`` input channels of each FFN down-projection through an fp32 MatMul of
     their weight rows (LLM.int8()-style; the fp32 function is unchanged): the GELU's constant 0.5 becomes a
     vector that is 0 at those channels (the MatMul int8 will quantise sees the rest), and a Gather, a MatMul
     and an Add per layer add the outlier channels' part. Edits ``model`` in place; returns the names of the
     fp32 MatMuls (to leave out of quantisation). Why: a few GELU channels reach ~100 where the rest stay
     under ~6, and one per-tensor activation scale then rounds the rest away; with weights per channel too
-    (their rows reach 2-15 where most are ~0.05), int8 follows fp32 (RESULTS.md, session 13)."""
+    (their rows reach 2-15 where most are ~0.05), int8 follows fp32 (RESULTS.md, session 13).
+
+    ``zero_rows``: also set those channels' rows of the weight the int8 MatMul keeps to 0: they only ever meet
+    a 0 there, but with weights per output channel they would set every column's scale (RESULTS.md, session
+    15). The function of the graph is the same either way."""
     from onnx import helper, numpy_helper
 
     sites = down_projections(model)
@@ -338,6 +342,13 @@ def split_down_projections(model: Any, channels: dict[int, np.ndarray]) -> list[
             ]
         )
         mul.input[list(mul.input).index(half_name)] = f"{pre}.half_masked"
+        if zero_rows:
+            users = [n.name for n in model.graph.node if mm.input[1] in n.input]
+            if len(users) != 1:
+                raise ModelError(f"{mm.name}: its weight is shared with {users}; cannot zero its rows")
+            w0 = w.copy()
+            w0[idx] = 0.0
+            inits[mm.input[1]].CopyFrom(numpy_helper.from_array(w0, mm.input[1]))
         y = mm.output[0]
         mm.output[0] = f"{pre}.y_int8"
         new = [
@@ -358,8 +369,9 @@ def quantize_int8(
     fp32: Path, int8: Path, spec: dict[str, Any] | None = None, folder: Path | None = None
 ) -> None:
     """Quantise ``fp32`` to ``int8`` (dynamic, int8 weights). ``spec`` (a recipe's ``int8`` entry):
-    ``per_channel`` (weights per output channel) and ``fp32_channels`` (a file in ``folder`` holding, per
-    layer ``layerN``, the down-projection input channels kept in fp32: :func:`split_down_projections`).
+    ``per_channel`` (weights per output channel), ``fp32_channels`` (a file in ``folder`` holding, per
+    layer ``layerN``, the down-projection input channels kept in fp32: :func:`split_down_projections`) and
+    ``zero_rows`` (those channels' rows of the int8 weight set to 0).
     Without ``spec``: per-tensor weights, as every model before session 13."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -375,7 +387,7 @@ def quantize_int8(
     with np.load(path) as z:
         channels = {int(k.removeprefix("layer")): z[k] for k in z.files}
     model = onnx.load(str(fp32))
-    exclude = split_down_projections(model, channels)
+    exclude = split_down_projections(model, channels, zero_rows=bool(spec.get("zero_rows")))
     with tempfile.TemporaryDirectory(dir=int8.parent) as tmp:
         split = Path(tmp) / "split.fp32.onnx"
         onnx.save(model, str(split))
@@ -502,7 +514,11 @@ def build(
                 f"the assembled model has sha256 {got}, the recipe's is {recipe['onnx_fp32_sha256']}: "
                 "the onnx package serialised it differently or a file is damaged; nothing was installed"
             )
-        kinds = (("fp32_channels", "outlier channels in fp32"), ("per_channel", "weights per channel"))
+        kinds = (
+            ("fp32_channels", "outlier channels in fp32"),
+            ("zero_rows", "their int8 rows zeroed"),
+            ("per_channel", "weights per channel"),
+        )
         how = ", ".join(w for k, w in kinds if int8_spec.get(k))
         how = f" ({how})" if how else ""
         log(f"assembled fp32 model OK (sha256 {got[:16]}...); quantising to int8{how}")
