@@ -97,7 +97,8 @@ def test_the_accurate_model_keeps_its_measured_ptc_dev_level(models_home, data_d
     """The built ``accurate`` model (2026.11.26.6: session 12's whole MPNet fine-tuned on a GPU, quantised
     with the down-projections' outlier channels in fp32 and weights per channel, with the out-of-fold
     thresholds) measured int8 SI 0.471 (P 0.410, R 0.552) / TC 0.639 on the 75 PTC dev articles
-    (benchmarks/RESULTS.md section 2, session 13); guarded under that: both above 2026.11.26.4's int8 (0.403 /
+    (benchmarks/RESULTS.md section 2, session 13), and 2026.11.27.1 (the same with the fp32 channels' int8
+    rows zeroed) 0.474 / 0.642 (session 15); guarded under that: both above 2026.11.26.4's int8 (0.403 /
     0.635) and the default's (0.427 / 0.604)."""
     from spinlens.datasets import PTC_DIR
     from spinlens.evaluation.ptc import evaluate_ptc
