@@ -518,15 +518,18 @@ def test_int8_keeps_the_outlier_channels_of_the_down_projections_in_fp32(tiny_re
         package(
             trained, str(base_model_dir()), str(base), here, frozen=2,
             thresholds_from=_thresholds_dir(tmp_path / "th", shipped), shipped=shipped,
-            version="2026.11.26.1", int8_channels=channels, int8_per_channel=True, log=lambda m: None,
+            version="2026.11.26.1", int8_channels=channels, int8_per_channel=True, int8_zero_rows=True,
+            log=lambda m: None,
         )  # fmt: skip
         rec = json.loads((here / "build.json").read_text())
         assert (
             rec["int8"]["per_channel"] is True and rec["int8"]["fp32_channels"]["name"] == "int8_channels.npz"
         )
+        assert rec["int8"]["zero_rows"] is True
         said: list[str] = []
         out = build("accurate", base_from=base, dest=tmp_path / "split", recipe_from=here, log=said.append)
-        assert any("int8 (outlier channels in fp32, weights per channel)" in m for m in said), said
+        how = "int8 (outlier channels in fp32, their int8 rows zeroed, weights per channel)"
+        assert any(how in m for m in said), said
         (here / "int8_channels.npz").write_bytes(b"damaged")
         with pytest.raises(ModelError, match="missing or altered"):
             build("accurate", base_from=base, dest=tmp_path / "b3", recipe_from=here, log=lambda m: None)

@@ -197,6 +197,7 @@ def package(
     thresholds_fp32_from: Path | None = None,
     int8_channels: dict[int, np.ndarray] | None = None,
     int8_per_channel: bool = False,
+    int8_zero_rows: bool = False,
     log=print,
 ) -> dict:
     """Write the ``accurate`` recipe to ``out``: ``graph.onnx`` (the exported graph without the weights the
@@ -206,8 +207,9 @@ def package(
     ``delta_bits``: 8, or 4 for half the size (:func:`spinlens.training.delta.pack_delta`).
     ``thresholds_fp32_from``: a folder whose ``thresholds.json`` holds the thresholds of the fp32 weights,
     when they differ from the int8 file's (``--model accurate-fp32``). ``int8_channels``
-    (:func:`fp32_channels`) and ``int8_per_channel``: how the build quantises
-    (:func:`spinlens.modelbuild.quantize_int8`; by default per tensor, every MatMul). Returns the recipe."""
+    (:func:`fp32_channels`), ``int8_per_channel`` and ``int8_zero_rows`` (with channels: their int8 rows set
+    to 0, as 2026.11.27.1): how the build quantises (:func:`spinlens.modelbuild.quantize_int8`; by default
+    per tensor, every MatMul). Returns the recipe."""
     import os
     import shutil
     import tempfile
@@ -237,6 +239,8 @@ def package(
             "name": "int8_channels.npz",
             "sha256": sha256_file(out / "int8_channels.npz"),
         }
+        if int8_zero_rows:
+            int8_spec["zero_rows"] = True
     model = Tagger(mpnet, id_map=vocab_map(student_base, mpnet))
     st = torch.load(ckpt_dir / "ckpt.pt", map_location="cpu", weights_only=False)["model"]
     model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in st.items()})
