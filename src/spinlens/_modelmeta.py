@@ -17,6 +17,7 @@ __all__ = [
     "FP32_MODELS",
     "JUDGED_MODELS",
     "built_model_dir",
+    "built_recipe_name",
     "default_model_dir",
     "shipped_model_dir",
     "read_meta",
@@ -148,6 +149,14 @@ def runtime_files(
         onnx = m["onnx_int8"] if quantized and "onnx_int8" in m else m["onnx"]
         out.append((onnx, m["heads"]))
     return out
+
+
+def built_recipe_name(meta: dict[str, Any]) -> str | None:
+    """The name of the recipe a model was built from (``spinlens models build NAME``), or None for a model
+    that was trained or shipped as it is."""
+    built = meta.get("built")
+    recipe = built.get("recipe") if isinstance(built, dict) else None
+    return Path(str(recipe)).name if recipe else None
 
 
 def all_files(meta: dict[str, Any]) -> list[dict[str, str]]:

@@ -32,7 +32,14 @@ import numpy as np
 
 from spinlens._judge import JudgeRun, SpanJudge, mix_probs
 from spinlens._linear import LinearHead, Vectorizer, vocab_array, vocab_list, words
-from spinlens._modelmeta import default_model_dir, model_digest, read_meta, runtime_files, sha256_file
+from spinlens._modelmeta import (
+    built_recipe_name,
+    default_model_dir,
+    model_digest,
+    read_meta,
+    runtime_files,
+    sha256_file,
+)
 from spinlens._onnx import cpu_session
 from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
@@ -494,12 +501,14 @@ def decode_spans(
 
 def _rebuild_hint(d: Path) -> str:
     """How to get a working model back in ``d``: a model built from a recipe is built again from it, a
-    trained one is reinstalled or retrained."""
+    trained one is reinstalled or retrained. Reads ``model.json`` itself: it may be what is broken."""
     try:
-        recipe = json.loads((d / "model.json").read_text(encoding="utf-8"))["built"]["recipe"]
-    except Exception:  # no readable model.json, or not a built model
+        recipe = built_recipe_name(json.loads((d / "model.json").read_text(encoding="utf-8")))
+    except Exception:  # no readable model.json
+        recipe = None
+    if recipe is None:
         return "reinstall it or rebuild it with `spinlens train`"
-    return f"build it again with `spinlens models build {Path(str(recipe)).name}`"
+    return f"build it again with `spinlens models build {recipe}`"
 
 
 class SpanTagger:
@@ -560,9 +569,10 @@ class SpanTagger:
         chosen = runtime_files(meta, self.quantized)
         for o, _ in chosen:
             if not (d / o["name"]).exists() and not self.quantized:
+                recipe = built_recipe_name(meta)
                 how = (
-                    f"build it with `spinlens models build {Path(meta['built']['recipe']).name} --keep-fp32`"
-                    if "recipe" in meta.get("built", {})
+                    f"build it with `spinlens models build {recipe} --keep-fp32`"
+                    if recipe
                     else "rebuild it with `spinlens train`"
                 )
                 raise ModelError(
@@ -626,10 +636,7 @@ class SpanTagger:
             return run(np.asarray(enc.ids), np.asarray(enc.offsets).reshape(-1, 2), spans, pool)
 
         judge = JudgeRun(score, spec["settings"])
-        # its TC calibration must fit the model as the tagger's does (one bias per technique, ...)
-        _check_model(
-            self.heads_, dict(self.thresholds_, calibration=judge.calibration), meta["window"], self.lexicon_
-        )
+        _check_calibration(judge.calibration, self.lexicon_)  # as the tagger's (one bias per technique, ...)
         return judge
 
     def _onnx_forward(self, path: Path, threads: int | None) -> Forward:
@@ -738,17 +745,21 @@ def _check_model(
         raise ValueError(f"per-technique thresholds {tech!r} name unknown techniques")
     for v in tech.values():
         float(v)
-    cal = thresholds.get("calibration")
+    _check_calibration(thresholds.get("calibration"), lexicon)
+    content, stride = int(window["content"]), int(window["stride"])
+    if content < 1 or not 1 <= stride <= content:
+        raise ValueError(f"windows of {content} tokens every {stride} tokens cannot cover a text")
+
+
+def _check_calibration(cal: dict | None, lexicon: SpanLexicon | None) -> None:
+    """``ValueError`` unless a TC calibration (the tagger's, or its span judge's) fits the model."""
     if cal:
-        if len(cal["bias"]) != T or len(cal["rep_w"]) != 3:
+        if len(cal["bias"]) != len(TECHNIQUE_IDS) or len(cal["rep_w"]) != 3:
             raise ValueError(
                 "the TC calibration does not have one bias per technique and 3 Repetition weights"
             )
         if float(cal.get("lex_w", 0.0)) and lexicon is None:
             raise ValueError("the TC calibration weights a span lexicon the files do not list")
-    content, stride = int(window["content"]), int(window["stride"])
-    if content < 1 or not 1 <= stride <= content:
-        raise ValueError(f"windows of {content} tokens every {stride} tokens cannot cover a text")
 
 
 def model_info(meta: dict, quantized: bool = True, judge: bool = False) -> ModelInfo:
