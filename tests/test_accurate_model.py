@@ -27,6 +27,17 @@ def _parts_installed() -> bool:
     return True
 
 
+def _ptc_dev(tagger, data_dir: Path) -> dict:
+    """``tagger`` scored on the 75 PTC dev articles (SI with its own spans, TC on the gold spans)."""
+    from spinlens.datasets import PTC_DIR
+    from spinlens.evaluation.ptc import evaluate_ptc
+
+    base = data_dir / PTC_DIR
+    r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
+    assert r["articles"] == 75
+    return r
+
+
 @pytest.fixture(scope="module")
 def models_home(tmp_path_factory):
     """``$SPINLENS_MODELS`` with the accurate model built into it by the CLI (with its fp32 file)."""
@@ -100,14 +111,9 @@ def test_the_accurate_model_keeps_its_measured_ptc_dev_level(models_home, data_d
     (benchmarks/RESULTS.md section 2, session 13), and 2026.11.27.1 (the same with the fp32 channels' int8
     rows zeroed) 0.474 / 0.642 (session 15); guarded under that: both above 2026.11.26.4's int8 (0.403 /
     0.635) and the default's (0.427 / 0.604)."""
-    from spinlens.datasets import PTC_DIR
-    from spinlens.evaluation.ptc import evaluate_ptc
     from spinlens.model import SpanTagger
 
-    tagger = SpanTagger(models_home / "accurate").load()
-    base = data_dir / PTC_DIR
-    r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
-    assert r["articles"] == 75
+    r = _ptc_dev(SpanTagger(models_home / "accurate").load(), data_dir)
     assert r["si"]["f1"] >= 0.462, r["si"]
     assert r["tc"]["micro_f1"] >= 0.636, r["tc"]
 
@@ -122,16 +128,12 @@ def test_the_accurate_model_on_its_fp32_weights_keeps_its_measured_ptc_dev_level
     (benchmarks/RESULTS.md section 2, sessions 12 and 13). Guarded under that: both above the int8 file's
     (0.471 / 0.639)."""
     from spinlens._modelmeta import read_meta
-    from spinlens.datasets import PTC_DIR
-    from spinlens.evaluation.ptc import evaluate_ptc
     from spinlens.model import SpanTagger
 
     d = models_home / "accurate"
     tagger = SpanTagger(d, quantized=False).load()
     assert tagger.thresholds_ == read_meta(d)["thresholds"] and "thresholds_fp32" not in read_meta(d)
-    base = data_dir / PTC_DIR
-    r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
-    assert r["articles"] == 75
+    r = _ptc_dev(tagger, data_dir)
     assert r["si"]["f1"] >= 0.475, r["si"]
     assert r["tc"]["micro_f1"] >= 0.64, r["tc"]
 
@@ -195,14 +197,9 @@ def test_thorough_keeps_its_measured_ptc_dev_level(models_home, data_dir):
     articles with 2026.11.26.7 (benchmarks/RESULTS.md section 2, session 14) and 0.480 / 0.654 with
     2026.11.27.1's int8 tagger (session 15); guarded under that, both above ``accurate``'s int8 (0.471 /
     0.639, 0.474 / 0.642)."""
-    from spinlens.datasets import PTC_DIR
-    from spinlens.evaluation.ptc import evaluate_ptc
     from spinlens.model import SpanTagger
 
-    tagger = SpanTagger(models_home / "accurate", judge=True).load()
-    base = data_dir / PTC_DIR
-    r = evaluate_ptc(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
-    assert r["articles"] == 75
+    r = _ptc_dev(SpanTagger(models_home / "accurate", judge=True).load(), data_dir)
     assert r["si"]["f1"] >= 0.472, r["si"]
     assert r["tc"]["micro_f1"] >= 0.648, r["tc"]
 
