@@ -94,14 +94,16 @@ def final(run: Path, ex: Path, w: float) -> None:
     print(f"{run}: calibration at w {w}: TC cv {cv:.4f}")
 
 
-def tc_mix(arts, scores, J, final_w: float | None = None):
+def tc_base_rows(arts, scores, J) -> list[tuple]:
+    """The tuning spans of PTC train (gold spans, PTC-14 labels), in ``arts``' order: ``(article, text,
+    start, end, label, the tagger's probabilities, the token head's, the fold lexicon's log-probabilities,
+    the judge's technique probabilities)``; each article's lexicon is fitted without its fold."""
+    from spinlens.datasets import read_ptc
     from spinlens.model import char_to_token_span, span_tech_probs
     from spinlens.training import pipeline as P
     from spinlens.training.data import load_sources
 
     data = json.loads((CF / "data.json").read_text())
-    from spinlens.datasets import read_ptc
-
     dev_ids = {a.id for a in read_ptc("dev").articles}
     corpus = load_sources(data["sources"], None, dev_ids)
     folds = data["tune_folds"]
@@ -117,6 +119,13 @@ def tc_mix(arts, scores, J, final_w: float | None = None):
             q = q / q.sum()
             lx = lexes[folds[aid]].log_probs(a["text"], [(s, e)])[0]
             base_rows.append((aid, a["text"], s, e, lab, np.asarray(p, np.float64), tps[i], lx, q))
+    return base_rows
+
+
+def tc_mix(arts, scores, J, final_w: float | None = None):
+    from spinlens.training import pipeline as P
+
+    base_rows = tc_base_rows(arts, scores, J)
     out = {}
     if final_w is not None:
         os.environ["JUDGE_W"] = str(final_w)

@@ -48,8 +48,6 @@ for k, v in sorted(res.items(), key=lambda kv: -kv[1][0])[:6]:
 own = (float(base["inside"]), float(base["span_min"]))
 print("train, recipe's own", own, np.round(res[own][:3], 4), res[own][3])
 best = max(res, key=lambda k: (res[k][0], k == own))
-test = {p.stem: p.read_text(encoding="utf-8")
-        for p in sorted((root / "test/EN/subtask-2-documents").glob("*.txt"))[:60]}  # fmt: skip
-rt = agreement(test, [own, best])
+rt = agreement(docs("test"), [own, best])
 for k, v in rt.items():
     print("test (fidelity.py's documents)", k, np.round(v[:3], 4), v[3], "spans")

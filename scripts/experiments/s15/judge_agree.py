@@ -36,7 +36,7 @@ ref = run(sys.argv[2])
 for path in sys.argv[3:]:
     p = run(path)
     arg = float((p.argmax(1) == ref.argmax(1)).mean())
-    keep = float(((1 - p[:, 0]) >= 0.1).astype(int).__eq__(((1 - ref[:, 0]) >= 0.1).astype(int)).mean())
+    keep = float((((1 - p[:, 0]) >= 0.1) == ((1 - ref[:, 0]) >= 0.1)).mean())
     print(
         f"{path}: argmax agreement {arg:.4f}, keep agreement {keep:.4f}, mean |dP(none)| "
         f"{np.abs(p[:, 0] - ref[:, 0]).mean():.4f}",

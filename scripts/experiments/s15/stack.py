@@ -27,7 +27,7 @@ from spinlens.model import char_to_token_span
 from spinlens.training.pipeline import _decode_no_head, load_tune_scores
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "s14"))
-from oof import CF, judgements  # noqa: E402
+from oof import CF, judgements, tc_base_rows  # noqa: E402
 
 
 def _ptc_class_index() -> np.ndarray:
@@ -41,8 +41,6 @@ def _ptc_class_index() -> np.ndarray:
 
 #: the PTC-14 class (14: outside PTC-14) of each canonical technique
 _PTC_CLASS = _ptc_class_index()
-#: how many features :func:`keep_features` gives
-N_KEEP_FEATURES = 10 + 15
 
 
 def keep_features(
@@ -139,6 +137,40 @@ def features(ts, row) -> np.ndarray:
     return keep_features(ts[a].p_bio, ts[a].p_tech, tok, conf, q)
 
 
+def cv_threshold(X, y, aid, ids, si, make_model, pool=None, shuffles=3, folds=5) -> list[float]:
+    """Article-level cross-validation of "keep a row iff P(keep) >= t" (RESULTS.md section 2, session 15):
+    per fold, ``make_model()`` is fitted on the training articles' rows of ``pool`` (standardised ``X``, the
+    soft target ``y`` as sample weights), ``t`` (0.05..0.95) chosen by ``si(mask, article ids)`` on those
+    articles, then applied to the held ones. Returns ``si`` of all articles, one per shuffle."""
+    pool = np.ones(len(X), bool) if pool is None else pool
+    grid = np.arange(0.05, 0.951, 0.025).round(3)
+    res = []
+    for shuffle in range(shuffles):
+        order = ids[:]
+        random.Random(shuffle).shuffle(order)
+        keep = np.zeros(len(X), bool)
+        chosen = []
+        for f in range(folds):
+            held = set(order[f::folds])
+            in_held = np.isin(aid, list(held))
+            tr, te = np.where(pool & ~in_held)[0], np.where(pool & in_held)[0]
+            mu, sd = X[tr].mean(0), X[tr].std(0) + 1e-6
+            m = make_model().fit(
+                np.concatenate([(X[tr] - mu) / sd] * 2),
+                np.r_[np.ones(len(tr)), np.zeros(len(tr))],
+                sample_weight=np.r_[y[tr], 1 - y[tr]],
+            )
+            p = np.zeros(len(X))
+            p[pool] = m.predict_proba((X[pool] - mu) / sd)[:, 1]
+            tr_ids = [a for a in ids if a not in held]
+            best = max(grid, key=lambda t: si(pool & ~in_held & (p >= t), tr_ids))
+            chosen.append(float(best))
+            keep[te] = p[te] >= best
+        res.append(si(keep, ids))
+        print(f"  shuffle {shuffle}: SI {res[-1]:.4f}, thresholds {chosen}, kept {keep.sum()}", flush=True)
+    return res
+
+
 def main_si(run: Path, ex: Path) -> None:
     from sklearn.linear_model import LogisticRegression
 
@@ -160,76 +192,29 @@ def main_si(run: Path, ex: Path) -> None:
     old = si((conf >= 0.4) & (1 - pnone >= 0.1))
     print(f"session 14 rule (t_m 0.4, t_j 0.1), same candidate pool: SI {old:.4f}", flush=True)
 
-    def fit(idx):
-        mu, sd = X[idx].mean(0), X[idx].std(0) + 1e-6
-        Xs = np.concatenate([(X[idx] - mu) / sd] * 2)
-        yy = np.r_[np.ones(len(idx)), np.zeros(len(idx))]
-        ww = np.r_[y[idx], 1 - y[idx]]
-        m = LogisticRegression(C=1.0, max_iter=2000).fit(Xs, yy, sample_weight=ww)
-        return lambda ix: m.predict_proba((X[ix] - mu) / sd)[:, 1], m, mu, sd
-
-    grid = np.arange(0.05, 0.951, 0.025).round(3)
+    aid = np.array([r[0] for r in rows])
     out = {}
     for tm in (0.2, 0.3, 0.4):
-        pre = conf >= tm
-        res = []
-        for shuffle in range(3):
-            order = ids[:]
-            random.Random(shuffle).shuffle(order)
-            keep = np.zeros(len(rows), bool)
-            for f in range(5):
-                held = set(order[f::5])
-                in_held = np.array([r[0] in held for r in rows])
-                tr = np.where(pre & ~in_held)[0]
-                te = np.where(pre & in_held)[0]
-                P, *_ = fit(tr)
-                ptr = np.zeros(len(rows))
-                ptr[tr] = P(tr)
-                train_mask = pre & ~in_held
-                tr_ids = [a for a in ids if a not in held]
-                best = max(grid, key=lambda t: si(train_mask & (ptr >= t), tr_ids))
-                keep[te] = P(te) >= best
-            res.append(si(keep))
+        res = cv_threshold(
+            X, y, aid, ids, si, lambda: LogisticRegression(C=1.0, max_iter=2000), pool=conf >= tm
+        )
         out[tm] = (float(np.mean(res)), res)
         print(f"t_m {tm}: CV SI {np.mean(res):.4f} {np.round(res, 4)}", flush=True)
     (run / "keep_cv.json").write_text(json.dumps({"old": old, "cv": out}, indent=1))
 
 
-if __name__ == "__main__":
-    args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
-    if sys.argv[1] == "si":
-        main_si(Path(args[0]), Path(args[1]))
-
-
 def tc_rows(run: Path, ex: Path):
-    """The tuning spans of PTC train (gold spans, PTC-14 labels) with the tagger's probabilities, the judge's,
-    the fold lexicons' log-probabilities and the Repetition features (as session 14's ``oof.tc_mix``)."""
-    from spinlens.datasets import read_ptc
+    """Session 14's tuning spans (``oof.tc_base_rows``) as arrays by field, articles in id order, with the
+    Repetition features: ``aid``, ``s``, ``e``, ``lab``, ``p`` (tagger), ``tp`` (token head), ``lx`` (fold
+    lexicon), ``q`` (judge), ``F``."""
     from spinlens.model import repetition_features
-    from spinlens.training import pipeline as P
-    from spinlens.training.data import load_sources
 
     arts, scores, _, _ = load_tune_scores(CF)
-    J = judgements(run, ex)
-    data = json.loads((CF / "data.json").read_text())
-    dev_ids = {a.id for a in read_ptc("dev").articles}
-    corpus = load_sources(data["sources"], None, dev_ids)
-    folds = data["tune_folds"]
-    held = {k: {a for a, f in folds.items() if f == k} for k in set(folds.values())}
-    lexes = {k: P.fit_span_lexicon([a for a in corpus if a.id not in ids]) for k, ids in held.items()}
-    from spinlens.model import span_tech_probs
-
-    R = {"aid": [], "s": [], "e": [], "lab": [], "p": [], "q": [], "lx": [], "F": [], "tp": []}
-    for aid in sorted(arts):
-        a, sc = arts[aid], scores[aid]
-        toks = [char_to_token_span(sc["offsets"], s, e) for s, e, _ in a["spans"]]
-        R["tp"] += list(span_tech_probs(sc["p_tech"], toks))
-        for (s, e, lab), p in zip(a["spans"], sc["tc"]):
-            q = J[aid, s, e, 0][1:]
-            R["aid"].append(aid), R["s"].append(s), R["e"].append(e), R["lab"].append(lab)
-            R["p"].append(np.asarray(p, np.float64)), R["q"].append(q / q.sum())
-            R["lx"].append(lexes[folds[aid]].log_probs(a["text"], [(s, e)])[0])
-            R["F"].append(repetition_features(a["text"], s, e))
+    rows = sorted(tc_base_rows(arts, scores, judgements(run, ex)), key=lambda r: r[0])
+    names = ("aid", "text", "s", "e", "lab", "p", "tp", "lx", "q")
+    R = {k: [r[i] for r in rows] for i, k in enumerate(names)}
+    R["F"] = [repetition_features(r[1], r[2], r[3]) for r in rows]
+    del R["text"]
     return {k: (np.asarray(v) if k not in ("aid", "lab") else v) for k, v in R.items()}
 
 
@@ -314,24 +299,18 @@ def main_tc(run: Path, ex: Path) -> None:
     (run / "tc_cv.json").write_text(json.dumps(out, indent=1))
 
 
-if __name__ == "__main__" and sys.argv[1] == "tc":
-    args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
-    main_tc(Path(args[0]), Path(args[1]))
+_WORDS = re.compile(r"\w+(?:['’]\w+)*")
 
 
-_WORDS = __import__("re").compile(r"\w+(?:['’]\w+)*")
-
-
-def recurring_terms(text: str, offsets: np.ndarray, p_in: np.ndarray, max_words: int = 3):
-    """Every phrase of 1..``max_words`` words (joined by blanks or hyphens only) that is not only stop words,
-    as ``{lower-case phrase: [(start, end, mean P(in)), ...]}`` over its occurrences."""
+def _phrases(text: str, offsets: np.ndarray, max_words: int) -> dict[str, list[tuple[int, ...]]]:
+    """Every phrase of 1..``max_words`` words (joined by blanks or hyphens only) that is not only stop words:
+    ``{lower-case phrase: [(start, end, first token, last token, words), ...]}`` over its occurrences."""
     words = [(m.start(), m.end(), m.group().lower()) for m in _WORDS.finditer(text)]
     if not words or len(offsets) == 0:
         return {}
-    starts = np.searchsorted(offsets[:, 1], [w[0] for w in words], side="right")
-    ends = np.searchsorted(offsets[:, 0], [w[1] for w in words], side="left") - 1
-    cs = np.r_[0.0, np.cumsum(p_in)]
-    out: dict[str, list] = {}
+    ws = np.searchsorted(offsets[:, 1], [w[0] for w in words], side="right")
+    we = np.maximum(np.searchsorted(offsets[:, 0], [w[1] for w in words], side="left") - 1, ws)
+    groups: dict[str, list] = {}
     for i in range(len(words)):
         for n in range(1, max_words + 1):
             j = i + n - 1
@@ -341,10 +320,19 @@ def recurring_terms(text: str, offsets: np.ndarray, p_in: np.ndarray, max_words:
                 break
             if all(w[2] in _ECHO_STOP for w in words[i : j + 1]):
                 continue
-            a, b = int(starts[i]), int(max(ends[j], starts[i]))
-            m = (cs[b + 1] - cs[a]) / (b + 1 - a) if b >= a else 0.0
-            out.setdefault(" ".join(w[2] for w in words[i : j + 1]), []).append((words[i][0], words[j][1], m))
-    return out
+            groups.setdefault(" ".join(w[2] for w in words[i : j + 1]), []).append(
+                (words[i][0], words[j][1], int(ws[i]), int(we[j]), n)
+            )
+    return groups
+
+
+def recurring_terms(text: str, offsets: np.ndarray, p_in: np.ndarray, max_words: int = 3):
+    """:func:`_phrases` as ``{phrase: [(start, end, mean P(in)), ...]}``."""
+    cs = np.r_[0.0, np.cumsum(p_in)]
+    return {
+        k: [(s, e, (cs[b + 1] - cs[a]) / (b + 1 - a)) for s, e, a, b, _ in occ]
+        for k, occ in _phrases(text, offsets, max_words).items()
+    }
 
 
 def main_rep(run: Path, ex: Path) -> None:
@@ -398,11 +386,6 @@ def main_rep(run: Path, ex: Path) -> None:
     (run / "rep_si.json").write_text(json.dumps({"base": base.f1, "grid": res, "best_r2": best}, indent=1))
 
 
-if __name__ == "__main__" and sys.argv[1] == "rep":
-    args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
-    main_rep(Path(args[0]), Path(args[1]))
-
-
 def main_echo(run: Path, ex: Path) -> None:
     R = tc_rows(run, ex)
     arts = {a["id"]: a for a in json.loads((CF / "tune.json").read_text())}
@@ -411,23 +394,15 @@ def main_echo(run: Path, ex: Path) -> None:
     print(f"with the echo features: TC cv {cv_tc(dict(R, F=np.concatenate([R['F'], E], 1)), None):.4f}")
 
 
-if __name__ == "__main__" and sys.argv[1] == "echo":
-    args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
-    main_echo(Path(args[0]), Path(args[1]))
-
-
 _QUOTES = "\"“‘'«"
-N_R3 = 14
 
 
 def recurring_candidates(text, offsets, p_in, p_rep, kept, max_words: int = 4):
-    """R3's candidates: ``[(start, end, features[N_R3])]``, every occurrence not overlapping a ``kept`` span
+    """R3's candidates: ``[(start, end, features[14])]``, every occurrence not overlapping a ``kept`` span
     of a phrase of 1..``max_words`` words (not only stop words) that occurs at least twice in ``text``."""
-    words = [(m.start(), m.end(), m.group().lower()) for m in _WORDS.finditer(text)]
-    if not words or len(offsets) == 0:
+    groups = _phrases(text, offsets, max_words)
+    if not groups:
         return []
-    ws = np.searchsorted(offsets[:, 1], [w[0] for w in words], side="right")
-    we = np.maximum(np.searchsorted(offsets[:, 0], [w[1] for w in words], side="left") - 1, ws)
     cs, cr = np.r_[0.0, np.cumsum(p_in)], np.r_[0.0, np.cumsum(p_rep)]
     sents = [(m.start(), m.end()) for m in _ECHO_SENT.finditer(text)] or [(0, len(text))]
     sent_starts = np.array([s for s, _ in sents])
@@ -437,20 +412,6 @@ def recurring_candidates(text, offsets, p_in, p_rep, kept, max_words: int = 4):
         sent_kept[k] = any(a < e and s < b for a, b in kept)
         t = (offsets[:, 0] < e) & (offsets[:, 1] > s)
         sent_pin[k] = float(p_in[t].mean()) if t.any() else 0.0
-    groups: dict[str, list] = {}
-    for i in range(len(words)):
-        for n in range(1, max_words + 1):
-            j = i + n - 1
-            if j >= len(words):
-                break
-            if n > 1 and text[words[j - 1][1] : words[j][0]] not in (" ", "-"):
-                break
-            if all(w[2] in _ECHO_STOP for w in words[i : j + 1]):
-                continue
-            a, b = int(ws[i]), int(we[j])
-            groups.setdefault(" ".join(w[2] for w in words[i : j + 1]), []).append(
-                (words[i][0], words[j][1], a, b, n)
-            )
     out = []
     for occ in groups.values():
         if len(occ) < 2:
@@ -504,44 +465,18 @@ def main_r3(run: Path, ex: Path) -> None:
         return si_scores(pred, {a: gold[a] for a in pred}).f1
 
     print(f"kept alone: {si(np.zeros(len(cands), bool), ids):.4f}", flush=True)
-    grid = np.arange(0.05, 0.951, 0.025).round(3)
-    res = []
-    for shuffle in range(3):
-        order = ids[:]
-        random.Random(shuffle).shuffle(order)
-        keep = np.zeros(len(cands), bool)
-        chosen = []
-        for f in range(5):
-            held = set(order[f::5])
-            in_held = np.isin(cand_aid, list(held))
-            tr, te = np.where(~in_held)[0], np.where(in_held)[0]
-            mu, sd = X[tr].mean(0), X[tr].std(0) + 1e-6
-            if os.environ.get("R3_GBM"):  # a diagnostic, not the declared model
-                from sklearn.ensemble import HistGradientBoostingClassifier
 
-                m = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=0)
-            else:
-                m = LogisticRegression(C=1.0, max_iter=3000)
-            m.fit(
-                np.concatenate([(X[tr] - mu) / sd] * 2),
-                np.r_[np.ones(len(tr)), np.zeros(len(tr))],
-                sample_weight=np.r_[y[tr], 1 - y[tr]],
-            )
-            p = m.predict_proba((X - mu) / sd)[:, 1]
-            tr_ids = [a for a in ids if a not in held]
-            best = max(grid, key=lambda t: si(~in_held & (p >= t), tr_ids))
-            chosen.append(float(best))
-            keep[te] = p[te] >= best
-        res.append(si(keep, ids))
-        print(f"shuffle {shuffle}: CV SI {res[-1]:.4f}, thresholds {chosen}, added {keep.sum()}", flush=True)
+    def make_model():
+        if os.environ.get("R3_GBM"):  # a diagnostic, not the declared model
+            from sklearn.ensemble import HistGradientBoostingClassifier
+
+            return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=0)
+        return LogisticRegression(C=1.0, max_iter=3000)
+
+    res = cv_threshold(X, y, cand_aid, ids, si, make_model)
     print(f"R3 CV SI {np.mean(res):.4f}")
     name = "r3_gbm_cv.json" if os.environ.get("R3_GBM") else "r3_cv.json"
     (run / name).write_text(json.dumps({"cv": float(np.mean(res)), "shuffles": res}, indent=1))
-
-
-if __name__ == "__main__" and sys.argv[1] == "r3":
-    args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
-    main_r3(Path(args[0]), Path(args[1]))
 
 
 def main_techw(run: Path, ex: Path) -> None:
@@ -553,6 +488,10 @@ def main_techw(run: Path, ex: Path) -> None:
     (run / "techw_cv.json").write_text(json.dumps(out, indent=1))
 
 
-if __name__ == "__main__" and sys.argv[1] == "techw":
+COMMANDS = {
+    "si": main_si, "tc": main_tc, "echo": main_echo, "techw": main_techw, "rep": main_rep, "r3": main_r3,
+}  # fmt: skip
+
+if __name__ == "__main__":
     args = sys.argv[2:] or ["runs/g14/J2", ".carry/sj2"]
-    main_techw(Path(args[0]), Path(args[1]))
+    COMMANDS[sys.argv[1]](Path(args[0]), Path(args[1]))
