@@ -3,7 +3,7 @@
 
 Session 14's judge J2 (``../s14/judge.py``) reads a span in 80 / 56 tokens of context; session 15 found SI's
 largest hole in Repetition, whose evidence is elsewhere in the article. J3 = J2 whose input also holds, after
-the [SEP], the span's other occurrences (:func:`spinlens._judge.repeat_segment`: their number, the 3 nearest,
+the [SEP], the span's other occurrences (:func:`repeat_segment`: their number, the 3 nearest,
 each "earlier" / "later" with 6 tokens each side), and whose training data also holds the other occurrences
 of PTC train's gold and candidate phrases (kind 4: touching no gold, "none"; 5: at least half inside gold,
 its techniques; 6: in between, not trained on), so that it learns which repeats annotators mark.
@@ -30,16 +30,66 @@ REPEATS = (3, 6, 8)  # occurrences, context tokens each side, tokens of each occ
 PROPAGATE_MIN = 0.2  # candidates whose phrases are propagated: mean P(in) at least this
 
 
+#: MiniLM ids of "earlier", "later" and "0" (the digits "1".."9" follow it): the repeats segment's words
+EARLIER, LATER, DIGIT0 = 3041, 2101, 1014
+CLS, SEP, LEFT_MARK, RIGHT_MARK = 101, 102, 1031, 1033
+
+
 def log(msg: str) -> None:
     print(f"[{time.time() - T0:6.0f}s] {msg}", flush=True)
+
+
+def other_occurrences(text: str, spans) -> list[list[tuple[int, int]]]:
+    """For each character span, the other places its phrase (stripped) occurs in ``text``
+    (``spinlens.model.phrase_occurrences``: whole words, any case; those overlapping the span left out)."""
+    from spinlens.model import phrase_occurrences
+
+    out = []
+    for s, e in spans:
+        phrase = text[s:e].strip()
+        occ = phrase_occurrences(text, phrase) if phrase else []
+        out.append([(a, b) for a, b in occ if not (a < e and s < b)])
+    return out
+
+
+def repeat_segment(ids, off, start: int, others, repeats: int, width: int, cap: int) -> list[int]:
+    """The span's other occurrences as a second segment: their number (a digit, at most 9), then the
+    ``repeats`` nearest in text order, each "earlier" / "later", ``width`` tokens of context each side and
+    the occurrence between markers (at most ``cap`` tokens: its first and last halves), closed by [SEP].
+    Empty when the phrase occurs once."""
+    if not others or repeats <= 0:
+        return []
+    near = sorted(sorted(others, key=lambda o: (abs(o[0] - start), o[0]))[:repeats])
+    seg = [DIGIT0 + min(len(others) + 1, 9)]
+    for s, e in near:
+        inside = np.nonzero((off[:, 1] > s) & (off[:, 0] < e))[0]
+        if len(inside) == 0:
+            continue
+        i, j = int(inside[0]), int(inside[-1]) + 1
+        occ = ids[i:j]
+        if len(occ) > cap:
+            occ = np.concatenate([occ[: cap - cap // 2], occ[len(occ) - cap // 2 :]])
+        seg += [EARLIER if s < start else LATER, *ids[max(0, i - width) : i], LEFT_MARK, *occ, RIGHT_MARK]
+        seg += [*ids[j : j + width], SEP]
+    return [int(x) for x in seg]
+
+
+def encode_with_repeats(ids, off, spans, max_left: int, max_right: int, others, repeats):
+    """J2's input (``spinlens._judge.encode_spans``: ``[CLS] left [ span ] right [SEP]``) followed by
+    :func:`repeat_segment`."""
+    from spinlens._judge import encode_spans
+
+    rows = encode_spans(ids, off, spans, 64, max_left, max_right)
+    return [
+        (np.concatenate([seq, np.asarray(repeat_segment(ids, off, s, o, *repeats), np.int64)]), ms, me)
+        for (seq, ms, me), (s, _), o in zip(rows, spans, others)
+    ]
 
 
 def build(a: argparse.Namespace) -> None:
     from tokenizers import Tokenizer
 
-    from spinlens._judge import encode_spans
     from spinlens.datasets import read_ptc
-    from spinlens.model import other_occurrences
     from spinlens.taxonomy import PTC14_TO_CANONICAL, TECHNIQUE_IDS
     from spinlens.training.data import load_sources
     from spinlens.training.pipeline import _decode_no_head, load_tune_scores
@@ -61,10 +111,11 @@ def build(a: argparse.Namespace) -> None:
         if (art, src) not in enc_cache:
             enc = tok.encode(text, add_special_tokens=False)
             enc_cache.clear()
-            enc_cache[art, src] = (np.asarray(enc.ids), np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2))
+            off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+            enc_cache[art, src] = (np.asarray(enc.ids), off)
         ids, off = enc_cache[art, src]
         others = other_occurrences(text, spans)
-        rows_ = encode_spans(ids, off, spans, 64, a.max_left, a.max_right, others=others, repeats=REPEATS)
+        rows_ = encode_with_repeats(ids, off, spans, a.max_left, a.max_right, others, REPEATS)
         for (seq, ms, me), (s, e), y in zip(rows_, spans, ys):
             rows["ids"].append(seq)
             rows["ms"].append(ms)
@@ -149,10 +200,11 @@ def build(a: argparse.Namespace) -> None:
         e=np.asarray(rows["e"], np.int32),
         fold=np.asarray(rows["fold"], np.int8),
     )
-    with_rep = sum(1 for x, m in zip(rows["ids"], rows["me"]) if 102 in x[m:][: -1].tolist())
+    with_rep = sum(1 for x, m in zip(rows["ids"], rows["me"]) if 102 in x[m:][:-1].tolist())
     log(
-        f"{len(lens)} examples ({(kind == 0).sum()} gold spans of {len(arts)} articles; candidates: {n[1]} none, "
-        f"{n[2]} inside gold, {n[3]} partly; propagated: {n[4]} none, {n[5]} inside gold, {n[6]} partly); "
+        f"{len(lens)} examples ({(kind == 0).sum()} gold spans of {len(arts)} articles; candidates: "
+        f"{n[1]} none, {n[2]} inside gold, {n[3]} partly; propagated: {n[4]} none, {n[5]} inside gold, "
+        f"{n[6]} partly); "
         f"{with_rep} with a repeats segment; {sum(lens)} tokens, max {max(lens)}; {out}"
     )
 

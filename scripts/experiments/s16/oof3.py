@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[3]
-for p in (ROOT / "src", ROOT / "scripts" / "experiments" / "s14"):
+for p in (ROOT / "src", ROOT / "scripts" / "experiments" / "s14", ROOT / "scripts" / "experiments" / "s16"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
@@ -49,7 +49,7 @@ def out_dir(run: Path) -> Path:
 def with_repeats(text, kept, J, aid, t_p, cache):
     """``kept`` plus the other occurrences of kept spans' phrases (spans of mean P(in) >= 0.2) that overlap
     no kept span and whose judgement says P(technique) >= ``t_p``."""
-    from spinlens.model import other_occurrences
+    from judge3 import other_occurrences
 
     spans = [(s, e) for s, e, _ in kept]
     src = [(s, e) for s, e, c in kept if c >= PROPAGATE_MIN]
@@ -147,4 +147,5 @@ if __name__ == "__main__":
 
         final(Path(sys.argv[3]), Path(sys.argv[4]), float(sys.argv[2]))
     else:
-        {"si": main_si, "tc-raw": main_tc_raw, "tc": main_tc}[sys.argv[1]](Path(sys.argv[2]), Path(sys.argv[3]))
+        cmd = {"si": main_si, "tc-raw": main_tc_raw, "tc": main_tc}[sys.argv[1]]
+        cmd(Path(sys.argv[2]), Path(sys.argv[3]))
