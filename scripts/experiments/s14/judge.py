@@ -33,6 +33,8 @@ for p in (ROOT / "src", ROOT / "scripts"):
 T0 = time.time()
 MAX_SPAN, MAX_LEFT, MAX_RIGHT = 64, 48, 32
 PART = 15_000_000
+#: with a budget, the speed is measured over these steps; the scoring after training is given this long
+PROBE_FROM, PROBE_TO, SCORE_SECONDS = 10, 40, 30
 
 
 def log(msg: str) -> None:
@@ -234,20 +236,45 @@ def train_one(a: argparse.Namespace) -> None:
     opt = torch.optim.AdamW([{"params": enc, "lr": a.lr}, {"params": head, "lr": 1e-3}], weight_decay=0.01)
     rng = np.random.default_rng(a.seed)
     plan = [_batches(train, z["lens"], a.batch_tokens, rng) for _ in range(a.epochs)]
-    total = sum(len(p) for p in plan)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, s / max(1, 0.06 * total)) * max(0.0, (total - s) / max(1, 0.94 * total))
-    )
-    log(f"{name}: {len(train)} training examples, {total} steps, {dev}")
+    # the schedule's length; with a budget it is cut, once the speed is measured, to the steps that fit, so
+    # that the learning rate still anneals to 0 (session 16: a slower device stopped judges mid-schedule)
+    sched_len = {"total": sum(len(p) for p in plan)}
+
+    def lr_at(step: int) -> float:
+        total = sched_len["total"]
+        return min(1.0, step / max(1, 0.06 * total)) * max(0.0, (total - step) / max(1, 0.94 * total))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    log(f"{name}: {len(train)} training examples, {sched_len['total']} steps, {dev}")
     took = 0.0
+    step, t_probe, fitted = 0, None, False
     for ep, batches in enumerate(plan, 1):
-        if a.budget and time.time() - T0 + took > a.budget:
+        if step >= sched_len["total"]:
+            break
+        if a.budget and not fitted and time.time() - T0 + took > a.budget:
             log(f"{name}: no time for epoch {ep} (budget {a.budget:.0f}s): stopping after {ep - 1}")
             break
         model.train()
         t = time.time()
         tot = 0.0
+        n_ep = 0
         for b in batches:
+            if step >= sched_len["total"]:
+                break
+            if a.budget and fitted and time.time() - T0 > a.budget:  # the estimate was wrong: stop anyway
+                log(f"{name}: past the budget at step {step} of {sched_len['total']}: stopping")
+                sched_len["total"] = step
+                break
+            if a.budget and step == PROBE_FROM:
+                t_probe = time.time()
+            elif a.budget and step == PROBE_TO and t_probe is not None:
+                per_step = (time.time() - t_probe) / (PROBE_TO - PROBE_FROM)
+                fits = step + int((a.budget - SCORE_SECONDS - (time.time() - T0)) / per_step)
+                planned, fitted = sched_len["total"], True
+                if fits < planned:
+                    log(f"{name}: {per_step:.3f}s a step: the schedule is cut to the {fits} steps that fit "
+                        f"the budget (of {planned}; {a.epochs * fits / planned:.2f} epochs)")  # fmt: skip
+                    sched_len["total"] = max(step + 1, fits)
             with torch.autocast(dev, dtype=torch.bfloat16, enabled=dev == "cuda"):
                 logits = model(*_tensors(z, b, dev)).float()
             lp = torch.log_softmax(logits, -1)
@@ -258,9 +285,11 @@ def train_one(a: argparse.Namespace) -> None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
+            step += 1
+            n_ep += 1
             tot += float(loss.detach())
         took = time.time() - t
-        log(f"{name}: epoch {ep}/{a.epochs} loss {tot / len(batches):.4f} ({took:.0f}s)")
+        log(f"{name}: epoch {ep}/{a.epochs} loss {tot / max(1, n_ep):.4f} ({n_ep} steps, {took:.0f}s)")
     model.float()
     if a.fold >= 0:
         held = [i for i in range(len(z["lens"])) if z["src"][i] == "ptc" and z["fold"][i] == a.fold]
