@@ -21,12 +21,12 @@ for p in (ROOT / "src", ROOT / "scripts" / "experiments" / "s14", ROOT / "script
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
+from judge3 import PROPAGATE_MIN, other_occurrences  # noqa: E402
 from oof import CF, judgements, tc_base_rows, tc_mix  # noqa: E402
 
 from spinlens.evaluation import si_scores  # noqa: E402
 from spinlens.training.pipeline import _decode_no_head, load_tune_scores  # noqa: E402
 
-PROPAGATE_MIN = 0.2
 GRID_M = [0.0, *np.arange(0.2, 0.601, 0.05).round(2)]
 GRID_J = np.arange(0.05, 0.951, 0.05).round(2)
 
@@ -49,8 +49,6 @@ def out_dir(run: Path) -> Path:
 def with_repeats(text, kept, J, aid, t_p, cache):
     """``kept`` plus the other occurrences of kept spans' phrases (spans of mean P(in) >= 0.2) that overlap
     no kept span and whose judgement says P(technique) >= ``t_p``."""
-    from judge3 import other_occurrences
-
     spans = [(s, e) for s, e, _ in kept]
     src = [(s, e) for s, e, c in kept if c >= PROPAGATE_MIN]
     add: list[tuple[int, int]] = []
@@ -106,7 +104,6 @@ def main_si(run: Path, ex: Path) -> None:
             bestp = (r.f1, float(tp))
     print(f"{run}: repeats by t_p: {rep}; best {bestp}; occurrences without a judgement: "
           f"{cache.get('missing', 0)}", flush=True)  # fmt: skip
-    # Repetition spans found, before and after (diagnostic)
     (out_dir(run) / "tuned_si.json").write_text(json.dumps({
         "si_shipped_rule": base, "si": r0.f1, "si_p": r0.precision, "si_r": r0.recall, "t_m": tm, "t_j": tj,
         "si_grid": grid, "repeats": rep, "t_p": bestp[1], "si_with_repeats": bestp[0],
