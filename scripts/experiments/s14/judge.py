@@ -41,27 +41,50 @@ def log(msg: str) -> None:
     print(f"[{time.time() - T0:6.0f}s] {msg}", flush=True)
 
 
-def encode(tok, text: str, spans: list[tuple[int, int]]) -> list[tuple[np.ndarray, int, int]]:
-    """Each span of ``text`` as the judge reads it (:func:`spinlens._judge.encode_spans`, with this module's
-    token budget); the article is tokenized once."""
-    from spinlens._judge import encode_spans
+def multi_hot(labels) -> np.ndarray:
+    """A training target: 24 flags, "none" (column 0) and the canonical techniques ``labels`` allows."""
+    from spinlens.taxonomy import TECHNIQUE_IDS
 
-    enc = tok.encode(text, add_special_tokens=False)
-    off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-    return encode_spans(np.asarray(enc.ids), off, spans, MAX_SPAN, MAX_LEFT, MAX_RIGHT)
+    y = np.zeros(len(TECHNIQUE_IDS) + 1, np.uint8)
+    for t in labels:
+        y[1 + TECHNIQUE_IDS.index(t)] = 1
+    return y
 
 
-def build(a: argparse.Namespace) -> None:
+def label(s: int, e: int, gold) -> tuple[int, np.ndarray]:
+    """A span against an article's gold spans ``(start, end, canonical techniques)``: ``(0, "none")`` when it
+    touches none, ``(1, their techniques)`` when at least half of it is inside gold, ``(2, nothing)`` (not
+    trained on) in between."""
+    over = [(max(0, min(e, g1) - max(s, g0)), lab) for g0, g1, lab in gold]
+    total = sum(o for o, _ in over)
+    if total == 0:
+        y = multi_hot([])
+        y[0] = 1
+        return 0, y
+    if total >= 0.5 * (e - s):
+        return 1, multi_hot({t for o, lab in over if o > 0 for t in lab})
+    return 2, multi_hot([])
+
+
+def build(a: argparse.Namespace, encoder=None, more=None) -> dict[str, list]:
+    """The training examples (``a.out``/examples.npz): the gold spans of the training sources (kind 0), then,
+    per PTC train article, the fold models' candidates (kinds 1-3: :func:`label` + 1). ``encoder(ids,
+    offsets, text, spans)``: the judge's inputs (default :func:`spinlens._judge.encode_spans` with ``a``'s
+    budget); ``more(article, text, gold, candidates, seen)``: extra examples of the article, ``{kind: [(span,
+    target)]}`` (kinds 4-6, 6 saved as 3, not trained on; ``kind6`` keeps them apart). Returns the rows."""
     from tokenizers import Tokenizer
 
+    from spinlens._judge import encode_spans
     from spinlens.datasets import read_ptc
-    from spinlens.taxonomy import PTC14_TO_CANONICAL, TECHNIQUE_IDS
+    from spinlens.taxonomy import PTC14_TO_CANONICAL
     from spinlens.training.data import load_sources
     from spinlens.training.pipeline import _decode_no_head, load_tune_scores
 
-    global MAX_LEFT, MAX_RIGHT
-    MAX_LEFT, MAX_RIGHT = a.max_left, a.max_right
-    tidx = {t: i + 1 for i, t in enumerate(TECHNIQUE_IDS)}  # 0 = none
+    if encoder is None:
+
+        def encoder(ids, off, text, spans):
+            return encode_spans(ids, off, spans, MAX_SPAN, a.max_left, a.max_right)
+
     tok = Tokenizer.from_file(str(Path(a.base) / "tokenizer.json"))
     tok.no_padding()
     tok.no_truncation()
@@ -71,86 +94,64 @@ def build(a: argparse.Namespace) -> None:
     dev_ids = {x.id for x in read_ptc("dev", a.data).articles}
     arts = load_sources(["ptc", "semeval2023", "ptc18"], a.data, dev_ids)
     rows: dict[str, list] = {k: [] for k in ("ids", "ms", "me", "y", "art", "src", "kind", "s", "e", "fold")}
+    art_text: dict[tuple[str, str], str] = {}
 
-    def add(art, src, kind, spans, ys):
-        for (seq, ms, me), (s, e), y in zip(encode(tok, art_text[art, src], spans), spans, ys):
-            rows["ids"].append(seq)
-            rows["ms"].append(ms)
-            rows["me"].append(me)
-            rows["y"].append(y)
-            rows["art"].append(art)
-            rows["src"].append(src)
-            rows["kind"].append(kind)
-            rows["s"].append(s)
-            rows["e"].append(e)
-            rows["fold"].append(fold_of.get(art, -1))
+    def add(art, src, by_kind: dict[int, list]) -> None:
+        text = art_text[art, src]
+        enc = tok.encode(text, add_special_tokens=False)
+        ids, off = np.asarray(enc.ids), np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        for kind, items in by_kind.items():
+            spans = [sp for sp, _ in items]
+            for (seq, ms, me), (s, e), (_, y) in zip(encoder(ids, off, text, spans), spans, items):
+                for k, v in (("ids", seq), ("ms", ms), ("me", me), ("y", y), ("art", art), ("src", src),
+                             ("kind", kind), ("s", s), ("e", e), ("fold", fold_of.get(art, -1))):  # fmt: skip
+                    rows[k].append(v)
 
-    def multi_hot(labels) -> np.ndarray:
-        y = np.zeros(len(TECHNIQUE_IDS) + 1, np.uint8)
-        for t in labels:
-            y[tidx[t]] = 1
-        return y
-
-    art_text = {}
-    missing = 0
     for x in arts:
         if x.id not in fold_of:
-            missing += 1
+            raise SystemExit(f"training article {x.id} has no fold in {cf}/data.json")
         art_text[x.id, x.source] = x.text
-        # kind 0: a gold span (its allowed canonical techniques)
-        add(x.id, x.source, 0, [(s, e) for s, e, _ in x.spans], [multi_hot(t) for _, _, t in x.spans])
-    if missing:
-        raise SystemExit(f"{missing} training articles have no fold in {cf}/data.json")
+        add(x.id, x.source, {0: [((s, e), multi_hot(t)) for s, e, t in x.spans]})
     # candidates of the fold models on PTC train, out of fold (kind 1: none, 2: mostly inside gold, 3: other)
     tarts, _, _, ts = load_tune_scores(cf)
     cand_th = dict(th, span_min=0.0)
-    n = {1: 0, 2: 0, 3: 0}
     for aid in sorted(ts):
         text = tarts[aid]["text"]
         assert art_text[aid, "ptc"] == text, aid
         gold = [(s, e, PTC14_TO_CANONICAL[lab]) for s, e, lab in tarts[aid]["spans"]]
-        spans, ys, kinds = [], [], []
-        for c in _decode_no_head(text, ts[aid], cand_th):
-            s, e = c.start, c.end
-            over = [(max(0, min(e, g1) - max(s, g0)), lab) for g0, g1, lab in gold]
-            total = sum(o for o, _ in over)
-            if total == 0:
-                kind, y = 1, multi_hot([])
-                y[0] = 1
-            elif total >= 0.5 * (e - s):
-                kind, y = 2, multi_hot({t for o, lab in over if o > 0 for t in lab})
-            else:
-                kind, y = 3, multi_hot([])
-            spans.append((s, e))
-            ys.append(y)
-            kinds.append(kind)
-            n[kind] += 1
-        for k in (1, 2, 3):
-            idx = [i for i, kk in enumerate(kinds) if kk == k]
-            add(aid, "ptc", k, [spans[i] for i in idx], [ys[i] for i in idx])
+        by_kind: dict[int, list] = {1: [], 2: [], 3: []}
+        cands = list(_decode_no_head(text, ts[aid], cand_th))
+        for c in cands:
+            k, y = label(c.start, c.end, gold)
+            by_kind[1 + k].append(((c.start, c.end), y))
+        if more is not None:
+            seen = {(s, e) for s, e, _ in gold} | {(c.start, c.end) for c in cands}
+            by_kind.update(more(aid, text, gold, cands, seen))
+        add(aid, "ptc", {k: v for k, v in by_kind.items() if v})
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     lens = [len(x) for x in rows["ids"]]
-    flat = np.concatenate(rows["ids"]).astype(np.int32)
+    kind = np.asarray(rows["kind"], np.int8)
+    extra = {"kind6": kind} if (kind > 3).any() else {}
     np.savez_compressed(
         out / "examples.npz",
-        flat=flat,
+        flat=np.concatenate(rows["ids"]).astype(np.int32),
         lens=np.asarray(lens, np.int32),
         ms=np.asarray(rows["ms"], np.int32),
         me=np.asarray(rows["me"], np.int32),
         y=np.stack(rows["y"]),
         art=np.asarray(rows["art"]),
         src=np.asarray(rows["src"]),
-        kind=np.asarray(rows["kind"], np.int8),
+        kind=np.where(kind == 6, 3, kind).astype(np.int8),
         s=np.asarray(rows["s"], np.int32),
         e=np.asarray(rows["e"], np.int32),
         fold=np.asarray(rows["fold"], np.int8),
+        **extra,
     )
-    kinds = np.asarray(rows["kind"])
-    log(
-        f"{len(lens)} examples ({(kinds == 0).sum()} gold spans of {len(arts)} articles; candidates: "
-        f"{n[1]} none, {n[2]} inside gold, {n[3]} partly); {sum(lens)} tokens, max {max(lens)}; {out}"
-    )
+    counts = {int(k): int((kind == k).sum()) for k in np.unique(kind)}
+    size = f"{sum(lens)} tokens, max {max(lens)}"
+    log(f"{len(lens)} examples of {len(arts)} articles (by kind {counts}); {size}; {out}")
+    return rows
 
 
 def load_examples(path: Path) -> dict:

@@ -33,38 +33,58 @@ def judgements(run: Path, examples: Path) -> dict[tuple[str, int, int, int], np.
     return out
 
 
-def main() -> None:
+def candidates() -> tuple[dict, dict, dict, dict, dict[str, list[tuple[int, int, float]]]]:
+    """The tuning articles (``load_tune_scores`` of the cross-fit run), the shipped thresholds and the fold
+    models' out-of-fold candidates ``(start, end, mean P(in))`` at ``span_min`` 0."""
     arts, scores, gold, ts = load_tune_scores(CF)
     th = json.loads((CF / "thresholds.json").read_text())["thresholds"]
     cand_th = dict(th, span_min=0.0)
     cands = {
         a: [(s.start, s.end, s.score) for s in _decode_no_head(arts[a]["text"], ts[a], cand_th)] for a in ts
     }
+    return arts, scores, gold, th, cands
+
+
+def kept(cands, J, tm: float, tj: float) -> dict[str, list[tuple[int, int, float]]]:
+    """The candidates the keep rule keeps: mean P(in) >= ``tm`` and the judge's P(technique) >= ``tj``."""
+    return {
+        a: [(s, e, c) for s, e, c in v if c >= tm and 1 - J[a, s, e, 1][0] >= tj] for a, v in cands.items()
+    }
+
+
+def shipped_si(cands, gold, th) -> float:
+    """SI F1 of the candidates the shipped ``span_min`` keeps (no judge)."""
+    return si_scores({a: [(s, e) for s, e, c in v if c >= th["span_min"]] for a, v in cands.items()}, gold).f1
+
+
+def tune_keep(cands, J, gold, base: float) -> tuple[float, float | None, float | None, dict[str, float]]:
+    """The keep rule's grid (``t_m`` 0 and 0.2..0.6, ``t_j`` 0.05..0.95): ``(best SI F1, t_m, t_j, grid)``;
+    ``t_m``/``t_j`` None when nothing beats ``base`` (the SI of the shipped ``span_min`` alone)."""
+    best: tuple[float, float | None, float | None] = (base, None, None)
+    grid = {}
+    for tm in [0.0, *np.arange(0.2, 0.601, 0.05).round(2)]:
+        for tj in np.arange(0.05, 0.951, 0.05).round(2):
+            f = si_scores({a: [(s, e) for s, e, _ in v] for a, v in kept(cands, J, tm, tj).items()}, gold).f1
+            grid[f"{tm},{tj}"] = round(f, 4)
+            if f > best[0] + 1e-9:
+                best = (f, float(tm), float(tj))
+    return (*best, grid)
+
+
+def main() -> None:
+    arts, scores, gold, th, cands = candidates()
     args = sys.argv[1:]
     for run, ex in zip(args[::2], args[1::2]):
         run = Path(run)
         J = judgements(run, Path(ex))
         # --- SI
-        base = si_scores({a: [(s, e) for s, e, c in cands[a] if c >= th["span_min"]] for a in ts}, gold).f1
-        best = (base, None, None)
-        grid = {}
-        for tm in [0.0, *np.arange(0.2, 0.601, 0.05).round(2)]:
-            for tj in np.arange(0.05, 0.951, 0.05).round(2):
-                pred = {
-                    a: [(s, e) for s, e, c in cands[a] if c >= tm and 1 - J[a, s, e, 1][0] >= tj] for a in ts
-                }
-                f = si_scores(pred, gold).f1
-                grid[f"{tm},{tj}"] = round(f, 4)
-                if f > best[0] + 1e-9:
-                    best = (f, float(tm), float(tj))
-        tm, tj = best[1], best[2]
-        pred = {a: [(s, e) for s, e, c in cands[a] if c >= tm and 1 - J[a, s, e, 1][0] >= tj] for a in ts}
+        base = shipped_si(cands, gold, th)
+        _, tm, tj, grid = tune_keep(cands, J, gold, base)
+        pred = {a: [(s, e) for s, e, _ in v] for a, v in kept(cands, J, tm, tj).items()}
         r = si_scores(pred, gold)
         judge_only = max(
             (
-                si_scores(
-                    {a: [(s, e) for s, e, c in cands[a] if 1 - J[a, s, e, 1][0] >= t] for a in ts}, gold
-                ).f1,
+                si_scores({a: [(s, e) for s, e, _ in v] for a, v in kept(cands, J, 0.0, t).items()}, gold).f1,
                 t,
             )
             for t in np.arange(0.05, 0.951, 0.05).round(2)

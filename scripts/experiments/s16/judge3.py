@@ -14,7 +14,6 @@ its techniques; 6: in between, not trained on), so that it learns which repeats 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -87,126 +86,29 @@ def encode_with_repeats(ids, off, spans, max_left: int, max_right: int, others, 
 
 
 def build(a: argparse.Namespace) -> None:
-    from tokenizers import Tokenizer
+    """``../s14/judge.py``'s examples with the repeats segment, plus the other occurrences of each PTC train
+    article's gold phrases and candidates' phrases (candidates of mean P(in) >= ``PROPAGATE_MIN``)."""
+    from judge import build as build_examples
+    from judge import label
 
-    from spinlens.datasets import read_ptc
-    from spinlens.taxonomy import PTC14_TO_CANONICAL, TECHNIQUE_IDS
-    from spinlens.training.data import load_sources
-    from spinlens.training.pipeline import _decode_no_head, load_tune_scores
-
-    tidx = {t: i + 1 for i, t in enumerate(TECHNIQUE_IDS)}  # 0 = none
-    tok = Tokenizer.from_file(str(Path(a.base) / "tokenizer.json"))
-    tok.no_padding()
-    tok.no_truncation()
-    cf = Path(a.crossfit)
-    fold_of = json.loads((cf / "data.json").read_text())["tune_folds"]
-    th = json.loads((cf / "thresholds.json").read_text())["thresholds"]
-    dev_ids = {x.id for x in read_ptc("dev", a.data).articles}
-    arts = load_sources(["ptc", "semeval2023", "ptc18"], a.data, dev_ids)
-    rows: dict[str, list] = {k: [] for k in ("ids", "ms", "me", "y", "art", "src", "kind", "s", "e", "fold")}
-    enc_cache: dict = {}
-
-    def add(art, src, kind, spans, ys):
-        text = art_text[art, src]
-        if (art, src) not in enc_cache:
-            enc = tok.encode(text, add_special_tokens=False)
-            enc_cache.clear()
-            off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-            enc_cache[art, src] = (np.asarray(enc.ids), off)
-        ids, off = enc_cache[art, src]
+    def encoder(ids, off, text, spans):
         others = other_occurrences(text, spans)
-        rows_ = encode_with_repeats(ids, off, spans, a.max_left, a.max_right, others, REPEATS)
-        for (seq, ms, me), (s, e), y in zip(rows_, spans, ys):
-            rows["ids"].append(seq)
-            rows["ms"].append(ms)
-            rows["me"].append(me)
-            rows["y"].append(y)
-            rows["art"].append(art)
-            rows["src"].append(src)
-            rows["kind"].append(kind)
-            rows["s"].append(s)
-            rows["e"].append(e)
-            rows["fold"].append(fold_of.get(art, -1))
+        return encode_with_repeats(ids, off, spans, a.max_left, a.max_right, others, REPEATS)
 
-    def multi_hot(labels) -> np.ndarray:
-        y = np.zeros(len(TECHNIQUE_IDS) + 1, np.uint8)
-        for t in labels:
-            y[tidx[t]] = 1
-        return y
-
-    def label(s, e, gold):
-        over = [(max(0, min(e, g1) - max(s, g0)), lab) for g0, g1, lab in gold]
-        total = sum(o for o, _ in over)
-        if total == 0:
-            y = multi_hot([])
-            y[0] = 1
-            return 0, y
-        if total >= 0.5 * (e - s):
-            return 1, multi_hot({t for o, lab in over if o > 0 for t in lab})
-        return 2, multi_hot([])
-
-    art_text = {}
-    for x in arts:
-        if x.id not in fold_of:
-            raise SystemExit(f"training article {x.id} has no fold in {cf}/data.json")
-        art_text[x.id, x.source] = x.text
-        add(x.id, x.source, 0, [(s, e) for s, e, _ in x.spans], [multi_hot(t) for _, _, t in x.spans])
-    tarts, _, _, ts = load_tune_scores(cf)
-    cand_th = dict(th, span_min=0.0)
-    n = dict.fromkeys(range(1, 7), 0)
-    for aid in sorted(ts):
-        text = tarts[aid]["text"]
-        assert art_text[aid, "ptc"] == text, aid
-        gold = [(s, e, PTC14_TO_CANONICAL[lab]) for s, e, lab in tarts[aid]["spans"]]
-        by_kind: dict[int, list] = {k: [] for k in range(1, 7)}
-        seen = {(s, e) for s, e, _ in tarts[aid]["spans"]}
-        cands = list(_decode_no_head(text, ts[aid], cand_th))
-        for c in cands:
-            k, y = label(c.start, c.end, gold)
-            by_kind[1 + k].append(((c.start, c.end), y))
-            seen.add((c.start, c.end))
-        # the other occurrences of gold phrases and of candidates' phrases (kinds 4-6)
-        sources = [(s, e) for s, e, _ in tarts[aid]["spans"]] + [
-            (c.start, c.end) for c in cands if c.score >= PROPAGATE_MIN
-        ]
+    def more(aid, text, gold, cands, seen) -> dict[int, list]:
+        by_kind: dict[int, list] = {4: [], 5: [], 6: []}
+        sources = [(s, e) for s, e, _ in gold] + [(c.start, c.end) for c in cands if c.score >= PROPAGATE_MIN]
         for occ in other_occurrences(text, sources):
             for s, e in occ:
-                if (s, e) in seen:
-                    continue
-                seen.add((s, e))
-                k, y = label(s, e, gold)
-                by_kind[4 + k].append(((s, e), y))
-        for k in range(1, 7):
-            n[k] += len(by_kind[k])
-            if by_kind[k]:
-                add(aid, "ptc", k, [sp for sp, _ in by_kind[k]], [y for _, y in by_kind[k]])
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    lens = [len(x) for x in rows["ids"]]
-    kind = np.asarray(rows["kind"], np.int8)
-    # kinds 3 and 6 (partly inside gold) are not trained on: s14's judge.py skips kind 3 only
-    np.savez_compressed(
-        out / "examples.npz",
-        flat=np.concatenate(rows["ids"]).astype(np.int32),
-        lens=np.asarray(lens, np.int32),
-        ms=np.asarray(rows["ms"], np.int32),
-        me=np.asarray(rows["me"], np.int32),
-        y=np.stack(rows["y"]),
-        art=np.asarray(rows["art"]),
-        src=np.asarray(rows["src"]),
-        kind=np.where(kind == 6, 3, kind).astype(np.int8),
-        kind6=kind,
-        s=np.asarray(rows["s"], np.int32),
-        e=np.asarray(rows["e"], np.int32),
-        fold=np.asarray(rows["fold"], np.int8),
-    )
+                if (s, e) not in seen:
+                    seen.add((s, e))
+                    k, y = label(s, e, gold)
+                    by_kind[4 + k].append(((s, e), y))
+        return by_kind
+
+    rows = build_examples(a, encoder, more)
     with_rep = sum(1 for x, m in zip(rows["ids"], rows["me"]) if 102 in x[m:][:-1].tolist())
-    log(
-        f"{len(lens)} examples ({(kind == 0).sum()} gold spans of {len(arts)} articles; candidates: "
-        f"{n[1]} none, {n[2]} inside gold, {n[3]} partly; propagated: {n[4]} none, {n[5]} inside gold, "
-        f"{n[6]} partly); "
-        f"{with_rep} with a repeats segment; {sum(lens)} tokens, max {max(lens)}; {out}"
-    )
+    log(f"{with_rep} examples with a repeats segment")
 
 
 def main() -> None:

@@ -22,12 +22,11 @@ for p in (ROOT / "src", ROOT / "scripts" / "experiments" / "s14", ROOT / "script
         sys.path.insert(0, str(p))
 
 from judge3 import PROPAGATE_MIN, other_occurrences  # noqa: E402
-from oof import CF, judgements, tc_base_rows, tc_mix  # noqa: E402
+from oof import CF, candidates, judgements, kept, shipped_si, tc_base_rows, tc_mix, tune_keep  # noqa: E402
 
 from spinlens.evaluation import si_scores  # noqa: E402
-from spinlens.training.pipeline import _decode_no_head, load_tune_scores  # noqa: E402
+from spinlens.training.pipeline import load_tune_scores  # noqa: E402
 
-GRID_M = [0.0, *np.arange(0.2, 0.601, 0.05).round(2)]
 GRID_J = np.arange(0.05, 0.951, 0.05).round(2)
 
 
@@ -46,11 +45,11 @@ def out_dir(run: Path) -> Path:
     return d
 
 
-def with_repeats(text, kept, J, aid, t_p, cache):
-    """``kept`` plus the other occurrences of kept spans' phrases (spans of mean P(in) >= 0.2) that overlap
+def with_repeats(text, keep, J, aid, t_p, cache):
+    """``keep`` plus the other occurrences of kept spans' phrases (spans of mean P(in) >= 0.2) that overlap
     no kept span and whose judgement says P(technique) >= ``t_p``."""
-    spans = [(s, e) for s, e, _ in kept]
-    src = [(s, e) for s, e, c in kept if c >= PROPAGATE_MIN]
+    spans = [(s, e) for s, e, _ in keep]
+    src = [(s, e) for s, e, c in keep if c >= PROPAGATE_MIN]
     add: list[tuple[int, int]] = []
     for occ in other_occurrences(text, src):
         for s, e in occ:
@@ -68,28 +67,11 @@ def with_repeats(text, kept, J, aid, t_p, cache):
 
 
 def main_si(run: Path, ex: Path) -> None:
-    arts, scores, gold, ts = load_tune_scores(CF)
-    th = json.loads((CF / "thresholds.json").read_text())["thresholds"]
-    cand_th = dict(th, span_min=0.0)
-    cands = {
-        a: [(s.start, s.end, s.score) for s in _decode_no_head(arts[a]["text"], ts[a], cand_th)] for a in ts
-    }
+    arts, _, gold, th, cands = candidates()
     J = load_j(run, ex)
-    base = si_scores({a: [(s, e) for s, e, c in cands[a] if c >= th["span_min"]] for a in ts}, gold).f1
-
-    def kept(tm, tj):
-        return {a: [(s, e, c) for s, e, c in cands[a] if c >= tm and 1 - J[a, s, e, 1][0] >= tj] for a in ts}
-
-    best = (base, None, None)
-    grid = {}
-    for tm in GRID_M:
-        for tj in GRID_J:
-            f = si_scores({a: [(s, e) for s, e, _ in v] for a, v in kept(tm, tj).items()}, gold).f1
-            grid[f"{tm},{tj}"] = round(f, 4)
-            if f > best[0] + 1e-9:
-                best = (f, float(tm), float(tj))
-    f0, tm, tj = best
-    k = kept(tm, tj)
+    base = shipped_si(cands, gold, th)
+    _, tm, tj, grid = tune_keep(cands, J, gold, base)
+    k = kept(cands, J, tm, tj)
     r0 = si_scores({a: [(s, e) for s, e, _ in v] for a, v in k.items()}, gold)
     print(f"{run}: SI shipped rule {base:.4f}; t_m {tm} t_j {tj}: {r0.f1:.4f} (P {r0.precision:.3f} "
           f"R {r0.recall:.3f})", flush=True)  # fmt: skip
@@ -97,7 +79,7 @@ def main_si(run: Path, ex: Path) -> None:
     cache: dict = {}
     bestp = (r0.f1, None)
     for tp in GRID_J if "+" not in str(run) else []:  # an ensemble has no judgements of repeats
-        pred = {a: with_repeats(arts[a]["text"], k[a], J, a, tp, cache) for a in ts}
+        pred = {a: with_repeats(arts[a]["text"], k[a], J, a, tp, cache) for a in cands}
         r = si_scores(pred, gold)
         rep[str(tp)] = (round(r.f1, 4), round(r.precision, 4), round(r.recall, 4))
         if r.f1 > bestp[0] + 1e-9:
