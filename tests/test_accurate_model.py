@@ -109,8 +109,9 @@ def test_the_accurate_model_keeps_its_measured_ptc_dev_level(models_home, data_d
     with the down-projections' outlier channels in fp32 and weights per channel, with the out-of-fold
     thresholds) measured int8 SI 0.471 (P 0.410, R 0.552) / TC 0.639 on the 75 PTC dev articles
     (benchmarks/RESULTS.md section 2, session 13), and 2026.11.27.1 (the same with the fp32 channels' int8
-    rows zeroed) 0.474 / 0.642 (session 15); guarded under that: both above 2026.11.26.4's int8 (0.403 /
-    0.635) and the default's (0.427 / 0.604)."""
+    rows zeroed) 0.474 / 0.642 (session 15), 2026.11.27.2 (its spans' edges trimmed) 0.476 / 0.642
+    (session 17); guarded under that: both above 2026.11.26.4's int8 (0.403 / 0.635) and the default's (0.428
+    / 0.604)."""
     from spinlens.model import SpanTagger
 
     r = _ptc_dev(SpanTagger(models_home / "accurate").load(), data_dir)
@@ -125,8 +126,8 @@ def test_the_accurate_model_on_its_fp32_weights_keeps_its_measured_ptc_dev_level
     """``accurate-fp32``: the same weights unquantised, with the same thresholds (tuned on the fold models'
     out-of-fold scores; since 2026.11.26.6 the int8 file uses them too, so the recipe holds no separate
     ``thresholds_fp32``); measured SI 0.484 (P 0.401, R 0.610) / TC 0.643 on the 75 PTC dev articles
-    (benchmarks/RESULTS.md section 2, sessions 12 and 13). Guarded under that: both above the int8 file's
-    (0.471 / 0.639)."""
+    (benchmarks/RESULTS.md section 2, sessions 12 and 13), 0.485 / 0.643 with 2026.11.27.2's edge trim
+    (session 17). Guarded under that: both above the int8 file's (0.471 / 0.639)."""
     from spinlens._modelmeta import read_meta
     from spinlens.model import SpanTagger
 
@@ -195,7 +196,8 @@ def test_thorough_keeps_its_measured_ptc_dev_level(models_home, data_dir):
     """``--model thorough`` (the int8 tagger and its int8 span judge; settings tuned on the judges'
     out-of-fold judgements of PTC train) measured SI 0.481 (P 0.418, R 0.567) / TC 0.652 on the 75 PTC dev
     articles with 2026.11.26.7 (benchmarks/RESULTS.md section 2, session 14) and 0.480 / 0.654 with
-    2026.11.27.1's int8 tagger (session 15); guarded under that, both above ``accurate``'s int8 (0.471 /
+    2026.11.27.1's int8 tagger (session 15), 0.481 / 0.654 with 2026.11.27.2's edge trim (session 17); guarded
+    under that, both above ``accurate``'s int8 (0.471 /
     0.639, 0.474 / 0.642)."""
     from spinlens.model import SpanTagger
 

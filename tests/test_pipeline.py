@@ -430,6 +430,65 @@ def test_function_word_fragments_are_dropped_only_when_the_thresholds_say_so():
     assert spans(dict(th, drop_function_words=True)) == ["outrageous provocation"]
 
 
+@pytest.mark.parametrize(
+    "text, edges",
+    [
+        ("Treacherous foreign agents and", "Treacherous foreign agents"),
+        ("respect the rule of the", "respect the rule"),  # repeatedly
+        (", so-called experts.", "so-called experts"),
+        ("a disgrace “", "a disgrace"),  # an opening quote left by the next quotation
+        ("They lied (", "They lied"),
+        ("”, the traitors", "the traitors"),
+        ("made in the U.S.", "made in the U.S."),  # the period of an abbreviation stays
+        ("ask Dr.", "ask Dr."),
+        ("and so on...", "and so on..."),
+        ("Stop the steal!", "Stop the steal!"),  # gold spans do end on "!" and "?"
+        ("the", "the"),  # nothing but a trimmable word: unchanged (drop_function_words drops it)
+        ("it's the", "it's"),
+        ("lock-in", "lock-in"),  # "in" inside a word is no last word
+    ],
+)
+def test_trim_edges_takes_off_what_gold_spans_never_end_or_start_with(text, edges):
+    from spinlens.text import trim_edges
+
+    s, e = trim_edges(text, 0, len(text))
+    assert text[s:e] == edges
+    padded = "x " + text + " y"  # offsets are into the text, not the span
+    s, e = trim_edges(padded, 2, 2 + len(text))
+    assert padded[s:e] == edges
+
+
+def test_edges_are_trimmed_after_the_keep_decision_only_when_the_thresholds_say_so():
+    from spinlens.model import TokenScores, decode_spans
+    from spinlens.taxonomy import TECHNIQUE_IDS
+
+    text = "Treacherous foreign agents and shameless infowar outlets, paid to spread panic."
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    offsets = np.array(words, dtype=np.int64)
+    n = len(words)
+    p_in = np.zeros(n, np.float32)
+    p_in[:4] = 0.9  # "Treacherous foreign agents and"
+    p_in[8:12] = 0.9  # "paid to spread panic"
+    p_in[12] = 0.9  # "."
+    p_bio = np.stack([1 - p_in, np.zeros(n, np.float32), p_in], 1)
+    T = len(TECHNIQUE_IDS)
+    scores = TokenScores(offsets, p_bio, np.zeros((n, T), np.float32), [np.zeros((n, 1), np.float32)])
+    head = {
+        "w1": np.zeros((3, 1), np.float32),
+        "b1": np.zeros(1, np.float32),
+        "w2": np.zeros((1, T), np.float32),
+        "b2": np.zeros(T, np.float32),
+    }
+    th = {"inside": 0.5, "split_b": 0.5, "merge_gap": 0, "multi": 2.0, "min_chars": 2, "span_min": 0.85}
+
+    def spans(t: dict) -> list[tuple[str, float]]:
+        return [(text[s.start : s.end], s.score) for s in decode_spans(text, scores, [head], t)]
+
+    assert spans(th) == [("Treacherous foreign agents and", 0.9), ("paid to spread panic.", 0.9)]
+    trimmed = [("Treacherous foreign agents", 0.9), ("paid to spread panic", 0.9)]
+    assert spans(dict(th, trim_edges=True)) == trimmed
+
+
 def test_next_model_version_counts_the_days_versions():
     from spinlens.training.pipeline import next_version
 
@@ -501,7 +560,16 @@ def _model_copy(tmp_path, edit) -> Path:
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    "case", ["stride 0", "bad heads", "no window", "bad tokenizer", "bias length", "drop flag not a bool"]
+    "case",
+    [
+        "stride 0",
+        "bad heads",
+        "no window",
+        "bad tokenizer",
+        "bias length",
+        "drop flag not a bool",
+        "trim flag not a bool",
+    ],
 )
 def test_a_broken_model_folder_is_a_model_error(tmp_path, case):
     from spinlens._modelmeta import sha256_file
@@ -517,6 +585,8 @@ def test_a_broken_model_folder_is_a_model_error(tmp_path, case):
             meta["thresholds"]["calibration"]["bias"] = [0.0, 0.0]
         elif case == "drop flag not a bool":
             meta["thresholds"]["drop_function_words"] = "false"  # a string would read as true
+        elif case == "trim flag not a bool":
+            meta["thresholds"]["trim_edges"] = 1
         elif case == "bad heads":
             np.savez(d / "heads_bad.npz", w1=np.zeros((3, 2), np.float32))
             meta["files"]["members"][0]["heads"] = {

@@ -9,12 +9,14 @@ P(B)+P(I) exceeds ``thresholds_["inside"]``; runs are split at blank lines and m
 ``thresholds_["merge_gap"]`` tokens within a sentence; with ``thresholds_["span_min"]``, a run is then kept
 only if the mean P(B)+P(I) of its tokens, bridged gap tokens included, reaches that: a low ``inside``
 finds the extent, ``span_min`` the confident spans; with ``thresholds_["drop_function_words"]``, a span of
-function words alone, like "an" or "the", is dropped); a span classifier over [first; last; mean] token states
-labels each span (softmax over the 23 techniques; further techniques above ``thresholds_["multi"]``
-are emitted as overlapping spans); a per-technique token head adds nested spans of one technique
-where its probability exceeds that technique's threshold. With ``thresholds_["propagate"]`` > 0, every
-other occurrence of a found span's phrase in the article is a span too (labelled by the span classifier
-in its own context; its confidence is the found span's times that weight).
+function words alone, like "an" or "the", is dropped; with ``thresholds_["trim_edges"]``, each output span
+loses a last "and", "the", "of", ..., opening quote or sentence period and a first comma or closing quote,
+:func:`spinlens.text.trim_edges`, after its keep decision and label); a span classifier over [first; last;
+mean] token states labels each span (softmax over the 23 techniques; further techniques above
+``thresholds_["multi"]`` are emitted as overlapping spans); a per-technique token head adds nested spans of
+one technique where its probability exceeds that technique's threshold. With ``thresholds_["propagate"]``
+> 0, every other occurrence of a found span's phrase in the article is a span too (labelled by the span
+classifier in its own context; its confidence is the found span's times that weight).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from spinlens._windows import batch_windows, merge_windows, window_chunks
 from spinlens.errors import ModelError, NotFittedError
 from spinlens.schema import ModelInfo, TechniqueSpan
 from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, TECHNIQUE_IDS
-from spinlens.text import function_words_only, paragraphs
+from spinlens.text import function_words_only, paragraphs, trim_edges
 
 __all__ = [
     "SpanLexicon",
@@ -468,7 +470,14 @@ def decode_spans(
     out: list[TechniqueSpan] = []
     seen: set[tuple[int, int, str]] = set()
     multi = float(thresholds["multi"])
+    trim = bool(thresholds.get("trim_edges"))
+    placed: set[tuple[int, int]] = set()
     for (s, e), conf, p in zip(char_spans, confs, probs):
+        if trim:  # last: the keep decisions and the labels are those of the untrimmed span
+            s, e = trim_edges(text, s, e)
+            if (s, e) in placed:  # two runs that differed only in their edges
+                continue
+            placed.add((s, e))
         if e - s < min_len:
             continue
         order = np.argsort(-p)
@@ -490,6 +499,8 @@ def decode_spans(
             for ts, te in token_runs(col, np.zeros_like(col), float(thr), 2.0):
                 s, e = int(scores.offsets[ts, 0]), int(scores.offsets[te, 1])
                 s, e = _extend_to_words(text, s, e)
+                if trim:
+                    s, e = trim_edges(text, s, e)
                 if e - s < min_len or (drop_fw and function_words_only(text[s:e])):
                     continue
                 if any(x[2] == tid and x[0] < e and s < x[1] for x in seen):
@@ -738,8 +749,9 @@ def _check_model(
         int(thresholds.get(key, 0))
     float(thresholds.get("span_min", 0.0))
     float(thresholds.get("propagate", 0.0))
-    if not isinstance(thresholds.get("drop_function_words", False), bool):
-        raise ValueError(f"drop_function_words is {thresholds['drop_function_words']!r}, not true or false")
+    for key in ("drop_function_words", "trim_edges"):
+        if not isinstance(thresholds.get(key, False), bool):
+            raise ValueError(f"{key} is {thresholds[key]!r}, not true or false")
     tech = thresholds.get("tech") or {}
     if not isinstance(tech, dict) or any(t not in TECHNIQUE_IDS for t in tech):
         raise ValueError(f"per-technique thresholds {tech!r} name unknown techniques")

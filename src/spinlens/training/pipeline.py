@@ -248,10 +248,11 @@ def tune(
         f = si_for(th)
         if best is None or f > best[0]:
             best = (f, th)
-    th = dict(best[1])
+    # the edge trim (spinlens.text.trim_edges) is an annotation convention, not a choice: always on
+    th = dict(best[1], trim_edges=True)
     # per-technique nested spans: keep a technique's token head only where it helps SI on the tune set
     tech_thr: dict[str, float] = {}
-    base_f = best[0]
+    base_f = si_for(th)
     for tid in TECHNIQUE_IDS:
         for thr in (0.5, 0.6, 0.7):
             cand = dict(th, tech=dict(tech_thr, **{tid: thr}))
