@@ -514,9 +514,10 @@ def test_terminal_drops_direction_overrides(tmp_path):
 # -- analyze: what the user gave is never lost -----------------------------------------------------------
 def test_output_that_is_an_input_is_refused_and_the_input_kept(good):
     before = good.read_bytes()
-    r = run("analyze", good, "-f", "json", "-o", good, *RULES)
-    assert r.exit_code == 2 and "is also an input" in r.stderr
-    assert good.read_bytes() == before
+    for name in (str(good), good.as_uri()):  # a path, or the file:// URL of the same file
+        r = run("analyze", name, "-f", "json", "-o", good, *RULES)
+        assert r.exit_code == 2 and "is also an input" in r.stderr
+        assert good.read_bytes() == before
 
 
 def test_a_failed_run_leaves_an_existing_output_file_as_it_was(tmp_path, good):
@@ -642,3 +643,52 @@ def test_utf16_with_a_byte_order_mark_is_read(tmp_path):
         r = run("analyze", p, "-f", "json", *RULES)
         assert r.exit_code == 0, r.output
         assert json.loads(r.stdout)["document"]["text"] == ARTICLE
+
+
+# -- hostile or mistaken input: a clear line, the right exit code, no traceback ----------------------------
+def test_record_files_and_folders_with_nothing_in_them_are_errors(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "header.csv").write_text("text,title\n")
+    (tmp_path / "nothing").mkdir()
+    for name in ("empty.jsonl", "header.csv"):
+        r = run("analyze", tmp_path / name, *RULES)
+        assert r.exit_code == 1 and "no records in this" in r.stderr, r.output
+    r = run("batch", tmp_path / "nothing", "--db", tmp_path / "c.sqlite", *RULES)
+    assert r.exit_code == 1 and "no text, HTML or record files in this folder" in r.stderr
+
+
+def test_mistaken_options_and_schemes_are_usage_errors_not_tracebacks(good, tmp_path):
+    cases = [
+        (("analyze", good, "--text-field", ""), 2, "the field that holds the text"),
+        (
+            ("batch", good, "--db", tmp_path / "c.sqlite", "--text-field", " "),
+            2,
+            "the field that holds the text",
+        ),
+        (("analyze", good, "--max-bytes", str(2**63)), 2, "--max-bytes"),
+        (("batch", good, "--db", tmp_path / "c.sqlite", "--workers", str(2**31)), 2, "--workers"),
+        (("search", "x", "--db", tmp_path / "c.sqlite", "-n", str(2**63)), 2, "--limit"),
+        (("analyze", "ftp://example.org/a.txt"), 1, "unsupported URL scheme 'ftp'"),
+    ]
+    for args, code, why in cases:
+        r = run(*args, *RULES) if args[0] != "search" else run(*args)
+        assert r.exit_code == code and why in r.stderr, (args, r.output)
+        assert "Traceback" not in r.output and "OverflowError" not in r.output
+
+
+def test_error_lines_name_the_input_once_and_carry_no_escape_sequence(tmp_path):
+    warc = tmp_path / "garbage.warc"
+    warc.write_bytes(b"\x00\x01 not a warc")
+    keys = tmp_path / "keys.jsonl"
+    keys.write_text(json.dumps({"\x1b[2J\x1b]0;pwned\x07": 1}) + "\n")
+    r = run("analyze", warc, keys, *RULES)
+    assert r.exit_code == 1
+    assert r.stderr.count(str(warc)) == 1 and "\x1b" not in r.stderr and "\x07" not in r.stderr, r.stderr
+
+
+def test_terminal_safe_replaces_escapes_and_keeps_line_breaks():
+    from spinlens.text import terminal_safe
+
+    assert terminal_safe("a\x1b[2Jb\x07") == "a\ufffd[2Jb\ufffd"
+    assert terminal_safe("one\r\ntwo\rthree\tfour") == "one\ntwo\nthree\tfour"  # CRLF, old Mac CR
+    assert terminal_safe("\u202eevil") == "\ufffdevil"

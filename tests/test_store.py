@@ -601,3 +601,66 @@ def test_migration_2_checks_the_dates_of_a_store_written_before_it(db):
         assert {r["month"] for r in s.stats("month")} == {"2018-11", None}
         assert [h.id for h in s.search("traitors", since="2018-01-01")] == ["rfc"]
         assert s.get("rfc").document.published == "Tue, 02 Nov 2018 10:00:00 GMT"
+
+
+def test_cli_export_never_writes_over_its_store_and_keeps_a_file_it_could_not_finish(tmp_path):
+    db = tmp_path / "corpus.sqlite"
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps({"text": ARTICLE}) + "\n")
+    assert run("batch", records, "--db", db, "--model", "rules").exit_code == 0
+    before = db.read_bytes()
+    for fmt in ("jsonl", "csv", "parquet", "ptc"):
+        for target in (db, Path(f"{db}-wal")):
+            r = run("export", "--db", db, "--format", fmt, "--output", target)
+            assert r.exit_code == 2 and "is the store itself" in r.stderr, r.output
+    assert db.read_bytes() == before
+    r = run("export", "--db", f"sqlite:///{db}", "--format", "jsonl", "--output", db)
+    assert r.exit_code == 2 and "is the store itself" in r.stderr
+    r = run("stats", "--db", db, "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["articles"] == 1
+    r = run("export", "--db", db, "--format", "csv", "--output", tmp_path / "no" / "such" / "e.csv")
+    assert r.exit_code == 2 and "cannot write" in r.stderr and "Traceback" not in r.output
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("mine\n")
+    r = run("export", "--db", tmp_path / "missing.sqlite", "--format", "jsonl", "--output", kept)
+    assert r.exit_code == 1 and kept.read_text() == "mine\n"
+    r = run("export", "--db", db, "--format", "jsonl", "--output", kept)
+    assert r.exit_code == 0 and json.loads(kept.read_text())["document"]["text"] == ARTICLE
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
+
+
+def test_cli_tables_print_hostile_titles_and_outlets_as_text(tmp_path):
+    db = tmp_path / "h.sqlite"
+    records = tmp_path / "h.jsonl"
+    hostile = "\x1b]0;pwned\x07\x1b[2JDaily [/] [bold]News"
+    text = "The corrupt traitors are destroying our great nation!"
+    records.write_text(json.dumps({"text": text, "title": hostile, "outlet": hostile}) + "\n")
+    assert run("batch", records, "--db", db, "--model", "rules").exit_code == 0
+    for args in (("stats", "--by", "outlet"), ("search",)):
+        r = run(*args, "--db", db)
+        assert r.exit_code == 0, r.output
+        assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+        assert "[/]" in r.stdout and "[bold]" in r.stdout  # shown as typed, not read as markup
+
+
+def test_a_foreign_sqlite_file_is_refused_without_being_changed(tmp_path):
+    foreign = tmp_path / "notes.db"
+    con = sqlite3.connect(foreign)
+    con.execute("create table notes(x)")
+    con.commit()
+    con.close()
+    before = foreign.read_bytes()
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE)
+    for args in (("stats",), ("search", "x"), ("batch", article, "--model", "rules")):
+        r = run(*args, "--db", foreign)
+        assert (
+            r.exit_code == 1 and "notes.db is not a spinlens store (it has other tables: notes)" in r.stderr
+        )
+    with pytest.raises(DataError, match="not a spinlens store"):
+        open_store(str(foreign))
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "notes.db"]  # no -wal, no -shm
+    for bad, why in (("", "no store given"), (tmp_path, "is a folder; give a file path")):
+        r = run("stats", "--db", bad)
+        assert r.exit_code == 1 and why in r.stderr and "OperationalError" not in r.stderr

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import click
 import typer
 
+from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model, TextFieldOpt
 from spinlens.errors import SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -105,7 +106,10 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help=_HELP["debug"])]
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    """One line on standard error, control characters shown as U+FFFD (see spinlens.cli._err)."""
+    from spinlens.text import terminal_safe
+
+    click.echo(terminal_safe(message), err=True)
 
 
 class _UsageError(typer.BadParameter):
@@ -188,10 +192,18 @@ class _Bar:
         )
 
     def failure(self, f: Any) -> None:
+        from spinlens._cli_output import _located
+        from spinlens.text import terminal_safe
+
         self.shown += 1
         if self.shown <= _MAX_FAILURES_SHOWN:
             where = f.source or f.key
-            self.console.print(f"Error: {where}: {f.reason}", markup=False, highlight=False, soft_wrap=True)
+            self.console.print(
+                terminal_safe(f"Error: {_located(where, f.reason)}"),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 @corpus_app.command()
@@ -206,7 +218,10 @@ def batch(
     ],
     db: DbOpt,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", min=1, help="Worker processes (Dask: LocalCluster workers).")
+        int,
+        typer.Option(
+            "--workers", "-w", min=1, max=1024, help="Worker processes (Dask: LocalCluster workers)."
+        ),
     ] = 1,
     engine: Annotated[
         Engine, typer.Option("--engine", help="local processes, or a Dask cluster.")
@@ -225,14 +240,14 @@ def batch(
     ] = False,
     model: Annotated[Model, typer.Option("--model", "-m", help=_HELP["model"])] = Model.default,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Analyses written per transaction.")
+        int, typer.Option("--batch-size", min=1, max=1_000_000, help="Analyses written per transaction.")
     ] = 64,
-    max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _DEFAULT[
-        "max_chars"
-    ],
-    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help=_HELP["max_bytes"])] = _DEFAULT[
-        "max_bytes"
-    ],
+    max_chars: Annotated[
+        int, typer.Option("--max-chars", min=1, max=_MAX_SIZE, help=_HELP["max_chars"])
+    ] = _DEFAULT["max_chars"],
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, max=_MAX_SIZE, help=_HELP["max_bytes"])
+    ] = _DEFAULT["max_bytes"],
     article: Annotated[
         bool,
         typer.Option(
@@ -361,7 +376,9 @@ def search(
     technique: TechniqueOpt = None,
     outlet: OutletOpt = None,
     since: SinceOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results shown.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="Most results shown.")
+    ] = 20,
     fmt: QueryFormatOpt = QueryFormat.table,
     debug: DebugOpt = False,
 ) -> None:
@@ -408,18 +425,20 @@ def _print_hits(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from spinlens.text import terminal_safe as safe
+
     table = Table(show_lines=True)
     table.add_column("published / outlet", max_width=20)
     table.add_column("article", ratio=1)
     table.add_column("techniques", no_wrap=True)
-    for r in rows:
-        head = Text(f"{r['published'] or '-'}\n{r['outlet'] or '-'}")
-        body = Text(r["title"] or "(no title)", style="bold")
-        body.append(f"  {r['id']}\n", style="dim")
-        body.append_text(_marked(r["snippet"]))
+    for r in rows:  # every stored string is the user's: Text (no markup), control characters replaced
+        head = Text(safe(f"{r['published'] or '-'}\n{r['outlet'] or '-'}"))
+        body = Text(safe(r["title"] or "(no title)"), style="bold")
+        body.append(safe(f"  {r['id']}\n"), style="dim")
+        body.append_text(_marked(safe(r["snippet"])))
         for s in r["spans"]:
             body.append(f"\n{s['technique']}: ", style="dim")
-            body.append(s["text"], style="bold")
+            body.append(safe(s["text"]), style="bold")
         techs = Text("\n".join(f"{k} {v}" for k, v in list(r["techniques"].items())[:4]))
         table.add_row(head, body, techs)
     _stdout_console().print(table)
@@ -479,6 +498,9 @@ def stats(
         writer.writerows(csv_row(r) for r in rows)
         return
     from rich.table import Table
+    from rich.text import Text
+
+    from spinlens.text import terminal_safe
 
     what = f"{technique} spans" if technique else "spans"
     table = Table(title=f"{what} by {by.value}", title_justify="left")
@@ -496,7 +518,7 @@ def stats(
                 cells.append(f"{v:.2f}")
             else:
                 cells.append(str(v))
-        table.add_row(*cells)
+        table.add_row(*(Text(terminal_safe(c)) for c in cells))  # an outlet's "[/]" is text, not markup
     _stdout_console().print(table)
     if not rows:
         _err("Note: no analyzed articles match")
@@ -504,25 +526,79 @@ def stats(
 
 # -- export --db -------------------------------------------------------------------------------------
 def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug: bool) -> None:
-    """``spinlens export --db``: every stored analysis to ``output`` (default: standard output)."""
+    """``spinlens export --db``: every stored analysis to ``output`` (default: standard output).
+
+    A file is written beside ``output`` and moved into place when complete (:class:`_Out`): a failed
+    export leaves an existing file as it was. The store's own file (or its ``-wal``/``-shm``/``-journal``)
+    is refused as the output."""
     if fmt is CorpusFormat.parquet and output is None:
         usage_error("Parquet is binary: add --output FILE.parquet")
-    from spinlens.store import export_corpus
+    from spinlens._cli_output import _Out, _same_file
+    from spinlens.store import export_corpus, store_file
 
+    parquet = fmt is CorpusFormat.parquet
+    out = _Out(None if parquet else output)  # Parquet is written by path (_export_parquet)
+    if output is not None:
+        own = store_file(db)
+        # the store, or a file SQLite would read as its journal (even one that does not exist now)
+        if own is not None and any(
+            _same_file(output, f"{own}{suffix}")
+            or os.path.realpath(output) == os.path.realpath(f"{own}{suffix}")
+            for suffix in ("", "-wal", "-shm", "-journal")
+        ):
+            usage_error(f"{output} is the store itself: write the export to another file")
+        if parquet and not output.parent.is_dir():
+            usage_error(f"cannot write {output}: no folder {output.parent}")
+        try:
+            out.check()
+        except OSError as exc:
+            usage_error(f"cannot write {output}: {exc.strerror or exc}")
     store = None
+    done = False
     try:
         store = _open(db, create=False)
-        n = export_corpus(store, fmt.value, output if output is not None else sys.stdout)
+        if parquet:
+            assert output is not None
+            n = _export_parquet(store, output)
+        else:
+            n = export_corpus(store, fmt.value, out.stream())
+        done = True
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         _silence_stdout()
         raise typer.Exit(0) from None
     except (SpinlensError, OSError) as exc:
         _fail(exc, debug)
     finally:
-        if store is not None:
-            store.close()
+        try:
+            out.close(commit=done)
+        finally:
+            if store is not None:
+                store.close()
     where = str(output) if output is not None else "standard output"
     _err(f"Exported {n} analyzed document(s) as {fmt.value} to {where}")
+
+
+def _export_parquet(store: Any, output: Path) -> int:
+    """Parquet is written by path: to a temporary file beside ``output``, moved into place when complete."""
+    import tempfile
+
+    from spinlens.store import export_corpus
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    if output.exists():
+        mode = output.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(fd, mode)  # as a file the user had written (mkstemp makes 0600)
+    os.close(fd)
+    try:
+        n = export_corpus(store, "parquet", Path(tmp))
+        os.replace(tmp, output)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return n
 
 
 def _silence_stdout() -> None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import click
 import typer
 
+from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model
 from spinlens.errors import SpinlensError
 
@@ -36,13 +37,15 @@ def serve(
     ] = None,
     model: Annotated[Model, typer.Option("--model", "-m", help=_HELP["model"])] = Model.default,
     article: Annotated[bool, typer.Option("--article/--no-article", help=_HELP["article"])] = True,
-    max_concurrent: Annotated[int, typer.Option("--max-concurrent", min=1, help=_HELP["max_concurrent"])] = 2,
-    max_queue: Annotated[int, typer.Option("--max-queue", min=0, help=_HELP["max_queue"])] = 8,
+    max_concurrent: Annotated[
+        int, typer.Option("--max-concurrent", min=1, max=1024, help=_HELP["max_concurrent"])
+    ] = 2,
+    max_queue: Annotated[int, typer.Option("--max-queue", min=0, max=1_000_000, help=_HELP["max_queue"])] = 8,
     queue_timeout: Annotated[
         float, typer.Option("--queue-timeout", min=0.0, help=_HELP["queue_timeout"])
     ] = 30.0,
     max_upload_bytes: Annotated[
-        int, typer.Option("--max-upload-bytes", min=1, help=_HELP["max_upload_bytes"])
+        int, typer.Option("--max-upload-bytes", min=1, max=_MAX_SIZE, help=_HELP["max_upload_bytes"])
     ] = 5_000_000,
     fetch_timeout: Annotated[
         float, typer.Option("--fetch-timeout", min=0.1, help=_HELP["fetch_timeout"])

@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import click
 import typer
 
+from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model, TextFieldOpt
+from spinlens._cli_output import _located, _Out, _same_file
 from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -83,8 +85,11 @@ DataOpt = Annotated[Path | None, typer.Option("--data", help=_HELP["data_root"],
 
 # -- small helpers -------------------------------------------------------------------------------------
 def _err(message: str) -> None:
-    """One line on standard error (plain click.echo: never wrapped, never parsed as markup)."""
-    click.echo(message, err=True)
+    """One line on standard error (plain click.echo: never wrapped, never parsed as markup; control
+    characters of file names, fields or records shown as U+FFFD)."""
+    from spinlens.text import terminal_safe
+
+    click.echo(terminal_safe(message), err=True)
 
 
 def _model_dir() -> Path:
@@ -187,7 +192,7 @@ def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
         elif r.status == "skipped" and r.reason != NO_TEXT:
             _err(f"Skipped: {r.source}: {r.reason}")  # another language, over --max-documents: not an error
         else:
-            yield f"{r.source}: {r.reason}"
+            yield _located(r.source, r.reason)
 
 
 def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> Iterator[_Source | str]:
@@ -253,6 +258,9 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
             yield _Source(raw, p)
         elif p.exists():
             yield f"{raw}: not a regular file or folder; give a text file, a folder or - for standard input"
+        elif "://" in raw:
+            scheme = raw.split("://", 1)[0]
+            yield f"{raw}: unsupported URL scheme {scheme!r}; use http, https, file or a file path"
         else:
             yield f"{raw}: no such file or folder; check the path"
 
@@ -262,7 +270,10 @@ def _read(src: _Source, settings: Settings) -> str:
     limit = settings.max_bytes
     too_big = f"more than the limit of {limit:,} bytes; split it or raise the limit with --max-bytes"
     if src.path is None:
-        data = sys.stdin.buffer.read(limit + 1)
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # started with standard input closed (`<&-`)
+            raise InputError("standard input is not available (closed); give a file or pipe text in")
+        data = stream.read(limit + 1)
         if len(data) > limit:
             raise InputError(f"the input is {too_big}")
     else:
@@ -309,94 +320,6 @@ def _build_pipeline(settings: Settings):
     return Pipeline(load_tagger(settings.model), max_chars=settings.max_chars)
 
 
-class _Out:
-    """Standard output or ``--output FILE``.
-
-    A new file, or an existing plain file (not a link, one name, writable), is written to a hidden
-    temporary file beside it and moved into place by ``close(commit=True)``: a run that fails before
-    writing anything leaves an existing file as it was, and a failed write or close never leaves half a
-    file in its place. Anything else (a link, ``/dev/stdout``, a named pipe, a file in a folder where no
-    file can be created) is written directly, opened at the first write.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.wrote = False
-        self._fh: IO[str] | None = None
-        self._tmp: Path | None = None
-        self._direct = False
-
-    def check(self) -> None:
-        """Fail early (``OSError``) if the output cannot be written; create the temporary file."""
-        if self.path is None:
-            return
-        p = self.path
-        if p.is_symlink() or (p.exists() and (not p.is_file() or p.stat().st_nlink > 1)):
-            self._direct = True
-        elif p.exists() and not os.access(p, os.W_OK):
-            raise PermissionError(13, "Permission denied")
-        if not self._direct:
-            import tempfile
-
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-            except OSError as exc:
-                if not p.exists() or exc.errno == 2:  # no folder, or a folder where nothing is created
-                    raise
-                self._direct = True
-            else:
-                self._tmp = Path(tmp)
-                if p.exists():
-                    mode = p.stat().st_mode & 0o777
-                else:
-                    umask = os.umask(0)
-                    os.umask(umask)
-                    mode = 0o666 & ~umask
-                os.chmod(fd, mode)
-                self._fh = os.fdopen(fd, "w", encoding="utf-8")
-        if self._direct:
-            target = Path(os.path.realpath(p))  # a link's target, which may not exist yet
-            ok = os.access(target, os.W_OK) if target.exists() else os.access(target.parent, os.W_OK)
-            if not ok:
-                raise PermissionError(13, "Permission denied")
-
-    def stream(self) -> IO[str]:
-        if self._fh is None:
-            if self.path is None:
-                self._fh = sys.stdout
-            else:
-                self._fh = open(self.path, "w", encoding="utf-8")  # direct: opened at the first write
-        return self._fh
-
-    def write(self, text: str) -> None:
-        fh = self.stream()
-        self.wrote = True
-        fh.write(text)
-        fh.flush()
-
-    def close(self, commit: bool = True) -> None:
-        """Close; with a temporary file, move it into place if ``commit`` (else remove it)."""
-        if self._fh is None or self.path is None:
-            return
-        fh, self._fh = self._fh, None
-        if self._tmp is None:
-            fh.close()
-            return
-        tmp, self._tmp = self._tmp, None
-        try:
-            if commit:
-                fh.flush()
-                os.fsync(fh.fileno())
-            fh.close()
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        if commit:
-            os.replace(tmp, self.path)
-        else:
-            tmp.unlink(missing_ok=True)
-
-
 def _term_as_interrupt() -> Any:
     """Make SIGTERM raise KeyboardInterrupt (so that output is closed cleanly); returns the old handler."""
     import signal
@@ -415,13 +338,6 @@ def _restore_term(previous: Any) -> None:
             signal.signal(signal.SIGTERM, previous)
         except ValueError:
             pass
-
-
-def _same_file(a: str | Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
 
 
 def _check_seeds(value: str) -> str:
@@ -446,8 +362,12 @@ def analyze(
     ],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.terminal,
     model: ModelOpt = Model.default,
-    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1, help=_HELP["max_bytes"])] = _MAX_BYTES,
-    max_chars: Annotated[int, typer.Option("--max-chars", min=1, help=_HELP["max_chars"])] = _MAX_CHARS,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, max=_MAX_SIZE, help=_HELP["max_bytes"])
+    ] = _MAX_BYTES,
+    max_chars: Annotated[
+        int, typer.Option("--max-chars", min=1, max=_MAX_SIZE, help=_HELP["max_chars"])
+    ] = _MAX_CHARS,
     article: Annotated[
         bool,
         typer.Option(
@@ -457,7 +377,12 @@ def analyze(
     ] = False,
     max_documents: Annotated[
         int,
-        typer.Option("--max-documents", min=1, help="Most documents read from URLs, HTML and record files."),
+        typer.Option(
+            "--max-documents",
+            min=1,
+            max=_MAX_SIZE,
+            help="Most documents read from URLs, HTML and record files.",
+        ),
     ] = 100_000,
     output: Annotated[
         Path | None,
@@ -519,7 +444,7 @@ def analyze(
     collected: list[dict[str, Any]] = []
     failed = 0
     pipeline = None
-    done = interrupted = False
+    done = interrupted = write_failed = False
     previous_term = _term_as_interrupt()
     try:
         for src in sources:
@@ -546,7 +471,7 @@ def analyze(
                 _err(f"Error: {exc}")
                 raise typer.Exit(1) from None
             except SpinlensError as exc:
-                _err(f"Error: {src.label}: {exc}")
+                _err(f"Error: {_located(src.label, str(exc))}")
                 failed += 1
                 continue
             except Exception as exc:  # a bug: one line, unless --debug
@@ -576,6 +501,7 @@ def analyze(
             raise
         where = str(output) if output is not None else "standard output"
         _err(f"Error: cannot write {where}: {exc.strerror or exc}")
+        write_failed = True
         if output is None:
             _silence_stdout()
         raise typer.Exit(1) from None
@@ -586,7 +512,8 @@ def analyze(
         try:
             out.close(commit=(done or interrupted) and (out.wrote or (done and not failed)))
         except OSError as exc:
-            _err(f"Error: cannot write {output}: {exc.strerror or exc}")
+            if not write_failed:  # the same failure again, from the flush of a file written directly
+                _err(f"Error: cannot write {output}: {exc.strerror or exc}")
             raise typer.Exit(1) from None
     if interrupted:
         kept = f"; {output} holds what was finished" if output is not None and out.wrote else ""
@@ -706,7 +633,8 @@ def eval_ptc(
         raise typer.Exit(1) from None
     defects = result.get("defects") or []
     if defects:
-        _err(f"Note: {len(defects)} gold line(s) were clipped or skipped; first: {defects[0]}")
+        # one line can give two (a span clipped to the text, then empty): count problems, not lines
+        _err(f"Note: {len(defects)} problem(s) with the gold spans (clipped or skipped); first: {defects[0]}")
     si, tc = result["si"], result["tc"]
     if as_json:
         summary = {

@@ -14,6 +14,7 @@ __all__ = [
     "count_words",
     "function_words_only",
     "trim_edges",
+    "terminal_safe",
     "printable",
     "iso_date",
     "check_since",
@@ -139,6 +140,24 @@ def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
     if not any(c.isalnum() for c in text[s:e]):
         return start, end
     return s, e
+
+
+# control characters and Unicode direction overrides: hostile text could send escape sequences to a terminal
+# (set its title, clear it) or reorder what the user sees
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` fit for a terminal: control characters (escape sequences included) and direction overrides
+    replaced by U+FFFD; a carriage return before a line feed dropped, a lone one (old Mac line ends) made a
+    line feed; line feeds and tabs kept."""
+    return _CONTROL.sub(_safe_char, text)
+
+
+def _safe_char(m: re.Match[str]) -> str:
+    if m.group(0) != "\r":
+        return "\ufffd"
+    return "" if m.string.startswith("\n", m.end()) else "\n"
 
 
 def printable(value: str) -> str:

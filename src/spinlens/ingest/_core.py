@@ -152,6 +152,7 @@ def _dispatch(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Dra
 def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
     """Files under ``folder`` whose names end with one of ``options.extensions``, in sorted order."""
     problems: list[OSError] = []
+    found = False
     for root, dirs, files in os.walk(folder, onerror=problems.append):
         while problems:
             exc = problems.pop(0)
@@ -162,9 +163,13 @@ def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator
         for name in sorted(files):
             if name.startswith(".") or not name.lower().endswith(options.extensions):
                 continue
+            found = True
             yield from _iter_source(str(Path(root) / name), options, fetch)
     for exc in problems:
         yield IngestResult(str(exc.filename or folder), None, "error", f"cannot read folder: {exc.strerror}")
+    if not found and not problems:
+        reason = "no text, HTML or record files in this folder; give text files or a folder that has some"
+        yield IngestResult(str(folder), None, "error", reason)
 
 
 def _kind_of(path: Path) -> str | None:
@@ -182,16 +187,20 @@ def _read_file(path: Path, options: IngestOptions) -> Iterator[Draft | IngestRes
         yield text_draft(read_limited(path, options.max_bytes), source)
     elif kind == "html":
         yield html_draft(read_limited(path, options.max_bytes), source, options)
-    elif kind == "jsonl":
-        yield from read_jsonl(path, options)
-    elif kind == "csv":
-        yield from read_csv(path, options)
-    elif kind == "parquet":
-        yield from read_parquet(path, options)
-    elif kind == "warc":
-        yield from read_warc(path, options)
+    elif kind in _RECORD_READERS:
+        n = 0
+        for item in _RECORD_READERS[kind](path, options):
+            n += 1
+            yield item
+        if n == 0:  # an empty record file is a mistake more often than a corpus of nothing: say so
+            yield IngestResult(
+                source, None, "error", f"no records in this {kind} file (empty, or a header only)"
+            )
     else:  # pragma: no cover - _sniff always names a kind
         raise InputError(f"{path}: unknown kind {kind!r}")
+
+
+_RECORD_READERS = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet, "warc": read_warc}
 
 
 def _sniff(path: Path) -> str:

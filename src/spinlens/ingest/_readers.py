@@ -125,6 +125,14 @@ def _gzip_cut_short(path: Path) -> bool:
         return fed
 
 
+def _warc_detail(exc: BaseException) -> str:
+    """warcio's own reason in parentheses; none for a Python error inside warcio on damaged bytes
+    ("'NoneType' object has no attribute 'startswith'" says nothing to a user)."""
+    if isinstance(exc, (AttributeError, TypeError, IndexError, KeyError)) or not str(exc):
+        return " (damaged, truncated or not WARC at all)"
+    return f" ({exc})"
+
+
 def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResult]:
     """One draft per HTML response record of a WARC (gzipped or not); other records are passed over."""
     try:
@@ -140,7 +148,7 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResu
         try:
             records = iter(ArchiveIterator(stream))
         except Exception as exc:  # noqa: BLE001 - translate any warcio failure at the boundary
-            raise InputError(f"{path}: not a readable WARC file ({exc})") from exc
+            raise InputError(f"{path}: not a readable WARC file{_warc_detail(exc)}") from exc
         count = 0
         last_was_error = False  # a record already reported as cut short
         while True:
@@ -158,7 +166,7 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResu
                 return
             except Exception as exc:  # noqa: BLE001 - translate any warcio failure at the boundary
                 where = f"after record {count}" if count else "at the start"
-                raise InputError(f"{path}: not a readable WARC file {where} ({exc})") from exc
+                raise InputError(f"{path}: not a readable WARC file {where}{_warc_detail(exc)}") from exc
             count += 1
             if not record.rec_type:
                 yield IngestResult(

@@ -59,7 +59,10 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Item]:
                 yield _error(source, f"line {lineno}: not UTF-8 ({exc.reason} at byte {exc.start})")
                 continue
             except json.JSONDecodeError as exc:
-                yield _error(source, f"line {lineno}: invalid JSON ({exc.msg} at column {exc.colno})")
+                yield _error(
+                    source,
+                    f"line {lineno}: invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})",
+                )
                 continue
             except (ValueError, RecursionError) as exc:
                 yield _error(source, f"line {lineno}: invalid JSON ({type(exc).__name__})")

@@ -8,7 +8,6 @@ control characters, so an article cannot restyle or move the cursor of the termi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ from rich.text import Text
 
 from spinlens.render._sweep import Span, segments, spans_of, technique_counts
 from spinlens.taxonomy import get_technique
+from spinlens.text import terminal_safe
 
 __all__ = ["render_terminal", "terminal_view", "CATEGORY_STYLES"]
 
@@ -32,13 +32,10 @@ CATEGORY_STYLES: dict[str, str] = {
     "manipulative_wording": "bold black on #fdba74",
 }
 
-# control characters and Unicode direction overrides (hostile text could reorder what the user sees)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
 
 def _clean(text: str) -> str:
-    """Replace control characters (escape sequences included) by U+FFFD; drop carriage returns."""
-    return _CONTROL.sub(lambda m: "" if m.group(0) == "\r" else "\ufffd", text)
+    """:func:`spinlens.text.terminal_safe`: no escape sequence of the article reaches the terminal."""
+    return terminal_safe(text)
 
 
 def _article_text(text: str, spans: list[Span]) -> Text:

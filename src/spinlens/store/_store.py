@@ -57,6 +57,8 @@ def store_url(target: str | Path) -> str:
     ``postgresql://`` and ``postgres://`` use the psycopg (3) driver.
     """
     raw = str(target)
+    if not raw.strip():
+        raise InputError("no store given: --db takes a SQLite file path or postgresql://USER@HOST/DB")
     if "://" not in raw:
         return f"sqlite+pysqlite:///{Path(raw).expanduser()}"
     scheme, rest = raw.split("://", 1)
@@ -70,6 +72,36 @@ def store_url(target: str | Path) -> str:
     raise InputError(
         f"unsupported database URL {raw!r}; give a file path (SQLite) or postgresql://USER@HOST/DB"
     )
+
+
+def store_file(target: str | Path) -> Path | None:
+    """The SQLite file a ``--db`` value names, or None (PostgreSQL, or not a database URL)."""
+    try:
+        url = sa.engine.make_url(store_url(target))
+    except (InputError, sa.exc.ArgumentError):
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _foreign_tables(path: Path) -> list[str]:
+    """The tables of an existing SQLite file that is not a spinlens store, read without changing the file
+    (before any connection that sets WAL mode); [] for a store, an empty database or a file SQLite cannot
+    read (those are reported when the store opens it)."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+    except (sqlite3.Error, ValueError, OSError):
+        return []
+    try:
+        names = sorted(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    except sqlite3.Error:
+        return []
+    finally:
+        con.close()
+    return [] if "schema_migrations" in names else names
 
 
 @dataclass(frozen=True)
@@ -143,6 +175,12 @@ class Store:
                     )
                 if not path.parent.is_dir():
                     raise DataError(f"cannot create the store {path}: folder {path.parent} does not exist")
+            elif path.is_dir():
+                raise DataError(
+                    f"{path} is a folder; give a file path for the store, e.g. {path / 'corpus.sqlite'}"
+                )
+            elif path.is_file() and (foreign := _foreign_tables(path)):
+                raise DataError(_not_a_store(self.label, foreign))
             self.engine = sa.create_engine(url, connect_args={"timeout": 60})
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -209,11 +247,7 @@ class Store:
             if inspector.has_table("schema_migrations"):
                 current = conn.execute(sa.select(sa.func.max(migrations_t.c.version))).scalar() or 0
             elif inspector.get_table_names():
-                names = ", ".join(sorted(inspector.get_table_names())[:5])
-                raise DataError(
-                    f"{self.label} is not a spinlens store (it has other tables: {names}); "
-                    "give a new file or an empty database"
-                )
+                raise DataError(_not_a_store(self.label, sorted(inspector.get_table_names())))
             else:
                 migrations_t.create(conn)
                 current = 0
@@ -581,6 +615,13 @@ def _analysis(row: Mapping[str, Any] | Any) -> Analysis:
     data = json.loads(m["data"])
     data["document"] = {k: m[k] for k in _DOC_FIELDS} | {"text": m["text"]}
     return Analysis.from_dict(data)
+
+
+def _not_a_store(label: str, tables: list[str]) -> str:
+    return (
+        f"{label} is not a spinlens store (it has other tables: {', '.join(tables[:5])}); "
+        "give a new file or an empty database"
+    )
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
