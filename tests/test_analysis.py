@@ -771,3 +771,21 @@ def test_a_second_quote_in_a_sentence_gets_its_own_speaker():
         ("They are Nazis.", "Putin"),
         ("Terrorists!", "Zelensky"),
     ]
+
+
+def test_runs_of_punctuation_are_calmed_for_ner_without_moving_offsets(full_analyzer):
+    from spinlens.analysis._entities import calm_punctuation
+
+    assert calm_punctuation("Wait!!!! -- ok &&&&&") == "Wait!    -- ok &    "
+    assert calm_punctuation("U.S. e-mail !!! ...") == "U.S. e-mail !!! ..."  # runs under 4 stay
+    # 15,000 "!" once cost spaCy's tokenizer ~30 s (quadratic); the entities and their offsets are the same
+    head = "President Joe Biden met Vladimir Putin in Geneva. "
+    tail = " Angela Merkel spoke."
+    plain = full_analyzer.ner_.entities(head + tail)
+    noisy = full_analyzer.ner_.entities(head + "!" * 15_000 + tail)
+    shift = 15_000
+    assert [(s, e, lab) for s, e, lab in noisy if s < len(head)] == [x for x in plain if x[0] < len(head)]
+    assert [(s - shift, e - shift, lab) for s, e, lab in noisy if s > len(head)] == [
+        x for x in plain if x[0] > len(head)
+    ]
+    assert {(head + "!" * 15_000 + tail)[s:e] for s, e, _ in noisy} >= {"Joe Biden", "Angela Merkel"}

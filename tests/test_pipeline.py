@@ -671,3 +671,47 @@ def test_classify_spans_checks_its_input():
     for bad_text in (None, b"abc", "   "):
         with pytest.raises(InputError):
             p.classify_spans(bad_text, [(0, 1)])
+
+
+def test_sentence_scores_are_the_best_overlapping_span_of_each_sentence():
+    import random
+
+    from spinlens.pipeline import _sentence_scores
+    from spinlens.schema import TechniqueSpan
+    from spinlens.text import sentences
+
+    rng = random.Random(7)
+    pieces = ["Hello", "world.", "It", "is", "bad!", "Why?", "\n", "ok", "Yes.", "\n\n"]
+    for _ in range(300):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
+        spans = []
+        for _ in range(rng.randint(0, 12)):
+            a = rng.randrange(len(text))
+            spans.append(TechniqueSpan(a, rng.randint(a + 1, len(text)), "Loaded_Language", rng.random()))
+        brute = [
+            ((s, e), max((sp.score for sp in spans if sp.start < e and s < sp.end), default=0.0))
+            for s, e in sentences(text)
+        ]
+        assert _sentence_scores(text, spans) == brute
+
+
+@pytest.mark.model
+def test_the_readme_python_example_prints_what_it_says():
+    import ast
+    import contextlib
+    import io
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(import spinlens\n.*?)```", readme, re.S).group(1)
+    expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    tree = ast.parse(block)
+    for i, node in enumerate(tree.body):  # a bare expression shows its value, as in the README's comments
+        if isinstance(node, ast.Expr) and not (
+            isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "print"
+        ):
+            call = ast.Call(ast.Name("print", ast.Load()), [node.value], [])
+            tree.body[i] = ast.fix_missing_locations(ast.Expr(call))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(tree, "README.md", "exec"), {})
+    assert out.getvalue().splitlines() == expected

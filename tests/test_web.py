@@ -931,3 +931,31 @@ def test_a_redirect_to_a_private_address_is_refused():
             _public_fetch(secret, timeout=5, max_bytes=10_000, user_agent="t")
     finally:
         server.shutdown()
+
+
+def test_serve_takes_the_text_limit_its_error_message_names():
+    from typer.testing import CliRunner
+
+    from spinlens.cli import app as cli_app
+
+    client = TestClient(create_app(WebSettings(model="rules", article=False, max_chars=30)), base_url=BASE)
+    r = client.post("/api/analyze", json={"text": "The traitors lied. " * 3})
+    assert r.status_code == 422 and "more than the limit of 30" in r.json()["error"]["message"]
+    assert "--max-chars" in r.json()["error"]["message"]  # and serve has that option:
+    r = CliRunner().invoke(cli_app, ["serve", "--model", "rules", "--max-chars", "30", "--get", "/healthz"])
+    assert r.exit_code == 0, r.output
+    assert CliRunner().invoke(cli_app, ["serve", "--max-chars", "0", "--get", "/healthz"]).exit_code == 2
+
+
+def test_published_must_be_a_date_and_titles_cannot_reorder_the_page(client):
+    text = "The traitors lied again."
+    for bad in ("yesterday", "2024-02-30", "\x00", "9" * 60):
+        r = client.post("/api/analyze", json={"text": text, "published": bad})
+        assert r.status_code == 422 and "is not a date; give it as YYYY-MM-DD" in r.json()["error"]["message"]
+        assert len(r.json()["error"]["message"]) < 200  # a long value is not echoed whole
+    r = client.post(
+        "/api/analyze", json={"text": text, "published": "2024/02/03", "title": "RTL \u202egnp.exe"}
+    )
+    assert r.status_code == 201, r.text
+    doc = r.json()["document"]
+    assert doc["published"] == "2024-02-03" and doc["title"] == "RTL \ufffdgnp.exe"

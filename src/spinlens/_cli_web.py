@@ -47,6 +47,9 @@ def serve(
     max_upload_bytes: Annotated[
         int, typer.Option("--max-upload-bytes", min=1, max=_MAX_SIZE, help=_HELP["max_upload_bytes"])
     ] = 5_000_000,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1, max=_MAX_SIZE, help=_HELP["max_chars"])] = (
+        2_000_000
+    ),
     fetch_timeout: Annotated[
         float, typer.Option("--fetch-timeout", min=0.1, help=_HELP["fetch_timeout"])
     ] = 10.0,
@@ -88,6 +91,7 @@ def serve(
             max_queue=max_queue,
             queue_timeout=queue_timeout,
             max_upload_bytes=max_upload_bytes,
+            max_chars=max_chars,
             fetch_timeout=fetch_timeout,
             allow_private_urls=allow_private_urls,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import operator
 import threading
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,23 @@ class Tagger(Protocol):
     def predict(self, text: str) -> list[TechniqueSpan]: ...
 
     def classify(self, text: str, spans: Sequence[tuple[int, int]]): ...
+
+
+def _sentence_scores(text: str, spans: Sequence[TechniqueSpan]) -> list[tuple[tuple[int, int], float]]:
+    """Each sentence of ``text`` with the highest score of the spans that overlap it (0.0 if none). The
+    sentences are ordered and disjoint, so each span visits only the sentences it overlaps (a bisection):
+    linear in the text, where comparing every span with every sentence was quadratic (12 s for 290,000
+    characters)."""
+    sents = sentences(text)
+    starts = [s for s, _ in sents]
+    ends = [e for _, e in sents]
+    best = [0.0] * len(sents)
+    for sp in spans:
+        i = bisect.bisect_right(ends, sp.start)  # the first sentence that ends after the span starts
+        while i < len(sents) and starts[i] < sp.end:
+            best[i] = max(best[i], sp.score)
+            i += 1
+    return list(zip(sents, best))
 
 
 class Pipeline:
@@ -67,10 +85,9 @@ class Pipeline:
         """Find every technique span in a text or document."""
         doc = self._document(item)
         spans = self.tagger.predict(doc.text)
-        sents = []
-        for s, e in sentences(doc.text):
-            score = max((sp.score for sp in spans if sp.start < e and s < sp.end), default=0.0)
-            sents.append(Sentence(s, e, round(float(score), 4)))
+        sents = [
+            Sentence(s, e, round(float(score), 4)) for (s, e), score in _sentence_scores(doc.text, spans)
+        ]
         analysis = Analysis(document=doc, spans=tuple(spans), sentences=tuple(sents), model=self.tagger.info)
         if self.article_analyzer is None:
             return analysis

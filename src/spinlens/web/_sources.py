@@ -34,11 +34,24 @@ META_FIELDS: tuple[str, ...] = ("title", "outlet", "url", "published", "author")
 
 
 def _clean_meta(meta: Mapping[str, str | None]) -> dict[str, str]:
+    """The form's metadata, trimmed; control characters and direction overrides (which would reorder a
+    title on the page: "\u202egnp.exe") as U+FFFD; ``published`` as an ISO date.
+
+    Raises:
+        InputError: ``published`` is not a date (the date filters and the time chart could not use it)."""
+    from spinlens.text import iso_date, terminal_safe
+
     out = {}
     for key in META_FIELDS:
         value = meta.get(key)
         if isinstance(value, str) and value.strip():
-            out[key] = value.strip()
+            out[key] = terminal_safe(value.strip()).replace("\n", " ")
+    if "published" in out:
+        day = iso_date(out["published"])
+        if day is None:
+            shown = out["published"] if len(out["published"]) <= 40 else out["published"][:40] + "..."
+            raise InputError(f"published: {shown!r} is not a date; give it as YYYY-MM-DD")
+        out["published"] = day
     return out
 
 
