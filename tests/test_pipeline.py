@@ -671,6 +671,9 @@ def test_classify_spans_checks_its_input():
     for bad_text in (None, b"abc", "   "):
         with pytest.raises(InputError):
             p.classify_spans(bad_text, [(0, 1)])
+    with pytest.raises(InputError, match="not a .start, end. pair of integers"):  # not "not inside the text"
+        p.classify_spans(text, [(False, True)])
+    assert p.classify_spans(Document(text), [(9, 23)]) == p.classify_spans(text, [(9, 23)])  # as analyze
 
 
 def test_sentence_scores_are_the_best_overlapping_span_of_each_sentence():

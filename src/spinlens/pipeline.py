@@ -110,7 +110,9 @@ class Pipeline:
             InputError: ``text`` is not a usable text, or a span is not a ``(start, end)`` pair of integers
                 with ``0 <= start < end <= len(text)``.
         """
-        text = self._check_text(text)  # (no Document: its id would hash the text for nothing)
+        if isinstance(text, Document):  # the text of a document (accepted where analyze accepts one)
+            text = text.text
+        text = self._check_text(text)
         n = len(text)
         if isinstance(spans, (str, bytes)) or not isinstance(spans, Iterable):
             raise InputError(f"spans must be a list of (start, end) pairs, got {type(spans).__name__}")
@@ -118,10 +120,12 @@ class Pipeline:
         for sp in spans:
             try:
                 s, e = sp
-                s, e = (operator.index(x) if not isinstance(x, bool) else None for x in (s, e))
+                if isinstance(s, bool) or isinstance(e, bool):  # True is an int to Python, not an offset
+                    raise TypeError
+                s, e = operator.index(s), operator.index(e)
             except (TypeError, ValueError):
                 raise InputError(f"span {sp!r} is not a (start, end) pair of integers") from None
-            if s is None or e is None or not 0 <= s < e <= n:
+            if not 0 <= s < e <= n:
                 raise InputError(f"span {sp!r} is not inside the text (length {n})")
             pairs.append((s, e))
         if not pairs:

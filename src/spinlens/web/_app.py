@@ -192,7 +192,8 @@ async def _read_form(request: Request, limit: int, max_fields: int) -> Any:
         return await request.form(max_files=1, max_fields=max_fields, max_part_size=limit)
     except (MultiPartException, StarletteHTTPException) as exc:  # Starlette wraps the first in the second
         message = str(getattr(exc, "detail", None) or exc)
-        if "maximum size" in message:
+        # a part over the limit, or a body over it sent without a length (chunked): the body limit's 413
+        if "maximum size" in message or getattr(exc, "status_code", None) == 413:
             raise HTTPException(413, _too_large(limit)) from None
         raise HTTPException(400, f"malformed form data: {message}") from None
 
