@@ -822,6 +822,16 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(0.1)
             except OSError:
                 pass
+        elif self.path == "/trickle-headers":  # each byte well within the socket timeout, the whole far over
+            self.close_connection = True
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for byte in b"X-Slow: " + b"a" * 60 + b"\r\n\r\n<p>late</p>":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass
         elif self.path == "/huge":
             self._send(200, b"<p>" + b"y" * 300_000 + b"</p>")
         elif self.path == "/huge-chunked":
@@ -888,7 +898,7 @@ def test_url_http_errors_are_reported(server, path, reason):
     assert result.reason.endswith(f"for {server}{path}")
 
 
-@pytest.mark.parametrize("path", ["/slow", "/trickle"])
+@pytest.mark.parametrize("path", ["/slow", "/trickle", "/trickle-headers"])
 def test_url_slower_than_the_timeout_is_an_error(server, path):
     started = time.monotonic()
     result = only(read_all([f"{server}{path}"], timeout=0.5))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -60,9 +61,15 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 class _PeerChecked:
     """For http.client connections: ``peer_check(ip)`` sees the address each socket actually connected to,
     before TLS or a request (a name that resolved to a public address when it was checked may resolve to
-    another now)."""
+    another now); ``watch(sock)`` gets each socket, so that a deadline can shut it down."""
 
-    def __init__(self, *args: Any, peer_check: Callable[[str], None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        peer_check: Callable[[str], None],
+        watch: Callable[[socket.socket], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         create = self._create_connection  # type: ignore[attr-defined]
 
@@ -73,6 +80,8 @@ class _PeerChecked:
             except BaseException:
                 sock.close()
                 raise
+            if watch is not None:
+                watch(sock)
             return sock
 
         self._create_connection = checked
@@ -87,31 +96,80 @@ class _PeerHTTPSConnection(_PeerChecked, http.client.HTTPSConnection):
 
 
 class _PeerHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, peer_check: Callable[[str], None]) -> None:
+    def __init__(self, peer_check: Callable[[str], None], watch: Callable[[socket.socket], None]) -> None:
         super().__init__()
         self.peer_check = peer_check
+        self.watch = watch
 
     def http_open(self, req):  # noqa: ANN001, ANN201
-        return self.do_open(partial(_PeerHTTPConnection, peer_check=self.peer_check), req)
+        return self.do_open(partial(_PeerHTTPConnection, peer_check=self.peer_check, watch=self.watch), req)
 
 
 class _PeerHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, peer_check: Callable[[str], None]) -> None:
+    def __init__(self, peer_check: Callable[[str], None], watch: Callable[[socket.socket], None]) -> None:
         super().__init__()
         self.peer_check = peer_check
+        self.watch = watch
 
     def https_open(self, req):  # noqa: ANN001, ANN201
-        conn = partial(_PeerHTTPSConnection, peer_check=self.peer_check)
+        conn = partial(_PeerHTTPSConnection, peer_check=self.peer_check, watch=self.watch)
         return self.do_open(conn, req, context=self._context)
 
 
-def _opener(on_redirect: Callable[[str], None] | None, on_peer: Callable[[str], None] | None):
+class _Deadline:
+    """Shuts down every socket of one fetch when its ``timeout`` has passed: urllib's timeout bounds each
+    socket operation, so a server that sends its status line and headers a byte at a time could hold a
+    fetch (and a web worker) for as long as it liked."""
+
+    def __init__(self, timeout: float) -> None:
+        self.expired = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired.is_set():
+                self._shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            for sock in self._sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # a blocked recv returns: the read fails, the fetch ends
+        except OSError:
+            pass
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+def _no_check(_ip: str) -> None:
+    return None
+
+
+def _opener(
+    on_redirect: Callable[[str], None] | None,
+    on_peer: Callable[[str], None] | None,
+    watch: Callable[[socket.socket], None],
+) -> urllib.request.OpenerDirector:
     handlers: list[urllib.request.BaseHandler] = []
     if on_redirect:
         handlers.append(_CheckedRedirects(on_redirect))
-    if on_peer:
-        handlers += [_PeerHTTPHandler(on_peer), _PeerHTTPSHandler(on_peer)]
-    return urllib.request.build_opener(*handlers) if handlers else None
+    check = on_peer or _no_check
+    handlers += [_PeerHTTPHandler(check, watch), _PeerHTTPSHandler(check, watch)]
+    return urllib.request.build_opener(*handlers)
 
 
 def fetch_url(
@@ -133,23 +191,46 @@ def fetch_url(
         InputError: the host cannot be reached, the fetch takes longer than ``timeout``, the body is
             larger than ``max_bytes``, or ``on_redirect`` refused a redirect.
     """
+    with _Deadline(timeout) as guard:
+        try:
+            return _fetch(url, timeout, max_bytes, user_agent, on_redirect, on_peer, guard)
+        except InputError:
+            raise
+        except (OSError, http.client.HTTPException) as exc:  # what a shut-down socket makes of a read
+            if guard.expired.is_set():
+                raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
+            raise InputError(f"cannot fetch {url}: {exc!r}") from exc
+
+
+def _fetch(
+    url: str,
+    timeout: float,
+    max_bytes: int,
+    user_agent: str,
+    on_redirect: Callable[[str], None] | None,
+    on_peer: Callable[[str], None] | None,
+    guard: _Deadline,
+) -> FetchResponse:
     deadline = time.monotonic() + timeout
+    timed_out = InputError(f"timed out after {timeout:g} s fetching {url} (timeout)")
     request = urllib.request.Request(
         url, headers={"User-Agent": user_agent, "Accept": "text/html, text/plain;q=0.9"}
     )
-    opener = _opener(on_redirect, on_peer)
+    opener = _opener(on_redirect, on_peer, guard.watch)
     try:
-        response = (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout)
+        response = opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         return FetchResponse(url=exc.url or url, status=exc.code, reason=str(exc.reason or ""))
     except (TimeoutError, socket.timeout) as exc:
-        raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
+        raise timed_out from exc
     except urllib.error.URLError as exc:
-        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
-            raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)) or guard.expired.is_set():
+            raise timed_out from exc
         raise InputError(f"cannot fetch {url}: {exc.reason}") from exc
     except (OSError, ValueError, http.client.HTTPException) as exc:
+        if guard.expired.is_set():
+            raise timed_out from exc
         raise InputError(f"cannot fetch {url}: {exc!r}") from exc
     with response:
         length = response.headers.get("Content-Length")
@@ -160,7 +241,7 @@ def fetch_url(
         try:
             while True:
                 if time.monotonic() > deadline:
-                    raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)")
+                    raise timed_out
                 # read1: return what one recv gives, so a server that trickles bytes meets the deadline
                 chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
                 if not chunk:
@@ -170,9 +251,13 @@ def fetch_url(
                     raise InputError(f"{url} is over the {max_bytes}-byte limit (max_bytes)")
                 chunks.append(chunk)
         except (TimeoutError, socket.timeout) as exc:
-            raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
+            raise timed_out from exc
         except (OSError, http.client.HTTPException) as exc:
+            if guard.expired.is_set():
+                raise timed_out from exc
             raise InputError(f"cannot fetch {url}: {exc!r}") from exc
+        if guard.expired.is_set():  # the deadline shut the socket: what was read is not the whole body
+            raise timed_out
         headers = {k.lower(): v for k, v in response.headers.items()}
         return FetchResponse(
             url=response.geturl() or url,
