@@ -571,6 +571,9 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
     finally:
         try:
             out.close(commit=done)
+        except OSError as exc:  # the file could not be completed (disk full on the last write)
+            if done:
+                _fail(exc, debug)
         finally:
             if store is not None:
                 store.close()
