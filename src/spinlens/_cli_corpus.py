@@ -566,19 +566,28 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         _silence_stdout()
         raise typer.Exit(0) from None
-    except (SpinlensError, OSError) as exc:
+    except SpinlensError as exc:
         _fail(exc, debug)
+    except OSError as exc:  # writing the output failed (disk full, ...)
+        _cannot_write(exc, output, debug)
     finally:
         try:
             out.close(commit=done)
         except OSError as exc:  # the file could not be completed (disk full on the last write)
             if done:
-                _fail(exc, debug)
+                _cannot_write(exc, output, debug)
         finally:
             if store is not None:
                 store.close()
     where = str(output) if output is not None else "standard output"
     _err(f"Exported {n} analyzed document(s) as {fmt.value} to {where}")
+
+
+def _cannot_write(exc: OSError, output: Path | None, debug: bool) -> None:
+    if debug:
+        raise exc
+    _err(f"Error: cannot write {output if output is not None else 'standard output'}: {exc.strerror or exc}")
+    raise typer.Exit(1)
 
 
 def _export_parquet(store: Any, output: Path) -> int:
