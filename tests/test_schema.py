@@ -197,3 +197,29 @@ def test_from_dict_refuses_wrong_types_with_a_schema_error(case):
     change[case]()
     with pytest.raises(SchemaError):
         Analysis.from_dict(d)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: Analysis(document=d, spans=[(0, 4)]),  # a tuple is no TechniqueSpan
+        lambda d: Analysis(document=d, spans=None),
+        lambda d: Analysis(document=d, quotes=None),
+        lambda d: Analysis(document=d, frames=None),
+        lambda d: Sentence(0, 1, "0.5"),  # a string that looks like a number is still a string
+        lambda d: Sentence(0, 1, True),
+        lambda d: Sentence(0, 1, "abc"),
+        lambda d: TechniqueSpan.from_dict(
+            {"start": 0, "end": 4, "technique": "Loaded_Language", "score": "x"}
+        ),
+        lambda d: TechniqueSpan(0, 4, ["Loaded_Language"]),
+        lambda d: Quote(0, 1, speaker=5),
+    ],
+)
+def test_the_api_objects_refuse_wrong_types_with_a_schema_error(make):
+    with pytest.raises(SchemaError):
+        make(Document("Some text here"))
+    assert (
+        TechniqueSpan.from_dict({"start": 0, "end": 4, "technique": "Loaded_Language", "score": 1}).score
+        == 1.0
+    )

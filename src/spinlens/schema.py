@@ -52,6 +52,12 @@ def _is_real(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _score(d: dict[str, Any], default: float) -> Any:
+    """A stored score as a float, or as it is when it is not a number (``__post_init__`` then says so)."""
+    x = d.get("score", default)
+    return float(x) if _is_real(x) else x
+
+
 def _check_offsets(start: int, end: int, length: int | None, what: str) -> None:
     _require(_is_int(start) and _is_int(end), f"{what}: offsets must be integers")
     _require(0 <= start < end, f"{what}: need 0 <= start < end, got start={start} end={end}")
@@ -113,7 +119,10 @@ class TechniqueSpan:
 
     def __post_init__(self) -> None:
         _check_offsets(self.start, self.end, None, "TechniqueSpan")
-        _require(is_technique(self.technique), f"TechniqueSpan: unknown technique {self.technique!r}")
+        _require(
+            isinstance(self.technique, str) and is_technique(self.technique),
+            f"TechniqueSpan: unknown technique {self.technique!r}",
+        )
         _require(_is_real(self.score), f"TechniqueSpan: score {self.score!r} is not a number")
         _require(0.0 <= float(self.score) <= 1.0, f"TechniqueSpan: score {self.score} not in [0, 1]")
 
@@ -126,7 +135,7 @@ class TechniqueSpan:
             start=_get(d, "start", "TechniqueSpan"),
             end=_get(d, "end", "TechniqueSpan"),
             technique=_get(d, "technique", "TechniqueSpan"),
-            score=float(d.get("score", 1.0)),
+            score=_score(d, 1.0),
         )
 
 
@@ -145,6 +154,7 @@ class Sentence:
 
     def __post_init__(self) -> None:
         _check_offsets(self.start, self.end, None, "Sentence")
+        _require(_is_real(self.score), f"Sentence: score {self.score!r} is not a number")
         _require(0.0 <= float(self.score) <= 1.0, f"Sentence: score {self.score} not in [0, 1]")
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,7 +165,7 @@ class Sentence:
         return cls(
             start=_get(d, "start", "Sentence"),
             end=_get(d, "end", "Sentence"),
-            score=float(d.get("score", 0.0)),
+            score=_score(d, 0.0),
         )
 
 
@@ -172,6 +182,10 @@ class Quote:
     def __post_init__(self) -> None:
         _check_offsets(self.start, self.end, None, "Quote")
         _require(self.kind in ("direct", "reported", "scare"), f"Quote: unknown kind {self.kind!r}")
+        for name in ("speaker", "source"):
+            value = getattr(self, name)
+            _require(value is None or isinstance(value, str), f"Quote.{name} must be a string or null")
+            _no_surrogates(value, f"Quote.{name}")
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -231,10 +245,18 @@ class Analysis:
         )
         _require(self.genre is None or isinstance(self.genre, str), "Analysis.genre must be a string or null")
         _require(
-            not isinstance(self.frames, (str, bytes)) and all(isinstance(f, str) for f in self.frames),
+            isinstance(self.frames, (list, tuple)) and all(isinstance(f, str) for f in self.frames),
             "Analysis.frames must be a list of strings",
         )
         _require(isinstance(self.extras, dict), "Analysis.extras must be an object")
+        for name, cls in (("spans", TechniqueSpan), ("sentences", Sentence), ("quotes", Quote)):
+            items = getattr(self, name)
+            _require(
+                not isinstance(items, (str, bytes, dict))
+                and isinstance(items, (list, tuple))
+                and all(isinstance(x, cls) for x in items),
+                f"Analysis.{name} must be a list of {cls.__name__} objects",
+            )
         n = len(self.document.text)
         for s in self.spans:
             _check_offsets(s.start, s.end, n, "TechniqueSpan")
