@@ -981,3 +981,21 @@ def test_an_upload_over_the_limit_sent_in_chunks_is_a_413_too():
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
     assert r.status_code == 413, r.text
+
+
+def test_head_is_get_without_a_body(client):
+    for path in ("/healthz", "/"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200
+        assert head.content == b"" and head.headers["content-length"] == str(len(got.content))
+        assert head.headers["content-type"] == got.headers["content-type"]
+
+
+def test_serve_get_sends_non_ascii_queries_as_a_browser_does(tmp_path):
+    from typer.testing import CliRunner
+
+    from spinlens.cli import app as cli_app
+
+    r = CliRunner().invoke(cli_app, ["serve", "--model", "rules", "--get", "/search?q=déjà vu"])
+    assert r.exit_code == 0, r.output
+    assert 'value="déjà vu"' in r.stdout  # was "d?j? vu"

@@ -134,9 +134,12 @@ def _get(app, path: str, settings) -> int:
 
 async def _asgi_get(app, path: str, host: str, port: int) -> tuple[int, bytes]:
     """One ASGI ``GET path`` request; returns the status and the body."""
-    from urllib.parse import unquote
+    from urllib.parse import quote, unquote
 
     raw_path, _, query = path.partition("?")
+    # what a browser sends: non-ASCII characters as UTF-8 percent-escapes ("q=é" -> "q=%C3%A9")
+    raw_path = quote(raw_path, safe="/%:@!$&'()*+,;=~")
+    query = quote(query, safe="/%:@!$&'()*+,;=~?")
     name = f"[{host}]" if ":" in host else host
     scope = {
         "type": "http",
@@ -145,8 +148,8 @@ async def _asgi_get(app, path: str, host: str, port: int) -> tuple[int, bytes]:
         "method": "GET",
         "scheme": "http",
         "path": unquote(raw_path),
-        "raw_path": raw_path.encode("ascii", "replace"),
-        "query_string": query.encode("ascii", "replace"),
+        "raw_path": raw_path.encode("ascii"),
+        "query_string": query.encode("ascii"),
         "root_path": "",
         "headers": [(b"host", f"{name}:{port}".encode()), (b"accept", b"application/json")],
         "client": ("127.0.0.1", 0),

@@ -165,12 +165,18 @@ class _Guard:
                     raise HTTPException(413, _too_large(self.limit_shown))
             return message
 
+        head = scope.get("method") == "HEAD"
+        if head:  # HEAD is GET without the body (monitors and link checkers send it): same status, headers
+            scope = dict(scope, method="GET")
+
         async def secured_send(message) -> None:
             if message["type"] == "http.response.start":
                 out = MutableHeaders(scope=message)
                 for key, value in _SECURITY_HEADERS:
                     if key not in out:
                         out[key] = value
+            elif head and message["type"] == "http.response.body":
+                message = dict(message, body=b"")
             await send(message)
 
         await self.app(scope, limited_receive, secured_send)
