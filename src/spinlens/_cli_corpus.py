@@ -20,8 +20,10 @@ import typer
 
 from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model, TextFieldOpt
+from spinlens._cli_output import _err, _located, _Out, _same_file, new_file_mode
 from spinlens.errors import SpinlensError
 from spinlens.settings import SETTINGS, Settings
+from spinlens.text import terminal_safe
 
 __all__ = ["corpus_app", "CorpusFormat", "export_corpus_command", "usage_error"]
 
@@ -105,13 +107,6 @@ QueryFormatOpt = Annotated[QueryFormat, typer.Option("--format", "-f", help="Out
 DebugOpt = Annotated[bool, typer.Option("--debug", help=_HELP["debug"])]
 
 
-def _err(message: str) -> None:
-    """One line on standard error, control characters shown as U+FFFD (see spinlens.cli._err)."""
-    from spinlens.text import terminal_safe
-
-    click.echo(terminal_safe(message), err=True)
-
-
 class _UsageError(typer.BadParameter):
     """A usage error found inside a command: usage line, ``Error: message``, exit code 2."""
 
@@ -192,9 +187,6 @@ class _Bar:
         )
 
     def failure(self, f: Any) -> None:
-        from spinlens._cli_output import _located
-        from spinlens.text import terminal_safe
-
         self.shown += 1
         if self.shown <= _MAX_FAILURES_SHOWN:
             where = f.source or f.key
@@ -425,20 +417,18 @@ def _print_hits(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from spinlens.text import terminal_safe as safe
-
     table = Table(show_lines=True)
     table.add_column("published / outlet", max_width=20)
     table.add_column("article", ratio=1)
     table.add_column("techniques", no_wrap=True)
     for r in rows:  # every stored string is the user's: Text (no markup), control characters replaced
-        head = Text(safe(f"{r['published'] or '-'}\n{r['outlet'] or '-'}"))
-        body = Text(safe(r["title"] or "(no title)"), style="bold")
-        body.append(safe(f"  {r['id']}\n"), style="dim")
-        body.append_text(_marked(safe(r["snippet"])))
+        head = Text(terminal_safe(f"{r['published'] or '-'}\n{r['outlet'] or '-'}"))
+        body = Text(terminal_safe(r["title"] or "(no title)"), style="bold")
+        body.append(terminal_safe(f"  {r['id']}\n"), style="dim")
+        body.append_text(_marked(terminal_safe(r["snippet"])))
         for s in r["spans"]:
             body.append(f"\n{s['technique']}: ", style="dim")
-            body.append(safe(s["text"]), style="bold")
+            body.append(terminal_safe(s["text"]), style="bold")
         techs = Text("\n".join(f"{k} {v}" for k, v in list(r["techniques"].items())[:4]))
         table.add_row(head, body, techs)
     _stdout_console().print(table)
@@ -500,8 +490,6 @@ def stats(
     from rich.table import Table
     from rich.text import Text
 
-    from spinlens.text import terminal_safe
-
     what = f"{technique} spans" if technique else "spans"
     table = Table(title=f"{what} by {by.value}", title_justify="left")
     for c in cols:
@@ -533,7 +521,6 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
     is refused as the output."""
     if fmt is CorpusFormat.parquet and output is None:
         usage_error("Parquet is binary: add --output FILE.parquet")
-    from spinlens._cli_output import _Out, _same_file
     from spinlens.store import export_corpus, store_file
 
     parquet = fmt is CorpusFormat.parquet
@@ -597,13 +584,7 @@ def _export_parquet(store: Any, output: Path) -> int:
     from spinlens.store import export_corpus
 
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    if output.exists():
-        mode = output.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(fd, mode)  # as a file the user had written (mkstemp makes 0600)
+    os.chmod(fd, new_file_mode(output))
     os.close(fd)
     try:
         n = export_corpus(store, "parquet", Path(tmp))

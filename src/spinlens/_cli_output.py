@@ -1,4 +1,5 @@
-"""``--output FILE`` for the commands that write one: written beside and moved into place when complete."""
+"""What the CLI modules write: ``--output FILE`` (written beside and moved into place when complete) and
+one-line messages on standard error."""
 
 from __future__ import annotations
 
@@ -6,6 +7,26 @@ import os
 import sys
 from pathlib import Path
 from typing import IO
+
+import click
+
+from spinlens.text import terminal_safe
+
+
+def _err(message: str) -> None:
+    """One line on standard error (plain click.echo: never wrapped, never parsed as markup; control
+    characters of file names, fields or records shown as U+FFFD)."""
+    click.echo(terminal_safe(message), err=True)
+
+
+def new_file_mode(path: Path) -> int:
+    """The permission bits for a file written at ``path`` by way of a temporary file (``mkstemp`` makes
+    0600): those of the file it replaces, else what the umask gives a new file."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _located(where: str, reason: str) -> str:
@@ -66,13 +87,7 @@ class _Out:
                 self._direct = True
             else:
                 self._tmp = Path(tmp)
-                if p.exists():
-                    mode = p.stat().st_mode & 0o777
-                else:
-                    umask = os.umask(0)
-                    os.umask(umask)
-                    mode = 0o666 & ~umask
-                os.chmod(fd, mode)
+                os.chmod(fd, new_file_mode(p))
                 self._fh = os.fdopen(fd, "w", encoding="utf-8")
         if self._direct:
             target = Path(os.path.realpath(p))  # a link's target, which may not exist yet

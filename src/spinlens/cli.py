@@ -24,7 +24,7 @@ import typer
 
 from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model, TextFieldOpt
-from spinlens._cli_output import _located, _Out, _same_file
+from spinlens._cli_output import _err, _located, _Out, _same_file
 from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -84,14 +84,6 @@ DataOpt = Annotated[Path | None, typer.Option("--data", help=_HELP["data_root"],
 
 
 # -- small helpers -------------------------------------------------------------------------------------
-def _err(message: str) -> None:
-    """One line on standard error (plain click.echo: never wrapped, never parsed as markup; control
-    characters of file names, fields or records shown as U+FFFD)."""
-    from spinlens.text import terminal_safe
-
-    click.echo(terminal_safe(message), err=True)
-
-
 def _model_dir() -> Path:
     return Path(__file__).parent / "model_data"
 

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from spinlens.render._sweep import Span, segments, spans_of, technique_counts
 from spinlens.taxonomy import get_technique
-from spinlens.text import terminal_safe
+from spinlens.text import terminal_safe as _clean  # no escape sequence of the article reaches the terminal
 
 __all__ = ["render_terminal", "terminal_view", "CATEGORY_STYLES"]
 
@@ -31,11 +31,6 @@ CATEGORY_STYLES: dict[str, str] = {
     "call": "bold white on #166534",
     "manipulative_wording": "bold black on #fdba74",
 }
-
-
-def _clean(text: str) -> str:
-    """:func:`spinlens.text.terminal_safe`: no escape sequence of the article reaches the terminal."""
-    return terminal_safe(text)
 
 
 def _article_text(text: str, spans: list[Span]) -> Text:
