@@ -191,46 +191,38 @@ def fetch_url(
         InputError: the host cannot be reached, the fetch takes longer than ``timeout``, the body is
             larger than ``max_bytes``, or ``on_redirect`` refused a redirect.
     """
+    timed_out = f"timed out after {timeout:g} s fetching {url} (timeout)"
     with _Deadline(timeout) as guard:
         try:
-            return _fetch(url, timeout, max_bytes, user_agent, on_redirect, on_peer, guard)
-        except InputError:
+            response = _fetch(url, timeout, max_bytes, user_agent, _opener(on_redirect, on_peer, guard.watch))
+        except InputError as exc:
+            if guard.expired.is_set():  # whatever a shut-down socket made of the read, it was the deadline
+                raise InputError(timed_out) from exc
             raise
-        except (OSError, http.client.HTTPException) as exc:  # what a shut-down socket makes of a read
-            if guard.expired.is_set():
-                raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
-            raise InputError(f"cannot fetch {url}: {exc!r}") from exc
+        if guard.expired.is_set():  # the deadline cut the body short: what was read is not the whole page
+            raise InputError(timed_out)
+        return response
 
 
 def _fetch(
-    url: str,
-    timeout: float,
-    max_bytes: int,
-    user_agent: str,
-    on_redirect: Callable[[str], None] | None,
-    on_peer: Callable[[str], None] | None,
-    guard: _Deadline,
+    url: str, timeout: float, max_bytes: int, user_agent: str, opener: urllib.request.OpenerDirector
 ) -> FetchResponse:
     deadline = time.monotonic() + timeout
-    timed_out = InputError(f"timed out after {timeout:g} s fetching {url} (timeout)")
     request = urllib.request.Request(
         url, headers={"User-Agent": user_agent, "Accept": "text/html, text/plain;q=0.9"}
     )
-    opener = _opener(on_redirect, on_peer, guard.watch)
     try:
         response = opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         return FetchResponse(url=exc.url or url, status=exc.code, reason=str(exc.reason or ""))
     except (TimeoutError, socket.timeout) as exc:
-        raise timed_out from exc
+        raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
     except urllib.error.URLError as exc:
-        if isinstance(exc.reason, (TimeoutError, socket.timeout)) or guard.expired.is_set():
-            raise timed_out from exc
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
         raise InputError(f"cannot fetch {url}: {exc.reason}") from exc
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        if guard.expired.is_set():
-            raise timed_out from exc
         raise InputError(f"cannot fetch {url}: {exc!r}") from exc
     with response:
         length = response.headers.get("Content-Length")
@@ -241,7 +233,7 @@ def _fetch(
         try:
             while True:
                 if time.monotonic() > deadline:
-                    raise timed_out
+                    raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)")
                 # read1: return what one recv gives, so a server that trickles bytes meets the deadline
                 chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
                 if not chunk:
@@ -251,13 +243,9 @@ def _fetch(
                     raise InputError(f"{url} is over the {max_bytes}-byte limit (max_bytes)")
                 chunks.append(chunk)
         except (TimeoutError, socket.timeout) as exc:
-            raise timed_out from exc
+            raise InputError(f"timed out after {timeout:g} s fetching {url} (timeout)") from exc
         except (OSError, http.client.HTTPException) as exc:
-            if guard.expired.is_set():
-                raise timed_out from exc
             raise InputError(f"cannot fetch {url}: {exc!r}") from exc
-        if guard.expired.is_set():  # the deadline shut the socket: what was read is not the whole body
-            raise timed_out
         headers = {k.lower(): v for k, v in response.headers.items()}
         return FetchResponse(
             url=response.geturl() or url,
