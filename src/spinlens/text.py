@@ -106,10 +106,8 @@ TRAILING_WORDS = frozenset("a an the of and or but to in for with as at on by fr
 _OPENERS = "“‘([{«\"'"
 _LEADING = ",.;:)]}”’»"
 _LAST_WORD = re.compile(r"(?<![\w'’-])(\w+)$")
-# the period of "...", "U.S.", "Mr." belongs to the word
-_KEEP_PERIOD = re.compile(
-    r"(\.\.|(?:^|\W)(?:[A-Za-z]\.)+|\b(?:Mr|Mrs|Ms|Dr|Jr|Sr|St|Inc|Co|Ltd|etc|vs|No)\.)$"
-)
+# the period of an ellipsis or of initials ("U.S.", "J.") belongs to the word, as that of "Mr." (_ABBREV)
+_KEEP_PERIOD = re.compile(r"(\.\.|(?:^|\W)(?:[A-Za-z]\.)+)$")
 
 
 def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
@@ -129,7 +127,7 @@ def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
         # a straight quote opens where a blank precedes it
         if last and last in _OPENERS and (last not in "\"'" or e - s == 1 or text[e - 2].isspace()):
             e -= 1
-        elif last == "." and not _KEEP_PERIOD.search(text[s:e]):
+        elif last == "." and not (_KEEP_PERIOD.search(span := text[s:e]) or _ABBREV.search(span)):
             e -= 1
         elif (m := _LAST_WORD.search(text, s, e)) and m.group(1).lower() in TRAILING_WORDS and m.start(1) > s:
             e = m.start(1)
