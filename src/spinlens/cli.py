@@ -236,10 +236,9 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
                     else f"{f}: not a regular file (a pipe or a device); skipped"
                 )
             if not found and not ingest:
-                yield (
-                    f"{raw}: no text, HTML or record files in this folder; "
-                    "give text files or a folder that has some"
-                )
+                from spinlens.ingest import NO_INPUT_FILES
+
+                yield f"{raw}: {NO_INPUT_FILES}"
             for f in found:
                 yield _Source(str(f), f)
             if ingest:

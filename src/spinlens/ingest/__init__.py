@@ -20,6 +20,7 @@ from spinlens.ingest._core import DocumentReader, iter_documents
 from spinlens.ingest._fetch import Fetch, FetchResponse, fetch_url, user_agent
 from spinlens.ingest._options import (
     DEFAULT_EXTENSIONS,
+    NO_INPUT_FILES,
     NO_TEXT,
     HtmlFocus,
     IngestOptions,
@@ -35,6 +36,7 @@ __all__ = [
     "HtmlFocus",
     "IngestOptions",
     "IngestResult",
+    "NO_INPUT_FILES",
     "NO_TEXT",
     "Status",
     "fetch_url",

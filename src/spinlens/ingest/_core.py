@@ -13,7 +13,7 @@ from spinlens.errors import InputError, SpinlensError
 from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, fetch_url
 from spinlens.ingest._language import LanguageDetector
-from spinlens.ingest._options import NO_TEXT, IngestOptions, IngestResult
+from spinlens.ingest._options import NO_INPUT_FILES, NO_TEXT, IngestOptions, IngestResult
 from spinlens.ingest._readers import (
     html_draft,
     looks_like_html,
@@ -168,8 +168,7 @@ def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator
     for exc in problems:
         yield IngestResult(str(exc.filename or folder), None, "error", f"cannot read folder: {exc.strerror}")
     if not found and not problems:
-        reason = "no text, HTML or record files in this folder; give text files or a folder that has some"
-        yield IngestResult(str(folder), None, "error", reason)
+        yield IngestResult(str(folder), None, "error", NO_INPUT_FILES)
 
 
 def _kind_of(path: Path) -> str | None:

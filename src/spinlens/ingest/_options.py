@@ -29,6 +29,8 @@ DEFAULT_EXTENSIONS = (
 TEXT_FIELD_HINT = "name the text field (--text-field, IngestOptions.text_field)"
 #: the reason of a "skipped" result that has no text at all (a front end may treat it as an error)
 NO_TEXT = "no text (empty, or no main text found in the page)"
+#: the reason of the "error" result of a folder with nothing to read in it
+NO_INPUT_FILES = "no text, HTML or record files in this folder; give text files or a folder that has some"
 
 
 @dataclass(frozen=True, kw_only=True)
