@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from spinlens.errors import InputError
 from spinlens.schema import Document
+from spinlens.text import iso_date, terminal_safe
 
 __all__ = [
     "UPLOAD_SUFFIXES",
@@ -39,8 +40,6 @@ def _clean_meta(meta: Mapping[str, str | None]) -> dict[str, str]:
 
     Raises:
         InputError: ``published`` is not a date (the date filters and the time chart could not use it)."""
-    from spinlens.text import iso_date, terminal_safe
-
     out = {}
     for key in META_FIELDS:
         value = meta.get(key)
