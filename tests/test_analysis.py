@@ -520,6 +520,188 @@ def test_a_surname_that_is_a_month_is_still_a_speaker():
     assert (q.kind, q.speaker) == ("direct", "May")
 
 
+def _quotes_of(text, persons=None):
+    return [(text[q.start : q.end], q.kind, q.speaker, q.source) for q in find_quotes(text, persons)]
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ("“We will respond,” a spokesman for the ministry said.", "a spokesman for the ministry"),
+        ("“We will respond,” an adviser to the president said.", "an adviser to the president"),
+        ("“The vote is a farce,” the US ambassador to the UN said.", "the US ambassador to the UN"),
+        ("“No,” the Secretary of the Navy said.", "the Secretary of the Navy"),
+        ("Russia’s envoy to the OSCE said the monitors were spies.", "Russia’s envoy to the OSCE"),
+    ],
+)
+def test_a_role_of_an_institution_is_the_speaker_not_the_institution(text, speaker):
+    """'an adviser to the president said': the adviser speaks, not "the president"."""
+    (q,) = find_quotes(text)
+    assert q.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ("As Peskov said on Monday, “the West has lost its mind.”", "Peskov"),
+        ("Then Peskov said: “Never.”", "Peskov"),
+        ("Meanwhile Zakharova claimed that Kyiv was lying.", "Zakharova"),
+        ("Yesterday Peskov told reporters the talks were over.", "Peskov"),
+    ],
+)
+def test_a_capitalised_sentence_opener_is_no_part_of_the_speaker(text, speaker):
+    (q,) = find_quotes(text)
+    assert q.speaker == speaker
+
+
+def test_a_lone_sentence_opener_is_no_speaker():
+    text = "When asked about the talks, Peskov smiled."
+    assert all(q.speaker != "When" for q in find_quotes(text))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "“Who pays them?” Zakharova asked on Monday. Nobody answered.",
+            [("Who pays them?", "direct", "Zakharova", None)],
+        ),
+        (
+            "“Disgraceful!” Senator Ortiz tweeted on Sunday.",
+            [("Disgraceful!", "direct", "Senator Ortiz", None)],
+        ),
+        (
+            "“We have done nothing wrong.” Peskov said.",
+            [("We have done nothing wrong.", "direct", "Peskov", None)],
+        ),
+        # a quote that ends the author's sentence keeps its own sentence's reading
+        (
+            "Locals call the ritual “famadihana.” They say they will keep it.",
+            [("famadihana.", "scare", None, None), ("they will keep it", "reported", "They", None)],
+        ),
+        # an attribution that introduces the next quote is that one's
+        (
+            "“Well, it is over.” He added: “I am done.”",
+            [("Well, it is over.", "direct", None, None), ("I am done.", "direct", "He", None)],
+        ),
+    ],
+)
+def test_a_quote_ending_in_a_sentence_mark_takes_its_speaker_from_the_next_sentence(text, expected):
+    """The splitter ends a sentence after '?”' before a capital: 'Zakharova asked' is the next one."""
+    assert _quotes_of(text) == expected
+
+
+def test_a_short_quote_that_is_a_sentence_of_its_own_is_speech_not_a_scare_quote():
+    text = "“The West wants chaos,” Lavrov said. “It always has.”"
+    assert _quotes_of(text) == [
+        ("The West wants chaos", "direct", "Lavrov", None),
+        ("It always has.", "direct", "Lavrov", None),
+    ]
+    text = 'They call themselves "journalists." They are propagandists.'
+    assert _quotes_of(text) == [("journalists.", "scare", None, None)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Zakharova told reporters the journalists were paid by NATO.",
+            [("the journalists were paid by NATO", "reported", "Zakharova", None)],
+        ),
+        (
+            "“We are ready,” Peskov said, adding that talks with NATO would continue.",
+            [("We are ready", "direct", "Peskov", None)],
+        ),
+        (
+            "Peskov told the BBC the talks were over.",
+            [("the talks were over", "reported", "Peskov", "the BBC")],
+        ),
+        (
+            "“The report is fake news,” the ministry said in a statement posted on Telegram.",
+            [("The report is fake news", "direct", "the ministry", "Telegram")],
+        ),
+    ],
+)
+def test_the_source_is_where_the_words_were_said_not_a_name_in_the_clause(text, expected):
+    assert _quotes_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The band played rock 'n' roll all night, and rock ’n’ roll again.", []),
+        (
+            "'We played rock 'n' roll until dawn,' the singer said.",
+            [("We played rock 'n' roll until dawn", "direct", "the singer", None)],
+        ),
+        ("„Wir schaffen das“, Merkel said in 2015.", [("Wir schaffen das", "direct", "Merkel", None)]),
+    ],
+)
+def test_n_apostrophes_and_low_opening_marks(text, expected):
+    assert _quotes_of(text) == expected
+
+
+def _spans(text, names):
+    return sorted((text.index(n), text.index(n) + len(n)) for n in names)
+
+
+@pytest.mark.parametrize(
+    "text, names, speaker",
+    [
+        (
+            "Maria Zakharova attacked Alexei Navalny's team on Thursday. "
+            '"They are foreign agents paid by Washington," she said.',
+            ["Maria Zakharova", "Alexei Navalny's"],
+            "Maria Zakharova",
+        ),
+        (
+            'Dmitry Peskov met Emmanuel Macron in Paris. "We agreed on nothing," he said.',
+            ["Dmitry Peskov", "Emmanuel Macron"],
+            "Dmitry Peskov",
+        ),
+        (
+            "Asked about Navalny, Zakharova was blunt. “He is a foreign agent,” she said.",
+            ["Navalny", "Zakharova"],
+            "Zakharova",
+        ),
+        ("“I told Putin no,” Macron said. “He laughed,” he added.", ["Putin", "Macron"], "Macron"),
+    ],
+)
+def test_a_pronoun_speaker_is_the_subject_not_an_owner_an_object_or_a_name_in_a_quote(text, names, speaker):
+    """'X attacked Y's team. "...," she said': X speaks; Y, cast as the target, must not get the words."""
+    assert find_quotes(text, _spans(text, names))[-1].speaker == speaker
+
+
+def test_a_pronoun_in_reported_speech_never_refers_to_a_speaker_quoted_later():
+    """Reported speech is read after all the quotes; "He said ..." must not become a later quote's speaker."""
+    text = "The ministry was silent. He said the talks had failed.\n\n“We will win,” said Olena Kovalenko."
+    assert _quotes_of(text) == [
+        ("the talks had failed", "reported", "He", None),
+        ("We will win", "direct", "Olena Kovalenko", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "As ministry spokeswoman Maria Zakharova put it, “they serve their masters abroad.”",
+            [("they serve their masters abroad.", "direct", "ministry spokeswoman Maria Zakharova", None)],
+        ),
+        (
+            "As Zakharova put it, the West is lying.",
+            [("the West is lying", "reported", "Zakharova", None)],
+        ),
+        (
+            "He put it on the table, officials said.",
+            [("He put it on the table", "reported", "officials", None)],
+        ),
+    ],
+)
+def test_as_x_put_it_is_an_attribution(text, expected):
+    assert _quotes_of(text) == expected
+
+
 # -- metrics (the official definitions) ------------------------------------------------------------------
 
 

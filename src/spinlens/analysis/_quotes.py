@@ -13,8 +13,11 @@ How a pair of quotation marks is read:
   ``TASS quoted her as saying``, ``according to ...``) is ``direct``, however short;
 - a long unattributed quote is ``direct`` too, its speaker taken from the quote just before it when that one
   ends within two paragraphs (news goes on quoting the same person);
+- a quote that is a sentence of its own and ends in . ! or ? takes its speaker from the next sentence when
+  that one starts with it (``“Who pays them?” Zakharova asked.``: the sentence splitter puts the two apart);
 - a short unattributed quote (at most four words, no sentence inside) is a ``scare`` quote, and so is any
-  quote after "so-called"; a short title-cased phrase ("Game of Thrones") is a name, not a quote.
+  quote after "so-called", unless it is a sentence of its own (“It always has.”, “Disgraceful!”); a short
+  title-cased phrase ("Game of Thrones") is a name, not a quote.
 
 Reported speech (no quotation marks) is a sentence with a speaker and a reporting verb
 (``Peskov said (that) ...``, ``..., the ministry said.``, ``According to TASS, ...``).
@@ -108,6 +111,15 @@ _SENTENCE_STARTERS = frozenset(
     "he she i you our my his her their its meanwhile however last next monday tuesday wednesday thursday "
     "friday saturday sunday".split()
 )
+# words that open a sentence or clause before its subject ("As Peskov said", "When Lavrov added", "Yesterday
+# Zakharova told"): capitalised there, but never the first word of a speaker's name
+_LEAD_WORDS = frozenset(
+    "as if when whenever while after before since because although though once until unless whereas then "
+    "meanwhile however moreover still also thus instead now later earlier yesterday today tonight here there "
+    "where why how what but and so yet or nor in on at by with from to".split()
+)
+# prepositions that join a role to what it serves: "spokesman for the ministry", "ambassador to the UN"
+_HEAD_PREPS = frozenset("of for to at".split())
 _TITLE_SKIP = frozenset("of the and a an in on for to at by with from or nor but".split())
 # dates and times: never a speaker ("Sunak on Wednesday said", "Putin's pronouncement from Monday")
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
@@ -141,11 +153,29 @@ def _is_space(ch: str) -> bool:
     return ch == "" or ch.isspace()
 
 
+def _is_n_apostrophe(text: str, i: int) -> bool:
+    """Whether the mark at ``text[i]`` is an apostrophe of a free-standing 'n' ("rock 'n' roll")."""
+    for a in (i, i - 2):  # this mark opens 'n' or closes it
+        if a < 0 or a + 3 > len(text):
+            continue
+        if (
+            text[a] in "'‘’"
+            and text[a + 1] in "nN"
+            and text[a + 2] in "'’"
+            and _is_space(text[a - 1] if a > 0 else "")
+            and _is_space(text[a + 3] if a + 3 < len(text) else "")
+        ):
+            return True
+    return False
+
+
 def _mark_role(text: str, i: int, open_families: Sequence[str]) -> tuple[str, str] | None:
     """``("open"|"close", family)`` for the mark at ``text[i]``, or None for an apostrophe."""
     ch = text[i]
     prev = text[i - 1] if i > 0 else ""
     nxt = text[i + 1] if i + 1 < len(text) else ""
+    if ch in "'‘’" and _is_n_apostrophe(text, i):  # rock 'n' roll
+        return None
     if ch == "’":
         if prev.isalnum() and nxt.isalpha():  # don’t, Putin’s
             return None
@@ -167,7 +197,7 @@ def _mark_role(text: str, i: int, open_families: Sequence[str]) -> tuple[str, st
         if prev.isalnum() and nxt.isalnum():  # don't
             return None
         if left_open and not _is_space(nxt) and not right_close:
-            if nxt.isdigit() or text[i + 1 : i + 3].lower() in ("em", "n ") and text[i + 1 : i + 2] == "e":
+            if nxt.isdigit() or text[i + 1 : i + 3].lower() == "em":
                 return None  # '90s, 'em
             return ("open", "s")
         if "s" in open_families and not _is_space(prev) and right_close:
@@ -209,7 +239,10 @@ def _pairs(text: str) -> list[_Pair]:
             i = j
             continue
         if _MARKS.match(ch):
-            role = _mark_role(text, i, [f for _, f in stack])
+            if ch == "“" and stack and text[stack[-1][0]] == "„" and not _is_space(text[i - 1]):
+                role: tuple[str, str] | None = ("close", "d")  # „...“: “ closes a low opening mark
+            else:
+                role = _mark_role(text, i, [f for _, f in stack])
             if role is not None:
                 kind, family = role
                 if kind == "open":
@@ -291,8 +324,31 @@ def _plain_word(w: str) -> bool:
 def _walk_back(toks: list[tuple[str, int, int]], end_idx: int, nouns: bool = True) -> tuple[int, int] | None:
     """Character span of the speaker phrase ending at token ``end_idx`` (inclusive), walking left.
 
-    ``nouns``: also accept a plain lower-case noun phrase after a determiner ("the company").
+    ``nouns``: also accept a plain lower-case noun phrase after a determiner ("the company"). A phrase
+    after "of", "for", "to" or "at" that follows a role or a name belongs to it: "a spokesman for the
+    ministry", "an adviser to the president", "the US ambassador to the UN" (never just "the ministry").
     """
+    span = _walk_back_once(toks, end_idx, nouns)
+    while span is not None:
+        k = next((i for i in range(end_idx, -1, -1) if toks[i][1] == span[0]), -1)
+        if k < 2 or toks[k - 1][0].lower() not in _HEAD_PREPS or toks[k][0].lower() in _PRONOUNS:
+            break
+        head_tok = toks[k - 2][0]
+        if head_tok.lower() in _PRONOUNS or not (
+            head_tok.lower().rstrip(".") in _ROLE_WORDS or _speakerish(head_tok)
+        ):
+            break
+        head = _walk_back_once(toks, k - 2, nouns)
+        if head is None:
+            break
+        span = (head[0], span[1])
+    return span
+
+
+def _walk_back_once(
+    toks: list[tuple[str, int, int]], end_idx: int, nouns: bool = True
+) -> tuple[int, int] | None:
+    """:func:`_walk_back` without the "of/for/to ..." step."""
     if end_idx < 0:
         return None
     t = toks[end_idx][0]
@@ -333,14 +389,21 @@ def _walk_back(toks: list[tuple[str, int, int]], end_idx: int, nouns: bool = Tru
                 break
     if first is None:
         return None
-    while first <= end_idx and (
-        toks[first][0].lower() in _CONNECTORS
-        and toks[first][0].lower() != "the"
-        or toks[first][0].lower() in ("that", "this", "these", "those")
+    while (
+        first <= end_idx
+        and (
+            toks[first][0].lower() in _CONNECTORS
+            and toks[first][0].lower() != "the"
+            or toks[first][0].lower() in ("that", "this", "these", "those")
+            # a capitalised sentence opener is no part of a name: "As Peskov said", "Then Lavrov added"
+            or (first < end_idx and toks[first][0][:1].isupper() and toks[first][0].lower() in _LEAD_WORDS)
+        )
     ):
         first += 1
     if first > end_idx or toks[first][0].lower() in _DETERMINERS and first == end_idx:
         return None
+    if first == end_idx and toks[first][0].lower() in _LEAD_WORDS:
+        return None  # "When asked ..., Alston guessed": "When" alone is nobody
     return toks[first][1], toks[end_idx][2]
 
 
@@ -430,6 +493,11 @@ def _name_then_apposition(
 
 _QUOTED_AS = re.compile(r"\bquoted\s+(?P<obj>[\w'’. -]+?)\s+as\s+(?:saying|telling|writing|stating)\b")
 _ACCORDING = re.compile(r"\baccording\s+to\s+", re.I)
+# what ends the attribution after its verb: a "that" clause or a new clause after a comma
+_CLAUSE_BREAK = re.compile(
+    r"\bthat\b|;|,\s*(?:adding|saying|noting|as|while|and|but|after|before|because|since|although|though|even)\b",
+    re.I,
+)
 _SOURCE_PREP = re.compile(
     r"\b(?:told|telling|to|with|on|in|by|for)\s+(?=(?:the\s+)?[A-Z0-9])|\bin\s+an?\s+interview\s+with\s+",
 )
@@ -464,7 +532,14 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
         return att
     for k, (w, a, b) in enumerate(toks):
         low = w.lower()
-        if w != low or low not in _VERB_SET:
+        # "As Peskov put it, ...", "Zakharova put it bluntly: ..." (not "put it on the table")
+        put_it = (
+            low == "put"
+            and k + 1 < len(toks)
+            and toks[k + 1][0].lower() == "it"
+            and (k + 2 == len(toks) or toks[k + 2][0] in ',:\ufffc“"' or toks[k + 2][0].endswith("ly"))
+        )
+        if w != low or (low not in _VERB_SET and not put_it):
             continue
         spk = None
         prev = toks[k - 1][0] if k > 0 else ""
@@ -491,10 +566,12 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
         # a name then its apposition: '"...," Kalnina, the minister, said' (speaker: the name)
         if spk is None and j >= 1 and toks[j][0] == ",":
             spk, lead = _name_then_apposition(text, toks, j)
-        # inversion after a quote: '"...," said Peskov' (never with "told": its object is the listener)
+        # inversion after a quote: '"...," said Peskov' (never with "told": its object is the listener, nor
+        # with "put it")
         if (
             spk is None
             and low not in _OBJECT_VERBS
+            and not put_it
             and k + 1 < len(toks)
             and (k == 0 or toks[k - 1][0] in ",\ufffc" or toks[k - 1][0] in '”’"')
         ):
@@ -527,6 +604,8 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
             rest = [t for t in toks if t[1] >= lo + sm.end()]
             ph = _walk_forward(rest, 0) if rest else None
             if ph and ph != att.speaker and _is_outlet(text[ph[0] : ph[1]]):
+                if ph[0] > att.verb_at >= lo and _CLAUSE_BREAK.search(flat[att.verb_at - lo : ph[0] - lo]):
+                    break  # '"...," Peskov said, adding that talks with NATO ...': not where he said it
                 att.source = ph
                 break
         if att.source is None:
@@ -569,12 +648,39 @@ def _is_title(s: str) -> bool:
     )
 
 
+_PREPOSITIONS = frozenset(
+    "about with to for of by from on at against after before like than toward towards over under between "
+    "among without".split()
+)
+
+
+def _possessive(text: str, end: int) -> bool:
+    """Whether a name ending at ``end`` is in the possessive ("Navalny's", "Navalny’s", "Jones'")."""
+    return (
+        text[end - 2 : end] in ("'s", "’s")
+        or text[end : end + 2] in ("'s", "’s")
+        or (text[end - 1 : end] == "s" and text[end : end + 1] in ("'", "’"))
+    )
+
+
+def _strip_possessive(name: str) -> str:
+    return name[:-2] if name.endswith(("'s", "’s")) else name
+
+
 class _Resolver:
     """Turns a pronoun speaker into the person it most likely refers to."""
 
-    def __init__(self, text: str, persons: Sequence[tuple[int, int]] | None) -> None:
+    def __init__(
+        self,
+        text: str,
+        persons: Sequence[tuple[int, int]] | None,
+        sents: Sequence[tuple[int, int]] = (),
+        quoted: Sequence[tuple[int, int]] = (),
+    ) -> None:
         self.text = text
-        self.persons = sorted(persons or [])
+        # a person named inside quotation marks is spoken of, not the one who goes on speaking
+        self.persons = sorted(p for p in persons or [] if not any(a < p[0] and p[1] <= b for a, b in quoted))
+        self.sents = list(sents)
         self.named: list[tuple[int, str]] = []  # (position, name) of named speakers seen so far
 
     def name(self, span: tuple[int, int] | None, at: int, resolve: bool = True) -> str | None:
@@ -589,10 +695,12 @@ class _Resolver:
                 return s
             prior = [p for p in self.persons if p[1] <= at]
             if prior:
-                a, b = prior[-1]
-                return self.text[a:b]
-            if self.named:
-                return self.named[-1][1]
+                a, b = self._antecedent(prior)
+                return _strip_possessive(self.text[a:b])
+            # only speakers named before: reported speech is resolved after every quote has been read
+            earlier = [name for pos, name in self.named if pos <= at]
+            if earlier:
+                return earlier[-1]
             guess = self._last_name_before(at)
             if guess:
                 return guess
@@ -600,6 +708,22 @@ class _Resolver:
             return sub.capitalize() if s[0].isupper() else sub
         self.named.append((at, s))
         return s
+
+    def _antecedent(self, prior: list[tuple[int, int]]) -> tuple[int, int]:
+        """The person a pronoun after ``prior`` (mentions before it, in order) refers to: in the sentence of
+        the last mention, the first one that is not an owner ("Navalny's team") nor after a preposition
+        or gerund ("asked about Navalny", "after meeting Macron"), as news writes "X met Y. '...,' he
+        said." of X."""
+        last = prior[-1]
+        s, e = next(((s, e) for s, e in self.sents if s <= last[0] < e), last)
+        for a, b in prior:
+            if a < s or _possessive(self.text, b):
+                continue
+            before = re.findall(r"[\w'’]+", self.text[max(s, a - 20) : a])
+            if before and (before[-1].lower() in _PREPOSITIONS or re.fullmatch(r"[a-z]+ing", before[-1])):
+                continue  # "asked about Navalny", "after meeting Macron"
+            return a, b
+        return last
 
     def _last_name_before(self, at: int) -> str | None:
         """The last run of two or more capitalized words before ``at`` ("Maria Zakharova")."""
@@ -610,6 +734,52 @@ class _Resolver:
                 continue
             best = m.group(0)
         return best
+
+
+def _ends_sentence(content: str) -> str:
+    """The sentence-final mark that ends ``content`` (inner closing marks skipped), or ""."""
+    c = content.rstrip().rstrip("’”'\"»›").rstrip()
+    return c[-1] if c and c[-1] in ".!?" else ""
+
+
+def _attribution_after(
+    text: str, sents: list[tuple[int, int]], p: _Pair, sent_start: int
+) -> _Attribution | None:
+    """'“Who pays them?” Zakharova asked.': the sentence splitter ends a sentence after . ! ? and the closing
+    mark when a capital follows, so the attribution is the next sentence. Taken only for a quote that is a
+    sentence of its own and when the next sentence starts with its speaker right after the mark ("Zakharova
+    asked", "Senator Ortiz tweeted on Sunday"); a quote that ends the author's sentence ('... known as
+    “famadihana.” They say ...') keeps its own sentence's reading."""
+    lead = text[sent_start : p.open].strip()
+    if not _ends_sentence(text[p.open + 1 : p.close]) or not (lead == "" or lead.endswith(":")):
+        return None
+    j = p.close + 1
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    nxt = next(((s, e) for s, e in sents if s == j), None)
+    if nxt is None:
+        return None
+    att = _attribution(text, nxt[0], nxt[1], [])
+    if att is None or att.speaker is None or att.verb_at <= j:
+        return None
+    if re.search(r"[\"“„«‘]", text[att.verb_at : nxt[1]]):
+        return None  # '“...” He added: “...”': the attribution introduces the next quote
+    start = att.lead if att.lead >= 0 else min(att.speaker[0], att.source[0] if att.source else len(text))
+    return att if start == j else None
+
+
+def _whole_sentence(text: str, content: str, p: _Pair, sent_start: int) -> bool:
+    """Whether a quote is a sentence of its own ("“It always has.”", "“Disgraceful!”"): it opens a
+    sentence (or follows a colon), starts with a capital and ends with ! or ?, or with a period after two
+    words or more. Such a quote is speech, never a scare quote ("They call themselves “journalists.”" is
+    one)."""
+    end = _ends_sentence(content)
+    if not end or not content.lstrip("‘“'\"«‹")[:1].isupper():
+        return False
+    if end == "." and _n_words(content) < 2:
+        return False
+    lead = text[sent_start : p.open].strip()
+    return lead == "" or lead.endswith(":")
 
 
 def _clean(text: str, a: int, b: int) -> tuple[int, int]:
@@ -626,14 +796,16 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
     Args:
         text: the exact document text; offsets index into it.
         persons: optional ``(start, end)`` character spans of person names (e.g. spaCy ``PERSON`` entities),
-            used to resolve a pronoun speaker ("she said") to the last person named before the quote.
+            used to resolve a pronoun speaker ("she said") to a person named before the quote: in the
+            sentence of the last such name, the first one that is no owner ("Navalny's"), not after a
+            preposition and not inside quotation marks.
 
     Returns:
         Quotes sorted by ``start``; ``start``/``end`` cover the quoted words without the marks.
     """
     sents = sentences(text)
-    res = _Resolver(text, persons)
     pairs = _pairs(text)
+    res = _Resolver(text, persons, sents, [(p.open, p.close) for p in pairs])
     out: list[Quote] = []
     prev_direct: tuple[int, str | None, str | None] | None = None  # (end, speaker, source)
     outer: list[_Pair] = []
@@ -669,14 +841,16 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
             # 'He wrote on Twitter:\n\n"..."': the introducing sentence ends with a colon
             ps = _sentence_of(sents, max(0, text.rfind(":", 0, p.open)))
             att = _attribution(text, ps[0], text.rfind(":", 0, p.open) + 1, [])
+        if att is None and not so_called and not enclosing:
+            att = _attribution_after(text, sents, p, max(s0, para[0]))
         multi_sentence = bool(_SENT_PUNCT.search(content.strip())) and words > 3
         if so_called:
             kind = "scare"
         elif att is not None:
             kind = "direct"
-        elif words <= 4 and not multi_sentence:
-            if _is_title(content) and not enclosing:
-                continue  # a name or title ("Game of Thrones"), not a quote
+        elif words <= 4 and not multi_sentence and _is_title(content) and not enclosing:
+            continue  # a name or title ("Game of Thrones"), not a quote
+        elif words <= 4 and not multi_sentence and not _whole_sentence(text, content, p, max(s0, para[0])):
             kind = "scare"
         else:
             kind = "direct"
@@ -706,6 +880,9 @@ _ADJUNCT = re.compile(
     r"|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)"
     r"|(?:reporters|journalists|lawmakers|parliament|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))*\s*,?\s*"
 )
+
+
+_TOLD_OBJECT = re.compile(r"\s+(?:the|a|an)\s+[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*")
 
 
 def _reported(text: str, sents: list[tuple[int, int]], quotes: list[Quote], res: _Resolver) -> list[Quote]:
@@ -754,7 +931,10 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
         return None
     vm = re.match(r"[\w'’]+", text[att.verb_at :])
     verb_end = att.verb_at + (vm.end() if vm else 0)
-    src = text[att.source[0] : att.source[1]] if att.source else None
+    verb = text[att.verb_at : verb_end].lower()
+    if verb == "put":  # "As X put it, CLAUSE"
+        im = re.match(r"\s+it\b", text[verb_end:])
+        verb_end += im.end() if im else 0
     spk_start = min(att.speaker[0], att.verb_at, att.lead if att.lead >= 0 else att.speaker[0])
     comma = text.rfind(",", s, spk_start)
     tail = text[max(verb_end, att.speaker[1]) : core_end]
@@ -774,13 +954,18 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
         elif thm:
             a = verb_end + thm.end()
         else:
-            am = _ADJUNCT.match(after)
-            a = verb_end + (am.end() if am else 0)
+            # the listener of "told": "Peskov told the BBC the talks were over" (not part of the clause)
+            om = _TOLD_OBJECT.match(after) if verb in _OBJECT_VERBS else None
+            skip = om.end() if om else 0
+            am = _ADJUNCT.match(after, skip)
+            a = verb_end + (am.end() if am else skip)
         a, b = _clean(text, a, core_end)
     else:
         return None
     if a >= b:
         return None
+    # a source outlet is where the words were said, never a name inside the reported clause ("... by NATO")
+    src = text[att.source[0] : att.source[1]] if att.source and not (a <= att.source[0] < b) else None
     return Quote(a, b, "reported", res.name(att.speaker, s), src)
 
 
