@@ -768,6 +768,71 @@ def test_corpus_pages_render_charts_as_inline_svg(db_client):
     assert "Gazette 2024-02-20" in html and "Daily Planet 2024-01-05" not in html
 
 
+def test_windows_line_ends_and_nuls_keep_their_place_in_the_page_and_the_report():
+    """A browser's parser drops the CR of a CRLF and a NUL, which shifted the article analysis's
+    highlights (the browser test shows it); the markup keeps one character for each of them."""
+    from spinlens.render._sweep import text_html
+
+    text = "Lone\rcr.\x00 The traitors lied.\r\nFull stop.\r\n"
+    spans = [(text.index("lied.\r"), text.index("lied.\r") + 6, "Loaded_Language", 0.8)]  # ends at the CR
+    client = make_client(FixedTagger(spans))
+    data = analyze(client, text)
+    for html, element in (
+        (client.get(data["links"]["page"]).text, 'id="article-text"'),
+        (client.get(data["links"]["html"]).text, 'id="doc-0-text"'),
+    ):
+        body = html[html.index(element) : html.index("</div>", html.index(element))]
+        assert "\r\n" not in body and "\x00" not in body and body.count("&#13;") == 2
+        assert "\ufffd" in body and "Lone\rcr." in re.sub(r"<[^>]*>", "", body)  # a lone CR stays
+    assert text_html(text, 0, text.index("\n")) == "Lone\rcr.\ufffd The traitors lied.&#13;"
+
+
+def test_search_counts_every_hit_past_the_first_page_with_a_database(tmp_path):
+    """(The adapter asked the store for one hit past the page and reported that as the total: 3 of 5
+    matches on page 1, "page 1 of 2", then 5 on page 2.)"""
+    c = make_client(db=str(tmp_path / "c.sqlite"), page_size=2)
+    for n in range(5):
+        analyze(c, f"Report {n}: the traitors lied about the harbour.", title=f"Report {n}")
+    analyze(c, "Nothing to see on the bridge.")
+    for offset in (0, 2, 4):
+        hits = c.get("/api/search", params={"q": "harbour", "limit": 2, "offset": offset}).json()
+        assert hits["total"] == 5 and len(hits["documents"]) == min(2, 5 - offset)
+    for page_no, rows in ((1, 2), (2, 2), (3, 1)):
+        html = c.get("/search", params={"q": "harbour", "page": page_no}).text
+        assert "5 documents match" in html and f"page {page_no} of 3" in html
+        assert html.count('class="doc-link"') == rows
+    assert c.get("/api/search", params={"q": "bridge"}).json()["total"] == 1
+
+
+def test_the_time_chart_keeps_its_top_margin_and_labels_inside():
+    """(The largest share was kept in the variable that held the top margin, so the plot started at y=0.5
+    and the label of its top line was cut off.)"""
+    from spinlens.web._charts import share_lines_svg
+
+    svg = str(share_lines_svg(["2024-01", "2024-02"], [("Loaded_Language", [0.3, 0.5])]))
+    ys = [float(y) for y in re.findall(r'<line [^>]*y1="([0-9.]+)"', svg)]
+    assert min(ys) == 16.0 and max(ys) == 300 - 56  # the plot fills the area between the margins
+    labels = [float(y) for y in re.findall(r'<text x="[0-9.]+" y="([0-9.]+)"', svg)]
+    assert min(labels) >= 11  # a label's baseline at least one font size below the top edge
+
+
+def test_a_body_over_the_limit_is_a_page_for_a_browser_and_json_for_the_api():
+    """(The guard answered every refusal with JSON, so a browser's form post of a long paste showed the raw
+    JSON error instead of a page.)"""
+    c = make_client(max_upload_bytes=100_000)
+    html_accept = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    r = c.post("/analyze", data={"text": "x" * 300_000}, headers=html_accept)
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+    assert '<p class="error" role="alert">' in r.text and "100,000-byte limit" in r.text
+    assert "/static/app.css" in r.text and r.headers["content-security-policy"]
+    r = c.post("/api/analyze", json={"text": "x" * 300_000}, headers=html_accept)
+    assert r.status_code == 413 and r.json()["error"]["type"] == "PayloadTooLarge"
+    r = c.post("/analyze", data={"text": "x" * 300_000})
+    assert r.status_code == 413 and r.json()["error"]["type"] == "PayloadTooLarge"
+    r = c.get("/", headers={"host": "evil.example", **html_accept})
+    assert r.status_code == 400 and "Host header refused" in r.text and "<h1>" in r.text
+
+
 def test_memory_corpus_pages_work_without_a_database(client):
     _fill(client)
     assert client.get("/api/search", params={"q": "harbour"}).json()["total"] == 2

@@ -250,6 +250,88 @@ def test_analysis_links_count_characters_like_python_past_an_emoji(page, server)
     assert not page.problems, page.problems
 
 
+_LIT = "() => [...CSS.highlights.get('spinlens-jump')].map(r => r.toString()).join('')"
+
+
+def _check_jumps(pg, text: str, links: str) -> int:
+    """Click every article-analysis link: each highlights exactly its characters of ``text``."""
+    n = pg.locator(links).count()
+    for k in range(n):
+        link = pg.locator(links).nth(k)
+        start, end = int(link.get_attribute("data-start")), int(link.get_attribute("data-end"))
+        link.evaluate("a => a.click()")
+        assert pg.evaluate(_LIT) == text[start:end], (start, end)
+    return n
+
+
+def test_windows_line_ends_keep_the_article_links_on_their_text(page, server, tmp_path):
+    """(The HTML parser drops the carriage return of every CRLF, so in an uploaded Windows .txt each link
+    highlighted text shifted by one character per line above it, on the page and in the HTML report.)"""
+    text = (
+        "City desk\rMoscow\x00\r\n\r\n"
+        'Peskov said: "The so-called experts are foreign agents."\r\n'
+        "The minister said the traitors lied.\r\n"
+        '"We will not be divided," said Smith. Full stop.\r\n'
+    )
+    request = urllib.request.Request(
+        server + "/api/analyze?store=false",
+        json.dumps({"text": text}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        data = json.load(response)
+    page.goto(server + data["links"]["page"])
+    # offset for offset: only the NUL (which the parser drops) shows as U+FFFD, the lone CR as a LF
+    shown = text.replace("\x00", "\ufffd").replace("desk\r", "desk\n")
+    assert page.eval_on_selector("#article-text", "e => e.textContent") == shown
+    assert _check_jumps(page, text, "#article-analysis a.jump") >= 4
+    for span in data["spans"]:
+        got = page.eval_on_selector_all(
+            f"#article-text mark.sp[data-technique='{span['technique']}']", "ms => ms.map(m => m.textContent)"
+        )
+        assert span["text"] in got
+    with urllib.request.urlopen(server + data["links"]["html"], timeout=30) as response:
+        report = tmp_path / "report.html"
+        report.write_bytes(response.read())
+    page.goto(report.as_uri())
+    assert page.eval_on_selector("#doc-0-text", "e => e.textContent") == shown
+    assert _check_jumps(page, text, "a.jump") >= 4
+    assert not page.problems, page.problems
+
+
+def test_a_phone_keeps_the_form_and_the_tooltip_on_the_screen(browser, server, example_text):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=1
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    pg.goto(server + "/")
+    form = pg.locator("form.analyze").bounding_box()
+    for field in ("#text", "input[type=file]", "input[name=url]"):
+        box = pg.locator(field).bounding_box()
+        assert box["x"] >= form["x"] and box["x"] + box["width"] <= form["x"] + form["width"], field
+    pg.fill("#text", example_text)
+    pg.click("#analyze-button")
+    mark = pg.locator("#article-text mark.sp[data-technique='Name_Calling-Labeling']").first
+    mark.scroll_into_view_if_needed()
+    mark.tap()
+    pg.locator("#tip").wait_for(state="visible")
+    tip = pg.locator("#tip").bounding_box()
+    assert tip["x"] >= 8 and tip["x"] + tip["width"] <= 390 - 8
+    context.close()
+
+
+def test_a_paste_over_the_size_limit_is_an_error_page_not_json(page, server):
+    page.goto(server + "/")
+    page.evaluate("() => { document.getElementById('text').value = 'The traitors lied. '.repeat(270000); }")
+    page.click("#analyze-button")
+    error = page.locator("p.error")
+    error.wait_for(state="visible")
+    assert "5,000,000-byte limit" in error.inner_text()
+    assert page.locator("a[href='/']").count() >= 1
+    assert [p for p in page.problems if "413" not in p] == []
+
+
 def test_corpus_pages_show_the_documents_search_and_charts(page, server, shots):
     page.goto(server + "/documents")
     assert page.locator("table.docs tbody tr").count() >= 4

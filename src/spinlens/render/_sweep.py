@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from spinlens.errors import SchemaError
 from spinlens.taxonomy import TECHNIQUES, get_technique, is_technique
 
-__all__ = ["Span", "spans_of", "segments", "technique_counts"]
+__all__ = ["Span", "spans_of", "segments", "technique_counts", "text_html"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,22 @@ def nested_pieces(length: int, spans: Sequence[Span]) -> Iterator[tuple[int, int
         opens = active[keep:]
         stack.extend(opens)
         yield a, b, n_close, opens
+
+
+def text_html(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` as HTML whose DOM text has the same characters at the same offsets.
+
+    The pages count code points of ``Document.text`` in the DOM to highlight a passage (the article
+    analysis's links), but the HTML parser would drop a carriage return before a line feed (a Windows
+    line end) and a NUL, shifting every later offset: the first is written as ``&#13;`` (which the parser
+    keeps), the second as U+FFFD. A lone carriage return stays: the parser makes it one line feed.
+    """
+    piece = escape(text[start:end], quote=False)
+    if "\r" in piece:
+        piece = piece.replace("\r\n", "&#13;\n")
+        if piece.endswith("\r") and text.startswith("\n", end):  # the line feed opens the next piece
+            piece = piece[:-1] + "&#13;"
+    return piece.replace("\x00", "\ufffd")
 
 
 def technique_counts(spans: Sequence[Span]) -> list[tuple[str, int]]:

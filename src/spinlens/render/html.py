@@ -19,7 +19,7 @@ from html import escape
 from typing import Any
 
 from spinlens.render._article import article_view
-from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts
+from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts, text_html
 from spinlens.taxonomy import CATEGORIES, get_technique
 
 __all__ = ["render_html", "CATEGORY_COLOURS"]
@@ -247,7 +247,7 @@ def _marked_text(doc_no: int, text: str, spans: list[Span]) -> str:
         out.extend("</mark>" for _ in range(n_close))
         out.extend(_open_mark(doc_no, s) for s in opens)
         depth += len(opens) - n_close
-        out.append(escape(text[a:b], quote=False))
+        out.append(text_html(text, a, b))
     out.extend("</mark>" for _ in range(depth))
     return "".join(out)
 

@@ -14,6 +14,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -128,9 +129,13 @@ class _Guard:
         self.limit_shown = limit_shown if limit_shown is not None else max_body  # the setting users know
         self.allowed_hosts = allowed_hosts
 
-    async def _refuse(self, send, status: int, kind: str, message: str) -> None:
-        body = json.dumps(error_body(status, kind, message)).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    async def _refuse(self, scope, send, status: int, kind: str, message: str) -> None:
+        accept = Headers(scope=scope).get("accept", "")
+        if wants_json(scope.get("path", ""), accept):
+            body, media = json.dumps(error_body(status, kind, message)).encode(), b"application/json"
+        else:  # a browser's form post (a paste or file over the limit): a page, not raw JSON
+            body, media = _refusal_page(scope, status, kind, message), b"text/html; charset=utf-8"
+        headers = [(b"content-type", media), (b"content-length", str(len(body)).encode())]
         headers += [(k.encode(), v.encode()) for k, v in _SECURITY_HEADERS]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -144,6 +149,7 @@ class _Guard:
             host = _host_name(headers.get("host", ""))
             if host not in self.allowed_hosts:
                 await self._refuse(
+                    scope,
                     send,
                     400,
                     "BadHost",
@@ -152,7 +158,7 @@ class _Guard:
                 return
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
-            await self._refuse(send, 413, "PayloadTooLarge", _too_large(self.limit_shown))
+            await self._refuse(scope, send, 413, "PayloadTooLarge", _too_large(self.limit_shown))
             return
         received = 0
 
@@ -180,6 +186,21 @@ class _Guard:
             await send(message)
 
         await self.app(scope, limited_receive, secured_send)
+
+
+def _refusal_page(scope, status: int, kind: str, message: str) -> bytes:
+    """The guard's refusal as a small HTML page (it answers before the app, so without its templates)."""
+    base = escape(scope.get("root_path", "").rstrip("/"), quote=True)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>spinlens: {status} {escape(kind)}</title>"
+        f'<link rel="stylesheet" href="{base}/static/app.css">'
+        f'<link rel="icon" href="{base}/static/favicon.svg" type="image/svg+xml"></head>'
+        f"<body><main><h1>{status} &middot; {escape(kind)}</h1>"
+        f'<p class="error" role="alert">{escape(message)}</p>'
+        f'<p><a href="{base}/">Analyze an article</a></p></main></body></html>\n'
+    ).encode()
 
 
 def _host_name(host: str) -> str:

@@ -100,8 +100,8 @@ def share_lines_svg(
     """
     width, height, left, right, top, bottom = 760, 300, 48, 16, 16, 56
     plot_w, plot_h = width - left - right, height - top - bottom
-    top = max((v for _, vals in series for v in vals), default=0.0)
-    step = next((s for s in _STEPS if 4 * s >= top), 0.25)
+    highest = max((v for _, vals in series for v in vals), default=0.0)
+    step = next((s for s in _STEPS if 4 * s >= highest), 0.25)
     peak = 4 * step
     n = len(periods)
 

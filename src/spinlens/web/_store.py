@@ -2,7 +2,8 @@
 
 The store's search has no offset, end date or category filter and reports no total, so this adapter
 pages by asking for ``offset + limit + 1`` hits, counts documents from ``stats``, and filters by end date
-and category on a bounded window of hits (:data:`WINDOW`) when those filters are given.
+and category on a bounded window of hits (:data:`WINDOW`) when those filters are given. A search whose
+hits run past the page reads the window too, to count them.
 """
 
 from __future__ import annotations
@@ -75,10 +76,12 @@ class StoreCorpus:
             "snippet_html": snippet_html(hit.snippet) if query else None,
         }
 
-    def _hits(self, query: str, f: Filters, limit: int, offset: int) -> tuple[list[Any], bool, bool]:
-        """Hits for one page: ``(hits, filtered_locally, more)``."""
+    def _hits(
+        self, query: str, f: Filters, limit: int, offset: int, *, window: bool = False
+    ) -> tuple[list[Any], bool, bool]:
+        """Hits for one page: ``(hits, filtered_locally, more)``; with ``window``, the first WINDOW."""
         local = bool(f.until or f.category)
-        want = WINDOW if local else min(WINDOW, offset + limit + 1)
+        want = WINDOW if local or window else min(WINDOW, offset + limit + 1)
         hits = self.store.search(
             query, technique=f.technique, outlet=f.outlet, since=f.since, limit=want, marks=MARKS
         )
@@ -98,7 +101,9 @@ class StoreCorpus:
     def search(
         self, query: str, filters: Filters, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        hits, _, more = self._hits(query, filters, limit, offset)
+        hits, local, more = self._hits(query, filters, limit, offset)
+        if more and not local:  # hits past this page: read the window to count them
+            hits, _, _ = self._hits(query, filters, limit, offset, window=True)
         total = len(hits)  # exact below WINDOW hits; "at least" beyond
         return [self._row(h, query) for h in hits[offset : offset + limit]], total
 

@@ -6,7 +6,9 @@ The span markup reuses the renderers' boundary sweep (:func:`spinlens.render._sw
 inside another is a ``<mark>`` inside the other's, and a span that crosses another's boundary is split
 into pieces that share one ``data-span`` id. Sentence-score badges for the gutter are empty elements
 placed at each sentence start (their label is drawn by CSS from a data attribute), so the text content
-of the article element is exactly ``Document.text``. Everything from the article is escaped.
+of the article element is ``Document.text``, offset for offset (``text_html``: a Windows line end keeps
+its carriage return; only a NUL shows as U+FFFD and a lone carriage return as a line feed). Everything from
+the article is escaped.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from spinlens.render._article import article_view
-from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts
+from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts, text_html
 from spinlens.render.html import CATEGORY_COLOURS
 from spinlens.taxonomy import CATEGORIES, TECHNIQUES, get_technique
 
@@ -114,10 +116,10 @@ def marked_text(data: Mapping[str, Any]) -> Markup:
         depth += len(opens) - n_close
         pos = a
         for i in range(first, bisect.bisect_left(starts, b)):
-            out.append(escape(text[pos : starts[i]], quote=False))
+            out.append(text_html(text, pos, starts[i]))
             out.append(_badge(i, sents[i]))
             pos = starts[i]
-        out.append(escape(text[pos:b], quote=False))
+        out.append(text_html(text, pos, b))
     out.extend("</mark>" for _ in range(depth))
     return Markup("".join(out))
 
