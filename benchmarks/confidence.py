@@ -1,9 +1,10 @@
-"""What a span's confidence means: precision of the spans by score bin, on PTC dev (reported, never tuned on).
+"""What a span's confidence means: how often spans are right by score bin, on PTC dev (reported only).
 
-For every span a model outputs on the 75 PTC dev articles: the share of its characters inside some gold span
-("span right", the SI view) and inside a gold span of the same PTC-14 technique ("label right"; techniques with
-no PTC-14 counterpart count as wrong). Spans are binned by their ``score``; a well-calibrated score would
-have "label right" close to the bin's mean score. Expected calibration error (ECE) is the span-weighted mean
+For every span a model outputs on the 75 PTC dev articles: the share of its characters inside some gold
+span ("span right", the SI view) and inside a gold span of the same PTC-14 technique ("label right";
+techniques with no PTC-14 counterpart count as wrong), and whether it touches some gold span / one of its
+technique. Spans are binned by their ``score``; a score that reads as a probability has "touches gold,
+same label" close to the bin's mean score. The expected calibration error (ECE) is the span-weighted mean
 gap between the two.
 
     python benchmarks/confidence.py [--model-dir DIR] [--judge] [--fp32] [--markdown FILE]
@@ -61,7 +62,9 @@ def main() -> None:
             right = overlap_share(sp.start, sp.end, gold_any[aid])
             lab_right = overlap_share(sp.start, sp.end, gold_lab[(aid, lab)]) if lab else 0.0
             touch = float(any(gs < sp.end and sp.start < ge for gs, ge in gold_any[aid]))
-            lab_touch = float(bool(lab) and any(gs < sp.end and sp.start < ge for gs, ge in gold_lab[(aid, lab)]))
+            lab_touch = float(
+                bool(lab) and any(gs < sp.end and sp.start < ge for gs, ge in gold_lab[(aid, lab)])
+            )
             out.append((float(sp.score), right, lab_right, touch, lab_touch))
     dt = time.time() - t0
     arr = np.array(out)
@@ -80,7 +83,8 @@ def main() -> None:
         sc, r, lr, t, lt = arr[m].mean(axis=0)
         ece += m.sum() / len(arr) * abs(sc - lt)
         md.append(
-            f"| {lo:.1f}-{min(hi, 1.0):.1f} | {int(m.sum())} | {sc:.3f} | {r:.3f} | {lr:.3f} | {t:.3f} | {lt:.3f} |"
+            f"| {lo:.1f}-{min(hi, 1.0):.1f} | {int(m.sum())} | {sc:.3f} | {r:.3f} | {lr:.3f} | {t:.3f} "
+            f"| {lt:.3f} |"
         )
     sc, r, lr, t, lt = arr.mean(axis=0)
     md += [

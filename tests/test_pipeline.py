@@ -479,6 +479,7 @@ def test_edges_are_trimmed_after_the_keep_decision_only_when_the_thresholds_say_
         "w2": np.zeros((1, T), np.float32),
         "b2": np.zeros(T, np.float32),
     }
+    head["b2"][0] = 40.0  # one technique, P = 1: the score is the span confidence
     th = {"inside": 0.5, "split_b": 0.5, "merge_gap": 0, "multi": 2.0, "min_chars": 2, "span_min": 0.85}
 
     def spans(t: dict) -> list[tuple[str, float]]:
@@ -487,6 +488,57 @@ def test_edges_are_trimmed_after_the_keep_decision_only_when_the_thresholds_say_
     assert spans(th) == [("Treacherous foreign agents and", 0.9), ("paid to spread panic.", 0.9)]
     trimmed = [("Treacherous foreign agents", 0.9), ("paid to spread panic", 0.9)]
     assert spans(dict(th, trim_edges=True)) == trimmed
+
+
+def test_a_span_score_is_its_confidence_times_its_techniques_probability():
+    """P(span) x P(technique | span) for every label of a span, the first one included; a score map changes
+    the scores and nothing else (RESULTS section 8)."""
+    from spinlens.model import TokenScores, _check_model, decode_spans, map_scores
+
+    text = "They are traitors and liars, all of them."
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    n = len(words)
+    p_in = np.zeros(n, np.float32)
+    p_in[2:5] = 0.8  # "traitors and liars"
+    scores = TokenScores(
+        np.array(words, dtype=np.int64),
+        np.stack([1 - p_in, np.zeros(n, np.float32), p_in], 1),
+        np.zeros((n, len(TECHNIQUE_IDS)), np.float32),
+        [np.zeros((n, 1), np.float32)],
+    )
+    T = len(TECHNIQUE_IDS)
+    b2 = np.full(T, -40.0, np.float32)
+    name, loaded = TECHNIQUE_IDS.index("Name_Calling-Labeling"), TECHNIQUE_IDS.index("Loaded_Language")
+    b2[name], b2[loaded] = np.log(0.6), np.log(0.4)
+    head = {
+        "w1": np.zeros((3, 1), np.float32),
+        "b1": np.zeros(1, np.float32),
+        "w2": np.zeros((1, T), np.float32),
+    }
+    head["b2"] = b2
+    th = {"inside": 0.5, "split_b": 0.5, "merge_gap": 0, "multi": 0.35, "min_chars": 2}
+    got = [(text[s.start : s.end], s.technique, s.score) for s in decode_spans(text, scores, [head], th)]
+    assert got == [
+        ("traitors and liars", "Name_Calling-Labeling", pytest.approx(0.48, abs=1e-4)),
+        ("traitors and liars", "Loaded_Language", pytest.approx(0.32, abs=1e-4)),
+    ]
+    smap = {"span": [1.0, 0.0], "temperature": 2.0}  # the confidence as it is, the labels flatter
+    p_span, p_tech = map_scores(0.8, np.array([0.6, 0.4]), smap)
+    flat = np.sqrt([0.6, 0.4])
+    assert p_span == pytest.approx(0.8) and p_tech == pytest.approx(flat / flat.sum())
+    mapped = decode_spans(text, scores, [head], dict(th, score_map=smap))
+    assert [(s.start, s.end, s.technique) for s in mapped] == [
+        (s.start, s.end, s.technique) for s in decode_spans(text, scores, [head], th)
+    ]
+    probs = np.exp(b2.astype(np.float64)) / np.exp(b2.astype(np.float64)).sum()
+    _, tempered = map_scores(0.8, probs, smap)
+    assert [s.score for s in mapped] == pytest.approx(
+        [0.8 * tempered[name], 0.8 * tempered[loaded]], abs=1e-4
+    )
+    assert tempered[name] < 0.6 and tempered[loaded] > 0.4
+    for bad in ({"span": [1.0]}, {"span": [1, 0], "temperature": 0}, {"span": ["x", 0], "temperature": 1}):
+        with pytest.raises(ValueError, match="score_map"):
+            _check_model([head], dict(th, score_map=bad), {"content": 8, "stride": 8})
 
 
 def test_next_model_version_counts_the_days_versions():

@@ -91,7 +91,8 @@ class JudgeRun:
     """The judge as the decoder uses it: ``score(text, spans)`` -> ``[k, 24]`` probabilities, and the
     settings tuned on out-of-fold judgements of PTC train (``t_m``: the tagger's mean P(in) a candidate
     needs, replacing ``span_min``; ``t_j``: the judge's P(technique) it needs; ``weight``: the judge's share
-    of the technique probabilities; ``calibration``: the TC calibration fitted on the mixed probabilities)."""
+    of the technique probabilities; ``calibration``: the TC calibration fitted on the mixed probabilities;
+    ``score_map``: optional, the maps of the spans' scores, ``spinlens.model.map_scores``)."""
 
     def __init__(self, score, settings: dict[str, Any]) -> None:
         self.score = score
@@ -99,6 +100,7 @@ class JudgeRun:
         self.t_j = float(settings["t_j"])
         self.weight = float(settings["weight"])
         self.calibration = settings.get("calibration")
+        self.score_map = settings.get("score_map")
         for name in ("t_m", "t_j", "weight"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:

@@ -16,7 +16,13 @@ mean] token states labels each span (softmax over the 23 techniques; further tec
 ``thresholds_["multi"]`` are emitted as overlapping spans); a per-technique token head adds nested spans of
 one technique where its probability exceeds that technique's threshold. With ``thresholds_["propagate"]``
 > 0, every other occurrence of a found span's phrase in the article is a span too (labelled by the span
-classifier in its own context; its confidence is the found span's times that weight).
+classifier in its own context; its span confidence is the found span's times that weight).
+
+A span's ``score`` is P(span) x P(technique | span): the mean P(B)+P(I) of its tokens (the span confidence)
+times the calibrated probability of its technique, so that it says how likely this span is *this* technique;
+with ``thresholds_["score_map"]`` both go through maps fitted out of fold (:func:`map_scores`)
+(earlier versions gave the first label the span confidence alone; benchmarks/confidence.py and
+RESULTS section 8 measure what the two mean on PTC dev).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -415,6 +422,35 @@ def calibrate(
     return p / p.sum(-1, keepdims=True)
 
 
+def map_scores(conf: float, probs: np.ndarray, score_map: dict | None) -> tuple[float, np.ndarray]:
+    """A span's confidence and its technique probabilities as its ``score`` multiplies them: as they are
+    without ``score_map``; with it, the confidence through ``sigmoid(a logit(conf) + b)`` (``span``: [a, b])
+    and the probabilities through ``softmax(log p / temperature)``, maps fitted out of fold on PTC train
+    (``scripts/experiments/s18/score_maps.py``) so that the score reads as a probability. What is kept
+    and how it is labelled do not depend on it."""
+    if not score_map:
+        return conf, probs
+    a, b = (float(x) for x in score_map["span"])
+    c = min(max(float(conf), 1e-6), 1.0 - 1e-6)
+    p_span = 1.0 / (1.0 + np.exp(-(a * np.log(c / (1.0 - c)) + b)))
+    z = np.log(np.clip(probs, 1e-7, 1.0)) / float(score_map["temperature"])
+    z = np.exp(z - z.max())
+    return float(p_span), z / z.sum()
+
+
+def _check_score_map(score_map: Any) -> None:
+    """``ValueError`` unless ``score_map`` is absent or ``{"span": [a, b], "temperature": T > 0}``."""
+    if score_map is None:
+        return
+    try:
+        a, b = (float(x) for x in score_map["span"])
+        t = float(score_map["temperature"])
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ValueError(f"score_map {score_map!r} is not {{'span': [a, b], 'temperature': T}}") from exc
+    if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(t) and t > 0):
+        raise ValueError(f"score_map {score_map!r} has a value that is not a finite number (T > 0)")
+
+
 def decode_spans(
     text: str,
     scores: TokenScores,
@@ -467,6 +503,7 @@ def decode_spans(
         probs = mix_probs(probs[keep], verdict[keep], judge.weight)
         calibration = judge.calibration
     probs = calibrate(probs, text, char_spans, calibration, span_tech_probs(scores.p_tech, runs), lexicon)
+    score_map = judge.score_map if judge is not None else thresholds.get("score_map")
     out: list[TechniqueSpan] = []
     seen: set[tuple[int, int, str]] = set()
     multi = float(thresholds["multi"])
@@ -481,14 +518,13 @@ def decode_spans(
         if e - s < min_len:
             continue
         order = np.argsort(-p)
+        p_span, p_tech = map_scores(conf, p, score_map)
         for rank, k in enumerate(order[:3]):
             if rank > 0 and p[k] < multi:
                 break
             tid = TECHNIQUE_IDS[int(k)]
             seen.add((s, e, tid))
-            out.append(
-                TechniqueSpan(s, e, tid, round(min(1.0, conf * float(p[k])) if rank else min(1.0, conf), 4))
-            )
+            out.append(TechniqueSpan(s, e, tid, round(min(1.0, p_span * float(p_tech[k])), 4)))
     tech_thr = thresholds.get("tech")
     if isinstance(tech_thr, dict):
         for k, tid in enumerate(TECHNIQUE_IDS):
@@ -648,6 +684,7 @@ class SpanTagger:
 
         judge = JudgeRun(score, spec["settings"])
         _check_calibration(judge.calibration, self.lexicon_)  # as the tagger's (one bias per technique, ...)
+        _check_score_map(judge.score_map)
         return judge
 
     def _onnx_forward(self, path: Path, threads: int | None) -> Forward:
@@ -758,6 +795,7 @@ def _check_model(
     for v in tech.values():
         float(v)
     _check_calibration(thresholds.get("calibration"), lexicon)
+    _check_score_map(thresholds.get("score_map"))
     content, stride = int(window["content"]), int(window["stride"])
     if content < 1 or not 1 <= stride <= content:
         raise ValueError(f"windows of {content} tokens every {stride} tokens cannot cover a text")

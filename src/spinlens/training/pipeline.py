@@ -461,7 +461,8 @@ def fit_span_lexicon(arts, C: float = LEXICON_C):
 
 
 def _decode_no_head(text, ts, th):
-    """Decoding for SI only (the technique label does not matter): a dummy head."""
+    """Decoding for SI only (the technique label does not matter): a dummy head, sure of one technique, so
+    that each span's ``score`` is its span confidence (the mean P(in) of its tokens)."""
     from spinlens.model import decode_spans
 
     T = len(TECHNIQUE_IDS)
@@ -470,9 +471,9 @@ def _decode_no_head(text, ts, th):
         "w1": np.zeros((3 * H, 1), np.float32),
         "b1": np.zeros(1, np.float32),
         "w2": np.zeros((1, T), np.float32),
-        "b2": np.zeros(T, np.float32),
+        "b2": np.where(np.arange(T) == 0, 0.0, -100.0).astype(np.float32),
     }
-    return decode_spans(text, ts, [head], dict(th, multi=2.0, calibration=None))
+    return decode_spans(text, ts, [head], dict(th, multi=2.0, calibration=None, score_map=None))
 
 
 def average_tune_scores(run_dirs: list[Path], out_dir: Path) -> None:
