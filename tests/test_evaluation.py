@@ -554,3 +554,28 @@ def test_subtask3_matches_official_scorer_on_random_data():
         got = subtask3_scores(pred, gold, labels)
         assert got["macro_f1"] == approx(sklearn_metrics.f1_score(gv, pv, average="macro", zero_division=1))
         assert got["micro_f1"] == approx(sklearn_metrics.f1_score(gv, pv, average="micro", zero_division=1))
+
+
+def test_score_reliability_bins_spans_and_measures_how_often_they_agree_with_gold():
+    from spinlens.evaluation import score_reliability
+
+    gold = [("a", 0, 10, "Doubt"), ("a", 20, 30, "Slogans"), ("b", 0, 4, "Doubt")]
+    pred = [
+        ("a", 0, 10, "Doubt", 0.95),  # right, same label
+        ("a", 5, 15, "Slogans", 0.9),  # half inside Doubt's span: touches gold, not of its label
+        ("a", 40, 50, "Doubt", 0.35),  # nowhere
+        ("b", 0, 8, None, 1.0),  # a technique in no PTC-14 class: never the same label; the top edge is in
+        ("a", 25, 35, "Slogans", 0.32),
+    ]
+    r = score_reliability(pred, gold)
+    assert r["spans"] == 5
+    top, low = r["bins"][-1], r["bins"][0]
+    assert (top["lo"], top["hi"], top["spans"]) == (0.9, 1.0, 3)
+    assert top["mean_score"] == pytest.approx((0.95 + 0.9 + 1.0) / 3)
+    assert top["span_right"] == pytest.approx((1.0 + 0.5 + 0.5) / 3)
+    assert top["label_right"] == pytest.approx(1.0 / 3)
+    assert (top["touches"], top["touches_label"]) == (1.0, pytest.approx(1 / 3))
+    assert (low["lo"], low["spans"], low["touches"], low["touches_label"]) == (0.3, 2, 0.5, 0.5)
+    ece = 3 / 5 * abs((0.95 + 0.9 + 1.0) / 3 - 1 / 3) + 2 / 5 * abs((0.35 + 0.32) / 2 - 0.5)
+    assert r["ece"] == pytest.approx(ece)
+    assert score_reliability([], gold)["ece"] == 0.0 and score_reliability([], gold)["bins"] == []
