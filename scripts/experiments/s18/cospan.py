@@ -12,7 +12,7 @@ CF = Path("runs/g12/crossfit")
 
 def main() -> None:
     arts, _, _, _ = load_tune_scores(CF)
-    stats: dict[str, Counter] = {"twin": Counter(), "twin_later": Counter(), "twin_first": Counter(), "none": Counter()}
+    stats: dict[str, Counter] = {k: Counter() for k in ("twin", "twin_later", "twin_first", "none")}
     for a in arts.values():
         text = a["text"]
         norm = [" ".join(text[s:e].lower().split()) for s, e, _ in a["spans"]]
