@@ -294,6 +294,16 @@ def test_search_phrases_or_and_excluded_words(filled, analyses):
     assert [h.id for h in filled.search("park", limit=1)] == [ids[2]]
 
 
+def test_control_characters_in_a_query_or_an_outlet_are_no_server_error(filled, analyses):
+    """(A NUL in the web's search box was a 500 naming the database file: FTS5 read it as the end of the
+    query string, PostgreSQL refuses NUL in text.) They separate words, as a blank would."""
+    ids = [a.document.id for a in analyses]
+    assert sorted(h.id for h in filled.search("\x00traitors\x1f")) == sorted([ids[0], ids[3]])
+    assert filled.search("trai\x00tors") == []  # two words, neither in a text
+    assert filled.search("traitors\x00", outlet="Daily\x00News") == []
+    assert filled.stats("technique", outlet="\x00") == []
+
+
 def test_search_matches_titles(filled, analyses):
     assert [h.id for h in filled.search("first")] == [analyses[1].document.id]
 

@@ -19,6 +19,13 @@ __all__ = ["STATS_BY", "SearchHit", "search", "stats", "fts5_query", "check_sinc
 STATS_BY: tuple[str, ...] = ("technique", "category", "outlet", "month")
 
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
+# control characters in a query or an outlet filter: no stored text has them where a search could find
+# them (SQLite's FTS5 stops a query string at a NUL, "unterminated string"; PostgreSQL refuses NUL in text)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(s: str | None, by: str = " ") -> str | None:
+    return None if s is None else _CONTROL.sub(by, s)
 _WORDISH = re.compile(r"\w")
 _SNIPPET_TOKENS = 16
 _PLAIN_SNIPPET_CHARS = 200
@@ -152,6 +159,7 @@ def search(
     since = check_since(since)
     if limit < 1:
         raise InputError(f"limit must be at least 1, got {limit}")
+    query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
     conds = _filters(technique, outlet, since, documents_t.c.pk)
     d = documents_t
     cols = [d.c.id, d.c.title, d.c.outlet, d.c.published, d.c.url]
@@ -297,6 +305,7 @@ def stats(
         raise InputError(f"cannot group by {by!r}; choose one of: {', '.join(STATS_BY)}")
     technique = check_technique(technique)
     since = check_since(since)
+    outlet = _no_control(outlet, "\ufffd")
     st, ag = article_stats_t, aggregates_t
 
     def where(t: sa.Table) -> list[Any]:
