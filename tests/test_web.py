@@ -160,6 +160,10 @@ def test_analysis_page_marks_every_span_and_keeps_the_text_exact(client, example
     assert page.article_text == example_text
     ids = {a["data-span"] for t, a in page.tags if t == "mark" and "data-span" in a}
     assert len(ids) == len(data["spans"])
+    # a screen reader hears the tooltip (technique, definition, confidence) of the span in focus
+    marks = [a for t, a in page.tags if t == "mark" and "data-span" in a]
+    assert all(a.get("aria-describedby") == "tip" and a.get("tabindex") == "0" for a in marks)
+    assert '<div id="tip" class="tip" role="tooltip" hidden></div>' in html
     # per-technique counts in the legend
     counts: dict[str, int] = {}
     for s in data["spans"]:

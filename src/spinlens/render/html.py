@@ -136,7 +136,8 @@ _JS = """
     var d = document.createElement("div");
     d.textContent = m.getAttribute("data-definition");
     var q = document.createElement("q");
-    q.textContent = pieces.length > 300 ? pieces.slice(0, 300) + "\\u2026" : pieces;
+    var chars = Array.from(pieces);  // code points: a cut never splits an emoji
+    q.textContent = chars.length > 300 ? chars.slice(0, 300).join("") + "\\u2026" : pieces;
     tip.appendChild(b); tip.appendChild(d); tip.appendChild(q);
     tip.hidden = false;
   }

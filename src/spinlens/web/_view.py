@@ -78,7 +78,7 @@ def level(score: float) -> int:
 def _open_mark(s: Span) -> str:
     t = get_technique(s.technique)
     return (
-        f'<mark class="sp cat-{_e(t.category)}" tabindex="0" data-span="s{s.index}" '
+        f'<mark class="sp cat-{_e(t.category)}" tabindex="0" aria-describedby="tip" data-span="s{s.index}" '
         f'data-technique="{_e(t.id)}" data-score="{s.score:.4f}">'
     )
 

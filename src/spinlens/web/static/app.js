@@ -95,7 +95,8 @@
     add(tip, "span", "tcat", t.category_name || "");
     add(tip, "span", "tconf", "Confidence " + pct(mark.getAttribute("data-score")));
     add(tip, "span", "tdef", t.definition || "");
-    add(tip, "q", "", quote.length > 240 ? quote.slice(0, 240) + "\u2026" : quote);
+    var chars = Array.from(quote);  // code points: a cut never splits an emoji into a lone surrogate
+    add(tip, "q", "", chars.length > 240 ? chars.slice(0, 240).join("") + "\u2026" : quote);
     var outer = [];
     for (var p = mark.parentElement; p && p !== article; p = p.parentElement) {
       if (p.matches("mark.sp:not(.off)")) {
