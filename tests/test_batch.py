@@ -454,3 +454,101 @@ def test_max_bytes_is_an_option_of_batch_too(db, tmp_path):
     assert r.exit_code == 1 and "limit" in r.stderr
     r = run("batch", big, "--db", db, "--model", "rules", "--max-bytes", "100000")
     assert r.exit_code == 0, r.output
+
+
+# -- one record, one worker or one other writer must not stop a whole run -----------------------------
+def test_a_document_the_store_cannot_hold_fails_alone_and_the_run_goes_on(db, tmp_path):
+    """PostgreSQL holds no NUL character and at most 128 characters of id (512 of outlet, 64 of published):
+    such a document failed the whole write, so the run stopped there, and at the same record on every rerun.
+    It is a failure of its own now; SQLite holds every one of them."""
+    bad = [
+        {"id": "nul-text", "text": _text(1) + "\u0000"},
+        {"id": "nul-title", "title": "a\u0000b", "text": _text(2)},
+        {"id": "x" * 129, "text": _text(3)},
+        {"id": "outlet", "outlet": "O" * 513, "text": _text(4)},
+        {"id": "published", "published": "p" * 65, "text": _text(5)},
+    ]
+    good = [{"id": f"ok{i}", "text": _text(10 + i)} for i in range(3)]
+    records = [good[0], *bad, *good[1:]]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    pg = db.startswith("postgresql")
+    for rerun in (False, True):
+        r = run("batch", rows, "--db", db, "--model", "rules")
+        assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+        with open_store(db) as s:
+            stored = {a.document.id: a.document.text for a in s.iter_analyses()}
+            failures = {f.source: f.reason for f in s.failures()}
+        if not pg:
+            assert r.exit_code == 0
+            assert stored == {x["id"]: x["text"] for x in records} and failures == {}
+            continue
+        assert r.exit_code == 1
+        before = "0 analyzed, 3 already in the store" if rerun else "3 analyzed"
+        assert done_line(r.stderr).startswith(f"Done: {before}, 5 failed in ")
+        assert stored == {x["id"]: x["text"] for x in good}
+        nul = "contains a NUL character (U+0000), which PostgreSQL cannot store; remove it from the input"
+        long = "characters, more than the {} this store holds; shorten it in the input"
+        assert failures == {
+            f"{rows}:2": f"the text field {nul}",
+            f"{rows}:3": f"the title field {nul}",
+            f"{rows}:4": "the id field has 129 " + long.format(128),
+            f"{rows}:5": "the outlet field has 513 " + long.format(512),
+            f"{rows}:6": "the published field has 65 " + long.format(64),
+        }
+        assert f"Error: {rows}:4: the id field has 129 characters" in r.stderr
+
+
+def test_jsonl_piped_to_standard_input_is_stored_record_by_record(tmp_path):
+    """``zcat crawl.jsonl.gz | spinlens batch - --db ...`` stored the whole stream as one document."""
+    records = [{"id": f"d{i}", "text": _text(i), "outlet": "Daily"} for i in range(5)]
+    data = "".join(json.dumps(r) + "\n" for r in records) + "{broken\n"
+    target = str(tmp_path / "s.sqlite")
+    r = CliRunner().invoke(app, ["batch", "-", "--db", target, "--model", "rules"], input=data)
+    assert r.exit_code == 1, r.output
+    assert "Error: -:6: line 6: invalid JSON" in r.stderr
+    assert done_line(r.stderr).startswith("Done: 5 analyzed, 1 failed in ")
+    with open_store(target) as s:
+        stored = {a.document.id: (a.document.text, a.document.outlet) for a in s.iter_analyses()}
+    assert stored == {x["id"]: (x["text"], "Daily") for x in records}
+    r = CliRunner().invoke(app, ["batch", "-", "--db", target, "--model", "rules"], input=_text(99))
+    assert r.exit_code == 0, r.output  # a plain text is still one document
+    assert done_line(r.stderr).startswith("Done: 1 analyzed, 0 failed in ")
+
+
+def test_a_worker_that_dies_stops_the_run_with_a_message_and_what_was_analyzed_is_stored(tmp_path):
+    """A pool worker killed mid-run (the out-of-memory killer, a crash) ended the run with a traceback."""
+    import multiprocessing
+
+    from spinlens.errors import SpinlensError
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    last = []
+
+    def on_progress(p):
+        last[:] = [p.analyzed]
+        workers = [c for c in multiprocessing.active_children() if c.pid not in before]
+        if p.analyzed >= 20 and workers and not hasattr(on_progress, "killed"):
+            on_progress.killed = workers[0].pid
+            os.kill(workers[0].pid, signal.SIGKILL)
+
+    results = (IngestResult(f"r{i}", Document(text=_text(i)), "ok") for i in range(5000))
+    with open_store(tmp_path / "s.sqlite") as s:
+        options = BatchOptions(model="rules", workers=2, batch_size=5)
+        with pytest.raises(SpinlensError, match="^a worker process died while analyzing .* rerun the same"):
+            run_batch(results, s, options, on_progress=on_progress)
+        assert hasattr(on_progress, "killed")
+        assert 20 <= s.counts()["analyses"] == last[0] < 5000
+    deadline = time.monotonic() + 10
+    while [c for c in multiprocessing.active_children() if c.pid not in before]:
+        assert time.monotonic() < deadline, "the other worker outlived the broken pool"
+        time.sleep(0.1)
+
+
+def test_a_bad_scheduler_address_is_an_error_line_not_a_traceback(tmp_path):
+    pytest.importorskip("distributed")
+    make_corpus(tmp_path / "news", 2)
+    target = tmp_path / "s.sqlite"
+    r = run("batch", tmp_path / "news", "--db", target, "--engine", "dask", "--scheduler", "bogus:://x")
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
+    assert "Error: 'bogus:://x' is not a Dask scheduler address (e.g. tcp://HOST:8786)" in r.stderr

@@ -1099,3 +1099,66 @@ def test_a_gzip_warc_cut_inside_its_last_member_is_reported(tmp_path):
         assert results[-1].status == "error" and "truncated" in (results[-1].reason or ""), cut
     path.write_bytes(data)
     assert all(r.status != "error" for r in read_all([path]))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Gzipped JSONL and JSONL on standard input: streamed record by record
+# --------------------------------------------------------------------------------------------------------
+def _jsonl(n: int, start: int = 0) -> bytes:
+    return "".join(
+        json.dumps({"id": f"r{i}", "text": f"{ARTICLE} Item {i}."}) + "\n" for i in range(start, n)
+    ).encode()
+
+
+def test_gzipped_jsonl_is_read_in_a_folder_by_name_and_by_its_bytes(tmp_path):
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.jsonl.gz").write_bytes(gzip.compress(_jsonl(3)))
+    (tmp_path / "news" / "b.ndjson.gz").write_bytes(gzip.compress(_jsonl(5, 3)))
+    results = read_all([tmp_path / "news"])
+    assert [r.document.id for r in results] == [f"r{i}" for i in range(5)]
+    assert results[0].source == f"{tmp_path / 'news' / 'a.jsonl.gz'}:1"
+    assert results[0].document.text == f"{ARTICLE} Item 0."
+    plain_name = tmp_path / "export.gz"  # no known ending: the gzip's first bytes tell
+    plain_name.write_bytes(gzip.compress(_jsonl(2)))
+    assert [r.document.id for r in read_all([plain_name])] == ["r0", "r1"]
+
+
+def test_a_truncated_or_fake_gzipped_jsonl_keeps_the_records_before_and_names_the_problem(tmp_path):
+    data = gzip.compress(_jsonl(2000))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    results = read_all([cut])
+    assert all(r.ok for r in results[:-1]) and len(results) > 100
+    assert results[-1].status == "error"
+    assert results[-1].reason.startswith(
+        f"{cut}: broken or truncated gzip data after record {len(results) - 1}"
+    )
+    fake = tmp_path / "fake.jsonl.gz"
+    fake.write_bytes(_jsonl(2))
+    result = only(read_all([fake]))
+    assert result.status == "error" and "Not a gzipped file" in result.reason
+
+
+def test_jsonl_on_standard_input_is_read_record_by_record(monkeypatch):
+    long_first = {"id": "long", "text": ARTICLE + " More." * 2000}  # longer than the sniffed head
+    data = (json.dumps(long_first) + "\n").encode() + _jsonl(3) + b"{broken\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    results = read_all(["-"])
+    assert [(r.source, r.status) for r in results] == [
+        ("-:1", "ok"),
+        ("-:2", "ok"),
+        ("-:3", "ok"),
+        ("-:4", "ok"),
+        ("-:5", "error"),
+    ]
+    assert results[0].document.text == long_first["text"]
+    assert [r.document.id for r in results[1:4]] == ["r0", "r1", "r2"]
+    assert results[4].reason.startswith("line 5: invalid JSON")
+
+
+def test_a_line_over_the_limit_on_standard_input_is_an_error_for_that_line(monkeypatch):
+    data = (json.dumps({"text": ARTICLE + " More." * 2000}) + "\n").encode() + _jsonl(2)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    results = read_all(["-"], max_bytes=5_000)
+    assert [(r.source, r.status) for r in results] == [("-:1", "error"), ("-:2", "ok"), ("-:3", "ok")]
+    assert results[0].reason == "line 1: over the 5000-byte limit (max_bytes)"

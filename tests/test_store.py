@@ -239,6 +239,80 @@ def test_a_write_is_one_transaction(store, analyses):
     assert store.counts()["spans"] == 0
 
 
+@pytest.fixture
+def pg_store(tmp_path):
+    for target in store_target("postgresql", tmp_path):
+        with open_store(target) as s:
+            yield s
+
+
+def test_a_write_that_deadlocks_with_another_writer_is_run_again(pg_store, analyses):
+    """Two batches writing the same documents in another order can deadlock on PostgreSQL, which then
+    aborts one transaction: the write is run again instead of stopping that run."""
+    import threading
+    import time
+
+    import sqlalchemy as sa
+
+    a, b = analyses[0], analyses[1]
+    pg_store.write([a, b])
+    other = sa.create_engine(pg_store.url)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            pg_store.write([a, b])  # locks a's row, then waits for b's
+        except BaseException as exc:
+            errors.append(exc)
+
+    retitle = "UPDATE documents SET title = 'other' WHERE id = %(id)s"
+    try:
+        with other.connect() as conn, other.connect() as watch:
+            tx = conn.begin()
+            conn.exec_driver_sql(retitle, {"id": b.document.id})
+            writer = threading.Thread(target=write)
+            writer.start()
+            deadline = time.monotonic() + 20
+            waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            while not watch.exec_driver_sql(waiting).scalar():
+                assert time.monotonic() < deadline, "the write never waited for the row"
+                time.sleep(0.01)
+            # a's row now closes the cycle: PostgreSQL aborts the write, which has waited longer
+            conn.exec_driver_sql(retitle, {"id": a.document.id})
+            tx.commit()
+            writer.join(30)
+    finally:
+        other.dispose()
+    assert errors == []
+    assert not writer.is_alive()
+    assert [pg_store.get(x.document.id).document.title for x in (a, b)] == [
+        a.document.title,
+        b.document.title,
+    ]
+
+
+def test_a_nul_in_a_failure_message_is_stored_as_a_replacement_character(store):
+    """PostgreSQL holds no NUL: a failure's reason (which may quote a record's field names) must not fail
+    the write it is in."""
+    store.write(failures=[Failure(key="source:x", stage="ingest", reason="no 'text' field (fields: a\x00b)")])
+    [f] = store.failures()
+    assert f.reason == "no 'text' field (fields: a\ufffdb)"
+
+
+def test_every_document_fits_sqlite_and_postgresql_says_what_it_cannot_hold(store):
+    ok = Document(text="plain", id="x" * 128, outlet="o" * 512, published="p" * 64)
+    assert store.cannot_hold(ok, "a.jsonl:1") is None
+    for doc, source in (
+        (Document(text="a\x00b"), "a.jsonl:1"),
+        (Document(text="ab", author="\x00"), None),
+        (Document(text="ab", id="x" * 129), None),
+        (Document(text="ab", language="l" * 17), None),
+        (Document(text="ab"), "a\x00.jsonl"),
+    ):
+        reason = store.cannot_hold(doc, source)
+        assert (reason is None) == (store.dialect == "sqlite"), (doc, reason)
+
+
 def test_an_analysis_without_provenance_is_refused(store, analyses):
     with pytest.raises(InputError, match="needs its model provenance"):
         store.write([replace(analyses[0], model=None)])
@@ -343,6 +417,15 @@ def test_search_rejects_bad_filters(filled):
         filled.search("x", since="May 2024")
     with pytest.raises(InputError, match="only excludes words"):
         filled.search("-traitors")
+
+
+def test_a_search_of_too_many_words_is_refused_at_once(filled, db):
+    """Ranking time grows with the square of the terms: 10,000 repeated words took minutes, not an error."""
+    assert filled.search(" ".join(["traitors"] * 64))
+    with pytest.raises(InputError, match="the search has more than 64 words and phrases; use fewer"):
+        filled.search(" ".join(["traitors"] * 10_000))
+    r = run("search", "x " * 65, "--db", db)
+    assert r.exit_code == 1 and r.stderr.startswith("Error: the search has more than 64 words and phrases")
 
 
 def test_fts5_query_quotes_every_term():

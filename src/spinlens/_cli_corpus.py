@@ -204,7 +204,10 @@ def batch(
         list[str],
         typer.Argument(
             metavar="INPUT",
-            help="Files, folders, URLs, JSONL / CSV / Parquet / WARC files, or - for standard input.",
+            help=(
+                "Files, folders, URLs, JSONL (.jsonl.gz too) / CSV / Parquet / WARC files, or - for standard "
+                "input (JSONL records when it starts with {, else one document)."
+            ),
             show_default=False,
         ),
     ],
@@ -311,6 +314,10 @@ def batch(
         _err("Interrupted: what was analyzed is stored; rerun the same command to finish")
         raise typer.Exit(130) from None
     except (SpinlensError, OSError) as exc:
+        _fail(exc, debug)
+    except (click.exceptions.Exit, click.ClickException):
+        raise
+    except Exception as exc:  # a bug (or a library's error) mid-run: one line, what was analyzed is stored
         _fail(exc, debug)
     finally:
         if store is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 __all__ = ["estimate_total"]
 
 _LINES = (".jsonl", ".ndjson")
-_UNKNOWN = (".warc", ".warc.gz")
+_UNKNOWN = (".warc", ".gz")  # WARC records, and compressed files: not counted without reading them
 _CHUNK = 1 << 20
 
 

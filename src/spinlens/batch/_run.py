@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from spinlens.batch._work import MODELS, Outcome, analyze_document, init_worker, model_info
-from spinlens.errors import InputError, ModelError
+from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.ingest import IngestResult
 from spinlens.schema import SCHEMA_VERSION, Document
 from spinlens.store import Failure, Store, text_digest
@@ -248,7 +248,10 @@ class _Runner:
         oks = []
         for r in chunk:
             p.read += 1
-            if r.ok and r.document is not None:
+            # a document the store cannot hold (PostgreSQL: a NUL, an over-long id) fails alone here;
+            # written, it would fail its whole transaction and stop the run at the same place every time
+            why = self.store.cannot_hold(r.document, r.source) if r.ok and r.document is not None else None
+            if r.ok and r.document is not None and why is None:
                 oks.append(r)
                 self._resolve_source(r.source)
             elif r.status == "skipped":
@@ -261,7 +264,7 @@ class _Runner:
                     Failure(
                         key=f"source:{r.source}",
                         stage="ingest",
-                        reason=r.reason or "cannot be read",
+                        reason=why or r.reason or "cannot be read",
                         source=r.source,
                     )
                 )
@@ -388,6 +391,7 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
     """The per-document function in ``o.workers`` processes, each loading the model once."""
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     threads = max(1, (os.cpu_count() or 1) // o.workers)
     window = o.max_pending or 4 * o.workers
@@ -423,6 +427,12 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+    except BrokenProcessPool as exc:  # a worker was killed (out of memory?) or crashed: at submit or result
+        raise SpinlensError(
+            "a worker process died while analyzing (killed by the system, e.g. out of memory, or crashed); "
+            "what was analyzed is stored: rerun the same command to go on, with fewer --workers if memory "
+            "ran out"
+        ) from exc
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
@@ -444,6 +454,12 @@ def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
             client = Client(cluster)
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler {o.scheduler}: {exc}") from exc
+    except (ValueError, TypeError) as exc:  # e.g. "unknown address scheme"
+        if not o.scheduler:
+            raise
+        raise InputError(
+            f"{o.scheduler!r} is not a Dask scheduler address (e.g. tcp://HOST:8786): {exc}"
+        ) from exc
     try:
         slots = sum(client.nthreads().values()) or 1
         window = o.max_pending or 4 * slots

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from spinlens.ingest._readers import (
     read_warc,
     text_draft,
 )
-from spinlens.ingest._tables import read_csv, read_jsonl, read_parquet
+from spinlens.ingest._tables import read_csv, read_jsonl, read_jsonl_gz, read_parquet
 from spinlens.schema import Document
 from spinlens.text import printable
 
@@ -33,6 +34,8 @@ _KINDS = {
     ".htm": "html",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".jsonl.gz": "jsonl.gz",
+    ".ndjson.gz": "jsonl.gz",
     ".csv": "csv",
     ".parquet": "parquet",
     ".warc": "warc",
@@ -120,7 +123,7 @@ def _iter_source(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[
 
 def _dispatch(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
     if source == "-":
-        yield _read_stdin(options)
+        yield from _read_stdin(options)
         return
     try:
         scheme = urlparse(source).scheme.lower()
@@ -199,7 +202,13 @@ def _read_file(path: Path, options: IngestOptions) -> Iterator[Draft | IngestRes
         raise InputError(f"{path}: unknown kind {kind!r}")
 
 
-_RECORD_READERS = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet, "warc": read_warc}
+_RECORD_READERS = {
+    "jsonl": read_jsonl,
+    "jsonl.gz": read_jsonl_gz,
+    "csv": read_csv,
+    "parquet": read_parquet,
+    "warc": read_warc,
+}
 
 
 def _sniff(path: Path) -> str:
@@ -211,7 +220,13 @@ def _sniff(path: Path) -> str:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if head.startswith(b"PAR1"):
         return "parquet"
-    if head.startswith(b"WARC/") or head.startswith(_GZIP_MAGIC):
+    if head.startswith(_GZIP_MAGIC):  # a gzipped WARC or JSONL file (any other is reported as not WARC)
+        try:
+            inner = zlib.decompressobj(wbits=31).decompress(head, 64)
+        except zlib.error:
+            inner = b""
+        return "jsonl.gz" if inner.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "warc"
+    if head.startswith(b"WARC/"):
         return "warc"
     if looks_like_html(head):
         return "html"
@@ -221,16 +236,43 @@ def _sniff(path: Path) -> str:
     return "text"
 
 
-def _read_stdin(options: IngestOptions) -> Draft:
+def _read_stdin(options: IngestOptions) -> Iterator[Draft | IngestResult]:
+    """Standard input: JSONL records, read a line at a time, when it starts with ``{`` (``zcat
+    crawl.jsonl.gz | spinlens batch -``); otherwise one text or HTML document."""
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
         raise InputError("standard input is not available")
-    data = stream.read(options.max_bytes + 1)
+    head = stream.read(min(_SNIFF_BYTES, options.max_bytes + 1))
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        yield from read_jsonl(Path("-"), options, _Prefixed(head, stream))
+        return
+    data = head + stream.read(options.max_bytes + 1 - len(head))
     if len(data) > options.max_bytes:
         raise InputError(f"standard input is over the {options.max_bytes}-byte limit (max_bytes)")
     if looks_like_html(data):
-        return html_draft(data, "-", options)
-    return text_draft(data, "-")
+        yield html_draft(data, "-", options)
+    else:
+        yield text_draft(data, "-")
+
+
+class _Prefixed:
+    """A binary stream whose first bytes (``head``) were already read from it: ``readline`` reads them
+    first."""
+
+    def __init__(self, head: bytes, stream) -> None:
+        self._head = head
+        self._stream = stream
+
+    def readline(self, limit: int = -1) -> bytes:
+        if not self._head:
+            return self._stream.readline(limit)
+        end = self._head.find(b"\n") + 1 or len(self._head)
+        if limit >= 0:
+            end = min(end, limit)
+        line, self._head = self._head[:end], self._head[end:]
+        if line.endswith(b"\n") or self._head or len(line) == limit:
+            return line
+        return line + self._stream.readline(limit - len(line) if limit >= 0 else -1)
 
 
 # skip a text only when the wanted languages together are this unlikely: the identifier is sure it is in

@@ -18,6 +18,8 @@ DEFAULT_EXTENSIONS = (
     ".htm",
     ".jsonl",
     ".ndjson",
+    ".jsonl.gz",
+    ".ndjson.gz",
     ".csv",
     ".parquet",
     ".warc",

@@ -1,13 +1,17 @@
-"""Record files: JSONL / NDJSON, CSV and Parquet, read one record at a time."""
+"""Record files: JSONL / NDJSON (also gzipped), CSV and Parquet, read one record at a time."""
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from spinlens.errors import InputError
 from spinlens.ingest._decode import sniff_encoding
@@ -31,9 +35,12 @@ def _open(path: Path):
         raise InputError(f"cannot open {path}: {exc.strerror or exc}") from exc
 
 
-def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Item]:
-    """One draft per JSON object line; a broken line yields an error naming its line number."""
-    with _open(path) as f:
+def read_jsonl(path: Path, options: IngestOptions, stream: IO[bytes] | None = None) -> Iterator[Item]:
+    """One draft per JSON object line; a broken line yields an error naming its line number.
+
+    ``stream``: read this open binary stream (e.g. standard input, ``path`` ``-``) instead of the file.
+    """
+    with _open(path) if stream is None else contextlib.nullcontext(stream) as f:
         lineno = 0
         while True:
             try:
@@ -74,6 +81,25 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Item]:
                 yield draft_from_record(record, options, source)
             except InputError as exc:
                 yield _error(source, f"line {lineno}: {exc}")
+
+
+def read_jsonl_gz(path: Path, options: IngestOptions) -> Iterator[Item]:
+    """:func:`read_jsonl` on a gzipped file (``.jsonl.gz``), decompressed as it is read."""
+    with _open(path) as raw, gzip.GzipFile(fileobj=raw) as f:
+        lines = read_jsonl(path, options, f)
+        n = 0
+        while True:
+            try:
+                item = next(lines)
+            except StopIteration:
+                return
+            except (OSError, EOFError, zlib.error) as exc:  # not gzip, damaged, or cut short
+                if isinstance(exc, InputError):
+                    raise
+                where = f"after record {n}" if n else "at the start"
+                raise InputError(f"{path}: broken or truncated gzip data {where} ({exc})") from exc
+            n += 1
+            yield item
 
 
 def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:

@@ -26,8 +26,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _no_control(s: str | None, by: str = " ") -> str | None:
     return None if s is None else _CONTROL.sub(by, s)
+
+
 _WORDISH = re.compile(r"\w")
 _SNIPPET_TOKENS = 16
+#: the most words and phrases in one search: ranking time grows with their square (2,000 took a minute)
+_MAX_TERMS = 64
 _PLAIN_SNIPPET_CHARS = 200
 
 
@@ -84,9 +88,10 @@ def fts5_query(text: str) -> str | None:
     for input without any word to find.
 
     Raises:
-        InputError: only excluded words were given.
+        InputError: only excluded words were given, or more than 64 words and phrases.
     """
     groups: list[tuple[list[str], list[str]]] = [([], [])]
+    n_terms = 0
     for m in _TERM.finditer(text):
         phrase, word = m.group(1), m.group(2)
         if word == "OR":
@@ -99,6 +104,11 @@ def fts5_query(text: str) -> str | None:
             negate, term = True, term[1:]
         if not _WORDISH.search(term):
             continue
+        n_terms += 1
+        if n_terms > _MAX_TERMS:
+            raise InputError(
+                f"the search has more than {_MAX_TERMS} words and phrases; use fewer (or split it)"
+            )
         quoted = '"' + term.replace('"', '""') + '"'
         groups[-1][1 if negate else 0].append(quoted)
     parts = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from spinlens.errors import DataError, InputError, SpinlensError
-from spinlens.schema import SCHEMA_VERSION, Analysis, TechniqueSpan
+from spinlens.schema import SCHEMA_VERSION, Analysis, Document, TechniqueSpan
 from spinlens.store._schema import (
     MIGRATIONS,
     STORE_SCHEMA_VERSION,
@@ -36,6 +38,8 @@ __all__ = ["Store", "Failure", "StoredState", "open_store", "store_url"]
 _PG_LOCK = 0x5370696E  # "Spin": serialises concurrent migrations of one PostgreSQL database
 _DOC_FIELDS = ("id", "title", "outlet", "url", "published", "author", "language")
 _READ_PAGE = 500
+_WRITE_TRIES = 5
+_RETRY_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
 
 
 def _version() -> str:
@@ -278,6 +282,32 @@ class Store:
         return insert
 
     # -- writing -----------------------------------------------------------------------------------------
+    def cannot_hold(self, document: Document, source: str | None = None) -> str | None:
+        """Why this store cannot hold ``document`` (stored from ``source``), or None when it can.
+
+        PostgreSQL refuses a NUL character (U+0000) in any text column and a value longer than its
+        column in the sized ones (id, outlet, published, language); SQLite holds both. One such
+        document would fail the whole transaction it is written in, so a batch asks first and records
+        the document as a failure instead.
+        """
+        if self.dialect != "postgresql":
+            return None
+        values = {name: getattr(document, name) for name in _DOC_FIELDS}
+        for name, value in (*values.items(), ("text", document.text), ("source", source)):
+            if isinstance(value, str) and "\x00" in value:
+                return (
+                    f"the {name} field contains a NUL character (U+0000), which PostgreSQL cannot "
+                    "store; remove it from the input"
+                )
+        for name, value in values.items():
+            limit = getattr(documents_t.c[name].type, "length", None)
+            if limit is not None and value is not None and len(value) > limit:
+                return (
+                    f"the {name} field has {len(value):,} characters, more than the {limit} this "
+                    "store holds; shorten it in the input"
+                )
+        return None
+
     def write(
         self,
         analyses: Sequence[Analysis] = (),
@@ -360,6 +390,29 @@ class Store:
         if len(ids) != len(docs):
             raise InputError("the same document id appears twice in one write; write it once")
         done = set(ids) | set(resolved)
+        # PostgreSQL: two runs writing the same documents in another order can deadlock; the database
+        # then aborts one transaction, which is safe to run again (it only upserts and replaces)
+        for attempt in range(1, _WRITE_TRIES + 1):
+            try:
+                return self._write_rows(docs, rows, spans, totals, aggs, ids, done, failures, now)
+            except DataError as exc:
+                if attempt == _WRITE_TRIES or not _retryable(exc):
+                    raise
+                time.sleep(random.uniform(0.05, 0.25) * attempt)
+
+    def _write_rows(
+        self,
+        docs: list[dict[str, Any]],
+        rows: list[dict[str, Any]],
+        spans: list[dict[str, Any]],
+        totals: list[dict[str, Any]],
+        aggs: list[dict[str, Any]],
+        ids: list[str],
+        done: set[str],
+        failures: Sequence[Failure],
+        now: str,
+    ) -> None:
+        """:meth:`write`'s one transaction: rows of each table, ``done`` failure keys to remove."""
         insert = self._insert()
         with self._write() as conn:
             if docs:
@@ -397,7 +450,11 @@ class Store:
             if failures:
                 recs = {}
                 for f in failures:
-                    recs[f.key] = {**f.to_dict(), "attempts": 1, "failed_at": f.failed_at or now}
+                    rec = {**f.to_dict(), "attempts": 1, "failed_at": f.failed_at or now}
+                    for name in ("reason", "source"):  # PostgreSQL holds no NUL; these are messages
+                        if rec[name] is not None:
+                            rec[name] = rec[name].replace("\x00", "\ufffd")
+                    recs[f.key] = rec
                 stmt = insert(failures_t)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[failures_t.c.key],
@@ -589,6 +646,12 @@ class Store:
 def text_digest(text: str) -> str:
     """A short digest of a document text (to tell a changed text under a known id)."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _retryable(exc: DataError) -> bool:
+    """Whether a failed write was a deadlock (or serialization failure) that running it again resolves."""
+    orig = getattr(exc.__cause__, "orig", None)
+    return getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
