@@ -447,6 +447,28 @@ def test_kill_9_at_any_point_then_rerun_stores_each_document_once(db, tmp_path):
     check_store(db, expected)
 
 
+def test_sigterm_stops_a_batch_like_ctrl_c_and_the_rerun_finishes(db, tmp_path):
+    """``kill`` (``docker stop``, systemd) sends SIGTERM: the batch writes what it has analyzed and says so,
+    as for Ctrl-C, instead of dying with its last analyses unwritten."""
+    n = 300
+    expected = make_corpus(tmp_path / "news", n)
+    with open_store(db) as store:
+        proc = _spawn(tmp_path / "news", db, 1)
+        _wait_for(store, 0, proc)
+        assert proc.poll() is None, f"the batch finished before it could be stopped: {proc.stderr.read()}"
+        os.kill(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "Interrupted: what was analyzed is stored" in err and "Traceback" not in err
+        seen = store.counts()["analyses"]
+        assert 0 < seen < n
+        proc = _spawn(tmp_path / "news", db, 1)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert done_line(err).startswith(f"Done: {n - seen} analyzed, {seen} already in the store, 0 failed")
+    check_store(db, expected)
+
+
 def test_max_bytes_is_an_option_of_batch_too(db, tmp_path):
     big = tmp_path / "big.txt"
     big.write_text(_text(1) + " filler" * 2000, encoding="utf-8")

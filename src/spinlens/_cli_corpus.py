@@ -20,7 +20,15 @@ import typer
 
 from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model, TextFieldOpt
-from spinlens._cli_output import _err, _located, _Out, _same_file, new_file_mode
+from spinlens._cli_output import (
+    _err,
+    _located,
+    _Out,
+    _restore_term,
+    _same_file,
+    _term_as_interrupt,
+    new_file_mode,
+)
 from spinlens.errors import SpinlensError
 from spinlens.settings import SETTINGS, Settings
 from spinlens.text import terminal_safe
@@ -298,6 +306,7 @@ def batch(
         usage_error(str(exc))
     store = None
     bar: _Bar | None = None
+    previous_term = _term_as_interrupt()  # `kill`, `docker stop`: write what is analyzed, as Ctrl-C does
     try:
         store = _open(db, create=True)
         total = estimate_total(inputs, ingest.extensions)
@@ -320,6 +329,7 @@ def batch(
     except Exception as exc:  # a bug (or a library's error) mid-run: one line, what was analyzed is stored
         _fail(exc, debug)
     finally:
+        _restore_term(previous_term)
         if store is not None:
             store.close()
     p = report

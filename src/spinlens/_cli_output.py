@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -130,3 +130,24 @@ class _Out:
             os.replace(tmp, self.path)
         else:
             tmp.unlink(missing_ok=True)
+
+
+def _term_as_interrupt() -> Any:
+    """Make SIGTERM raise KeyboardInterrupt (so that output is closed cleanly and a batch writes what it has
+    analyzed); returns the old handler."""
+    import signal
+
+    try:
+        return signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread (e.g. under a test runner's thread)
+        return None
+
+
+def _restore_term(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except ValueError:
+            pass

@@ -24,7 +24,7 @@ import typer
 
 from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model, TextFieldOpt
-from spinlens._cli_output import _err, _located, _Out, _same_file
+from spinlens._cli_output import _err, _located, _Out, _restore_term, _same_file, _term_as_interrupt
 from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -309,26 +309,6 @@ def _build_pipeline(settings: Settings):
     from spinlens.pipeline import Pipeline, load_tagger
 
     return Pipeline(load_tagger(settings.model), max_chars=settings.max_chars)
-
-
-def _term_as_interrupt() -> Any:
-    """Make SIGTERM raise KeyboardInterrupt (so that output is closed cleanly); returns the old handler."""
-    import signal
-
-    try:
-        return signal.signal(signal.SIGTERM, signal.default_int_handler)
-    except ValueError:  # not the main thread (e.g. under a test runner's thread)
-        return None
-
-
-def _restore_term(previous: Any) -> None:
-    import signal
-
-    if previous is not None:
-        try:
-            signal.signal(signal.SIGTERM, previous)
-        except ValueError:
-            pass
 
 
 def _check_seeds(value: str) -> str:
