@@ -605,6 +605,19 @@ def test_records_with_another_text_field(tmp_path):
     assert r.exit_code == 0 and json.loads(r.stdout)["document"]["id"] == "a"
 
 
+def test_analyze_reads_gzipped_jsonl_as_batch_does(tmp_path):
+    """(A .jsonl.gz was read as one text and refused as binary.)"""
+    import gzip
+
+    src = tmp_path / "c.jsonl.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as f:
+        for k in ("a", "b"):
+            f.write(json.dumps({"id": k, "text": ARTICLE}) + "\n")
+    r = run("analyze", src, "-f", "jsonl", *RULES)
+    assert r.exit_code == 0, r.stderr
+    assert [json.loads(line)["document"]["id"] for line in r.stdout.splitlines()] == ["a", "b"]
+
+
 def test_models_verify_reports_a_broken_model_json_on_one_line(tmp_path):
     from spinlens._modelmeta import default_model_dir
 

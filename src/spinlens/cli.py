@@ -158,7 +158,18 @@ class _Source:
 
 
 #: inputs read through ``spinlens.ingest`` rather than as plain text
-INGEST_SUFFIXES = (".html", ".htm", ".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
+INGEST_SUFFIXES = (
+    ".html",
+    ".htm",
+    ".jsonl",
+    ".ndjson",
+    ".jsonl.gz",
+    ".ndjson.gz",
+    ".csv",
+    ".parquet",
+    ".warc",
+    ".warc.gz",
+)
 _URL = re.compile(r"^(https?|file)://", re.I)
 
 
@@ -324,8 +335,8 @@ def analyze(
         list[str],
         typer.Argument(
             help=(
-                "Text files (.txt, .md), HTML pages, URLs, JSONL / CSV / Parquet / WARC files, folders "
-                "(recursively) or - for standard input."
+                "Text files (.txt, .md), HTML pages, URLs, JSONL (.jsonl.gz too) / CSV / Parquet / WARC "
+                "files, folders (recursively) or - for standard input."
             ),
             metavar="PATH",
             show_default=False,
@@ -398,7 +409,7 @@ def analyze(
         return reader[0]
 
     sources = _expand(paths, reader_factory, exclude=output)
-    records = (".jsonl", ".ndjson", ".csv", ".parquet", ".warc", ".warc.gz")
+    records = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".csv", ".parquet", ".warc", ".warc.gz")
     several = len(paths) > 1 or any(_is_dir(p) or p.lower().endswith(records) for p in paths if p != "-")
     if output is not None and any(p != "-" and _same_file(p, output) for p in paths):
         raise typer.BadParameter(
