@@ -26,6 +26,7 @@ from spinlens.analysis._entities import (
 from spinlens.analysis._quotes import find_quotes, voice_of
 from spinlens.analysis._store import default_data_dir, load_npz, read_manifest
 from spinlens.analysis._summary import summarize
+from spinlens.analysis._targets import EntityRef, overlap_test, span_targets
 from spinlens.errors import InputError, NotFittedError, SpinlensError
 from spinlens.schema import Analysis, Document, Quote, Sentence, TechniqueSpan
 from spinlens.text import sentences as split_sentences
@@ -144,14 +145,18 @@ class ArticleAnalyzer:
         quotes = find_quotes(text, persons)
         out: dict[str, Any] = dict(self.articles_.predict(text, quotes))
         out["narratives"] = self.narratives_.predict(text)
-        out["entities"] = self.entities_of(text, ents, span_dicts, quotes, sents)
+        out["entities"], others = self._entities(text, ents, span_dicts, quotes, sents)
         out["quotes"] = quotes
         doc = {
             "document": {"text": text},
             "spans": span_dicts,
             "sentences": [{"start": a, "end": b} for a, b in sents],
         }
-        out["summary"] = summarize(doc, out)
+        # the summary sees every named entity: one under the salience floor is never listed as attacked,
+        # but a span that names it is not pinned on a listed entity nearby, and "Biden" stays ambiguous
+        # when "Hunter Biden" is in the article but not in the list
+        everyone = sorted(out["entities"] + others, key=lambda e: e["mentions"][0])
+        out["summary"] = summarize(doc, dict(out, entities=everyone))
         out["model"] = self.info
         return out
 
@@ -167,55 +172,94 @@ class ArticleAnalyzer:
 
         Returns:
             One dict per entity, in order of first mention: ``text``, ``start``, ``end`` (first mention),
-            ``label`` (spaCy), ``mentions`` (``[start, end]`` pairs), ``role`` (main role), ``fine_roles``,
-            ``score`` (main-role probability), ``role_scores``, ``salience`` and ``evidence``: the
-            technique spans in the sentences that mention it (``kind="technique"``, with the ``voice`` and
-            ``speaker`` they are in) and the sentence that best supports the role (``kind="sentence"``).
+            ``label`` (spaCy's most common label of its mentions; PERSON for a person's full name),
+            ``mentions`` (``[start, end]`` pairs), ``role`` (main role), ``fine_roles``, ``score``
+            (main-role probability), ``role_scores``, ``salience`` and ``evidence``: up to
+            ``max_evidence`` technique spans in the sentences that mention it (``kind="technique"``, with
+            the ``voice`` and ``speaker`` they are in; those that target it first, then the nearest; an
+            attacking span that targets another named entity, as the summary finds targets, is no evidence
+            for this one) and the sentence that best supports the role (``kind="sentence"``).
         """
+        return self._entities(text, ents, spans, quotes, sents)[0]
+
+    def _entities(
+        self,
+        text: str,
+        ents: Sequence[tuple[int, int, str]],
+        spans: Sequence[Mapping[str, Any]] = (),
+        quotes: Sequence[Quote] = (),
+        sents: Sequence[tuple[int, int]] | None = None,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``(salient, others)``: :meth:`entities_of`'s dicts, and the entities under the salience floor as
+        ``{"text", "start", "end", "label", "mentions", "role": None, "salient": False}``."""
         self._check()
         sents = list(sents) if sents is not None else split_sentences(text)
         groups = group_mentions(text, ents)
         if not groups:
-            return []
+            return [], []
         sal = self.salience_.predict(text, groups)
         floor = self.salience_.threshold if self.min_salience is None else self.min_salience
-        out = []
-        for g, s in zip(groups, sal):
+        # a person's full name keeps the label PERSON when spaCy calls its surname a place more often
+        labels = ["PERSON" if g.person else g.label for g in groups]
+        # which entity each attacking span targets (among all of them, salient or not)
+        refs = [
+            EntityRef(g.name, lab, list(g.mentions), salient=s >= floor)
+            for g, lab, s in zip(groups, labels, sal)
+        ]
+        aimed = {id(t.span): t.entity for t in span_targets(text, spans, quotes, refs, sents)}
+        out, others = [], []
+        for gi, (g, label, s) in enumerate(zip(groups, labels, sal)):
+            first = g.mentions[0]
             if s < floor:
+                others.append(
+                    {
+                        "text": text[first[0] : first[1]],
+                        "start": first[0],
+                        "end": first[1],
+                        "label": label,
+                        "mentions": [[a, b] for a, b in g.mentions],
+                        "role": None,
+                        "salient": False,
+                    }
+                )
                 continue
             pm, pf = self.roles_.probs(text, g.mentions, sents)
             main, fine = self.roles_.decode(pm.mean(0), pf.mean(0))
             k = MAIN_ROLES.index(main)
             best = int(np.argmax(pm[:, k]))
-            first = g.mentions[0]
+            own = [sp for sp in spans if aimed.get(id(sp), gi) == gi]
+            mine = {id(sp) for sp in own if id(sp) in aimed}
             out.append(
                 {
                     "text": text[first[0] : first[1]],
                     "start": first[0],
                     "end": first[1],
-                    "label": g.label,
+                    "label": label,
                     "mentions": [[a, b] for a, b in g.mentions],
                     "role": main,
                     "fine_roles": fine,
                     "score": round(float(pm.mean(0)[k]), 4),
                     "role_scores": {r: round(float(p), 4) for r, p in zip(MAIN_ROLES, pm.mean(0))},
                     "salience": round(float(s), 4),
-                    "evidence": self._evidence(text, g.mentions, g.mentions[best], spans, quotes, sents),
+                    "evidence": self._evidence(text, g.mentions, g.mentions[best], own, quotes, sents, mine),
                 }
             )
-        return out
+        return out, others
 
-    def _evidence(self, text, mentions, best, spans, quotes, sents) -> list[dict[str, Any]]:
-        ment_sents = {sentence_of(sents, a, b) for a, b in mentions}
+    def _evidence(self, text, mentions, best, spans, quotes, sents, mine=frozenset()) -> list[dict[str, Any]]:
+        """The technique spans in the mentions' sentences, those that target the entity (ids in ``mine``)
+        first, then the nearest to a mention first, and the sentence behind the role."""
+        in_its_sentences = overlap_test({sentence_of(sents, a, b) for a, b in mentions})
         found = []
         for sp in spans:
-            if not any(sp["start"] < b and a < sp["end"] for a, b in ment_sents):
+            if not in_its_sentences(sp["start"], sp["end"]):
                 continue
-            dist = min(abs(sp["start"] - a) if sp["start"] >= b else abs(a - sp["end"]) for a, b in mentions)
-            found.append((dist, sp))
-        found.sort(key=lambda x: (x[0], x[1]["start"]))
+            # characters between the span and the nearest mention (0 when it overlaps one)
+            dist = min(max(0, sp["start"] - b, a - sp["end"]) for a, b in mentions)
+            found.append((id(sp) not in mine, dist, sp))
+        found.sort(key=lambda x: (x[0], x[1], x[2]["start"]))
         ev = []
-        for _, sp in found[: self.max_evidence]:
+        for _, _, sp in found[: self.max_evidence]:
             v = voice_of(sp["start"], sp["end"], quotes)
             ev.append(
                 {

@@ -105,7 +105,8 @@ def style_features(text: str, quotes: Sequence[Quote] | None = None) -> np.ndarr
     """
     qs = find_quotes(text) if quotes is None else quotes
     head, nl, rest = text.partition("\n")
-    body = rest if nl else text
+    # the body is what follows the title line; a text of one line (a trailing newline or not) is all body
+    body = rest if nl and rest.strip() else text
     toks = _TOKEN.findall(body)
     n_words = max(len(toks), 1)
     sents = sentences(body)

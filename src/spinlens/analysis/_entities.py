@@ -178,6 +178,9 @@ class EntityGroup:
     name: str
     label: str
     mentions: list[tuple[int, int]] = field(default_factory=list)
+    #: a person's full name (mostly labelled PERSON); ``label`` is the most common label of all its mentions,
+    #: which can be GPE or ORG when spaCy mislabels the lone surname more often than not ("Medvedev")
+    person: bool = False
 
 
 def group_mentions(text: str, ents: Sequence[tuple[int, int, str]]) -> list[EntityGroup]:
@@ -219,6 +222,7 @@ def group_mentions(text: str, ents: Sequence[tuple[int, int, str]]) -> list[Enti
     for k, g in groups.items():
         g.mentions.sort()
         g.label = labels[k].most_common(1)[0][0]
+        g.person = k in full
         out.append(g)
     out.sort(key=lambda g: g.mentions[0])
     return out

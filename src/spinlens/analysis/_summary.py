@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spinlens.analysis._quotes import voice_of
-from spinlens.analysis._targets import attacked_entities
+from spinlens.analysis._targets import attacked_entities, main_entity, overlap_test
 from spinlens.schema import Analysis, Quote
 from spinlens.text import sentences as split_sentences
 
@@ -31,7 +31,7 @@ def _attacked(
 ) -> list[dict[str, Any]]:
     out = []
     for ref, targets in attacked_entities(text, spans, quotes, entities, sents):
-        main = max((entities[i] for i in ref.source), key=lambda e: len(e.get("mentions") or [1]))
+        main = entities[main_entity(entities, ref.source)]
         techs = Counter(t.span["technique"] for t in targets)
         by = []
         for t in sorted(targets, key=lambda t: t.voice != "author"):
@@ -83,9 +83,11 @@ def summarize(
         "voices", "quotes", "attacked", "genre", "frames", "narratives"}``; ``density`` is techniques per
         100 sentences; ``voices`` counts techniques in the author's own words, in direct quotes and in
         reported speech; ``attacked`` lists the entities that attacking techniques target (see
-        :mod:`spinlens.analysis._targets`): each with ``entity``, ``label``, ``role``, ``fine_roles``,
-        ``score``, ``mentions`` (count, aliases merged), ``by`` (``"author"`` and/or the quoted speakers),
-        ``techniques`` (counts) and ``examples`` (up to three target spans with their ``voice``).
+        :mod:`spinlens.analysis._targets`; entity dicts with ``"salient": False`` are never listed, but a
+        span that targets one targets no listed entity): each with ``entity``, ``label``, ``role``,
+        ``fine_roles``, ``score``, ``mentions`` (count, aliases merged), ``by`` (``"author"`` and/or the
+        quoted speakers), ``techniques`` (counts) and ``examples`` (up to three target spans with their
+        ``voice``).
     """
     d = _as_dict(analysis)
     article = article or {}
@@ -96,7 +98,8 @@ def summarize(
     sents = [(s["start"], s["end"]) for s in d.get("sentences") or []] or split_sentences(text)
     qs = [_quote(q) for q in quotes]
     n_sent = len(sents)
-    with_tech = sum(1 for a, b in sents if any(sp["start"] < b and a < sp["end"] for sp in spans))
+    touches = overlap_test((int(sp["start"]), int(sp["end"])) for sp in spans)
+    with_tech = sum(1 for a, b in sents if touches(a, b))
     counts = Counter(sp["technique"] for sp in spans)
     voices: Counter = Counter()
     for sp in spans:

@@ -18,13 +18,22 @@ Antagonist and there is evidence: a span (the author's or a quoted person's) tha
 attacking span that targets no other entity in a sentence that mentions it and where it does not speak.
 A quoted speaker is therefore listed only when the article attacks them outside their own words.
 Mentions of one person under several names ("Anna Berg", "Berg", "Ms. Berg") are merged first.
+
+An entity dict with ``"salient": False`` (a named entity the article does not cast in a role) is never
+listed, but it takes part in everything else: a span that names it or sits next to it targets it and no
+listed entity, it can be the speaker of a quote, and a surname that ends its name and a listed one's is
+ambiguous, so it joins neither. A span that lies inside a mention of such an entity ("Nazis", or an NER
+error such as "Hypocrisy" in a title) is that entity's name, not an attack on it: it looks for its target
+among the other entities.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from spinlens.analysis._quotes import voice_of
@@ -41,6 +50,8 @@ __all__ = [
     "span_targets",
     "attacked_entities",
     "person_core",
+    "main_entity",
+    "overlap_test",
 ]
 
 #: techniques that attack someone: the "attack on reputation" family, loaded words, and the distractions
@@ -104,6 +115,7 @@ class EntityRef:
     mentions: list[tuple[int, int]]
     role: str | None = None
     source: list[int] = field(default_factory=list)  # indices of the entity dicts merged into this one
+    salient: bool = True  # False: used to find targets and speakers, never listed as attacked
 
 
 def merge_aliases(entities: Sequence[Mapping[str, Any]]) -> list[EntityRef]:
@@ -112,12 +124,15 @@ def merge_aliases(entities: Sequence[Mapping[str, Any]]) -> list[EntityRef]:
     Two entities are one when their normalised names are equal, or when one is a person and the other's
     name (titles dropped) ends the person's full name and no other person's ("Berg" and "Ms. Berg" join
     "Anna Berg"; "Biden" joins neither "Joe Biden" nor "Hunter Biden" when both occur). The merged entity
-    takes the longest name; its role is the role of the merged entity with the most mentions.
+    takes the longest name; its role is that of the merged entity dict :func:`main_entity` picks, and it is
+    salient when one of them is.
     """
     refs: list[EntityRef] = []
     for i, e in enumerate(entities):
         ms = [(int(a), int(b)) for a, b in (e.get("mentions") or [(e["start"], e["end"])])]
-        refs.append(EntityRef(str(e["text"]), e.get("label"), ms, e.get("role"), [i]))
+        refs.append(
+            EntityRef(str(e["text"]), e.get("label"), ms, e.get("role"), [i], bool(e.get("salient", True)))
+        )
     cores = [person_core(r.name) for r in refs]
     parent = list(range(len(refs)))
 
@@ -148,13 +163,23 @@ def merge_aliases(entities: Sequence[Mapping[str, Any]]) -> list[EntityRef]:
     out = []
     for members in groups.values():
         rs = [refs[i] for i in members]
-        main = max(rs, key=lambda r: (len(r.mentions), -r.source[0]))
+        main = refs[main_entity(entities, members)]
         name = max((r.name for r in rs), key=lambda n: (len(person_core(n)), len(n)))
         label = next((r.label for r in rs if r.label == "PERSON"), main.label)
         mentions = sorted({m for r in rs for m in r.mentions})
-        out.append(EntityRef(name, label, mentions, main.role, sorted(i for r in rs for i in r.source)))
+        source = sorted(i for r in rs for i in r.source)
+        out.append(EntityRef(name, label, mentions, main.role, source, any(r.salient for r in rs)))
     out.sort(key=lambda r: r.mentions[0] if r.mentions else (0, 0))
     return out
+
+
+def main_entity(entities: Sequence[Mapping[str, Any]], members: Sequence[int]) -> int:
+    """The index (one of ``members``) of the entity dict whose role and fine roles a merged entity takes:
+    one with a role, then the most mentions, then the first."""
+    return max(
+        sorted(members),
+        key=lambda i: (entities[i].get("role") is not None, len(entities[i].get("mentions") or [1])),
+    )
 
 
 def clauses(text: str, sents: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -180,6 +205,41 @@ def _containing(pieces: Sequence[tuple[int, int]], start: int, end: int) -> tupl
             else:
                 best = (min(best[0], a), max(best[1], b))
     return best or (start, end)
+
+
+def overlap_test(pieces: Iterable[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """A test of whether ``(start, end)`` overlaps one of ``pieces`` (``a < end and start < b``), in
+    ``log n`` per test: of the pieces that begin before ``end``, the one that reaches furthest must end after
+    ``start``."""
+    order = sorted((int(a), int(b)) for a, b in pieces)
+    starts = [a for a, _ in order]
+    reach = list(accumulate((b for _, b in order), max))
+
+    def overlaps(start: int, end: int) -> bool:
+        k = bisect_left(starts, end)
+        return k > 0 and reach[k - 1] > start
+
+    return overlaps
+
+
+class _Pieces:
+    """:func:`_containing` over fixed pieces, by bisection when they are in order and do not overlap (the
+    clauses and sentences of a text), so that a long article costs ``n log n``, not ``n**2``."""
+
+    def __init__(self, pieces: Sequence[tuple[int, int]]) -> None:
+        self.pieces = [(int(a), int(b)) for a, b in pieces]
+        self.starts = [a for a, _ in self.pieces]
+        self.ends = [b for _, b in self.pieces]
+        self.ordered = all(a < b for a, b in self.pieces) and all(
+            b <= a2 for b, a2 in zip(self.ends, self.starts[1:])
+        )
+
+    def containing(self, start: int, end: int) -> tuple[int, int]:
+        if not self.ordered:
+            return _containing(self.pieces, start, end)
+        i = bisect_right(self.ends, start)  # the first piece that ends after start
+        j = bisect_left(self.starts, end)  # pieces[:j] start before end
+        return (self.pieces[i][0], self.pieces[j - 1][1]) if i < j else (start, end)
 
 
 def _names_match(ref: EntityRef, who: str | None) -> bool:
@@ -215,7 +275,8 @@ def span_targets(
     sents: Sequence[tuple[int, int]],
 ) -> list[Target]:
     """The entity each attacking span targets (at most one per span; see the module docstring)."""
-    pieces = clauses(text, sents)
+    pieces = _Pieces(clauses(text, sents))
+    unlisted = [(i, a, b) for i, r in enumerate(refs) if not r.salient for a, b in r.mentions]
     out: list[Target] = []
     for sp in spans:
         if sp["technique"] not in ATTACK_TECHNIQUES:
@@ -228,6 +289,9 @@ def span_targets(
             banned = {
                 i for i, r in enumerate(refs) if _names_match(r, q.speaker) or _names_match(r, q.source)
             }
+        # a mention of an entity that is not listed and that holds the whole span is the span's own word
+        # ("Nazis", an NER error such as "Hypocrisy" in a title), not what it targets
+        banned |= {i for i, a, b in unlisted if a <= s and e <= b}
         inside = [
             (i, m) for i, r in enumerate(refs) if i not in banned for m in r.mentions if m[0] < e and s < m[1]
         ]
@@ -235,7 +299,7 @@ def span_targets(
         cands = inside
         if not cands:
             how = "clause"
-            ca, cb = _containing(pieces, s, e)
+            ca, cb = pieces.containing(s, e)
             near = [
                 (i, m)
                 for i, r in enumerate(refs)
@@ -278,7 +342,8 @@ def _sentence_evidence(
         for q in quotes
         if q.kind != "scare" and (_names_match(ref, q.speaker) or _names_match(ref, q.source))
     ]
-    ment_sents = {_containing(sents, a, b) for a, b in ref.mentions}
+    where = _Pieces(sents)
+    ment_sents = {where.containing(a, b) for a, b in ref.mentions}
     # a sentence where the entity speaks is no evidence against it
     ment_sents = {(a, b) for a, b in ment_sents if not any(q.start < b and a < q.end for q in own)}
     out = []
@@ -308,6 +373,8 @@ def attacked_entities(
         hits.setdefault(t.entity, []).append(t)
     out = []
     for i, r in enumerate(refs):
+        if not r.salient:
+            continue
         ts = hits.get(i, [])
         if any(t.voice == "author" for t in ts):
             out.append((r, ts))

@@ -1,0 +1,260 @@
+"""Entity roles and who is attacked, end to end through ``ArticleAnalyzer.analyze`` with the shipped role
+models and a fixed NER and salience (so the tests pin the code's logic, not spaCy's or a model's output)."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import numpy as np
+import pytest
+
+from spinlens.analysis import ArticleAnalyzer, summarize
+from spinlens.analysis._documents import style_features
+from spinlens.analysis._targets import _containing, _Pieces, merge_aliases, overlap_test
+
+
+def _at(text: str, phrase: str, nth: int = 0) -> tuple[int, int]:
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(phrase, i + 1)
+    return i, i + len(phrase)
+
+
+class _NER:
+    def __init__(self, ents: list[tuple[int, int, str]]) -> None:
+        self.ents = ents
+
+    def entities(self, text: str) -> list[tuple[int, int, str]]:
+        return list(self.ents)
+
+
+class _Salience:
+    threshold = 0.6
+
+    def __init__(self, by_name: dict[str, float]) -> None:
+        self.by_name = by_name
+
+    def predict(self, text, groups):
+        return np.array([self.by_name[g.name] for g in groups], dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def base_analyzer():
+    return ArticleAnalyzer(entities=False).load()
+
+
+def _analyzer(base, ents, salience):
+    an = copy.copy(base)
+    an.ner_ = _NER(sorted(ents))
+    an.salience_ = _Salience(salience)
+    return an
+
+
+def _span(text: str, technique: str, phrase: str, nth: int = 0) -> dict:
+    a, b = _at(text, phrase, nth)
+    return {"start": a, "end": b, "technique": technique, "score": 0.9}
+
+
+def _ent(text: str, phrase: str, nth: int = 0, label: str = "PERSON") -> tuple[int, int, str]:
+    return (*_at(text, phrase, nth), label)
+
+
+def _tech_evidence(entity: dict) -> list[str]:
+    return [ev["text"] for ev in entity["evidence"] if ev["kind"] == "technique"]
+
+
+@pytest.mark.issue(6)
+def test_a_surname_shared_with_an_entity_under_the_salience_floor_joins_no_full_name(base_analyzer):
+    """ "Biden is a clown" beside "Joe Biden" and "Hunter Biden" is not pinned on Joe Biden because Hunter
+    Biden is not salient enough to be listed."""
+    text = "Biden's spending is reckless. Joe Biden and Hunter Biden flew to Delaware. Biden is a clown."
+    ents = [
+        _ent(text, "Biden", 0),
+        _ent(text, "Joe Biden"),
+        _ent(text, "Hunter Biden"),
+        _ent(text, "Biden", 3),
+    ]
+    an = _analyzer(base_analyzer, ents, {"Biden": 0.9, "Joe Biden": 0.8, "Hunter Biden": 0.3})
+    out = an.analyze(text, [_span(text, "Name_Calling-Labeling", "clown")])
+    assert [e["text"] for e in out["entities"]] == ["Biden", "Joe Biden"]
+    (only,) = out["summary"]["attacked"]
+    assert (only["entity"], only["mentions"]) == ("Biden", 2)
+
+
+@pytest.mark.issue(6)
+def test_an_attack_on_an_entity_under_the_salience_floor_is_not_pinned_on_a_listed_one(base_analyzer):
+    """ "Berg praised the so-called expert Tom Reyes for his shameless lies": Reyes is the target (not
+    listed), so Berg is neither attacked in the summary nor given those spans as evidence."""
+    text = (
+        "Mayor Anna Berg opened the new bridge on Monday. Berg thanked the workers. "
+        "At the ceremony Berg praised the so-called expert Tom Reyes for his shameless lies about the budget."
+    )
+    ents = [_ent(text, "Anna Berg"), _ent(text, "Berg", 1), _ent(text, "Berg", 2), _ent(text, "Tom Reyes")]
+    an = _analyzer(base_analyzer, ents, {"Anna Berg": 0.9, "Tom Reyes": 0.2})
+    spans = [
+        _span(text, "Name_Calling-Labeling", "so-called expert"),
+        _span(text, "Loaded_Language", "shameless"),
+    ]
+    out = an.analyze(text, spans)
+    (berg,) = out["entities"]
+    assert berg["text"] == "Anna Berg" and len(berg["mentions"]) == 3
+    assert _tech_evidence(berg) == []
+    assert out["summary"]["attacked"] == []
+
+
+@pytest.mark.issue(6)
+def test_an_entity_is_not_given_the_attack_on_another_entity_in_its_sentence_as_evidence(base_analyzer):
+    text = (
+        "The so-called journalist Tucker Carlson interviewed Vladimir Putin in Moscow. "
+        "Putin lectured Carlson about history for two hours."
+    )
+    ents = [
+        _ent(text, "Tucker Carlson"),
+        _ent(text, "Vladimir Putin"),
+        _ent(text, "Moscow", label="GPE"),
+        _ent(text, "Putin", 1),
+        _ent(text, "Carlson", 1),
+    ]
+    an = _analyzer(base_analyzer, ents, {"Tucker Carlson": 0.9, "Vladimir Putin": 0.9, "Moscow": 0.1})
+    out = an.analyze(text, [_span(text, "Name_Calling-Labeling", "so-called journalist")])
+    ev = {e["text"]: _tech_evidence(e) for e in out["entities"]}
+    assert ev == {"Tucker Carlson": ["so-called journalist"], "Vladimir Putin": []}
+    assert [a["entity"] for a in out["summary"]["attacked"]] == ["Tucker Carlson"]
+
+
+@pytest.mark.issue(6)
+def test_an_entity_under_the_floor_that_is_the_span_itself_is_not_its_target(base_analyzer):
+    """NER reads "Hypocrisy" in the title as a person; the span is that word, and it attacks Thunberg."""
+    text = "The Hypocrisy of Greta Thunberg\n\nGreta Thunberg sailed west. Thunberg's team flew home."
+    ents = [
+        _ent(text, "Hypocrisy"),
+        _ent(text, "Greta Thunberg"),
+        _ent(text, "Greta Thunberg", 1),
+        _ent(text, "Thunberg", 2),
+    ]
+    an = _analyzer(base_analyzer, ents, {"Hypocrisy": 0.3, "Greta Thunberg": 0.8})
+    out = an.analyze(text, [_span(text, "Appeal_to_Hypocrisy", "Hypocrisy")])
+    (only,) = out["summary"]["attacked"]
+    assert only["entity"] == "Greta Thunberg" and only["by"] == ["author"]
+    assert _tech_evidence(out["entities"][0]) == ["Hypocrisy"]
+
+
+@pytest.mark.issue(6)
+def test_evidence_nearest_first_puts_a_span_over_the_mention_first(base_analyzer):
+    """A span that holds a mention is at distance 0 from it, nearer than one a few characters away."""
+    text = "Smith, a clown, still runs the corrupt Smith administration."
+    ents = [_ent(text, "Smith", 0), _ent(text, "Smith", 1)]
+    an = _analyzer(base_analyzer, ents, {"Smith": 0.9})
+    an.max_evidence = 1
+    spans = [
+        _span(text, "Name_Calling-Labeling", "clown"),
+        _span(text, "Loaded_Language", "corrupt Smith administration"),
+    ]
+    (smith,) = an.analyze(text, spans)["entities"]
+    assert _tech_evidence(smith) == ["corrupt Smith administration"]
+    for ev in smith["evidence"]:
+        assert text[ev["start"] : ev["end"]] == ev["text"]
+
+
+def test_summarize_never_lists_an_entity_marked_not_salient():
+    """The public ``summarize`` takes ``"salient": False`` entity dicts: used for targets, never listed."""
+    text = "Anna Berg met the shameless Tom Reyes. Reyes is a crook."
+    doc = {
+        "document": {"text": text},
+        "spans": [_span(text, "Loaded_Language", "shameless"), _span(text, "Name_Calling-Labeling", "crook")],
+    }
+
+    def ent(name, *ms, role="Antagonist", salient=True):
+        d = {
+            "text": name,
+            "start": ms[0][0],
+            "end": ms[0][1],
+            "label": "PERSON",
+            "mentions": [list(m) for m in ms],
+        }
+        d.update(role=role, fine_roles=[], score=0.7)
+        return d if salient else dict(d, salient=False)
+
+    berg = ent("Anna Berg", _at(text, "Anna Berg"))
+    reyes = ent("Tom Reyes", _at(text, "Tom Reyes"), _at(text, "Reyes", 1), role=None, salient=False)
+    assert summarize(doc, {"entities": [berg, reyes]})["attacked"] == []
+    listed = [
+        a["entity"] for a in summarize(doc, {"entities": [berg, dict(reyes, salient=True)]})["attacked"]
+    ]
+    assert listed == ["Tom Reyes"]
+
+
+def test_a_merged_entity_takes_the_role_of_a_member_that_has_one():
+    ents = [
+        {"text": "Berg", "start": 0, "end": 4, "label": "PERSON", "mentions": [[0, 4], [10, 14], [20, 24]]},
+        {"text": "Anna Berg", "start": 30, "end": 39, "label": "PERSON", "mentions": [[30, 39]]},
+    ]
+    ents[0].update(role=None, salient=False)
+    ents[1].update(role="Antagonist")
+    (ref,) = merge_aliases(ents)
+    assert (ref.name, ref.role, ref.salient, len(ref.mentions)) == ("Anna Berg", "Antagonist", True, 4)
+
+
+POLICE = (
+    "Police arrested three men in Leeds on Saturday after a brawl outside a nightclub, West Yorkshire "
+    "Police said. The men, aged 19 to 24, were released on bail. A spokesman said inquiries were continuing."
+)
+
+
+def test_a_trailing_newline_does_not_change_the_genre(base_analyzer):
+    """A one-paragraph text ending in a newline has a body: its style features (attribution, dates, digits)
+    are those of the text without the newline, not those of an empty body."""
+    assert np.array_equal(style_features(POLICE + "\n"), style_features(POLICE))
+    assert style_features(POLICE)[3] > 0  # "said" twice: attribution
+    one = base_analyzer.analyze(POLICE)
+    two = base_analyzer.analyze(POLICE + "\n")
+    assert one["genre_scores"] == two["genre_scores"]
+    # a title line still leaves the title out of the body
+    titled = "Three held after Leeds brawl\n\n" + POLICE
+    assert np.array_equal(style_features(titled)[3:], style_features(POLICE)[3:])
+
+
+def test_the_bisecting_overlap_and_clause_lookups_agree_with_the_plain_scans():
+    """``overlap_test`` and ``_Pieces.containing`` (used on long articles) against the linear scans."""
+    rng = random.Random(7)
+    for trial in range(300):
+        if trial % 2:  # in order and disjoint, as clauses and sentences are
+            cuts = sorted(rng.sample(range(200), 2 * rng.randint(0, 8)))
+            pieces = list(zip(cuts[::2], cuts[1::2]))
+        else:  # anything: overlapping, unordered
+            pieces = [
+                (a, a + rng.randint(1, 30)) for a in (rng.randrange(200) for _ in range(rng.randint(0, 8)))
+            ]
+        overlaps = overlap_test(pieces)
+        index = _Pieces(pieces)
+        for _ in range(20):
+            s = rng.randrange(210)
+            e = s + rng.randint(1, 40)
+            assert overlaps(s, e) == any(a < e and s < b for a, b in pieces)
+            assert index.containing(s, e) == _containing(pieces, s, e)
+
+
+def test_evidence_puts_the_spans_that_target_the_entity_before_nearer_ones_that_do_not(base_analyzer):
+    text = "Smith loves our country; the columnist Smith is, by every account we have, a crook."
+    ents = [_ent(text, "Smith", 0), _ent(text, "Smith", 1)]
+    an = _analyzer(base_analyzer, ents, {"Smith": 0.9})
+    an.max_evidence = 1
+    spans = [_span(text, "Flag_Waving", "our country"), _span(text, "Name_Calling-Labeling", "crook")]
+    (smith,) = an.analyze(text, spans)["entities"]
+    assert _tech_evidence(smith) == ["crook"]
+    an.max_evidence = 8
+    (smith,) = an.analyze(text, spans)["entities"]
+    assert _tech_evidence(smith) == ["crook", "our country"]
+
+
+def test_a_person_stays_a_person_when_spacy_calls_the_surname_a_place_more_often(base_analyzer):
+    """ "Dmitry Medvedev" (PERSON) and three "Medvedev" that spaCy reads as GPE: the entity is a person."""
+    text = "Dmitry Medvedev spoke. Medvedev left. Medvedev is a clown. Medvedev waved."
+    ents = [_ent(text, "Dmitry Medvedev")] + [_ent(text, "Medvedev", k, label="GPE") for k in (1, 2, 3)]
+    an = _analyzer(base_analyzer, ents, {"Dmitry Medvedev": 0.9})
+    out = an.analyze(text, [_span(text, "Name_Calling-Labeling", "clown")])
+    (medvedev,) = out["entities"]
+    assert (medvedev["label"], len(medvedev["mentions"])) == ("PERSON", 4)
+    (attacked,) = out["summary"]["attacked"]
+    assert (attacked["entity"], attacked["label"]) == ("Dmitry Medvedev", "PERSON")
