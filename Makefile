@@ -47,6 +47,7 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src/spinlens
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/ptc_dev.py

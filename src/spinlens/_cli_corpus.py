@@ -13,7 +13,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import click
 import typer
@@ -122,12 +122,12 @@ class _UsageError(typer.BadParameter):
         return self.message
 
 
-def usage_error(message: str) -> None:
+def usage_error(message: str) -> NoReturn:
     """Stop with a usage error (exit code 2), reported the way the parser reports its own."""
     raise _UsageError(message)
 
 
-def _fail(exc: BaseException, debug: bool) -> None:
+def _fail(exc: BaseException, debug: bool) -> NoReturn:
     """One ``Error:`` line and exit 1 (or the traceback with ``--debug``)."""
     if debug:
         raise exc

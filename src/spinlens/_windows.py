@@ -38,7 +38,9 @@ def plan_windows(n_tokens: int, content: int, stride: int) -> list[tuple[int, in
     return out
 
 
-def batch_windows(ids: Sequence[int], windows: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+def batch_windows(
+    ids: Sequence[int] | np.ndarray, windows: Sequence[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
     """Build ``[CLS] window [SEP]`` id and mask arrays, padded to the longest window."""
     width = max(e - s for s, e in windows) + 2
     arr = np.full((len(windows), width), PAD_ID, dtype=np.int64)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import click
 import typer
@@ -28,6 +28,9 @@ from spinlens._cli_output import _err, _located, _Out, _restore_term, _same_file
 from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
+
+if TYPE_CHECKING:
+    from spinlens.model import SpanTagger
 
 __all__ = ["app", "main"]
 
@@ -393,7 +396,7 @@ def analyze(
     settings = Settings.build(
         os.environ, model=model.value, max_bytes=max_bytes, max_chars=max_chars, debug=debug
     )
-    reader = []
+    reader: list[Any] = []  # the DocumentReader, made on first use
 
     def reader_factory():
         if not reader:
@@ -541,7 +544,7 @@ def techniques(
     """
     from spinlens.taxonomy import CANONICAL_TO_PTC14, CANONICAL_TO_PTC18, TECHNIQUES
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         dict(t.to_dict(), ptc14=CANONICAL_TO_PTC14[t.id], ptc18=CANONICAL_TO_PTC18[t.id]) for t in TECHNIQUES
     ]
     if fmt is TableFormat.json:
@@ -606,7 +609,7 @@ def eval_ptc(
         from spinlens.evaluation.ptc import evaluate_ptc
         from spinlens.pipeline import load_tagger
 
-        tagger = load_tagger(model.value)
+        tagger = cast("SpanTagger", load_tagger(model.value))  # not the rule tagger: refused above
         result = evaluate_ptc(tagger, articles, gold, exclude_ids=exclude or ())
     except SpinlensError as exc:
         if debug:
@@ -932,4 +935,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

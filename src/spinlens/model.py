@@ -455,7 +455,7 @@ def decode_spans(
     text: str,
     scores: TokenScores,
     heads: Sequence[dict[str, np.ndarray]],
-    thresholds: dict[str, object],
+    thresholds: dict[str, Any],
     lexicon: SpanLexicon | None = None,
     judge: JudgeRun | None = None,
 ) -> list[TechniqueSpan]:
@@ -843,7 +843,7 @@ def classify_with_scores(
     tok = [char_to_token_span(scores.offsets, s, e) for s, e in spans]
     idx = [i for i, t in enumerate(tok) if t is not None]
     if idx:
-        out[idx] = span_probs(heads, scores.hidden, [tok[i] for i in idx])
+        out[idx] = span_probs(heads, scores.hidden, [t for t in tok if t is not None])
     if judge is not None and text is not None and len(spans):
         out = mix_probs(out, judge.score(text, list(spans)), judge.weight)
         calibration = judge.calibration

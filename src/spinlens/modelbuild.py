@@ -33,7 +33,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -126,7 +126,7 @@ class _Joined(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
-    def readinto(self, buf) -> int:  # type: ignore[override]
+    def readinto(self, buf) -> int:
         view = memoryview(buf).cast("B")
         done = 0
         while done < len(view) and self._pos < self._starts[-1]:
@@ -162,7 +162,8 @@ def _installed_parts() -> list[Path]:
         hits = [f for f in dist.files or () if str(f).endswith(f".zip.00{i}")]
         if not hits:
             raise ModelError(f"{name} is installed but holds no zip part; reinstall it: {INSTALL_HINT}")
-        parts.append(Path(dist.locate_file(hits[0])))
+        # typed SimplePath; a distribution installed on the file system (PathDistribution) gives a Path
+        parts.append(Path(cast("os.PathLike[str]", dist.locate_file(hits[0]))))
     return parts
 
 

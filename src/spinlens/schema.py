@@ -103,7 +103,7 @@ class Document:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Document:
         text = _get(d, "text", "Document")
-        kw = {f.name: d.get(f.name) for f in fields(cls) if f.name != "text"}
+        kw: dict[str, Any] = {f.name: d.get(f.name) for f in fields(cls) if f.name != "text"}
         kw["id"] = kw["id"] or ""
         return cls(text=text, **kw)
 
@@ -260,8 +260,8 @@ class Analysis:
         n = len(self.document.text)
         for s in self.spans:
             _check_offsets(s.start, s.end, n, "TechniqueSpan")
-        for s in self.sentences:
-            _check_offsets(s.start, s.end, n, "Sentence")
+        for se in self.sentences:
+            _check_offsets(se.start, se.end, n, "Sentence")
         for q in self.quotes:
             _check_offsets(q.start, q.end, n, "Quote")
         object.__setattr__(self, "spans", tuple(sorted(self.spans, key=span_sort_key)))

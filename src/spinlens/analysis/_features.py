@@ -40,7 +40,7 @@ def terms(text: str, prefix: str = "", bigrams: bool = True) -> list[str]:
 
 def entity_terms(mention: str, prefix: str = "e:") -> list[str]:
     """Character 2-4-grams of each word of an entity mention (so "Putin's" and "Putin" share terms)."""
-    out = []
+    out: list[str] = []
     for w in words(mention):
         padded = f" {w} "
         for n in (2, 3, 4):

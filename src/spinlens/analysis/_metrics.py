@@ -12,8 +12,11 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
 
 __all__ = ["macro_f1", "micro_f1", "samples_f1", "role_scores"]
+
+_K = TypeVar("_K", bound=Hashable)  # a mention key: the same type in gold and predictions
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
@@ -63,7 +66,7 @@ def samples_f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], cla
 
 
 def role_scores(
-    gold: Mapping[Hashable, tuple[str, Sequence[str]]], pred: Mapping[Hashable, tuple[str, Sequence[str]]]
+    gold: Mapping[_K, tuple[str, Sequence[str]]], pred: Mapping[_K, tuple[str, Sequence[str]]]
 ) -> dict[str, float]:
     """``{"emr", "main_accuracy", "fine_micro_f1"}`` for entity roles keyed by mention.
 

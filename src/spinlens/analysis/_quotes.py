@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from spinlens.schema import Quote
 from spinlens.text import sentences
@@ -240,7 +241,7 @@ def _pairs(text: str) -> list[_Pair]:
             continue
         if _MARKS.match(ch):
             if ch == "“" and stack and text[stack[-1][0]] == "„" and not _is_space(text[i - 1]):
-                role: tuple[str, str] | None = ("close", "d")  # „...“: “ closes a low opening mark
+                role = ("close", "d")  # „...“: “ closes a low opening mark
             else:
                 role = _mark_role(text, i, [f for _, f in stack])
             if role is not None:
@@ -969,7 +970,7 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
     return Quote(a, b, "reported", res.name(att.speaker, s), src)
 
 
-def voice_of(start: int, end: int, quotes: Sequence[Quote]) -> dict[str, object]:
+def voice_of(start: int, end: int, quotes: Sequence[Quote]) -> dict[str, Any]:
     """Whose words ``text[start:end]`` are: the author's, a quoted person's, or reported speech.
 
     A span inside a direct quote belongs to the quoted speaker; inside reported speech to the reported

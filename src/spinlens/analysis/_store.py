@@ -63,5 +63,5 @@ def load_npz(data_dir: Path, entry: dict[str, str]) -> dict[str, np.ndarray]:
 def save_npz(data_dir: Path, name: str, arrays: dict[str, np.ndarray]) -> dict[str, str]:
     """Write ``name`` (compressed) and return its manifest entry."""
     path = data_dir / name
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
     return {"name": name, "sha256": sha256_file(path)}

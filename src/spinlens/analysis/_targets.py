@@ -323,7 +323,7 @@ def span_targets(
             how = "adjacent"
         if how == "clause" and sp["technique"] in WORDING_TECHNIQUES:
             continue
-        out.append(Target(i, sp, str(v["voice"]), v["speaker"], how))  # type: ignore[arg-type]
+        out.append(Target(i, sp, str(v["voice"]), v["speaker"], how))
     return out
 
 
@@ -353,7 +353,7 @@ def _sentence_evidence(
         s, e = int(sp["start"]), int(sp["end"])
         if any(a < e and s < b for a, b in ment_sents):
             v = voice_of(s, e, quotes)
-            out.append(Target(-1, sp, str(v["voice"]), v["speaker"], "sentence"))  # type: ignore[arg-type]
+            out.append(Target(-1, sp, str(v["voice"]), v["speaker"], "sentence"))
     return out
 
 

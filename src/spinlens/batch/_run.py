@@ -245,7 +245,8 @@ class _Runner:
 
     def _filter(self, chunk: list[IngestResult]) -> Iterator[tuple[Document, dict[str, Any]]]:
         p, o = self.progress, self.options
-        oks = []
+        oks: list[IngestResult] = []
+        docs: list[Document] = []  # the documents of oks
         for r in chunk:
             p.read += 1
             # a document the store cannot hold (PostgreSQL: a NUL, an over-long id) fails alone here;
@@ -253,6 +254,7 @@ class _Runner:
             why = self.store.cannot_hold(r.document, r.source) if r.ok and r.document is not None else None
             if r.ok and r.document is not None and why is None:
                 oks.append(r)
+                docs.append(r.document)
                 self._resolve_source(r.source)
             elif r.status == "skipped":
                 p.skipped_input += 1
@@ -268,12 +270,9 @@ class _Runner:
                         source=r.source,
                     )
                 )
-        states = (
-            self.store.lookup((r.document.id for r in oks), article=o.article, with_text=True) if oks else {}
-        )
-        earlier = self.run_ids.lookup([r.document.id for r in oks])  # this run's, before this chunk
-        for r in oks:
-            doc = r.document
+        states = self.store.lookup((d.id for d in docs), article=o.article, with_text=True) if oks else {}
+        earlier = self.run_ids.lookup([d.id for d in docs])  # this run's, before this chunk
+        for r, doc in zip(oks, docs):
             digest = text_digest(doc.text)
             first = earlier.get(doc.id)
             if first is not None:
@@ -305,7 +304,7 @@ class _Runner:
             )
             if state is not None and state.failed and not o.retry_failed:
                 p.failed_before += 1  # (also a changed text that failed: not tried again on every run)
-            elif not changed and same and (state.article or not o.article):
+            elif not changed and same and state is not None and (state.article or not o.article):
                 p.done_before += 1
             elif not changed and state is not None and state.analyzed and not same and not o.reanalyze:
                 p.other_model += 1
@@ -464,7 +463,7 @@ def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
         slots = sum(client.nthreads().values()) or 1
         window = o.max_pending or 4 * slots
         queue = as_completed()
-        ids: dict[str, str] = {}
+        ids: dict[Any, str] = {}  # future.key (a dask Key) -> document id
 
         def submit() -> bool:
             try:

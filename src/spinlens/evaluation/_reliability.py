@@ -35,9 +35,9 @@ def score_reliability(
     """
     by_art: dict[str, list[tuple[int, int]]] = defaultdict(list)
     by_lab: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for aid, s, e, lab in gold:
+    for aid, s, e, glab in gold:
         by_art[aid].append((s, e))
-        by_lab[(aid, lab)].append((s, e))
+        by_lab[(aid, glab)].append((s, e))
     keys = ("span_right", "label_right", "touches", "touches_label")
     rows = []
     for aid, s, e, lab, score in pred:

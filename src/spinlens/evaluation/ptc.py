@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +20,9 @@ __all__ = ["evaluate_ptc", "predict_article", "to_ptc14_probs"]
 _P14 = {p: i for i, p in enumerate(PTC14_LABELS)}
 _MAP = np.zeros((len(TECHNIQUE_IDS), len(PTC14_LABELS)), dtype=np.float32)
 for _k, _t in enumerate(TECHNIQUE_IDS):
-    if CANONICAL_TO_PTC14[_t] is not None:
-        _MAP[_k, _P14[CANONICAL_TO_PTC14[_t]]] = 1.0
+    _p = CANONICAL_TO_PTC14[_t]
+    if _p is not None:
+        _MAP[_k, _P14[_p]] = 1.0
 
 
 def to_ptc14_probs(probs: np.ndarray) -> np.ndarray:
@@ -102,7 +104,7 @@ def evaluate_ptc(
         pred_tc += tc_rows
         if progress:
             progress(i + 1, len(texts))
-    si = si_report(pred_si, gold)
+    si: dict[str, Any] = si_report(pred_si, gold)
     si_per = {k: v for k, v in si["per_technique"].items() if k != "Other"}
     tc = tc_report(pred_tc, gold)
     return {

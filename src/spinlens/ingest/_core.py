@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -113,7 +113,9 @@ class DocumentReader:
                 items.close()
 
 
-def _iter_source(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
+def _iter_source(
+    source: str, options: IngestOptions, fetch: Fetch
+) -> Generator[Draft | IngestResult, None, None]:
     """Drafts and results of one source; any ``SpinlensError`` becomes an error result for the source."""
     try:
         yield from _dispatch(source, options, fetch)

@@ -63,6 +63,8 @@ class _PeerChecked:
     before TLS or a request (a name that resolved to a public address when it was checked may resolve to
     another now); ``watch(sock)`` gets each socket, so that a deadline can shut it down."""
 
+    _create_connection: Callable[..., socket.socket]  # http.client's, wrapped in __init__
+
     def __init__(
         self,
         *args: Any,
@@ -71,7 +73,7 @@ class _PeerChecked:
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        create = self._create_connection  # type: ignore[attr-defined]
+        create = self._create_connection
 
         def checked(*a: Any, **kw: Any) -> socket.socket:
             sock = create(*a, **kw)

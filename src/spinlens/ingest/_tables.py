@@ -11,7 +11,7 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import Protocol
 
 from spinlens.errors import InputError
 from spinlens.ingest._decode import sniff_encoding
@@ -22,6 +22,12 @@ _CHUNK = 1 << 16
 _PARQUET_BATCH = 256
 
 Item = Draft | IngestResult
+
+
+class _LineReader(Protocol):
+    """What :func:`read_jsonl` reads from: a binary stream's ``readline``."""
+
+    def readline(self, limit: int = ..., /) -> bytes: ...
 
 
 def _error(source: str, reason: str) -> IngestResult:
@@ -35,7 +41,7 @@ def _open(path: Path):
         raise InputError(f"cannot open {path}: {exc.strerror or exc}") from exc
 
 
-def read_jsonl(path: Path, options: IngestOptions, stream: IO[bytes] | None = None) -> Iterator[Item]:
+def read_jsonl(path: Path, options: IngestOptions, stream: _LineReader | None = None) -> Iterator[Item]:
     """One draft per JSON object line; a broken line yields an error naming its line number.
 
     ``stream``: read this open binary stream (e.g. standard input, ``path`` ``-``) instead of the file.

@@ -123,7 +123,9 @@ def _narratives(art: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _evidence(text: str, ev: object) -> dict[str, Any] | None:
-    place = _jump(text, ev, 200) if isinstance(ev, Mapping) else None
+    if not isinstance(ev, Mapping):
+        return None
+    place = _jump(text, ev, 200)
     if place is None:
         return None
     if ev.get("kind") == "technique":
@@ -265,7 +267,9 @@ def article_view(data: Mapping[str, Any], *, top: int = 5) -> dict[str, Any] | N
     if not isinstance(art, Mapping):
         return None
     text: str = data["document"]["text"]
-    summ = art.get("summary") if isinstance(art.get("summary"), Mapping) else {}
+    summ = art.get("summary")
+    if not isinstance(summ, Mapping):
+        summ = {}
     density = summ.get("density")
     quotes = _quotes(data)
     entities = _entities(text, art)

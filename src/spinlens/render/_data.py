@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from spinlens.render._sweep import spans_of
@@ -13,7 +13,7 @@ from spinlens.taxonomy import CANONICAL_TO_PTC14
 __all__ = ["render_json", "render_jsonl", "render_ptc", "ptc_article_id", "csv_row"]
 
 
-def render_json(data: Mapping[str, Any] | list[Mapping[str, Any]]) -> str:
+def render_json(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> str:
     """One JSON value, indented: an analysis object, or an array of them. Ends with a newline."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

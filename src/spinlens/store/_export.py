@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,7 +37,7 @@ SPAN_COLUMNS: tuple[str, ...] = (
 _PARQUET_ROWS = 50_000
 
 
-def span_rows(analyses: Iterator[Analysis]) -> Iterator[dict[str, Any]]:
+def span_rows(analyses: Iterable[Analysis]) -> Iterator[dict[str, Any]]:
     """One flat row per span (columns :data:`SPAN_COLUMNS`), document metadata repeated."""
     for a in analyses:
         doc, model = a.document, a.model

@@ -180,7 +180,7 @@ def search(
         return []
     if fts is not None and pg:
         tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), query)
-        tsv = sa.literal_column("documents.tsv")
+        tsv: sa.ColumnClause[Any] = sa.literal_column("documents.tsv")
         rank = sa.func.ts_rank(tsv, tsq)
         inner = (
             sa.select(d.c.pk, rank.label("score"))
@@ -201,7 +201,7 @@ def search(
         # rank first (no snippets: SQLite would make one for every match before sorting), then
         # make snippets for the top ``limit`` only
         ft = sa.table("documents_fts", sa.column("rowid"))
-        bm25 = sa.literal_column("bm25(documents_fts, 2.0, 1.0)")
+        bm25: sa.ColumnClause[Any] = sa.literal_column("bm25(documents_fts, 2.0, 1.0)")
         match = sa.text("documents_fts MATCH :fts").bindparams(fts=fts)
         # ``rowid + 0``: an IN on the bare rowid would be handed to FTS5, which then runs the whole
         # full-text query once per listed row (seconds); as an expression it filters the matches

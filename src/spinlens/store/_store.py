@@ -7,7 +7,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
@@ -673,14 +673,14 @@ def _has_article(data: str) -> bool:
     return isinstance(extras, dict) and bool(extras.get("article"))
 
 
-def _analysis(row: Mapping[str, Any] | Any) -> Analysis:
+def _analysis(row: sa.Row[Any]) -> Analysis:
     m = row._mapping
     data = json.loads(m["data"])
     data["document"] = {k: m[k] for k in _DOC_FIELDS} | {"text": m["text"]}
     return Analysis.from_dict(data)
 
 
-def _not_a_store(label: str, tables: list[str]) -> str:
+def _not_a_store(label: str | None, tables: list[str]) -> str:
     return (
         f"{label} is not a spinlens store (it has other tables: {', '.join(tables[:5])}); "
         "give a new file or an empty database"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def train(
         id_map=vocab_map(student_base, mpnet),
         frozen_layers=frozen,
     )
-    np.savez(out / "heads.npz", **span_head_numpy(model))
+    np.savez(out / "heads.npz", **span_head_numpy(model))  # type: ignore[arg-type]
     return out
 
 
@@ -127,10 +128,12 @@ def fp32_channels(
             arr, _ = batch_windows(ids, [w])
             for j, o in enumerate(sess.run(names, {"input_ids": arr})):
                 m = np.abs(o.reshape(-1, o.shape[-1])).max(axis=0)
-                amax[j] = m if amax[j] is None else np.maximum(amax[j], m)
+                prev = amax[j]
+                amax[j] = m if prev is None else np.maximum(prev, m)
     if amax[0] is None:
         raise ValueError("no text to calibrate on")
-    return {i: np.sort(np.argsort(-a)[:k]).astype(np.int64) for i, a in zip(layers, amax)}
+    # each run gives every layer's output, so no layer is None once the first is not
+    return {i: np.sort(np.argsort(-cast(np.ndarray, a))[:k]).astype(np.int64) for i, a in zip(layers, amax)}
 
 
 def _thresholds(folder: Path) -> dict:
@@ -233,7 +236,7 @@ def package(
     if int8_channels:
         np.savez(
             out / "int8_channels.npz",
-            **{f"layer{i}": np.asarray(c, np.int64) for i, c in int8_channels.items()},
+            **{f"layer{i}": np.asarray(c, np.int64) for i, c in int8_channels.items()},  # type: ignore[arg-type]
         )
         int8_spec["fp32_channels"] = {
             "name": "int8_channels.npz",
@@ -251,7 +254,7 @@ def package(
     trained = {k: state[k] for k in state if k.startswith(upper) or k.startswith(("bio.", "tech."))}
     base, base_sha = read_base(Path(mpnet))
     packed = pack_delta(trained, base, bits=delta_bits)
-    np.savez_compressed(out / "delta.npz", **packed)
+    np.savez_compressed(out / "delta.npz", **packed)  # type: ignore[arg-type]
     recon = unpack_delta(packed, base)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "full.onnx"

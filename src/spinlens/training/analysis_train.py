@@ -312,7 +312,7 @@ class GenreBags:
             np.stack([style_features(t) for t in texts]),
         )
 
-    def take(self, idx: Sequence[int]) -> GenreBags:
+    def take(self, idx: Sequence[int] | np.ndarray) -> GenreBags:
         return GenreBags(
             [self.text[i] for i in idx],
             [self.title[i] for i in idx],
@@ -611,8 +611,8 @@ def train_narratives(
                 scores[C][i] = m.scores(docs[i].text)
                 if heads:
                     idx, val = m.vectorizer.transform_terms(terms(docs[i].text))
-                    for c, h in heads.items():
-                        pdom[c][i] = softmax(h.decision(idx, val))
+                    for dc, h in heads.items():
+                        pdom[dc][i] = softmax(h.decision(idx, val))
     gold = np.array([DOMAINS.index(d) for d in doms])
     loss = {
         c: float(-np.log(np.clip(p[np.arange(len(docs)), gold], 1e-9, 1)).mean()) for c, p in pdom.items()
@@ -745,7 +745,7 @@ def evaluate_roles(
     dev: Sequence[Mention],
     texts: dict[str, str],
     train: Sequence[Mention],
-) -> dict[str, float]:
+) -> dict[str, float | str]:
     """Official subtask-1 scores on dev: gold mentions in, roles out; and the majority baseline."""
     gold = {m.raw: (m.main, m.fine) for m in dev}
     sents = {d: sentences(t) for d, t in texts.items()}

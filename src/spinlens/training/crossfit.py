@@ -167,7 +167,7 @@ def _fold_settings(
     folds: int, seed: int, epochs: int, windows: int, teacher: str | None = None, frozen: int = 0
 ) -> dict:
     """What a fold's targets depend on (besides the data): checked when the folds are merged."""
-    made = {"folds": folds, "seed": seed, "epochs": epochs, "windows": windows}
+    made: dict[str, int | str] = {"folds": folds, "seed": seed, "epochs": epochs, "windows": windows}
     if teacher:
         made["teacher"] = teacher
     if frozen:

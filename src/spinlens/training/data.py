@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,8 @@ def fingerprint(arts: list[SourceArticle]) -> str:
 
 def build_windows(arts: list[SourceArticle], tokenizer, content: int = 254, stride: int = 192) -> dict:
     """Tokenize, label and window articles. Returns a dict of numpy arrays (ragged parts as object)."""
-    win_ids, win_bio, win_tech, win_tmask, win_src, win_art = [], [], [], [], [], []
+    win_ids: list[np.ndarray] = []
+    win_bio, win_tech, win_tmask, win_src, win_art = [], [], [], [], []
     span_win, span_s, span_e, span_y = [], [], [], []
     encs = tokenizer.encode_batch([a.text for a in arts], add_special_tokens=False)
     for a, enc in zip(arts, encs):
@@ -153,7 +155,7 @@ WINDOW_KEYS = ("ids", "bio", "tech", "tmask", "src", "art")
 def subset_windows(data: dict, keep: list[int]) -> dict:
     """The windows ``keep`` (indexes into ``data``) with their gold spans, renumbered."""
     where = {int(i): k for k, i in enumerate(keep)}
-    out = {k: [data[k][i] for i in keep] for k in WINDOW_KEYS if k in data}
+    out: dict[str, Any] = {k: [data[k][i] for i in keep] for k in WINDOW_KEYS if k in data}
     spans = [j for j, w in enumerate(data["span_win"]) if int(w) in where]
     out["span_win"] = np.array([where[int(data["span_win"][j])] for j in spans], dtype=np.int64)
     for k in ("span_s", "span_e"):
@@ -165,7 +167,7 @@ def subset_windows(data: dict, keep: list[int]) -> dict:
 def save_windows(data: dict, path: Path) -> None:
     np.savez_compressed(
         path,
-        **{k: (np.array(v, dtype=object) if isinstance(v, list) else v) for k, v in data.items()},
+        **{k: (np.array(v, dtype=object) if isinstance(v, list) else v) for k, v in data.items()},  # type: ignore[arg-type]
     )
 
 

@@ -13,6 +13,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -258,11 +259,11 @@ def run_distill(
         w_kd=w_kd,
         log=log,
     )
-    np.savez(student / "full" / "heads.npz", **span_head_numpy(model))
+    np.savez(student / "full" / "heads.npz", **span_head_numpy(model))  # type: ignore[arg-type]
     (student / "span_lexicon.npz").unlink(missing_ok=True)  # no lexicon of an earlier run's thresholds
     if thresholds_from is not None:
         th = json.loads((thresholds_from / "thresholds.json").read_text())
-        meta = {"name": f"targets in {path}, thresholds from {thresholds_from}"}
+        meta: dict[str, Any] = {"name": f"targets in {path}, thresholds from {thresholds_from}"}
         (student / "thresholds.json").write_text(json.dumps(th))
         if (thresholds_from / "span_lexicon.npz").exists():  # export checks thresholds that weigh one
             shutil.copy(thresholds_from / "span_lexicon.npz", student / "span_lexicon.npz")

@@ -277,8 +277,8 @@ def fit(
         order = rng.permutation(n)
         chunks = [order[i : i + batch_size * 50] for i in range(0, n, batch_size * 50)]
         batches = []
-        for c in chunks:
-            c = sorted(c, key=lambda i: len(data["ids"][i]))
+        for chunk in chunks:
+            c = sorted(chunk, key=lambda i: len(data["ids"][i]))
             batches += [c[i : i + batch_size] for i in range(0, len(c), batch_size)]
         rng.shuffle(batches)
         model.train()

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -129,7 +130,7 @@ def fit_step(run_dir: Path, which: str, base_dir: str, eval_epochs: tuple[int, .
         on_epoch_end=on_epoch_end,
         **kw,
     )
-    np.savez(run_dir / which / "heads.npz", **span_head_numpy(model))
+    np.savez(run_dir / which / "heads.npz", **span_head_numpy(model))  # type: ignore[arg-type]
     if which == "fold":
         shutil.copy(run_dir / f"tune_scores.e{epochs}.npz", run_dir / "tune_scores.npz")
 
@@ -248,6 +249,7 @@ def tune(
         f = si_for(th)
         if best is None or f > best[0]:
             best = (f, th)
+    assert best is not None  # decoding_grid() is not empty
     # the edge trim (spinlens.text.trim_edges) is an annotation convention, not a choice: always on
     th = dict(best[1], trim_edges=True)
     # per-technique nested spans: keep a technique's token head only where it helps SI on the tune set
@@ -271,7 +273,7 @@ def tune(
             base_f = f
             th[key] = value
     # TC calibration (per-technique biases + Repetition features), cross-validated on the tune set
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     from spinlens.model import char_to_token_span, span_tech_probs
 
     for aid, a in arts.items():
@@ -336,12 +338,13 @@ def _tc_accuracy(rows, cal) -> float:
     probs[, span lexicon log-probs])``."""
     from spinlens.evaluation import tc_micro_f1
     from spinlens.evaluation.ptc import to_ptc14_probs
-    from spinlens.model import calibrate
+    from spinlens.model import SpanLexicon, calibrate
     from spinlens.taxonomy import PTC14_LABELS
 
     pred, gold = [], []
     for aid, text, s, e, lab, p, tp, *lx in rows:
-        lexicon = _FixedLexicon(lx[0]) if lx else None
+        # a stand-in: calibrate() only calls the lexicon's log_probs(text, spans)
+        lexicon = cast("SpanLexicon | None", _FixedLexicon(lx[0]) if lx else None)
         q = calibrate(p[None], text, [(s, e)], cal, tp[None], lexicon)[0] if cal else p
         pred.append((aid, s, e, PTC14_LABELS[int(to_ptc14_probs(q[None])[0].argmax())]))
         gold.append((aid, s, e, lab))

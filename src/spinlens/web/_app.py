@@ -13,7 +13,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
@@ -511,7 +511,9 @@ def create_app(
         except (SpinlensError, HTTPException) as exc:
             status = exc.status_code if isinstance(exc, HTTPException) else status_for(exc)
             message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
-            headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+            headers: Mapping[str, str] | None = (
+                {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+            )
             if isinstance(exc, HTTPException):
                 headers = exc.headers
             form_back = {k: v for k, v in values.items() if k != "token"}
@@ -829,7 +831,7 @@ def _stats_charts(stats: dict[str, Any], top: int, technique: str | None) -> dic
     )
     series = stats["series"]
     ranked = sorted(series, key=lambda t: -sum(series[t]))
-    chosen = [technique] if technique in series else ranked[:top]
+    chosen = [technique] if technique is not None and technique in series else ranked[:top]
     chosen = [t for t in stats["techniques"] if t in chosen]
     lines = (
         _charts.share_lines_svg(stats["periods"], [(t, series[t]) for t in chosen])

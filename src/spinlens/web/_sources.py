@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import cast
 from urllib.parse import urlsplit
 
 from spinlens.errors import InputError
@@ -127,7 +128,8 @@ def check_public_url(url: str, *, allow_private: bool) -> None:
     except (OSError, UnicodeError) as exc:
         raise InputError(f"cannot fetch {url}: the host {parts.hostname!r} does not resolve ({exc})") from exc
     for info in infos:
-        check_public_address(info[4][0], url, parts.hostname)
+        # an IP sockaddr (host, port, ...); typeshed's (int, bytes) is for a family CPython was built without
+        check_public_address(cast(str, info[4][0]), url, parts.hostname)
 
 
 def check_public_address(ip: str, url: str, host: str | None = None) -> None:

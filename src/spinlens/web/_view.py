@@ -129,7 +129,7 @@ def legend(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     counts = dict(technique_counts(spans_of(data)))
     groups = []
     for cat, cat_name in CATEGORIES.items():
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"id": t.id, "name": t.name, "definition": t.definition, "count": counts[t.id]}
             for t in TECHNIQUES
             if t.category == cat and t.id in counts
