@@ -18,10 +18,9 @@ import platform
 import time
 from pathlib import Path
 
-from spinlens.datasets import PTC_DIR, data_root, read_ptc_articles, read_ptc_labels
-from spinlens.evaluation import score_reliability
+from spinlens.datasets import PTC_DIR, data_root
+from spinlens.evaluation.ptc import ptc_score_reliability
 from spinlens.model import SpanTagger
-from spinlens.taxonomy import CANONICAL_TO_PTC14
 
 
 def main() -> None:
@@ -32,21 +31,13 @@ def main() -> None:
     ap.add_argument("--markdown", type=Path, default=None)
     a = ap.parse_args()
     base = data_root() / PTC_DIR
-    texts = read_ptc_articles(base / "dev-articles")
-    rows, _ = read_ptc_labels(base / "dev-task-flc-tc.labels", texts)
-    gold = [(aid, sp.start, sp.end, sp.label) for aid, sp in rows]
     t0 = time.time()
     tagger = SpanTagger(a.model_dir, quantized=not a.fp32, judge=a.judge).load()
-    pred = [
-        (aid, sp.start, sp.end, CANONICAL_TO_PTC14[sp.technique], float(sp.score))
-        for aid, text in sorted(texts.items())
-        for sp in tagger.predict(text)
-    ]
+    r = ptc_score_reliability(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
     dt = time.time() - t0
-    r = score_reliability(pred, gold)
     md = [
         f"### {tagger.info.name} {tagger.info.version} ({'fp32' if a.fp32 else 'int8'}"
-        f"{', judge' if a.judge else ''}): {r['spans']} spans on {len(texts)} PTC dev articles, {dt:.0f} s",
+        f"{', judge' if a.judge else ''}): {r['spans']} spans on the PTC dev articles, {dt:.0f} s",
         "",
         "| score | spans | mean score | span right | label right | touches gold | touches gold, same label |",
         "|---|---|---|---|---|---|---|",

@@ -125,22 +125,14 @@ def test_the_accurate_models_scores_read_as_probabilities(models_home, data_dir)
     """The recipe's score maps (2026.11.27.3: fitted out of fold on PTC train) took the expected calibration
     error of ``accurate``'s scores on PTC dev from 0.358 to 0.106 (RESULTS.md section 8); guarded at 0.15.
     The maps change the scores only: the spans are the ones scored above."""
-    from spinlens.datasets import PTC_DIR, read_ptc_articles, read_ptc_labels
-    from spinlens.evaluation import score_reliability
+    from spinlens.datasets import PTC_DIR
+    from spinlens.evaluation.ptc import ptc_score_reliability
     from spinlens.model import SpanTagger
-    from spinlens.taxonomy import CANONICAL_TO_PTC14
 
     tagger = SpanTagger(models_home / "accurate").load()
     assert tagger.thresholds_["score_map"]["temperature"] > 1  # the technique probabilities were sharp
     base = data_dir / PTC_DIR
-    texts = read_ptc_articles(base / "dev-articles")
-    rows, _ = read_ptc_labels(base / "dev-task-flc-tc.labels", texts)
-    pred = [
-        (aid, s.start, s.end, CANONICAL_TO_PTC14[s.technique], s.score)
-        for aid, text in sorted(texts.items())
-        for s in tagger.predict(text)
-    ]
-    r = score_reliability(pred, [(aid, sp.start, sp.end, sp.label) for aid, sp in rows])
+    r = ptc_score_reliability(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
     assert r["ece"] <= 0.15, r
 
 

@@ -75,19 +75,10 @@ def test_span_lexicon_is_what_lifts_tc(data_dir):
 
 def _reliability(tagger, data_dir) -> dict:
     """``score_reliability`` of ``tagger``'s spans on the 75 PTC dev articles (benchmarks/confidence.py)."""
-    from spinlens.datasets import read_ptc_articles, read_ptc_labels
-    from spinlens.evaluation import score_reliability
-    from spinlens.taxonomy import CANONICAL_TO_PTC14
+    from spinlens.evaluation.ptc import ptc_score_reliability
 
     base = data_dir / PTC_DIR
-    texts = read_ptc_articles(base / "dev-articles")
-    rows, _ = read_ptc_labels(base / "dev-task-flc-tc.labels", texts)
-    pred = [
-        (aid, s.start, s.end, CANONICAL_TO_PTC14[s.technique], s.score)
-        for aid, text in sorted(texts.items())
-        for s in tagger.predict(text)
-    ]
-    return score_reliability(pred, [(aid, sp.start, sp.end, sp.label) for aid, sp in rows])
+    return ptc_score_reliability(tagger, base / "dev-articles", base / "dev-task-flc-tc.labels")
 
 
 @pytest.mark.model

@@ -160,19 +160,6 @@ class _Source:
         object.__setattr__(self, "label", printable(self.label))  # a file name that is not UTF-8
 
 
-#: inputs read through ``spinlens.ingest`` rather than as plain text
-INGEST_SUFFIXES = (
-    ".html",
-    ".htm",
-    ".jsonl",
-    ".ndjson",
-    ".jsonl.gz",
-    ".ndjson.gz",
-    ".csv",
-    ".parquet",
-    ".warc",
-    ".warc.gz",
-)
 _URL = re.compile(r"^(https?|file)://", re.I)
 
 
@@ -184,7 +171,11 @@ def _is_dir(raw: str) -> bool:
 
 
 def _is_ingest(p: Path) -> bool:
-    return p.name.lower().endswith(INGEST_SUFFIXES)
+    """Whether ``p`` is read through ``spinlens.ingest`` (HTML, record files) rather than as plain text."""
+    from spinlens.ingest._options import DEFAULT_EXTENSIONS, PLAIN_EXTENSIONS
+
+    name = p.name.lower()
+    return name.endswith(DEFAULT_EXTENSIONS) and not name.endswith(PLAIN_EXTENSIONS)
 
 
 def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
@@ -412,8 +403,11 @@ def analyze(
         return reader[0]
 
     sources = _expand(paths, reader_factory, exclude=output)
-    records = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".csv", ".parquet", ".warc", ".warc.gz")
-    several = len(paths) > 1 or any(_is_dir(p) or p.lower().endswith(records) for p in paths if p != "-")
+    from spinlens.ingest._options import RECORD_EXTENSIONS
+
+    several = len(paths) > 1 or any(
+        _is_dir(p) or p.lower().endswith(RECORD_EXTENSIONS) for p in paths if p != "-"
+    )
     if output is not None and any(p != "-" and _same_file(p, output) for p in paths):
         raise typer.BadParameter(
             f"{output} is also an input: write the output to another file", param_hint="--output"

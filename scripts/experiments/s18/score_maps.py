@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from s14.oof import candidates, judgements, kept, tc_base_rows
 
+from spinlens._judge import mix_probs
 from spinlens.model import calibrate
 from spinlens.taxonomy import PTC14_TO_CANONICAL, TECHNIQUE_IDS
 from spinlens.training import pipeline as P
@@ -98,6 +99,15 @@ def temperature(probs: np.ndarray, rows) -> tuple[float, float, float, float]:
     return best, loss(1.0), min(losses), acc
 
 
+def mixed_rows(base_rows: list[tuple], weight: float) -> list[tuple]:
+    """``tc_base_rows``' rows with the tagger's probabilities mixed with the judge's as `thorough` mixes them
+    (``spinlens._judge.mix_probs``), the judge's column dropped."""
+    p = np.stack([r[5] for r in base_rows])
+    q = np.stack([r[8] for r in base_rows])
+    mixed = mix_probs(p, np.concatenate([np.zeros((len(q), 1)), q], 1), weight)
+    return [(*r[:5], m, *r[6:8]) for r, m in zip(base_rows, mixed)]
+
+
 def main() -> None:
     arts, scores, gold, th, cands = candidates()
     J = judgements(Path("runs/g14/J2"), Path(".carry/sj2"))
@@ -122,12 +132,7 @@ def main() -> None:
             rows = [r[:8] for r in base_rows]
             lex_w = float(shipped["calibration"]["lex_w"])
         else:
-            w = float(settings["weight"])
-            rows = []
-            for aid, text, s, e, lab, p, tp, lx, q in base_rows:
-                z = (1 - w) * np.log(np.clip(p, 1e-7, 1)) + w * np.log(np.clip(q, 1e-7, 1))
-                z = np.exp(z - z.max())
-                rows.append((aid, text, s, e, lab, z / z.sum(), tp, lx))
+            rows = mixed_rows(base_rows, float(settings["weight"]))
             lex_w = float(settings["calibration"]["lex_w"])
         probs = cross_fitted(rows, lex_w)
         T, l1, lT, acc = temperature(probs, rows)

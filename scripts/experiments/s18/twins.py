@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from s14.oof import candidates, judgements, tc_base_rows
+from s18.score_maps import mixed_rows
 
 from spinlens.evaluation import tc_micro_f1
 from spinlens.evaluation.ptc import to_ptc14_probs
@@ -83,13 +84,8 @@ def main() -> None:
     print(f"{len(base)} rows; with a twin {n_twin}, a later twin {n_later}", flush=True)
     R = P._repetition_matrix([r[:8] for r in base])
     models = {"accurate": ([r[:8] for r in base], float(recipe["thresholds"]["calibration"]["lex_w"]))}
-    w = float(settings["weight"])
-    mixed = []
-    for aid, text, s, e, lab, p, tp, lx, q in base:
-        z = (1 - w) * np.log(np.clip(p, 1e-7, 1)) + w * np.log(np.clip(q, 1e-7, 1))
-        z = np.exp(z - z.max())
-        mixed.append((aid, text, s, e, lab, z / z.sum(), tp, lx))
-    models["thorough"] = (mixed, float(settings["calibration"]["lex_w"]))
+    thorough_rows = mixed_rows(base, float(settings["weight"]))
+    models["thorough"] = (thorough_rows, float(settings["calibration"]["lex_w"]))
     result = {}
     for name, (rows, lex_w) in models.items():
         without = cv(rows, R, lex_w)

@@ -210,18 +210,15 @@ class ArticleAnalyzer:
         out, others = [], []
         for gi, (g, label, s) in enumerate(zip(groups, labels, sal)):
             first = g.mentions[0]
+            named = {
+                "text": text[first[0] : first[1]],
+                "start": first[0],
+                "end": first[1],
+                "label": label,
+                "mentions": [[a, b] for a, b in g.mentions],
+            }
             if s < floor:
-                others.append(
-                    {
-                        "text": text[first[0] : first[1]],
-                        "start": first[0],
-                        "end": first[1],
-                        "label": label,
-                        "mentions": [[a, b] for a, b in g.mentions],
-                        "role": None,
-                        "salient": False,
-                    }
-                )
+                others.append({**named, "role": None, "salient": False})
                 continue
             pm, pf = self.roles_.probs(text, g.mentions, sents)
             main, fine = self.roles_.decode(pm.mean(0), pf.mean(0))
@@ -231,11 +228,7 @@ class ArticleAnalyzer:
             mine = {id(sp) for sp in own if id(sp) in aimed}
             out.append(
                 {
-                    "text": text[first[0] : first[1]],
-                    "start": first[0],
-                    "end": first[1],
-                    "label": label,
-                    "mentions": [[a, b] for a, b in g.mentions],
+                    **named,
                     "role": main,
                     "fine_roles": fine,
                     "score": round(float(pm.mean(0)[k]), 4),

@@ -11,11 +11,12 @@ import numpy as np
 
 from spinlens.datasets import read_ptc_articles, read_ptc_labels
 from spinlens.errors import InputError
+from spinlens.evaluation._reliability import score_reliability
 from spinlens.evaluation._scorers import si_report, tc_report
 from spinlens.model import SpanTagger
 from spinlens.taxonomy import CANONICAL_TO_PTC14, PTC14_LABELS, TECHNIQUE_IDS
 
-__all__ = ["evaluate_ptc", "predict_article", "to_ptc14_probs"]
+__all__ = ["evaluate_ptc", "predict_article", "ptc_score_reliability", "to_ptc14_probs"]
 
 _P14 = {p: i for i, p in enumerate(PTC14_LABELS)}
 _MAP = np.zeros((len(TECHNIQUE_IDS), len(PTC14_LABELS)), dtype=np.float32)
@@ -115,3 +116,16 @@ def evaluate_ptc(
         "tc_per_technique": tc["per_technique"],
         "defects": defects,
     }
+
+
+def ptc_score_reliability(tagger: SpanTagger, articles_dir: str | Path, gold_file: str | Path) -> dict:
+    """:func:`~spinlens.evaluation.score_reliability` of ``tagger``'s spans on a PTC folder, their techniques
+    mapped to PTC-14 (benchmarks/confidence.py; RESULTS.md section 8)."""
+    texts = read_ptc_articles(articles_dir)
+    rows, _ = read_ptc_labels(gold_file, texts)
+    pred = [
+        (aid, s.start, s.end, CANONICAL_TO_PTC14[s.technique], float(s.score))
+        for aid, text in sorted(texts.items())
+        for s in tagger.predict(text)
+    ]
+    return score_reliability(pred, [(aid, sp.start, sp.end, sp.label) for aid, sp in rows])

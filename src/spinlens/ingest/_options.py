@@ -11,20 +11,11 @@ from spinlens.schema import Document
 Status = Literal["ok", "skipped", "error"]
 HtmlFocus = Literal["balanced", "precision", "recall"]
 
-DEFAULT_EXTENSIONS = (
-    ".txt",
-    ".md",
-    ".html",
-    ".htm",
-    ".jsonl",
-    ".ndjson",
-    ".jsonl.gz",
-    ".ndjson.gz",
-    ".csv",
-    ".parquet",
-    ".warc",
-    ".warc.gz",
-)
+#: files read as they are (one text each)
+PLAIN_EXTENSIONS = (".txt", ".md")
+#: files of records (one document each): JSONL (gzipped too), CSV, Parquet, WARC
+RECORD_EXTENSIONS = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".csv", ".parquet", ".warc", ".warc.gz")
+DEFAULT_EXTENSIONS = (*PLAIN_EXTENSIONS, ".html", ".htm", *RECORD_EXTENSIONS)
 
 
 #: how an error about a missing text field says which setting to change
