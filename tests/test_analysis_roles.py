@@ -84,8 +84,34 @@ def test_a_surname_shared_with_an_entity_under_the_salience_floor_joins_no_full_
 
 @pytest.mark.issue(6)
 def test_an_attack_on_an_entity_under_the_salience_floor_is_not_pinned_on_a_listed_one(base_analyzer):
-    """ "Berg praised the so-called expert Tom Reyes for his shameless lies": Reyes is the target (not
-    listed), so Berg is neither attacked in the summary nor given those spans as evidence."""
+    """ "Berg praised the so-called experts Reyes Consulting for their shameless lies": Reyes Consulting
+    (an organisation under the floor, not listed) is the target, so Berg is neither attacked in the summary
+    nor given those spans as evidence."""
+    text = (
+        "Mayor Anna Berg opened the new bridge on Monday. Berg thanked the workers. "
+        "At the ceremony Berg praised the so-called experts Reyes Consulting for their shameless lies."
+    )
+    ents = [
+        _ent(text, "Anna Berg"),
+        _ent(text, "Berg", 1),
+        _ent(text, "Berg", 2),
+        _ent(text, "Reyes Consulting", label="ORG"),
+    ]
+    an = _analyzer(base_analyzer, ents, {"Anna Berg": 0.9, "Reyes Consulting": 0.2})
+    spans = [
+        _span(text, "Name_Calling-Labeling", "so-called expert"),
+        _span(text, "Loaded_Language", "shameless"),
+    ]
+    out = an.analyze(text, spans)
+    (berg,) = out["entities"]
+    assert berg["text"] == "Anna Berg" and len(berg["mentions"]) == 3
+    assert _tech_evidence(berg) == []
+    assert out["summary"]["attacked"] == []
+
+
+def test_a_person_the_author_calls_names_is_listed_whatever_the_salience(base_analyzer):
+    """Session 19: "Berg praised the so-called expert Tom Reyes": a person under the salience floor whose
+    reputation the author attacks is listed and attacked; the attack is still not pinned on Berg."""
     text = (
         "Mayor Anna Berg opened the new bridge on Monday. Berg thanked the workers. "
         "At the ceremony Berg praised the so-called expert Tom Reyes for his shameless lies about the budget."
@@ -97,10 +123,32 @@ def test_an_attack_on_an_entity_under_the_salience_floor_is_not_pinned_on_a_list
         _span(text, "Loaded_Language", "shameless"),
     ]
     out = an.analyze(text, spans)
-    (berg,) = out["entities"]
-    assert berg["text"] == "Anna Berg" and len(berg["mentions"]) == 3
-    assert _tech_evidence(berg) == []
-    assert out["summary"]["attacked"] == []
+    berg, reyes = out["entities"]
+    assert berg["text"] == "Anna Berg" and _tech_evidence(berg) == []
+    assert reyes["text"] == "Tom Reyes" and reyes["salience"] == 0.2 and reyes["role"] is not None
+    assert [a["entity"] for a in out["summary"]["attacked"]] == ["Tom Reyes"]
+    # a loaded word alone (not an attack on reputation) does not list a person under the floor
+    out = an.analyze(text, spans[1:])
+    assert [e["text"] for e in out["entities"]] == ["Anna Berg"]
+    # nor does a name-calling span in a quoted person's words
+    quoted = text.replace(
+        "Berg praised the so-called expert Tom Reyes for his shameless lies about the budget.",
+        'Berg said: "Tom Reyes is a so-called expert who tells shameless lies about the budget."',
+    )
+    ents = [_ent(quoted, "Anna Berg"), _ent(quoted, "Berg", 1), _ent(quoted, "Berg", 2)]
+    ents.append(_ent(quoted, "Tom Reyes"))
+    an = _analyzer(base_analyzer, ents, {"Anna Berg": 0.9, "Tom Reyes": 0.2})
+    out = an.analyze(quoted, [_span(quoted, "Name_Calling-Labeling", "so-called expert")])
+    assert [e["text"] for e in out["entities"]] == ["Anna Berg"]
+
+
+def test_of_two_people_in_one_attacking_span_the_qualifier_is_not_the_target(base_analyzer):
+    """ "The mayor of Springfield, Tom Quimby, is a corrupt liar": Quimby is attacked, not Springfield."""
+    text = "The mayor of Springfield, Tom Quimby, is a corrupt liar. Residents deserve better."
+    ents = [_ent(text, "Springfield", label="GPE"), _ent(text, "Tom Quimby")]
+    an = _analyzer(base_analyzer, ents, {"Springfield": 0.9, "Tom Quimby": 0.9})
+    out = an.analyze(text, [_span(text, "Name_Calling-Labeling", "The mayor of Springfield, Tom Quimby, is a corrupt liar")])
+    assert [a["entity"] for a in out["summary"]["attacked"]] == ["Tom Quimby"]
 
 
 @pytest.mark.issue(6)

@@ -29,11 +29,15 @@ from spinlens.analysis._summary import summarize
 from spinlens.analysis._targets import EntityRef, overlap_test, span_targets
 from spinlens.errors import InputError, NotFittedError, SpinlensError
 from spinlens.schema import Analysis, Document, Quote, Sentence, TechniqueSpan
+from spinlens.taxonomy import TECHNIQUES
 from spinlens.text import sentences as split_sentences
 
 __all__ = ["ArticleAnalyzer"]
 
 SpanLike = TechniqueSpan | Mapping[str, Any]
+
+#: the "attack on reputation" techniques: name calling, doubt, guilt by association, hypocrisy, reputation
+_REPUTATION = frozenset(t.id for t in TECHNIQUES if t.category == "attack_on_reputation")
 
 
 def _span_dict(s: SpanLike) -> dict[str, Any]:
@@ -54,7 +58,8 @@ class ArticleAnalyzer:
         data_dir: folder with ``analysis.json`` and its weight files (default: the shipped models).
         entities: run spaCy NER and the role models (False: no ``entities``, no spaCy needed).
         min_salience: report entities at least this likely to be cast in a role (None: the trained
-            threshold; 0: every named entity).
+            threshold; 0: every named entity). An entity that a span in the author's own words attacks
+            is reported whatever its salience.
         max_evidence: technique spans given as evidence per entity.
     """
 
@@ -168,7 +173,9 @@ class ArticleAnalyzer:
         quotes: Sequence[Quote] = (),
         sents: Sequence[tuple[int, int]] | None = None,
     ) -> list[dict[str, Any]]:
-        """Roles of the salient entities among ``ents`` (``(start, end, label)`` mentions).
+        """Roles of the salient entities among ``ents`` (``(start, end, label)`` mentions): those the
+        salience model puts at or over the floor, and those a technique span in the author's own words
+        attacks (they are cast as someone, whatever their salience).
 
         Returns:
             One dict per entity, in order of first mention: ``text``, ``start``, ``end`` (first mention),
@@ -206,7 +213,18 @@ class ArticleAnalyzer:
             EntityRef(g.name, lab, list(g.mentions), salient=s >= floor)
             for g, lab, s in zip(groups, labels, sal)
         ]
-        aimed = {id(t.span): t.entity for t in span_targets(text, spans, quotes, refs, sents)}
+        targets = span_targets(text, spans, quotes, refs, sents)
+        aimed = {id(t.span): t.entity for t in targets}
+        # a person whose reputation the author's own words attack is cast in a role whatever the salience
+        # ("Senator Jane Holloway is a shameless hypocrite": the salience model, trained on long articles,
+        # misses her); places, groups and adjectives near loaded words are left to the salience model
+        attacked = {
+            t.entity
+            for t in targets
+            if t.voice == "author"
+            and labels[t.entity] == "PERSON"
+            and str(t.span["technique"]) in _REPUTATION
+        }
         out, others = [], []
         for gi, (g, label, s) in enumerate(zip(groups, labels, sal)):
             first = g.mentions[0]
@@ -217,7 +235,7 @@ class ArticleAnalyzer:
                 "label": label,
                 "mentions": [[a, b] for a, b in g.mentions],
             }
-            if s < floor:
+            if s < floor and gi not in attacked:
                 others.append({**named, "role": None, "salient": False})
                 continue
             pm, pf = self.roles_.probs(text, g.mentions, sents)

@@ -318,13 +318,23 @@ def span_targets(
         def dist(m: tuple[int, int]) -> int:
             return 0 if m[0] < e and s < m[1] else (m[0] - e if m[0] >= e else s - m[1])
 
-        i, m = min(cands, key=lambda c: (dist(c[1]), c[1][0]))
+        # of two mentions as near, one that is the object of "of / in / from ..." qualifies the other ("the
+        # mayor of Springfield, Tom Quimby, is a corrupt liar" attacks Quimby, not Springfield)
+        i, m = min(cands, key=lambda c: (dist(c[1]), _qualifier(text, c[1][0]), c[1][0]))
         if how == "clause" and dist(m) <= ADJACENT:
             how = "adjacent"
         if how == "clause" and sp["technique"] in WORDING_TECHNIQUES:
             continue
         out.append(Target(i, sp, str(v["voice"]), v["speaker"], how))
     return out
+
+
+_QUALIFIER = re.compile(r"\b(?:of|in|from|at|for)\s+(?:the\s+)?$", re.I)
+
+
+def _qualifier(text: str, start: int) -> bool:
+    """Whether the mention starting at ``start`` follows "of", "in", "from", "at" or "for" (and "the")."""
+    return bool(_QUALIFIER.search(text[max(0, start - 12) : start]))
 
 
 def _sentence_evidence(
