@@ -372,7 +372,8 @@ def test_estimate_total_counts_without_reading_documents(tmp_path):
     (tmp_path / "rows.jsonl").write_text('{"text": "a"}\n\n{"text": "b"}\n{"text": "c"}', encoding="utf-8")
     (tmp_path / "rows.csv").write_text("text\na\nb\n", encoding="utf-8")
     exts = (".txt", ".jsonl", ".csv")
-    assert estimate_total([str(tmp_path / "news"), str(tmp_path / "rows.jsonl")], exts) == 6
+    # 3 documents + notes.bin (one "skipped" input, as batch reports it) + 3 rows
+    assert estimate_total([str(tmp_path / "news"), str(tmp_path / "rows.jsonl")], exts) == 7
     assert estimate_total([str(tmp_path / "rows.csv")], exts) == 2
     assert estimate_total(["-"], exts) is None
 

@@ -175,15 +175,26 @@ def test_binary_file(tmp_path, good):
     assert len(r.stdout.splitlines()) == 1
 
 
-def test_invalid_utf8_names_the_byte_and_suggests_converting(tmp_path, good):
+def test_a_windows_1252_file_is_read_as_batch_reads_it_and_said_so(tmp_path, good):
+    """analyze decodes as batch and the web app do (it refused every non-UTF-8 file before session 19)."""
     p = tmp_path / "latin1.txt"
-    p.write_bytes("Caf\u00e9 traitors.".encode("latin-1"))
+    p.write_bytes("Caf\u00e9 traitors are \u201cshameless\u201d.".encode("cp1252"))
+    r = run("analyze", p, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 0
+    assert err_lines(r) == [f"Note: {p}: not UTF-8 (byte 0xe9 at byte 3); read as windows-1252"]
+    first = json.loads(r.stdout.splitlines()[0])
+    assert first["document"]["text"] == "Caf\u00e9 traitors are \u201cshameless\u201d."
+    (span,) = [s for s in first["spans"] if s["technique"] == "Name_Calling-Labeling"]
+    assert first["document"]["text"][span["start"] : span["end"]] == "traitors"
+
+
+def test_bytes_that_no_text_encoding_fits_name_the_byte_and_suggest_converting(tmp_path, good):
+    p = tmp_path / "odd.txt"
+    p.write_bytes(b"ab\xff" + bytes(range(1, 32)) * 4)
     r = run("analyze", p, good, "-f", "jsonl", *RULES)
     assert r.exit_code == 1
-    assert err_lines(r) == [
-        f"Error: {p}: not valid UTF-8 (byte 0xe9 at byte 3); convert it to UTF-8 first, "
-        "e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
-    ]
+    (line,) = err_lines(r)
+    assert line.startswith(f"Error: {p}: ")
     assert len(r.stdout.splitlines()) == 1
 
 

@@ -433,17 +433,20 @@ def test_folder_is_walked_recursively_by_extension(tmp_path):
     assert [Path(r.source).relative_to(tmp_path).as_posix() for r in results] == [
         "a.txt",
         "b/c.md",
+        "b/image.png",
         "b/deep/d.html",
     ]
-    assert all(r.ok for r in results)
+    assert [r.ok for r in results] == [True, True, False, True]
     assert results[1].document.text.startswith("# Notes")
+    # a file of another type is said, not dropped in silence (hidden ones are not)
+    assert (results[2].status, results[2].reason) == ("skipped", "not a type read here (.png)")
 
 
 def test_folder_extensions_are_configurable(tmp_path):
     (tmp_path / "a.txt").write_text(ARTICLE)
     (tmp_path / "b.text").write_text(ARTICLE)
     results = read_all([tmp_path], extensions=(".text",))
-    assert [Path(r.source).name for r in results] == ["b.text"]
+    assert [(Path(r.source).name, r.status) for r in results] == [("a.txt", "skipped"), ("b.text", "ok")]
 
 
 def test_kind_is_sniffed_when_the_extension_is_unknown(tmp_path):

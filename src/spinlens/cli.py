@@ -300,10 +300,19 @@ def _read(src: _Source, settings: Settings) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at byte {exc.start}); convert it to UTF-8 first, "
-            "e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
-        ) from None
+        # read as `batch` and the web app read it (windows-1252 when it reads as Western text, else the
+        # detected encoding), and said so: the offsets index the decoded text, which the output carries
+        from spinlens.ingest._decode import decode_named
+
+        try:
+            text, enc = decode_named(data, what="it")
+        except InputError:
+            raise InputError(
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at byte {exc.start}) and no other text "
+                "encoding fits; convert it to UTF-8 first, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
+            ) from None
+        enc = {"cp1252": "windows-1252"}.get(enc, enc)
+        _err(f"Note: {src.label}: not UTF-8 (byte 0x{data[exc.start]:02x} at byte {exc.start}); read as {enc}")
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError("the text is empty (or only whitespace): nothing to analyze")
@@ -369,7 +378,7 @@ def analyze(
 ) -> None:
     """Find persuasion techniques in articles and show where they are.
 
-    Each input that cannot be analyzed (missing, empty, binary, not UTF-8, too large) is reported on one
+    Each input that cannot be analyzed (missing, empty, binary, in no known text encoding, too large) is reported on one
     line and the others are still analyzed; the exit code is then 1.
 
     \b

@@ -30,7 +30,10 @@ def estimate_total(sources: Iterable[str], extensions: tuple[str, ...]) -> int |
                 for root, dirs, files in os.walk(path):
                     dirs[:] = [d for d in dirs if not d.startswith(".")]
                     for name in files:
-                        if name.startswith(".") or not name.lower().endswith(extensions):
+                        if name.startswith("."):
+                            continue
+                        if not name.lower().endswith(extensions):
+                            total += 1  # reported as skipped, one input each
                             continue
                         n = _count_file(Path(root) / name)
                         if n is None:

@@ -155,7 +155,8 @@ def _dispatch(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Dra
 
 
 def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
-    """Files under ``folder`` whose names end with one of ``options.extensions``, in sorted order."""
+    """Files under ``folder`` whose names end with one of ``options.extensions``, in sorted order; every
+    other file (hidden ones and those in hidden folders aside) as a ``"skipped"`` result."""
     problems: list[OSError] = []
     found = False
     for root, dirs, files in os.walk(folder, onerror=problems.append):
@@ -166,7 +167,14 @@ def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator
             )
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.startswith(".") or not name.lower().endswith(options.extensions):
+            if name.startswith("."):
+                continue
+            if not name.lower().endswith(options.extensions):
+                # said, not dropped in silence: a user who expects it analyzed sees why it was not
+                suffix = Path(name).suffix.lower() or "no extension"
+                yield IngestResult(
+                    str(Path(root) / name), None, "skipped", f"not a type read here ({suffix})"
+                )
                 continue
             found = True
             yield from _iter_source(str(Path(root) / name), options, fetch)

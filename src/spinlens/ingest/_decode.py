@@ -66,20 +66,25 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
     Raises:
         InputError: the bytes look binary or no encoding fits.
     """
+    return decode_named(data, declared=declared, what=what)[0]
+
+
+def decode_named(data: bytes, *, declared: str | None = None, what: str = "input") -> tuple[str, str]:
+    """:func:`decode_bytes`, and the name of the encoding it used (``"utf-8"``, ``"cp1252"``, ...)."""
     bom = bom_encoding(data)
     if bom is not None:
         name, size = bom
         try:
-            return _check_text(data[size:].decode(name), what)
+            return _check_text(data[size:].decode(name), what), name
         except UnicodeDecodeError as exc:
             raise InputError(f"{what}: starts with a {name} byte-order mark but is not valid {name}") from exc
     if declared:
         text = _try_declared(data, declared)
         if text is not None and not _utf8_beats(data, declared):
-            return _check_text(text, what)
+            return _check_text(text, what), declared.strip().lower()
     if b"\x00" not in data:
         try:
-            return _check_text(data.decode("utf-8"), what)
+            return _check_text(data.decode("utf-8"), what), "utf-8"
         except UnicodeDecodeError:
             pass
         try:
@@ -87,11 +92,12 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
         except UnicodeDecodeError:
             text = None
         if text is not None and _reads_western(text):
-            return _check_text(text, what)
+            return _check_text(text, what), "cp1252"
     if b"\x00" in data and not _wide_without_bom(data):
         # scattered NULs mean a binary file (or NULs typed into a text), whatever a detector would guess
         raise InputError(f"{what}: looks like a binary file, not text (NUL bytes)")
-    return _check_text(_detect(data, what), what)
+    text, name = _detect(data, what)
+    return _check_text(text, what), name
 
 
 # what UTF-8 looks like when read as latin-1 / windows-1252: a lead byte (Â, Ã, â, ...) followed by a
@@ -172,7 +178,7 @@ def _reads_western(text: str) -> bool:
     return letters > 0 and non_ascii_letters <= 0.3 * letters
 
 
-def _detect(data: bytes, what: str) -> str:
+def _detect(data: bytes, what: str) -> tuple[str, str]:
     try:
         from charset_normalizer import from_bytes
     except ImportError as exc:  # pragma: no cover - a dependency of spinlens
@@ -183,7 +189,7 @@ def _detect(data: bytes, what: str) -> str:
         raise InputError(f"{what}: cannot detect the text encoding ({exc})") from exc
     if best is None:
         raise InputError(f"{what}: looks like a binary file, not text (no text encoding fits)")
-    return str(best)
+    return str(best), str(best.encoding)
 
 
 def _check_text(text: str, what: str) -> str:
