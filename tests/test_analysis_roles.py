@@ -147,7 +147,8 @@ def test_of_two_people_in_one_attacking_span_the_qualifier_is_not_the_target(bas
     text = "The mayor of Springfield, Tom Quimby, is a corrupt liar. Residents deserve better."
     ents = [_ent(text, "Springfield", label="GPE"), _ent(text, "Tom Quimby")]
     an = _analyzer(base_analyzer, ents, {"Springfield": 0.9, "Tom Quimby": 0.9})
-    out = an.analyze(text, [_span(text, "Name_Calling-Labeling", "The mayor of Springfield, Tom Quimby, is a corrupt liar")])
+    span = _span(text, "Name_Calling-Labeling", "The mayor of Springfield, Tom Quimby, is a corrupt liar")
+    out = an.analyze(text, [span])
     assert [a["entity"] for a in out["summary"]["attacked"]] == ["Tom Quimby"]
 
 

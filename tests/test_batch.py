@@ -103,6 +103,59 @@ def test_batch_analyzes_a_folder_and_a_rerun_skips_everything(db, tmp_path):
     check_store(db, expected)
 
 
+def test_a_rerun_updates_the_metadata_it_changes_and_keeps_the_analysis(db, tmp_path):
+    """Session 19: a corrected title or outlet in the input reaches the store on a rerun (it was ignored
+    because the document was already analyzed). A document with its own id takes every field the input
+    gives; one whose id comes from its text (two sources of one text) only fills what the store lacks."""
+    first = tmp_path / "first.jsonl"
+    named = "The traitors in parliament lie every day to the nation."
+    anon = "Corrupt elites betray us, and the shameless media cheer them on."
+    first.write_text(
+        json.dumps({"id": "a1", "text": named, "title": "Old title", "published": "2024-01-05"})
+        + "\n"
+        + json.dumps({"text": anon, "title": "First source", "outlet": "Wire"})
+        + "\n",
+        encoding="utf-8",
+    )
+    r = run("batch", first, "--db", db, "--model", "rules")
+    assert r.exit_code == 0, r.output
+    with open_store(db) as s:
+        before = {a.document.id: a for a in s.iter_analyses()}
+    second = tmp_path / "second.jsonl"
+    second.write_text(
+        json.dumps(
+            {"id": "a1", "text": named, "title": "Fixed title", "outlet": "Daily", "published": "2024-02-07"}
+        )
+        + "\n"
+        + json.dumps({"text": anon, "title": "Second source", "outlet": "Other", "author": "Ann Lee"})
+        + "\n",
+        encoding="utf-8",
+    )
+    r = run("batch", second, "--db", db, "--model", "rules")
+    assert r.exit_code == 0, r.output
+    assert done_line(r.stderr).startswith(
+        "Done: 0 analyzed, 2 already in the store, 2 with new metadata updated, 0 failed in "
+    )
+    with open_store(db) as s:
+        after = {a.document.id: a for a in s.iter_analyses()}
+        a1 = after["a1"].document
+        assert (a1.title, a1.outlet, a1.published) == ("Fixed title", "Daily", "2024-02-07")
+        (anon_id,) = set(after) - {"a1"}
+        d = after[anon_id].document
+        assert (d.title, d.outlet, d.author) == ("First source", "Wire", "Ann Lee")
+        # the analyses are the ones made the first time, not made again
+        assert all(after[k].spans == before[k].spans for k in before)
+        # the search index and the corpus statistics follow
+        assert [h.id for h in s.search("fixed")] == ["a1"]
+        assert s.search("old") == []
+        by_outlet = {row["outlet"]: row["articles"] for row in s.stats(by="outlet")}
+        assert by_outlet == {"Daily": 1, "Wire": 1}
+        by_month = {row["month"]: row["articles"] for row in s.stats(by="month")}
+        assert by_month.get("2024-02") == 1 and "2024-01" not in by_month
+    r = run("batch", second, "--db", db, "--model", "rules")
+    assert done_line(r.stderr).startswith("Done: 0 analyzed, 2 already in the store, 0 failed in ")
+
+
 def test_failures_are_recorded_with_the_reason_and_retried_on_request(db, tmp_path):
     expected = make_corpus(tmp_path / "news", 3)
     long_doc = tmp_path / "news" / "long.txt"
@@ -223,7 +276,8 @@ def test_reanalyze_replaces_analyses_of_another_model_version(db, tmp_path):
         s.write([replace(a, spans=(), model=OTHER_MODEL) for a in list(expected.values())[:3]])
     r = run("batch", tmp_path / "news", "--db", db, "--model", "rules")
     assert r.exit_code == 0
-    assert done_line(r.stderr).startswith("Done: 1 analyzed, 0 failed")
+    # the 3 were stored without the language the ingest finds: filled in, their analyses kept
+    assert done_line(r.stderr).startswith("Done: 1 analyzed, 3 with new metadata updated, 0 failed")
     assert "Note: kept 3 analyses made by another model version; rerun with --reanalyze" in r.stderr
     r = run("batch", tmp_path / "news", "--db", db, "--model", "rules", "--reanalyze")
     assert r.exit_code == 0

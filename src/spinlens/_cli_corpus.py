@@ -268,9 +268,11 @@ def batch(
 
     Documents already analyzed by the same model are skipped, so rerunning the same command after an
     interruption (even kill -9) finishes the job without duplicates; a document whose id is stored with
-    another text is analyzed again (the input is the newer text). With --article, documents stored
-    without the article analysis are analyzed again to add it. Each failure is recorded in the store
-    with its reason and reported here; the exit code is then 1.
+    another text is analyzed again (the input is the newer text). A document already analyzed keeps its
+    analysis but takes the input's new metadata (title, outlet, date, ...): all of it when the input gives
+    the document's id, only what the store lacks when the id comes from the text. With --article,
+    documents stored without the article analysis are analyzed again to add it. Each failure is recorded
+    in the store with its reason and reported here; the exit code is then 1.
 
     \b
     Example:
@@ -338,6 +340,8 @@ def batch(
         parts.append(f"{p.changed} stored with another text and sent again")
     if p.done_before:
         parts.append(f"{p.done_before} already in the store")
+    if p.metadata_updated:
+        parts.append(f"{p.metadata_updated} with new metadata updated")
     if p.duplicates:
         parts.append(f"{p.duplicates} duplicate(s)")
     if p.skipped_input:

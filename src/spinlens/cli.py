@@ -312,7 +312,8 @@ def _read(src: _Source, settings: Settings) -> str:
                 "encoding fits; convert it to UTF-8 first, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
             ) from None
         enc = {"cp1252": "windows-1252"}.get(enc, enc)
-        _err(f"Note: {src.label}: not UTF-8 (byte 0x{data[exc.start]:02x} at byte {exc.start}); read as {enc}")
+        where = f"byte 0x{data[exc.start]:02x} at byte {exc.start}"
+        _err(f"Note: {src.label}: not UTF-8 ({where}); read as {enc}")
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError("the text is empty (or only whitespace): nothing to analyze")
@@ -378,8 +379,10 @@ def analyze(
 ) -> None:
     """Find persuasion techniques in articles and show where they are.
 
-    Each input that cannot be analyzed (missing, empty, binary, in no known text encoding, too large) is reported on one
-    line and the others are still analyzed; the exit code is then 1.
+    Each input that cannot be analyzed (missing, empty, binary, in no known text
+    encoding, too large) is reported on one line and the others are still
+    analyzed; the exit code is then 1. A file that is not UTF-8 is read as
+    windows-1252 or its detected encoding, with a note.
 
     \b
     Example:

@@ -16,6 +16,7 @@ from spinlens.taxonomy import is_technique
 __all__ = [
     "SCHEMA_VERSION",
     "Document",
+    "content_id",
     "TechniqueSpan",
     "Sentence",
     "Quote",
@@ -74,6 +75,11 @@ def _get(d: dict[str, Any], key: str, cls: str) -> Any:
         raise SchemaError(f"{cls}: missing field {key!r}") from None
 
 
+def content_id(text: str) -> str:
+    """The id a :class:`Document` without one gets: the first 16 hex digits of its text's sha256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Document:
     """A text to analyze, with optional metadata. ``id`` defaults to the sha256 of the text."""
@@ -94,8 +100,7 @@ class Document:
             _require(value is None or isinstance(value, str), f"Document.{f.name} must be a string or null")
             _no_surrogates(getattr(self, f.name), f"Document.{f.name}")
         if not self.id:
-            digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-            object.__setattr__(self, "id", digest[:16])
+            object.__setattr__(self, "id", content_id(self.text))
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

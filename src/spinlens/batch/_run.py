@@ -14,8 +14,8 @@ from typing import Any
 from spinlens.batch._work import MODELS, Outcome, analyze_document, init_worker, model_info
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.ingest import IngestResult
-from spinlens.schema import SCHEMA_VERSION, Document
-from spinlens.store import Failure, Store, text_digest
+from spinlens.schema import SCHEMA_VERSION, Document, content_id
+from spinlens.store import Failure, Store, StoredState, text_digest
 
 __all__ = ["ENGINES", "BatchOptions", "BatchProgress", "run_batch"]
 
@@ -89,6 +89,9 @@ class BatchProgress:
     #: or failed as well)
     changed: int = 0
     skipped_input: int = 0
+    #: documents already analyzed whose metadata the input changes (counted in done_before or other_model
+    #: as well): the stored metadata is updated, the analysis kept
+    metadata_updated: int = 0
     seconds: float = 0.0
     skipped_reasons: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
@@ -271,6 +274,7 @@ class _Runner:
                     )
                 )
         states = self.store.lookup((d.id for d in docs), article=o.article, with_text=True) if oks else {}
+        meta: dict[str, dict[str, str | None]] = {}  # new metadata of documents not analyzed again
         earlier = self.run_ids.lookup([d.id for d in docs])  # this run's, before this chunk
         for r, doc in zip(oks, docs):
             digest = text_digest(doc.text)
@@ -306,14 +310,34 @@ class _Runner:
                 p.failed_before += 1  # (also a changed text that failed: not tried again on every run)
             elif not changed and same and state is not None and (state.article or not o.article):
                 p.done_before += 1
+                self._note_metadata(doc, state, meta)
             elif not changed and state is not None and state.analyzed and not same and not o.reanalyze:
                 p.other_model += 1
+                self._note_metadata(doc, state, meta)
             else:  # new, changed, retried, reanalyzed, or stored without the article analysis asked for
                 p.changed += changed
                 self.sources[doc.id] = r.source
                 yield doc, _extras(r.source)
+        if meta:
+            p.metadata_updated += self.store.update_metadata(meta)
         self.run_ids.commit()
         self._tick()
+
+    @staticmethod
+    def _note_metadata(doc: Document, state: StoredState, meta: dict[str, dict[str, str | None]]) -> None:
+        """Put in ``meta`` what of ``doc``'s metadata the store should take: every field the input gives
+        that differs when the input names the document (its own id), only the fields the store lacks when
+        the id comes from the text (two sources of one text: the first one's metadata is not overwritten)."""
+        if state.meta is None:
+            return
+        named = doc.id != content_id(doc.text)
+        new = {}
+        for name, old in state.meta.items():
+            value = getattr(doc, name)
+            if value is not None and value != old and (named or old is None):
+                new[name] = value
+        if new:
+            meta[doc.id] = new
 
     def _resolve_source(self, source: str) -> None:
         """A source that failed to read (or repeated another document's id) in an earlier run reads now: its

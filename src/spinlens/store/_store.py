@@ -7,7 +7,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
@@ -33,10 +33,12 @@ from spinlens.store._schema import (
 from spinlens.taxonomy import get_technique
 from spinlens.text import iso_date
 
-__all__ = ["Store", "Failure", "StoredState", "open_store", "store_url"]
+__all__ = ["Store", "Failure", "StoredState", "META_FIELDS", "open_store", "store_url"]
 
 _PG_LOCK = 0x5370696E  # "Spin": serialises concurrent migrations of one PostgreSQL database
 _DOC_FIELDS = ("id", "title", "outlet", "url", "published", "author", "language")
+#: a stored document's metadata: what :meth:`Store.update_metadata` may change
+META_FIELDS = _DOC_FIELDS[1:]
 _READ_PAGE = 500
 _WRITE_TRIES = 5
 _RETRY_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
@@ -138,6 +140,9 @@ class StoredState:
     #: :func:`text_digest` of the stored document's text; None when :meth:`Store.lookup` was not asked
     #: (``with_text``) or no document is stored under the id.
     text_digest: str | None = None
+    #: the stored metadata (:data:`META_FIELDS`: title, outlet, url, published, author, language), read
+    #: with the text (``with_text``); None otherwise.
+    meta: dict[str, str | None] | None = None
 
     @property
     def analyzed(self) -> bool:
@@ -470,6 +475,40 @@ class Store:
                 )
                 conn.execute(stmt, list(recs.values()))
 
+    def update_metadata(self, changes: Mapping[str, Mapping[str, str | None]]) -> int:
+        """Set metadata of stored documents, ``{document id: {field: value}}`` (fields of
+        :data:`META_FIELDS`), in one transaction; the per-article statistics follow a new outlet or
+        publication date, the search index a new title. Ids the store lacks are ignored.
+
+        Returns:
+            How many stored documents were updated.
+        """
+        for doc_id, given in changes.items():
+            bad = sorted(set(given) - set(META_FIELDS))
+            if bad:
+                known = ", ".join(META_FIELDS)
+                raise InputError(f"document {doc_id}: {', '.join(bad)} is not metadata ({known})")
+        now = _now()
+        n = 0
+        with self._write() as conn:
+            for doc_id in sorted(changes):  # one order for every writer: no deadlock between two runs
+                values = dict(changes[doc_id])
+                if not values:
+                    continue
+                res = conn.execute(
+                    documents_t.update().where(documents_t.c.id == doc_id).values(**values, updated_at=now)
+                )
+                n += res.rowcount or 0
+                stat: dict[str, Any] = {}
+                if "outlet" in values:
+                    stat["outlet"] = values["outlet"]
+                if "published" in values:
+                    stat["published"] = iso_date(values["published"])
+                if stat:
+                    for t in (article_stats_t, aggregates_t):
+                        conn.execute(t.update().where(t.c.document_id == doc_id).values(**stat))
+        return n
+
     def delete(self, document_ids: Iterable[str]) -> int:
         """Remove documents with their analyses, spans, aggregates and failures; returns how many."""
         ids = list(dict.fromkeys(document_ids))
@@ -516,10 +555,12 @@ class Store:
                     prev = out.get(key, StoredState())
                     out[key] = replace(prev, failed=True)
             if with_text:
-                q = sa.select(documents_t.c.id, documents_t.c.text)
+                q = sa.select(documents_t.c.id, documents_t.c.text, *(documents_t.c[k] for k in META_FIELDS))
                 for keys in _chunks([i for i in ids if i in out]):
-                    for doc_id, text in conn.execute(q.where(documents_t.c.id.in_(keys))):
-                        out[doc_id] = replace(out[doc_id], text_digest=text_digest(text))
+                    for doc_id, text, *meta in conn.execute(q.where(documents_t.c.id.in_(keys))):
+                        out[doc_id] = replace(
+                            out[doc_id], text_digest=text_digest(text), meta=dict(zip(META_FIELDS, meta))
+                        )
         return out
 
     def get(self, document_id: str) -> Analysis | None:
