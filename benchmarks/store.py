@@ -178,6 +178,14 @@ def main() -> None:
         ms = timed(lambda kw=kw: store.search(**kw), args.repeat)
         all_fts += ms
         rows_fts.append((name, kw, len(store.search(limit=20, **kw)), statistics.median(ms), p95(ms)))
+    # the web app's totals and later pages (session 19): one COUNT per search, and a page 250 deep
+    rows_count = []
+    for name, kw in fts_queries:
+        store.count(**kw)
+        ms = timed(lambda kw=kw: store.count(**kw), args.repeat)
+        n = store.count(**kw)
+        deep = timed(lambda kw=kw: store.search(limit=20, offset=5000, **kw), args.repeat)
+        rows_count.append((name, kw, n, statistics.median(ms), p95(ms), statistics.median(deep), p95(deep)))
     rows_stats, all_stats = [], []
     for name, kw in stats_queries:
         store.stats(**kw)
@@ -216,6 +224,14 @@ def main() -> None:
     ]
     for name, kw, hits, med, p in rows_fts:
         lines.append(f"| {name} | `{kw}` | {hits} | {med:.1f} | {p:.1f} |")
+    lines += [
+        "",
+        "| count, and page 251 (offset 5,000, limit 20) | matches | count median / p95 ms "
+        "| page median / p95 ms |",
+        "|---|---|---|---|",
+    ]
+    for name, _kw, n, med, p, dmed, dp in rows_count:
+        lines.append(f"| {name} | {n:,} | {med:.1f} / {p:.1f} | {dmed:.1f} / {dp:.1f} |")
     lines += ["", "| stats | arguments | median ms | p95 ms |", "|---|---|---|---|"]
     for name, kw, med, p in rows_stats:
         lines.append(f"| {name} | `{kw}` | {med:.1f} | {p:.1f} |")

@@ -405,6 +405,33 @@ def test_search_without_words_lists_the_newest_articles(filled, analyses):
     assert [h.id for h in filled.search(since="2024-06")] == [ids[1]]
 
 
+def test_count_and_offset_agree_with_one_unbounded_search(filled, analyses):
+    """Session 19: the store pages (``offset``) and counts (``count``, one COUNT query) itself, so the web
+    app's totals are exact and a page past the first 5,000 hits is not empty."""
+    cases = [
+        ("", {}),
+        ("traitors", {}),
+        ("traitors", {"technique": "Name_Calling-Labeling"}),
+        ("", {"outlet": "daily news"}),
+        ("", {"since": "2024-06"}),
+        ("traitors OR bridge", {}),
+        ("nothing-matches-this", {}),
+        ("!!!", {}),
+    ]
+    for query, f in cases:
+        every = filled.search(query, limit=1000, **f)
+        assert filled.count(query, **f) == len(every), (query, f)
+        paged = [
+            h.id for k in range(0, len(every) + 2, 2) for h in filled.search(query, limit=2, offset=k, **f)
+        ]
+        assert paged == [h.id for h in every], (query, f)
+    assert filled.count() == len(analyses)
+    with pytest.raises(InputError, match="offset must be at least 0"):
+        filled.search("x", offset=-1)
+    with pytest.raises(InputError, match="unknown technique"):
+        filled.count("x", technique="Lies")
+
+
 @pytest.mark.parametrize("query", ['"unclosed', "NEAR(x", "a AND (b", "*", "-", "title:foo", "x^2 OR", "^"])
 def test_search_takes_query_syntax_characters_literally(filled, query):
     assert isinstance(filled.search(query), list)

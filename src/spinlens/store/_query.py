@@ -13,7 +13,16 @@ from spinlens.store._schema import PG_FTS_CHARS, aggregates_t, article_stats_t, 
 from spinlens.taxonomy import CATEGORIES, TECHNIQUE_IDS, get_technique, is_technique
 from spinlens.text import check_since
 
-__all__ = ["STATS_BY", "SearchHit", "search", "stats", "fts5_query", "check_since", "check_technique"]
+__all__ = [
+    "STATS_BY",
+    "SearchHit",
+    "search",
+    "count",
+    "stats",
+    "fts5_query",
+    "check_since",
+    "check_technique",
+]
 
 #: the groupings ``stats`` accepts.
 STATS_BY: tuple[str, ...] = ("technique", "category", "outlet", "month")
@@ -149,6 +158,7 @@ def search(
     since: str | None = None,
     limit: int = 20,
     marks: tuple[str, str] = ("**", "**"),
+    offset: int = 0,
 ) -> list[SearchHit]:
     """Analyzed documents matching ``query`` (best first), optionally with a technique, outlet, date.
 
@@ -161,6 +171,7 @@ def search(
         since: only documents published on or after this ISO date (YYYY, YYYY-MM or YYYY-MM-DD).
         limit: the most hits returned.
         marks: the strings put before and after each match in the snippet.
+        offset: hits skipped first (a later page); snippets are made for the hits returned only.
 
     Raises:
         InputError: an unknown technique, a malformed date, or a query that only excludes words.
@@ -169,6 +180,8 @@ def search(
     since = check_since(since)
     if limit < 1:
         raise InputError(f"limit must be at least 1, got {limit}")
+    if offset < 0:
+        raise InputError(f"offset must be at least 0, got {offset}")
     query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
     conds = _filters(technique, outlet, since, documents_t.c.pk)
     d = documents_t
@@ -187,6 +200,7 @@ def search(
             .where(tsv.op("@@")(tsq), *conds)
             .order_by(rank.desc(), d.c.pk)
             .limit(limit)
+            .offset(offset)
             .subquery()
         )
         snippet = sa.func.ts_headline(
@@ -206,7 +220,7 @@ def search(
         # ``rowid + 0``: an IN on the bare rowid would be handed to FTS5, which then runs the whole
         # full-text query once per listed row (seconds); as an expression it filters the matches
         top = sa.select(ft.c.rowid, bm25).where(match, *_filters(technique, outlet, since, ft.c.rowid + 0))
-        ranked = conn.execute(top.order_by(bm25, ft.c.rowid).limit(limit)).all()
+        ranked = conn.execute(top.order_by(bm25, ft.c.rowid).limit(limit).offset(offset)).all()
         if not ranked:
             return []
         order = {pk: (k, -float(rank)) for k, (pk, rank) in enumerate(ranked)}
@@ -230,8 +244,52 @@ def search(
             .where(*conds)
             .order_by(d.c.published.desc(), d.c.pk.desc())
             .limit(limit)
+            .offset(offset)
         )
     return _hits(conn, [dict(r._mapping) for r in conn.execute(stmt)], technique)
+
+
+def count(
+    conn: sa.Connection,
+    query: str = "",
+    *,
+    technique: str | None = None,
+    outlet: str | None = None,
+    since: str | None = None,
+) -> int:
+    """How many documents :func:`search` with the same arguments finds when its ``limit`` is no bound: one
+    COUNT in the database (the full-text index and the narrow per-article tables), no hit is read.
+
+    Raises:
+        InputError: as :func:`search`.
+    """
+    technique = check_technique(technique)
+    since = check_since(since)
+    query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
+    query = query.strip()
+    fts = fts5_query(query) if query else None
+    if query and fts is None:
+        return 0
+    d = documents_t
+    if fts is not None and conn.dialect.name == "postgresql":
+        tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), query)
+        tsv: sa.ColumnClause[Any] = sa.literal_column("documents.tsv")
+        stmt = (
+            sa.select(sa.func.count())
+            .select_from(d)
+            .where(tsv.op("@@")(tsq), *_filters(technique, outlet, since, d.c.pk))
+        )
+    elif fts is not None:
+        ft = sa.table("documents_fts", sa.column("rowid"))
+        match = sa.text("documents_fts MATCH :fts").bindparams(fts=fts)
+        stmt = (
+            sa.select(sa.func.count())
+            .select_from(ft)
+            .where(match, *_filters(technique, outlet, since, ft.c.rowid + 0))
+        )
+    else:
+        stmt = sa.select(sa.func.count()).select_from(d).where(*_filters(technique, outlet, since, d.c.pk))
+    return int(conn.execute(stmt).scalar_one())
 
 
 def _hits(conn: sa.Connection, rows: list[dict[str, Any]], technique: str | None) -> list[SearchHit]:

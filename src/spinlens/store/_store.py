@@ -659,14 +659,37 @@ class Store:
         since: str | None = None,
         limit: int = 20,
         marks: tuple[str, str] = ("**", "**"),
+        offset: int = 0,
     ):
         """Full-text search over titles and texts; see :func:`spinlens.store._query.search`."""
         from spinlens.store._query import search
 
         with self._read() as conn:
             return search(
-                conn, query, technique=technique, outlet=outlet, since=since, limit=limit, marks=marks
+                conn,
+                query,
+                technique=technique,
+                outlet=outlet,
+                since=since,
+                limit=limit,
+                marks=marks,
+                offset=offset,
             )
+
+    def count(
+        self,
+        query: str = "",
+        *,
+        technique: str | None = None,
+        outlet: str | None = None,
+        since: str | None = None,
+    ) -> int:
+        """How many documents :meth:`search` finds with no limit (one COUNT query; see
+        :func:`spinlens.store._query.count`)."""
+        from spinlens.store._query import count
+
+        with self._read() as conn:
+            return count(conn, query, technique=technique, outlet=outlet, since=since)
 
     def stats(
         self,

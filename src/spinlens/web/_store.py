@@ -1,9 +1,8 @@
 """The corpus pages on :mod:`spinlens.store`: its search, stats and get, answered in the web's row shapes.
 
-The store's search has no offset, end date or category filter and reports no total, so this adapter
-pages by asking for ``offset + limit + 1`` hits, counts documents from ``stats``, and filters by end date
-and category on a bounded window of hits (:data:`WINDOW`) when those filters are given. A search whose
-hits run past the page reads the window too, to count them.
+The store's search pages (``offset``, ``limit``) and counts (``count``: one COUNT query) in the database;
+documents are counted from ``stats``. It has no end date or category filter, so with those this adapter
+filters a bounded window of hits (:data:`WINDOW`).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from spinlens.web._view import display_title
 
 __all__ = ["open_store", "StoreCorpus", "WINDOW"]
 
-#: the most hits read to filter by end date or category, or to reach a deep page.
+#: the most hits read to filter by end date or category.
 WINDOW = 5000
 _HEAT_OUTLETS = 40
 
@@ -76,36 +75,47 @@ class StoreCorpus:
             "snippet_html": snippet_html(hit.snippet) if query else None,
         }
 
-    def _hits(
-        self, query: str, f: Filters, limit: int, offset: int, *, window: bool = False
-    ) -> tuple[list[Any], bool, bool]:
-        """Hits for one page: ``(hits, filtered_locally, more)``; with ``window``, the first WINDOW."""
-        local = bool(f.until or f.category)
-        want = WINDOW if local or window else min(WINDOW, offset + limit + 1)
-        hits = self.store.search(
-            query, technique=f.technique, outlet=f.outlet, since=f.since, limit=want, marks=MARKS
-        )
-        if local:
+    def _page(self, query: str, f: Filters, limit: int, offset: int) -> tuple[list[Any], int | None]:
+        """The hits of one page and, when this page shows it, their total (None: ask the database).
+
+        Without an end date or category the store pages itself (``offset``, ``limit``); with them, the
+        first :data:`WINDOW` hits are filtered here, and the total is exact below WINDOW hits, "at least"
+        beyond (a page past the window is empty)."""
+        if f.until or f.category:
+            hits = self.store.search(
+                query, technique=f.technique, outlet=f.outlet, since=f.since, limit=WINDOW, marks=MARKS
+            )
             hits = [h for h in hits if _keep(h, f)]
-        return hits, local, len(hits) > offset + limit
+            return hits[offset : offset + limit], len(hits)
+        hits = self.store.search(
+            query,
+            technique=f.technique,
+            outlet=f.outlet,
+            since=f.since,
+            limit=limit + 1,
+            offset=offset,
+            marks=MARKS,
+        )
+        # a first page with no hit past it holds them all; any other page asks the database
+        total = len(hits) if offset == 0 and len(hits) <= limit else None
+        return hits[:limit], total
 
     def _count(self, f: Filters) -> int:
         rows = self.store.stats("outlet", technique=f.technique, outlet=f.outlet, since=f.since)
         return sum(int(r["articles_with"] if f.technique else r["articles"]) for r in rows)
 
     def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        hits, local, _ = self._hits("", filters, limit, offset)
-        total = len(hits) if local else self._count(filters)
-        return [self._row(h, None) for h in hits[offset : offset + limit]], total
+        hits, total = self._page("", filters, limit, offset)
+        return [self._row(h, None) for h in hits], self._count(filters) if total is None else total
 
     def search(
         self, query: str, filters: Filters, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        hits, local, more = self._hits(query, filters, limit, offset)
-        if more and not local:  # hits past this page: read the window to count them
-            hits, _, _ = self._hits(query, filters, limit, offset, window=True)
-        total = len(hits)  # exact below WINDOW hits; "at least" beyond
-        return [self._row(h, query) for h in hits[offset : offset + limit]], total
+        hits, total = self._page(query, filters, limit, offset)
+        if total is None:  # one COUNT query in the database
+            f = filters
+            total = self.store.count(query, technique=f.technique, outlet=f.outlet, since=f.since)
+        return [self._row(h, query) for h in hits], total
 
     def outlets(self) -> list[str]:
         return sorted(r["outlet"] for r in self.store.stats("outlet") if r.get("outlet"))
