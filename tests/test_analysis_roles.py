@@ -307,3 +307,41 @@ def test_a_person_stays_a_person_when_spacy_calls_the_surname_a_place_more_often
     assert (medvedev["label"], len(medvedev["mentions"])) == ("PERSON", 4)
     (attacked,) = out["summary"]["attacked"]
     assert (attacked["entity"], attacked["label"]) == ("Dmitry Medvedev", "PERSON")
+
+
+def test_a_separate_title_reaches_the_article_models_and_offsets_still_index_the_text(base_analyzer):
+    """Session 19: an HTML page's or a record's title is not in its text; the genre, frame and narrative
+    models (trained on articles whose first line is the title) now read it there."""
+    from spinlens.analysis._analyzer import with_title
+
+    title = "Traitors in parliament sell out the nation"
+    body = (
+        "The corrupt elites voted on Monday to hand our borders to foreign agents.\n\n"
+        '"This is a betrayal," said Mark Stone, a veteran of the campaign.'
+    )
+    with_t = base_analyzer.analyze(body, title=title)
+    inline = base_analyzer.analyze(f"{title}\n\n{body}")
+    plain = base_analyzer.analyze(body)
+    for key in ("genre_scores", "frame_scores", "narratives"):
+        assert with_t[key] == inline[key]
+    assert with_t["frame_scores"] != plain["frame_scores"]
+    # offsets are the text's own, not shifted by the title
+    assert [(q.start, q.end) for q in with_t["quotes"]] == [(q.start, q.end) for q in plain["quotes"]]
+    assert body[with_t["quotes"][0].start : with_t["quotes"][0].end].startswith("This is a betrayal")
+    # a text that already starts with its title (any case, any blanks) is read as it is
+    assert with_title(f"  TRAITORS in parliament  sell out the nation\n{body}", title).startswith(
+        "  TRAITORS"
+    )
+    assert with_title(body, "  ") == body and with_title(body, None) == body
+
+
+def test_the_pipeline_gives_the_article_models_the_document_title(base_analyzer):
+    from spinlens.pipeline import Pipeline
+    from spinlens.rules import RuleTagger
+    from spinlens.schema import Document
+
+    pipe = Pipeline(RuleTagger(), article_analyzer=base_analyzer)
+    body = "The corrupt elites voted on Monday to hand our borders to foreign agents."
+    title = "Traitors in parliament sell out the nation"
+    got = pipe.analyze(Document(text=body, title=title)).extras["article"]["frame_scores"]
+    assert got == base_analyzer.analyze(f"{title}\n\n{body}")["frame_scores"]

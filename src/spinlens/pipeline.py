@@ -92,7 +92,7 @@ class Pipeline:
         if self.article_analyzer is None:
             return analysis
         res = self.article_analyzer.analyze(
-            doc.text, analysis.spans, sentences=[(x.start, x.end) for x in sents]
+            doc.text, analysis.spans, sentences=[(x.start, x.end) for x in sents], title=doc.title
         )
         keys = ("genre_scores", "frame_scores", "narratives", "entities", "summary", "model")
         return replace(

@@ -107,6 +107,7 @@ class ArticleAnalyzer:
         spans: Sequence[SpanLike] = (),
         *,
         sentences: Sequence[tuple[int, int]] | None = None,
+        title: str | None = None,
     ) -> dict[str, Any]:
         """Analyse one article.
 
@@ -115,6 +116,9 @@ class ArticleAnalyzer:
             spans: the technique spans found in ``text`` (``TechniqueSpan`` or dicts), used as evidence
                 for entity roles, for the voice of each technique and for the summary.
             sentences: sentence ``(start, end)`` spans (default: :func:`spinlens.text.sentences`).
+            title: the article's title when the text does not start with it (an HTML page's, a record's
+                ``title`` field): the genre, frame and narrative models, trained on articles whose first
+                line is the title, read it as that first line. Offsets still index ``text``.
 
         Returns:
             ``{"genre", "genre_scores", "frames", "frame_scores", "narratives", "entities", "quotes",
@@ -148,8 +152,9 @@ class ArticleAnalyzer:
         ents = self.ner_.entities(text) if self.ner_ is not None else []
         persons = [(s, e) for s, e, lab in ents if lab == "PERSON"]
         quotes = find_quotes(text, persons)
-        out: dict[str, Any] = dict(self.articles_.predict(text, quotes))
-        out["narratives"] = self.narratives_.predict(text)
+        whole = with_title(text, title)
+        out: dict[str, Any] = dict(self.articles_.predict(whole, quotes))
+        out["narratives"] = self.narratives_.predict(whole)
         out["entities"], others = self._entities(text, ents, span_dicts, quotes, sents)
         out["quotes"] = quotes
         doc = {
@@ -289,17 +294,31 @@ class ArticleAnalyzer:
         return ev
 
     def analyze_analysis(self, analysis: Analysis) -> dict[str, Any]:
-        """:meth:`analyze` on an :class:`Analysis` (its text, spans and sentences)."""
+        """:meth:`analyze` on an :class:`Analysis` (its text, title, spans and sentences)."""
         return self.analyze(
             analysis.document.text,
             analysis.spans,
             sentences=[(s.start, s.end) for s in analysis.sentences] or None,
+            title=analysis.document.title,
         )
+
+
+def with_title(text: str, title: str | None) -> str:
+    """``text`` as the article-level models read it: the title on the first line, a blank line, the text;
+    ``text`` itself when there is no title or the text already starts with it."""
+    t = " ".join((title or "").split())
+    if not t:
+        return text
+    first = " ".join(text.lstrip().partition("\n")[0].split())
+    if first.casefold() == t.casefold():
+        return text
+    return f"{t}\n\n{text}"
 
 
 def analyze_article(
     text_or_document: str | Document, spans: Sequence[SpanLike] = (), *, analyzer: ArticleAnalyzer
 ) -> dict[str, Any]:
-    """Convenience: ``analyzer.analyze(text, spans)`` for a text or :class:`Document`."""
-    text = text_or_document.text if isinstance(text_or_document, Document) else text_or_document
-    return analyzer.analyze(text, spans)
+    """Convenience: ``analyzer.analyze(text, spans)`` for a text or :class:`Document` (with its title)."""
+    if isinstance(text_or_document, Document):
+        return analyzer.analyze(text_or_document.text, spans, title=text_or_document.title)
+    return analyzer.analyze(text_or_document, spans)
