@@ -345,3 +345,11 @@ def test_the_pipeline_gives_the_article_models_the_document_title(base_analyzer)
     title = "Traitors in parliament sell out the nation"
     got = pipe.analyze(Document(text=body, title=title)).extras["article"]["frame_scores"]
     assert got == base_analyzer.analyze(f"{title}\n\n{body}")["frame_scores"]
+
+
+def test_a_text_without_a_known_word_has_no_frame(base_analyzer):
+    """(An empty text got Security_and_defense: the frame model's priors read as a finding.)"""
+    for text in ("", "Xyzzy plugh qwrtzp."):
+        out = base_analyzer.analyze(text)
+        assert out["frames"] == [] and out["frame_scores"]
+    assert base_analyzer.analyze("The army shelled the border town; soldiers and tanks moved in.")["frames"]

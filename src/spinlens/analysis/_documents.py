@@ -279,7 +279,9 @@ class ArticleModel:
         return {
             "genre": GENRES[int(pg.argmax())],
             "genre_scores": {g: round(float(p), 4) for g, p in zip(GENRES, pg)},
-            "frames": [FRAMES[i] for i in order if pf[i] >= self.threshold],
+            # a text with no word the frame model knows has no evidence of a frame: its scores are the
+            # priors of the training articles (Security_and_defense for an empty text), not a finding
+            "frames": [FRAMES[i] for i in order if pf[i] >= self.threshold] if len(idx) else [],
             "frame_scores": {FRAMES[i]: round(float(pf[i]), 4) for i in order},
         }
 
