@@ -115,7 +115,8 @@ class _PeerHTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req):  # noqa: ANN001, ANN201
         conn = partial(_PeerHTTPSConnection, peer_check=self.peer_check, watch=self.watch)
-        return self.do_open(conn, req, context=self._context)
+        # HTTPSHandler keeps its context in an attribute typeshed does not declare
+        return self.do_open(conn, req, context=getattr(self, "_context", None))
 
 
 class _Deadline:

@@ -279,12 +279,15 @@ class Store:
         with self._read() as conn:
             return int(conn.execute(sa.select(sa.func.max(migrations_t.c.version))).scalar() or 0)
 
-    def _insert(self):
+    def _insert(self) -> Any:
+        """The dialect's ``insert`` (it has ``on_conflict_do_update``)."""
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
 
     # -- writing -----------------------------------------------------------------------------------------
     def cannot_hold(self, document: Document, source: str | None = None) -> str | None:

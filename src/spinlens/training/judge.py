@@ -33,7 +33,8 @@ def make_judge(teacher: str, student_base: str):
             self.l2 = nn.Linear(H, 24)
 
         def forward(self, ids, mask, ms, me):
-            h = self.encoder(input_ids=self.id_map[ids], attention_mask=mask).last_hidden_state
+            id_map = self.get_buffer("id_map")
+            h = self.encoder(input_ids=id_map[ids], attention_mask=mask).last_hidden_state
             pos = torch.arange(h.shape[1], device=h.device)[None, :]
             m = ((pos >= ms[:, None]) & (pos <= me[:, None])).to(h.dtype)
             mean = (h * m[..., None]).sum(1) / m.sum(1, keepdim=True).clamp(min=1)
