@@ -188,6 +188,24 @@ def test_a_windows_1252_file_is_read_as_batch_reads_it_and_said_so(tmp_path, goo
     assert first["document"]["text"][span["start"] : span["end"]] == "traitors"
 
 
+def test_a_utf16_file_without_a_byte_order_mark_is_read_as_batch_reads_it(tmp_path, good):
+    """Its NUL bytes are those of wide code units, not of a binary file: batch and the web app read it, so
+    analyze does too (it called it a binary file)."""
+    from spinlens.ingest import iter_documents
+
+    p = tmp_path / "wide.txt"
+    text = "The traitors in parliament lie every day to the nation and its people."
+    p.write_bytes(text.encode("utf-16-le"))
+    (read,) = iter_documents([str(p)])
+    assert read.ok and read.document.text == text
+    r = run("analyze", p, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 0, r.stderr
+    assert err_lines(r) == [f"Note: {p}: not UTF-8 (UTF-16/32 without a byte-order mark); read as utf_16_le"]
+    first = json.loads(r.stdout.splitlines()[0])
+    assert first["document"]["text"] == text
+    assert any(s["technique"] == "Name_Calling-Labeling" for s in first["spans"])
+
+
 def test_bytes_that_no_text_encoding_fits_name_the_byte_and_suggest_converting(tmp_path, good):
     p = tmp_path / "odd.txt"
     p.write_bytes(b"ab\xff" + bytes(range(1, 32)) * 4)

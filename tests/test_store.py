@@ -291,6 +291,67 @@ def test_a_write_that_deadlocks_with_another_writer_is_run_again(pg_store, analy
     ]
 
 
+def test_a_metadata_update_that_deadlocks_with_another_writer_is_run_again(pg_store, analyses):
+    """update_metadata takes its rows in id order, but a write (or another client) may take them in another:
+    PostgreSQL then aborts one transaction, and the update is run again as a write is, instead of stopping
+    the batch that made it."""
+    import threading
+    import time
+
+    import sqlalchemy as sa
+
+    a, b = sorted(analyses[:2], key=lambda x: x.document.id)
+    pg_store.write([a, b])
+    other = sa.create_engine(pg_store.url)
+    errors: list[BaseException] = []
+
+    def update() -> None:
+        try:  # locks a's row, then waits for b's
+            pg_store.update_metadata({a.document.id: {"title": "A new"}, b.document.id: {"title": "B new"}})
+        except BaseException as exc:
+            errors.append(exc)
+
+    retitle = "UPDATE documents SET title = 'other' WHERE id = %(id)s"
+    try:
+        with other.connect() as conn, other.connect() as watch:
+            tx = conn.begin()
+            conn.exec_driver_sql(retitle, {"id": b.document.id})
+            updater = threading.Thread(target=update)
+            updater.start()
+            deadline = time.monotonic() + 20
+            waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            while not watch.exec_driver_sql(waiting).scalar():
+                assert time.monotonic() < deadline, "the update never waited for the row"
+                time.sleep(0.01)
+            conn.exec_driver_sql(retitle, {"id": a.document.id})  # closes the cycle
+            tx.commit()
+            updater.join(30)
+    finally:
+        other.dispose()
+    assert errors == []
+    assert not updater.is_alive()
+    assert [pg_store.get(x.document.id).document.title for x in (a, b)] == ["A new", "B new"]
+
+
+def test_update_metadata_refuses_what_the_store_cannot_hold_and_changes_nothing(store, analyses):
+    """As a batch asks cannot_hold before writing a document: a NUL or an over-long outlet or date is an
+    InputError naming the document on PostgreSQL (SQLite holds them), not a database error; a value that is
+    not a string is refused on both (the statistics would read another date than the document)."""
+    store.write(analyses[:2])
+    a, b = (x.document.id for x in analyses[:2])
+    for bad in ({"title": "a\x00b"}, {"outlet": "o" * 513}, {"published": "2024-01-01" + " " * 60}):
+        changes = {a: {"author": "Ann Lee"}, b: bad}
+        if store.dialect == "sqlite":
+            assert store.update_metadata(changes) == 2
+            continue
+        with pytest.raises(InputError, match=f"document {b}: the {next(iter(bad))} field "):
+            store.update_metadata(changes)
+        assert store.get(a).document.author is None
+    with pytest.raises(InputError, match=f"document {b}: published must be a string or None, not int"):
+        store.update_metadata({b: {"published": 20240101}})
+    assert store.update_metadata({b: {"published": None, "author": None}}) == 1
+
+
 def test_a_nul_in_a_failure_message_is_stored_as_a_replacement_character(store):
     """PostgreSQL holds no NUL: a failure's reason (which may quote a record's field names) must not fail
     the write it is in."""
@@ -426,6 +487,11 @@ def test_count_and_offset_agree_with_one_unbounded_search(filled, analyses):
         ]
         assert paged == [h.id for h in every], (query, f)
     assert filled.count() == len(analyses)
+    # a page past any table (the web app takes any offset >= 0) is empty, not a database error
+    for query in ("traitors", ""):
+        for offset in (2**63 - 1, 2**63, 10**30):
+            assert filled.search(query, offset=offset) == [], (query, offset)
+        assert len(filled.search(query, limit=10**30)) == filled.count(query)
     with pytest.raises(InputError, match="offset must be at least 0"):
         filled.search("x", offset=-1)
     with pytest.raises(InputError, match="unknown technique"):

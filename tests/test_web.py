@@ -744,6 +744,11 @@ def test_corpus_api_lists_searches_and_counts_with_a_database(db_client):
     assert hits["total"] == 2 and all("**harbour**" in d["snippet"].lower() for d in hits["documents"])
     hits = db_client.get("/api/search", params={"q": "harbour", "outlet": "Gazette"}).json()
     assert [d["outlet"] for d in hits["documents"]] == ["Gazette"]
+    # a page past the end, however far, is empty with the total (the store pages in the database)
+    for path, params, total in (("/api/search", {"q": "harbour"}, 2), ("/api/documents", {}, 3)):
+        for offset in (5, 10**20):
+            far = db_client.get(path, params={**params, "offset": offset}).json()
+            assert (far["documents"], far["total"]) == ([], total), (path, offset)
     stats = db_client.get("/api/stats").json()
     assert stats["outlets"] == ["Daily Planet", "Gazette"]
     assert stats["periods"] == ["2024-01", "2024-02"]

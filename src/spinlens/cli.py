@@ -291,28 +291,32 @@ def _read(src: _Source, settings: Settings) -> str:
         if not text.strip():
             raise InputError("the text is empty (or only whitespace): nothing to analyze")
         return text
+    from spinlens.ingest._decode import _wide_without_bom, decode_named
+
     nul = data.find(b"\x00")
-    if nul >= 0:
+    wide = nul >= 0 and _wide_without_bom(data)  # UTF-16/32 text without a byte-order mark, as batch reads it
+    if nul >= 0 and not wide:
         raise InputError(
             f"looks like a binary file (NUL byte at byte {nul}); give a UTF-8 text file "
             "(UTF-16 text: convert it with iconv -f utf-16 -t utf-8)"
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
+    where = "UTF-16/32 without a byte-order mark" if wide else None
+    if not wide:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            where = f"byte 0x{data[exc.start]:02x} at byte {exc.start}"
+    if where is not None:
         # read as `batch` and the web app read it (windows-1252 when it reads as Western text, else the
         # detected encoding), and said so: the offsets index the decoded text, which the output carries
-        from spinlens.ingest._decode import decode_named
-
         try:
             text, enc = decode_named(data, what="it")
         except InputError:
             raise InputError(
-                f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at byte {exc.start}) and no other text "
-                "encoding fits; convert it to UTF-8 first, e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
+                f"not valid UTF-8 ({where}) and no other text encoding fits; convert it to UTF-8 first, "
+                "e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8.txt"
             ) from None
         enc = {"cp1252": "windows-1252"}.get(enc, enc)
-        where = f"byte 0x{data[exc.start]:02x} at byte {exc.start}"
         _err(f"Note: {src.label}: not UTF-8 ({where}); read as {enc}")
     text = text.removeprefix("\ufeff")
     if not text.strip():

@@ -42,6 +42,8 @@ _SNIPPET_TOKENS = 16
 #: the most words and phrases in one search: ranking time grows with their square (2,000 took a minute)
 _MAX_TERMS = 64
 _PLAIN_SNIPPET_CHARS = 200
+#: the largest LIMIT / OFFSET both databases take (a 64-bit integer); no table has that many rows
+_MAX_ROWS = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ def search(
         raise InputError(f"limit must be at least 1, got {limit}")
     if offset < 0:
         raise InputError(f"offset must be at least 0, got {offset}")
+    limit = min(limit, _MAX_ROWS)
     query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
     conds = _filters(technique, outlet, since, documents_t.c.pk)
     d = documents_t
@@ -190,6 +193,8 @@ def search(
     pg = conn.dialect.name == "postgresql"
     fts = fts5_query(query) if query else None  # also checks the query on PostgreSQL
     if query and fts is None:  # nothing searchable in the query (punctuation only)
+        return []
+    if offset > _MAX_ROWS:  # past any table: a database refuses the number itself
         return []
     if fts is not None and pg:
         tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), query)

@@ -7,12 +7,12 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -35,6 +35,7 @@ from spinlens.text import iso_date
 
 __all__ = ["Store", "Failure", "StoredState", "META_FIELDS", "open_store", "store_url"]
 
+_T = TypeVar("_T")
 _PG_LOCK = 0x5370696E  # "Spin": serialises concurrent migrations of one PostgreSQL database
 _DOC_FIELDS = ("id", "title", "outlet", "url", "published", "author", "language")
 #: a stored document's metadata: what :meth:`Store.update_metadata` may change
@@ -298,10 +299,14 @@ class Store:
         document would fail the whole transaction it is written in, so a batch asks first and records
         the document as a failure instead.
         """
+        values = {name: getattr(document, name) for name in _DOC_FIELDS}
+        return self._cannot_hold({**values, "text": document.text, "source": source})
+
+    def _cannot_hold(self, values: Mapping[str, Any]) -> str | None:
+        """:meth:`cannot_hold` for the values of columns of the documents table."""
         if self.dialect != "postgresql":
             return None
-        values = {name: getattr(document, name) for name in _DOC_FIELDS}
-        for name, value in (*values.items(), ("text", document.text), ("source", source)):
+        for name, value in values.items():
             if isinstance(value, str) and "\x00" in value:
                 return (
                     f"the {name} field contains a NUL character (U+0000), which PostgreSQL cannot "
@@ -398,15 +403,20 @@ class Store:
         if len(ids) != len(docs):
             raise InputError("the same document id appears twice in one write; write it once")
         done = set(ids) | set(resolved)
-        # PostgreSQL: two runs writing the same documents in another order can deadlock; the database
-        # then aborts one transaction, which is safe to run again (it only upserts and replaces)
-        for attempt in range(1, _WRITE_TRIES + 1):
+        self._retrying(lambda: self._write_rows(docs, rows, spans, totals, aggs, ids, done, failures, now))
+
+    def _retrying(self, write: Callable[[], _T]) -> _T:
+        """``write()``, run again when PostgreSQL aborted it in a deadlock: two runs writing the same
+        documents in another order can deadlock; the database then aborts one transaction, which is safe to
+        run again (writes only upsert, replace and set)."""
+        for attempt in range(1, _WRITE_TRIES):
             try:
-                return self._write_rows(docs, rows, spans, totals, aggs, ids, done, failures, now)
+                return write()
             except DataError as exc:
-                if attempt == _WRITE_TRIES or not _retryable(exc):
+                if not _retryable(exc):
                     raise
                 time.sleep(random.uniform(0.05, 0.25) * attempt)
+        return write()
 
     def _write_rows(
         self,
@@ -485,16 +495,33 @@ class Store:
 
         Returns:
             How many stored documents were updated.
+
+        Raises:
+            InputError: a field that is not metadata, a value that is not a string or None, or one the store
+                cannot hold (:meth:`cannot_hold`); nothing is changed then.
         """
         for doc_id, given in changes.items():
             bad = sorted(set(given) - set(META_FIELDS))
             if bad:
                 known = ", ".join(META_FIELDS)
                 raise InputError(f"document {doc_id}: {', '.join(bad)} is not metadata ({known})")
+            for name, value in given.items():
+                if value is not None and not isinstance(value, str):
+                    kind = type(value).__name__
+                    raise InputError(f"document {doc_id}: {name} must be a string or None, not {kind}")
+            # (PostgreSQL: a NUL or an over-long value would fail the whole transaction)
+            why = self._cannot_hold(given)
+            if why is not None:
+                raise InputError(f"document {doc_id}: {why}")
+        return self._retrying(lambda: self._update_metadata(changes))
+
+    def _update_metadata(self, changes: Mapping[str, Mapping[str, str | None]]) -> int:
+        """:meth:`update_metadata`'s one transaction."""
         now = _now()
         n = 0
         with self._write() as conn:
-            for doc_id in sorted(changes):  # one order for every writer: no deadlock between two runs
+            # in id order: two updates never deadlock (one beside a write can: it is run again)
+            for doc_id in sorted(changes):
                 values = dict(changes[doc_id])
                 if not values:
                     continue
