@@ -156,6 +156,21 @@ def test_a_rerun_updates_the_metadata_it_changes_and_keeps_the_analysis(db, tmp_
     assert done_line(r.stderr).startswith("Done: 0 analyzed, 2 already in the store, 0 failed in ")
 
 
+def test_a_store_inside_the_input_folder_is_not_an_input(tmp_path):
+    """(Since folders report files of other types as skipped, the store's own SQLite files, -wal and -shm
+    included, were "skipped inputs" on every run.)"""
+    make_corpus(tmp_path / "news", 2)
+    db = tmp_path / "news" / "corpus.sqlite"
+    for _ in range(2):
+        r = run("batch", tmp_path / "news", "--db", db, "--model", "rules")
+        assert r.exit_code == 0, r.output
+        assert "skipped" not in r.stderr and "corpus.sqlite-" not in r.stderr
+    assert done_line(r.stderr).startswith("Done: 0 analyzed, 2 already in the store, 0 failed in ")
+    (tmp_path / "news" / "photo.jpg").write_bytes(b"\xff\xd8")
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules")
+    assert "1 input(s) skipped" in done_line(r.stderr) and "photo.jpg" in r.stderr
+
+
 def test_failures_are_recorded_with_the_reason_and_retried_on_request(db, tmp_path):
     expected = make_corpus(tmp_path / "news", 3)
     long_doc = tmp_path / "news" / "long.txt"

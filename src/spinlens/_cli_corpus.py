@@ -187,7 +187,7 @@ class _Bar:
         self.progress.stop()
 
     def update(self, p: Any) -> None:
-        total = self.total
+        total = self.total = p.total if p.total is not None else self.total  # the run may correct it
         if total is not None and p.processed > total:
             total = self.total = p.processed
         self.progress.update(

@@ -203,6 +203,9 @@ class _Runner:
         self._last_flush = time.monotonic()
         self._start = time.monotonic()
         self._track_sources = False
+        # the store's own SQLite files, when the store lies inside an input folder: not an input
+        db = Path(store.url.database) if store.dialect == "sqlite" and store.url.database else None
+        self._own = {str(db.resolve()) + x for x in ("", "-wal", "-shm", "-journal")} if db else set()
 
     # -- the loop ----------------------------------------------------------------------------------------
     def run(self, results: Iterable[IngestResult]) -> BatchProgress:
@@ -251,6 +254,10 @@ class _Runner:
         oks: list[IngestResult] = []
         docs: list[Document] = []  # the documents of oks
         for r in chunk:
+            if r.status == "skipped" and self._own and _resolved(r.source) in self._own:
+                if p.total is not None:
+                    p.total -= 1  # counted by the estimate, not an input
+                continue
             p.read += 1
             # a document the store cannot hold (PostgreSQL: a NUL, an over-long id) fails alone here;
             # written, it would fail its whole transaction and stop the run at the same place every time
@@ -526,3 +533,10 @@ def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _resolved(source: str) -> str:
+    try:
+        return str(Path(source).resolve())
+    except (OSError, ValueError):
+        return source
