@@ -217,6 +217,20 @@ def test_technique_inside_a_quote_belongs_to_the_speaker():
     assert voice_of(b, b + 4, quotes)["voice"] == "author"
 
 
+def test_a_span_from_one_quote_into_the_next_of_the_same_speaker_is_the_speakers():
+    """A span that runs from one of Halas's quotes into the next (over "and said ... were") is his, not the
+    author's: the words between are the reporting that joins them."""
+    text = 'Halas called Elena Varga "a puppet of Beijing" and said her ministers were "vile parasites".'
+    quotes = find_quotes(text)
+    a, b = text.index("puppet"), text.index("parasites") + len("parasites")
+    assert voice_of(a, b, quotes) == {"voice": "quoted", "speaker": "Halas", "quote": 0}
+    # a quote of another speaker at the far end: the author's words join them
+    text = 'Halas called Varga "a puppet of Beijing", and Varga called Halas "a liar and a crook".'
+    quotes = find_quotes(text)
+    a, b = text.index("puppet"), text.index("crook") + len("crook")
+    assert voice_of(a, b, quotes)["voice"] == "author"
+
+
 def test_reported_speech_voice_is_reported():
     text = "Peskov said that the sanctions were a total failure."
     quotes = find_quotes(text)
@@ -409,6 +423,20 @@ def test_aliases_of_one_person_are_attacked_once():
     ]
     got = {a["entity"]: a["mentions"] for a in _attacked(text, spans, ents)}
     assert got == {"Anna Berg": 3, "Marsh": 1}
+
+
+def test_a_speaker_who_shares_a_surname_with_the_person_attacked_is_not_that_person():
+    """Peter Holloway calling James Holloway a liar attacks James: the shared surname does not make James the
+    speaker of Peter's quote (a speaker is never the target of his own quote)."""
+    text = (
+        "James Holloway and Peter Holloway run the firm. "
+        '"James Holloway is a liar and a thief," Peter Holloway said.'
+    )
+    spans = [("Name_Calling-Labeling", "liar"), ("Name_Calling-Labeling", "thief")]
+    james = _ent(text, "James Holloway", _at(text, "James Holloway"), _at(text, "James Holloway", 1))
+    peter = _ent(text, "Peter Holloway", _at(text, "Peter Holloway"), _at(text, "Peter Holloway", 1))
+    (only,) = _attacked(text, spans, [james, peter])
+    assert (only["entity"], only["by"]) == ("James Holloway", ["Peter Holloway"])
 
 
 @pytest.mark.issue(6)
@@ -971,3 +999,183 @@ def test_runs_of_punctuation_are_calmed_for_ner_without_moving_offsets(full_anal
         x for x in plain if x[0] > len(head)
     ]
     assert {(head + "!" * 15_000 + tail)[s:e] for s, e, _ in noisy} >= {"Joe Biden", "Angela Merkel"}
+
+
+# -- quotes on realistic wire copy and op-eds (user walk-through) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Germany's economy contracted slightly in the fourth quarter, the Federal Statistical Office "
+            "said on Tuesday, as weaker exports weighed on output.",
+            ("Germany's economy contracted slightly in the fourth quarter", "the Federal Statistical Office"),
+        ),
+        (
+            "Gross domestic product fell 0.2% from the previous quarter, the office said, confirming a "
+            "preliminary estimate published in January.",
+            ("Gross domestic product fell 0.2% from the previous quarter", "the office"),
+        ),
+    ],
+)
+def test_a_trailing_attribution_before_a_new_clause_reports_the_clause_before_it(text, expected):
+    """'CLAUSE, the office said on Tuesday, as ...': what the office said is CLAUSE, not the 'as' clause."""
+    (q,) = find_quotes(text)
+    assert (text[q.start : q.end], q.speaker, q.kind) == (*expected, "reported")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BERLIN, March 4 (Reuters) - The economy shrank by 0.2%, the statistics office said.",
+        "LISBON - The economy shrank by 0.2%, according to Statistics Portugal.",
+    ],
+)
+def test_a_wire_dateline_is_no_part_of_the_reported_clause(text):
+    (q,) = find_quotes(text)
+    assert text[q.start : q.end] == "The economy shrank by 0.2%"
+
+
+def test_a_said_x_that_goes_on_after_a_comma_still_reports_its_own_clause():
+    text = "In a speech, Smith said the war, which began in 2022, was over."
+    (q,) = find_quotes(text)
+    assert (text[q.start : q.end], q.speaker) == ("the war, which began in 2022, was over", "Smith")
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        (
+            '"We are looking at a lost generation," said senior researcher Anna Kowalski.',
+            "senior researcher Anna Kowalski",
+        ),
+        (
+            '"It is over," said former prime minister John Major, who spoke in London.',
+            "former prime minister John Major",
+        ),
+    ],
+)
+def test_an_inverted_speaker_may_open_with_lower_case_modifiers(text, speaker):
+    (q,) = find_quotes(text)
+    assert (q.kind, q.speaker) == ("direct", speaker)
+
+
+def test_a_quote_followed_by_an_unparsed_speech_verb_does_not_inherit_the_previous_speaker():
+    """The previous quote's speaker is a guess for an unattributed quote; a quote that is followed by "said
+    <someone>" has another speaker, even when that one is not parsed."""
+    text = (
+        '"I saw the headline, and that is all the research I need," said Dale Pruitt.\n\n'
+        '"We are looking at a generation that reads seven words of every story," said 47-year-old Anna '
+        "Kowalski."
+    )
+    first, second = find_quotes(text)
+    assert first.speaker == "Dale Pruitt"
+    assert second.kind == "direct" and second.speaker != "Dale Pruitt"
+    # no other name after the verb: most likely the same speaker going on
+    text = '"I saw the headline," said Dale Pruitt.\n\n"I never read past one," continued the local man.'
+    assert [q.speaker for q in find_quotes(text)] == ["Dale Pruitt", "Dale Pruitt"]
+
+
+def test_a_second_quote_after_and_said_keeps_the_subject_of_the_sentence():
+    """'X called Y "..." and said Z were "..."': both quotes are X's."""
+    text = 'Halas called Premier Elena Varga "a puppet of Beijing" and said her aides were "parasites".'
+    assert _quotes_of(text) == [
+        ("a puppet of Beijing", "direct", "Halas", None),
+        ("parasites", "direct", "Halas", None),
+    ]
+
+
+def test_a_relative_clause_between_the_speaker_and_the_verb_is_no_part_of_what_was_said():
+    text = "Their mother, Margaret Holloway, who owns 20% of the shares, said she was heartbroken."
+    assert _quotes_of(text) == [("she was heartbroken", "reported", "Margaret Holloway", None)]
+    # the name before a role and a relative clause is the speaker, not the role
+    text = "“We won,” Sara Henderson, executive director for Common Cause, which sued, told reporters."
+    assert _quotes_of(text) == [("We won", "direct", "Sara Henderson", None)]
+
+
+def test_said_then_a_pronoun_subject_is_not_an_inverted_speaker():
+    """'CLAUSE, said she was ...' is not '"...," said she': no speaker "she", no clause before the comma."""
+    text = "The staff, unpaid since June, said they were leaving."
+    assert all(q.speaker not in ("they", "They") for q in find_quotes(text))
+
+
+def test_the_source_is_never_a_word_of_the_speaker_phrase():
+    """'Experts at the Institute for Media Studies said': "Media Studies" is in the speaker, no outlet."""
+    text = "Experts at the Springfield Institute for Media Studies said the trend was alarming."
+    assert _quotes_of(text) == [
+        ("the trend was alarming", "reported", "Experts at the Springfield Institute for Media Studies", None)
+    ]
+
+
+def test_a_noun_object_before_a_semicolon_is_no_reported_clause():
+    """'They predicted collapse; instead we got prosperity': the author's answer is not what they said; a
+    clause before the semicolon goes on after it ("X confirms A; B" is all X's)."""
+    text = "The experts were wrong. They predicted collapse; instead we got prosperity."
+    assert [q for q in find_quotes(text) if q.kind == "reported"] == []
+    text = "Police confirmed two officers were killed today; they were fired upon on arrival."
+    assert _quotes_of(text) == [
+        ("two officers were killed today; they were fired upon on arrival", "reported", "Police", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        (
+            "“This ruling is a victory,” Sara Henderson, executive director for Common Cause, said in a "
+            "statement.",
+            "in a statement",
+        ),
+        (
+            "Grassley, the former chair, said in a statement “that we have seen no evidence.”",
+            "in a statement",
+        ),
+    ],
+)
+def test_a_preposition_after_the_verb_is_never_the_speaker(text, speaker):
+    assert all(q.speaker != speaker for q in find_quotes(text))
+
+
+def test_the_verb_of_a_relative_clause_reports_nothing():
+    text = "She tried to get an order against him, which a judge denied, ordering her to stop."
+    assert [q for q in find_quotes(text) if q.kind == "reported"] == []
+
+
+def test_a_surname_shared_by_several_people_names_the_one_meant():
+    """ "Holloway said" after James and Peter Holloway are named: the speaker is the one just introduced
+    (as news writes "Peter Holloway denied it. '...,' Holloway said."), not the bare, ambiguous surname."""
+    text = (
+        'James Holloway accused his brother. "He is a gambler," James Holloway said. '
+        'Peter Holloway denied it. "My brother is rewriting history," Holloway said.'
+    )
+    persons = [_at(text, "James Holloway"), _at(text, "James Holloway", 1), _at(text, "Peter Holloway")]
+    got = _quotes_of(text, persons)
+    assert [s for _, _, s, _ in got] == ["James Holloway", "Peter Holloway"]
+    # one person with the surname: the speaker stays as written
+    text = 'Peter Holloway denied it. "My brother is rewriting history," Holloway said.'
+    assert _quotes_of(text, [_at(text, "Peter Holloway")])[0][2] == "Holloway"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "MGM, though, said it was “confident” that the time was wrong.",
+            [("confident", "direct", "MGM", None)],
+        ),
+        (
+            "The sheriff, Joe Lombardo, said federal authorities are investigating a person.",
+            [("federal authorities are investigating a person", "reported", "Joe Lombardo", None)],
+        ),
+        (
+            "O'Malley criticised the Pope for his remarks in Chile, saying he had left victims alone.",
+            [],
+        ),
+        ("Muslim gets 20 years for joining ISIS, says they studied Islam every day", []),
+    ],
+)
+def test_an_aside_or_a_participle_does_not_hide_or_invent_the_speaker(text, expected):
+    """ "X, though, said" is X's; "said federal authorities are ..." is no inverted speaker; the word before
+    ", saying" / ", says" ends a clause and is nobody who speaks."""
+    assert _quotes_of(text) == expected

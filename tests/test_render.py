@@ -487,3 +487,73 @@ def test_terminal_summary_leaves_out_missing_or_malformed_parts(article_pipeline
     line = article_summary_view(data).plain
     assert "genre" not in line and "None" not in line and "per 100 sentences" not in line
     assert article_summary_view({"document": data["document"], "extras": {}}) is None
+
+
+def test_terminal_notes_say_whose_words_a_span_is():
+    """With the article analysis, each note says when the span is in a quoted or reported person's words."""
+    text = '"They are traitors," Peskov said. Critics said that the plan was a disaster. What a shame.'
+    spans = [
+        (text.index("traitors"), text.index("traitors") + 8, "Name_Calling-Labeling", 0.9),
+        (text.index("disaster"), text.index("disaster") + 8, "Loaded_Language", 0.8),
+        (text.index("shame"), text.index("shame") + 5, "Loaded_Language", 0.7),
+    ]
+    data = _data(text, spans)
+    data["quotes"] = [
+        {"start": 1, "end": 18, "kind": "direct", "speaker": "Peskov", "source": None},
+        {
+            "start": text.index("the plan"),
+            "end": text.index(". What"),
+            "kind": "reported",
+            "speaker": "Critics",
+        },
+    ]
+    out = _terminal(data)
+    assert re.search(r"\[1\].*“traitors”\s+quoted: Peskov", out)
+    assert re.search(r"\[2\].*“disaster”\s+reported: Critics", out)
+    assert re.search(r"\[3\].*“shame”\s*$", out, re.M)
+
+
+def test_terminal_summary_names_the_roles_and_the_speakers(article_pipeline):
+    """--article in the terminal shows who is cast as hero, villain or victim and who is quoted, not only
+    who is attacked; technique names are the ones the notes use."""
+    from spinlens.render.terminal import article_summary_view
+
+    data = article_pipeline.analyze(ANALYZED).to_dict()
+    art = data["extras"]["article"]
+    line = article_summary_view(data).plain
+    villains = [e["text"] for e in art["entities"] if e["role"] == "Antagonist"]
+    assert villains and "Villains: " + ", ".join(villains) in line
+    (direct,) = [q for q in data["quotes"] if q["kind"] == "direct"]
+    assert f"Quotes: 1 direct ({direct['speaker']})" in line and "1 scare" in line
+    top = art["summary"]["top_techniques"][0]["technique"]
+    assert get_technique(top).name in line and top not in line
+
+
+def test_html_with_no_one_attacked_does_not_deny_the_villains_it_lists(article_pipeline):
+    data = article_pipeline.analyze(ANALYZED).to_dict()
+    art = data["extras"]["article"]
+    assert any(e["role"] == "Antagonist" for e in art["entities"])
+    art["summary"]["attacked"] = []
+    page = render_html(data)
+    assert "Villains" in _section(page, "entities")
+    assert "Nobody is cast as a villain" not in page
+    assert "No technique span attacks a named person or group." in _section(page, "attacked")
+
+
+def test_terminal_summary_counts_each_speaker_once_under_the_longest_form_of_the_name():
+    from spinlens.render.terminal import article_summary_view
+
+    text = "x" * 200
+    names = ["Foreign Ministry spokeswoman Maria Zakharova", "Maria Zakharova", "Zakharova"]
+    names += ["James Holloway", "Peter Holloway", "Holloway"]
+    data = _data(text)
+    data["quotes"] = [
+        {"start": 10 * i, "end": 10 * i + 5, "kind": "direct", "speaker": n, "source": None}
+        for i, n in enumerate(names)
+    ]
+    data["extras"] = {"article": {"summary": {}}}
+    line = article_summary_view(data).plain
+    assert (
+        "Quotes: 6 direct (Foreign Ministry spokeswoman Maria Zakharova ×3, James Holloway, Peter Holloway, "
+        "Holloway)"
+    ) in " ".join(line.split())

@@ -341,7 +341,7 @@ class HostileNames:
     def info(self):
         return self.inner.info
 
-    def analyze(self, text, spans=(), *, sentences=None):
+    def analyze(self, text, spans=(), *, sentences=None, title=None):
         from dataclasses import replace
 
         res = self.inner.analyze(text, spans, sentences=sentences)

@@ -37,7 +37,10 @@ def main() -> None:
         groups = group_mentions(t, ents)
         keys = {normalize_name(m.mention) for m in by_doc[doc]}
         gspans = [(m.start, m.end) for m in by_doc[doc]]
-        gold = [g.key in keys or any(s < e2 and s2 < e for s, e in g.mentions for s2, e2 in gspans) for g in groups]
+        gold = [
+            g.key in keys or any(s < e2 and s2 < e for s, e in g.mentions for s2, e2 in gspans)
+            for g in groups
+        ]
         sal = az.salience_.predict(t, groups) if groups else []
         listed = {tuple(tuple(m) for m in e["mentions"]) for e in az.analyze(t, spans)["entities"]}
         n_gold += sum(gold)

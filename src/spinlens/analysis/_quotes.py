@@ -12,7 +12,12 @@ How a pair of quotation marks is read:
 - a quote with a speaker (a speech verb and its subject in the same sentence, ``"...," Peskov said``,
   ``TASS quoted her as saying``, ``according to ...``) is ``direct``, however short;
 - a long unattributed quote is ``direct`` too, its speaker taken from the quote just before it when that one
-  ends within two paragraphs (news goes on quoting the same person);
+  ends within two paragraphs (news goes on quoting the same person), unless a speech verb and another name
+  follow it ('"...," said 47-year-old Anna Kowalski');
+- a quote after "and said" (called, added, ...) in the sentence of another quote is that one's speaker's
+  (``X called Y "a puppet" and said her ministers were "parasites"``);
+- a bare surname shared by two or more people named before ("Holloway" after James and Peter Holloway) is
+  the full name of the one a pronoun there would refer to;
 - a quote that is a sentence of its own and ends in . ! or ? takes its speaker from the next sentence when
   that one starts with it (``“Who pays them?” Zakharova asked.``: the sentence splitter puts the two apart);
 - a short unattributed quote (at most four words, no sentence inside) is a ``scare`` quote, and so is any
@@ -408,8 +413,14 @@ def _walk_back_once(
     return toks[first][1], toks[end_idx][2]
 
 
-def _walk_forward(toks: list[tuple[str, int, int]], start_idx: int) -> tuple[int, int] | None:
-    """Character span of the speaker phrase starting at token ``start_idx``, walking right."""
+def _walk_forward(
+    toks: list[tuple[str, int, int]], start_idx: int, modifiers: bool = False
+) -> tuple[int, int] | None:
+    """Character span of the speaker phrase starting at token ``start_idx``, walking right.
+
+    ``modifiers``: also accept up to three lower-case words before the first role word or name, as after an
+    inverted speech verb ('"...," said senior researcher Anna Kowalski'); never a preposition or determiner
+    ('said in a statement' names nobody)."""
     if start_idx >= len(toks):
         return None
     t = toks[start_idx][0]
@@ -420,18 +431,33 @@ def _walk_forward(toks: list[tuple[str, int, int]], start_idx: int) -> tuple[int
         k += 1
     first = start_idx if k - start_idx == 1 and toks[start_idx][0].lower() in ("the", "a", "an") else k
     last = None
+    n_mod = 0
     while k < len(toks) and k - first < 9:
         w = toks[k][0]
         if _speakerish(w):
             last = k
-        elif w.lower() in _CONNECTORS or w.lower().endswith(("'s", "’s")):
+        elif (w.lower() in _CONNECTORS and not n_mod) or w.lower().endswith(("'s", "’s")):
             pass
+        elif modifiers and last is None and n_mod < 3 and _plain_word(w) and w not in _NOT_MODIFIERS:
+            n_mod += 1
         else:
             break
         k += 1
     if last is None:
         return None
     return toks[first][1], toks[last][2]
+
+
+# lower-case words that never open a speaker phrase before its role word or name
+_NOT_MODIFIERS = (
+    _DETERMINERS
+    | _TIME_LEADS
+    | _CONNECTORS
+    | frozenset(
+        "about with to for of by from on at in into against after before like than over under between among "
+        "without via per during".split()
+    )
+)
 
 
 def _is_outlet(phrase: str) -> bool:
@@ -475,7 +501,7 @@ def _name_then_apposition(
     The apposition is a determiner or possessive phrase of at most eight words ("the minister",
     "Latvia's defence minister", "a spokeswoman for the ministry"); the name before it must be a name.
     """
-    c2 = next((i for i in range(j - 1, max(j - 10, 0) - 1, -1) if toks[i][0] in ",\ufffc;:"), None)
+    c2 = next((i for i in range(j - 1, max(j - 16, 0) - 1, -1) if toks[i][0] in ",\ufffc;:"), None)
     if c2 is None or toks[c2][0] != "," or c2 < 1 or c2 + 1 >= j:
         return None, None
     first = toks[c2 + 1][0]
@@ -490,6 +516,50 @@ def _name_then_apposition(
         return None, None
     spk = _valid(text, _walk_back(toks, c2 - 1, nouns=False))
     return spk, (spk[0] if spk else None)
+
+
+_ASIDES = frozenset("though however meanwhile too also instead moreover nevertheless".split())
+
+
+def _name_then_relative(
+    text: str, toks: list[tuple[str, int, int]], j: int
+) -> tuple[tuple[int, int] | None, int | None]:
+    """Speaker and start of '<name>, who/which ...,' ending at the comma ``toks[j]`` before the verb (an
+    apposition before the name included: "Their mother, Margaret Holloway, who owns ..., said")."""
+    c2 = next(
+        (i for i in range(j - 1, max(j - 16, 0) - 1, -1) if toks[i][0] == "," and i + 1 < j),
+        None,
+    )
+    if c2 is None or c2 < 1 or toks[c2 + 1][0].lower() not in ("who", "which", "whose"):
+        return None, None
+    if toks[c2 - 1][0].lower() in _PRONOUNS:
+        return None, None
+    spk = _valid(text, _walk_back(toks, c2 - 1))
+    if spk is None:
+        return None, None
+    lead = _apposition_start(toks, c2 - 1, spk)
+    k = next((i for i in range(c2 - 1, -1, -1) if toks[i][1] == spk[0]), 0)
+    while k > 0 and k > c2 - 12 and _plain_word(toks[k - 1][0]):
+        k -= 1  # "executive director": lower-case words before the role
+    if not text[spk[0]].isupper() and k >= 2 and toks[k - 1][0] == "," and toks[k - 2][0][:1].isupper():
+        # "Sara Henderson, executive director for Common Cause, which ...": the name, not its role
+        name = _valid(text, _walk_back(toks, k - 2, nouns=False))
+        if name is not None:
+            return name, name[0]
+    return spk, (spk[0] if lead is None else lead)
+
+
+def _more_words(toks: list[tuple[str, int, int]], k: int) -> bool:
+    """Whether token ``k`` is a lower-case word that goes on a clause (not a date, time or place adjunct)."""
+    if k >= len(toks):
+        return False
+    w = toks[k][0]
+    low = w.lower()
+    return (
+        w == low
+        and w[:1].isalpha()
+        and low not in _TIME_LEADS | _TIME_WORDS | _PREPOSITIONS | {"who", "whose", "which", "and"}
+    )
 
 
 _QUOTED_AS = re.compile(r"\bquoted\s+(?P<obj>[\w'’. -]+?)\s+as\s+(?:saying|telling|writing|stating)\b")
@@ -556,6 +626,9 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
         j = _skip_time_back(toks, j)
         while j >= 0 and toks[j][0].lower() in adverbs:
             j -= 1
+        # a parenthetical adverb: "MGM, though, said", "The ministry, however, said"
+        if j >= 2 and toks[j][0] == "," and toks[j - 1][0].lower() in _ASIDES and toks[j - 2][0] == ",":
+            j -= 3
         lead = None
         if j >= 0 and toks[j][0] not in ",;:\ufffc" and toks[j][0] not in '“”‘’"':
             spk = _valid(text, _walk_back(toks, j, nouns=not weak))
@@ -567,6 +640,9 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
         # a name then its apposition: '"...," Kalnina, the minister, said' (speaker: the name)
         if spk is None and j >= 1 and toks[j][0] == ",":
             spk, lead = _name_then_apposition(text, toks, j)
+        # a name then a relative clause: "Margaret Holloway, who owns 20% of the shares, said ..."
+        if spk is None and j >= 1 and toks[j][0] == ",":
+            spk, lead = _name_then_relative(text, toks, j)
         # inversion after a quote: '"...," said Peskov' (never with "told": its object is the listener, nor
         # with "put it")
         if (
@@ -576,10 +652,22 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
             and k + 1 < len(toks)
             and (k == 0 or toks[k - 1][0] in ",\ufffc" or toks[k - 1][0] in '”’"')
         ):
-            spk = _valid(text, _walk_forward(toks, k + 1))
-        if spk is None and appositive:
+            spk = _valid(text, _walk_forward(toks, k + 1, modifiers=True))
+            # "CLAUSE, said she was leaving" is no '"...," said she', nor "..., said federal authorities are
+            # investigating" '"...," said federal authorities': an inverted speaker ends the attribution
+            if spk is not None and text[spk[0]].islower():
+                after = next((i for i, t in enumerate(toks) if t[1] >= spk[1]), len(toks))
+                if _more_words(toks, after):
+                    spk = None
+        # '"...," a spokeswoman, Irina Volkova, said': the name set off by commas before the verb (never the
+        # end of a clause before a participle: "... for his remarks in Chile, saying he had ...")
+        if spk is None and appositive and not low.endswith("ing"):
             spk = _valid(text, _walk_back(toks, j - 1, nouns=False))
             lead = _apposition_start(toks, j - 1, spk)
+            if spk is not None and low not in _OBJECT_VERBS:
+                at = next((i for i, t in enumerate(toks) if t[1] == spk[0]), 0)
+                if at > 0 and toks[at - 1][0] not in ",\ufffc" and toks[at - 1][0] not in '“”‘’"':
+                    spk = lead = None  # "Muslim gets 20 years for joining ISIS, says ...": ISIS says nothing
         if spk is None:
             continue
         att.lead = spk[0] if lead is None else lead
@@ -604,7 +692,8 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
         for sm in _SOURCE_PREP.finditer(flat):
             rest = [t for t in toks if t[1] >= lo + sm.end()]
             ph = _walk_forward(rest, 0) if rest else None
-            if ph and ph != att.speaker and _is_outlet(text[ph[0] : ph[1]]):
+            inside = att.speaker[0] <= ph[0] < att.speaker[1] if ph else False
+            if ph and not inside and _is_outlet(text[ph[0] : ph[1]]):
                 if ph[0] > att.verb_at >= lo and _CLAUSE_BREAK.search(flat[att.verb_at - lo : ph[0] - lo]):
                     break  # '"...," Peskov said, adding that talks with NATO ...': not where he said it
                 att.source = ph
@@ -707,8 +796,27 @@ class _Resolver:
                 return guess
             sub = _OBJ_TO_SUBJ.get(low, low)
             return sub.capitalize() if s[0].isupper() else sub
+        s = self._full_name(s, at)
         self.named.append((at, s))
         return s
+
+    def _full_name(self, name: str, at: int) -> str:
+        """A bare surname that ends the full names of two or more people named before ``at`` ("Holloway"
+        after "James Holloway" and "Peter Holloway"): the one of them a pronoun there would refer to, which
+        is the one news has just introduced; ``name`` itself otherwise."""
+        if not re.fullmatch(r"[A-Z][\w'’-]+", name):
+            return name
+        prior = [
+            (a, b)
+            for a, b in self.persons
+            if b <= at
+            and len(self.text[a:b].split()) > 1
+            and _strip_possessive(self.text[a:b]).split()[-1] == name
+        ]
+        if len({" ".join(_strip_possessive(self.text[a:b]).split()) for a, b in prior}) < 2:
+            return name
+        a, b = self._antecedent(prior)
+        return " ".join(_strip_possessive(self.text[a:b]).split())
 
     def _antecedent(self, prior: list[tuple[int, int]]) -> tuple[int, int]:
         """The person a pronoun after ``prior`` (mentions before it, in order) refers to: in the sentence of
@@ -814,6 +922,7 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
         a, b = _clean(text, p.open + 1, p.close)
         if a >= b:
             continue
+        and_said: tuple[int, str | None, str | None] | None = None
         content = text[a:b]
         enclosing = [o for o in outer if o.open < p.open and p.close < o.close]
         outer.append(p)
@@ -833,6 +942,10 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
             before_p = [o.close for o in outer[:-1] if o.close < p.open and not (o.open < p.open < o.close)]
             if before_p and max(before_p) >= lo:
                 lo = max(before_p) + 1
+                # '... called Y "..." and said Z were "..."': the same subject goes on speaking
+                cm = _AND_VERB.match(text, lo, p.open)
+                if cm and cm.group(1) in _VERB_SET and prev_direct and prev_direct[0] == lo - 1:
+                    and_said = prev_direct
         holes = [(p.open, p.close + 1)]
         words = _n_words(content)
         before = text[max(lo, p.open - 40) : p.open].lower()
@@ -847,7 +960,7 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
         multi_sentence = bool(_SENT_PUNCT.search(content.strip())) and words > 3
         if so_called:
             kind = "scare"
-        elif att is not None:
+        elif att is not None or (and_said is not None and and_said[1] is not None):
             kind = "direct"
         elif words <= 4 and not multi_sentence and _is_title(content) and not enclosing:
             continue  # a name or title ("Game of Thrones"), not a quote
@@ -860,11 +973,15 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
             if att is not None:
                 speaker = res.name(att.speaker, p.open, resolve=not enclosing)
                 source = text[att.source[0] : att.source[1]] if att.source else None
+            elif and_said is not None:
+                speaker, source = and_said[1], and_said[2]
             elif (
                 prev_direct is not None
                 and not enclosing
                 and text.count("\n", prev_direct[0], p.open) <= 2
                 and text[max(s0, para[0]) : p.open].strip() == ""
+                # '"...," said 47-year-old Anna Kowalski' (not parsed): another speaker, not the one before
+                and not _other_name_follows(text, p.close + 1, prev_direct[1], e1)
             ):
                 speaker, source = prev_direct[1], prev_direct[2]
             if not enclosing:
@@ -875,12 +992,44 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
     return out
 
 
+# '"..." and said ...', '"...", and also called ...' between two quotes of one sentence
+_AND_VERB = re.compile(r"\s*,?\s*(?:and|but)\s+(?:also\s+|then\s+|later\s+)?([a-z]+)\b")
+_VERB_AFTER = re.compile(r"[\s,]*([a-z]+)\b")
+
+
+def _other_name_follows(text: str, i: int, speaker: str | None, end: int) -> bool:
+    """Whether a speech verb comes right after ``text[i]`` (after a comma) and then, before ``end``, a
+    capitalised word that is not in ``speaker``: '"...," said 47-year-old Anna Kowalski' after Pruitt spoke
+    (while '"...," continued the shooter's neighbor' may well be the same person)."""
+    m = _VERB_AFTER.match(text, i)
+    if m is None or m.group(1) not in _VERB_SET or "\n" in text[i : m.start(1)]:
+        return False
+    known = set(re.findall(r"[\w'’-]+", speaker or ""))
+    return any(w[0].isupper() and w not in known for w in re.findall(r"[\w'’-]+", text[m.end() : end]))
+
+
 _ADJUNCT = re.compile(
     r"(?:\s+(?:(?:on|in|at|to|during|after|with)\s+(?:(?:a|an|the|his|her|their|its|national|state)\s+)?"
     r"[\w.-]+(?:\s+(?:with|to)\s+(?:the\s+)?[\w.-]+)?(?:\s+[A-Z][\w.-]*)*"
     r"|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)"
     r"|(?:reporters|journalists|lawmakers|parliament|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))*\s*,?\s*"
 )
+
+
+# what opens a new clause after a trailing attribution and its adjuncts (", as ...", ", confirming ...")
+_NEW_CLAUSE = re.compile(r"(?:[a-z]+ing|as|while|whereas|because|although|though|but|and|amid|even)\b")
+
+
+# a wire dateline before the first sentence: "BERLIN, March 4 (Reuters) - ", "LISBON - "
+_DATELINE = re.compile(
+    r"[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([\w .]+\))?\s*[—–-]{1,2}\s+"
+)
+
+
+def _after_dateline(text: str, s: int, e: int) -> int:
+    """Where the words of a sentence start after a wire dateline ("BERLIN (Reuters) - "): no one said it."""
+    m = _DATELINE.match(text, s, e)
+    return m.end() if m else s
 
 
 _TOLD_OBJECT = re.compile(r"\s+(?:the|a|an)\s+[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*")
@@ -918,7 +1067,7 @@ def _according(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None
             return None
         a, b = _clean(text, comma + 1, core_end)
     else:
-        a, b = _clean(text, s, m.start())
+        a, b = _clean(text, _after_dateline(text, s, m.start()), m.start())
     phrase = text[ph[0] : ph[1]]
     if _is_outlet(phrase):
         return Quote(a, b, "reported", None, phrase) if a < b else None
@@ -937,15 +1086,21 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
         im = re.match(r"\s+it\b", text[verb_end:])
         verb_end += im.end() if im else 0
     spk_start = min(att.speaker[0], att.verb_at, att.lead if att.lead >= 0 else att.speaker[0])
+    if re.search(r"\b(?:which|whom|whose|that)\s*$", text[s:spk_start], re.I):
+        return None  # "an order, which a judge denied, ...": the verb of a relative clause reports nothing
     comma = text.rfind(",", s, spk_start)
     tail = text[max(verb_end, att.speaker[1]) : core_end]
     # a fronted time adjunct is not a clause: "On Wednesday, the governor said ..."
     fronted = (
         comma >= 0 and _skip_time_back(_tokens(text[s:comma], s), len(_tokens(text[s:comma], s)) - 1) < 0
     )
-    if comma >= 0 and not fronted and _n_words(tail) <= 6 and not re.search(r"\bthat\b", tail):
+    # ... or it is followed by a new clause: "CLAUSE, the office said on Tuesday, as ...", ", adding that ..."
+    am = _ADJUNCT.match(tail)
+    new_clause = am is not None and "," in tail[: am.end()] and _NEW_CLAUSE.match(tail, am.end())
+    trailing = _n_words(tail) <= 6 and not re.search(r"\bthat\b", tail) or new_clause
+    if comma >= 0 and not fronted and trailing:
         # a trailing attribution: "CLAUSE, X said." / "CLAUSE, said X in a statement."
-        a, b = _clean(text, s, comma)
+        a, b = _clean(text, _after_dateline(text, s, comma), comma)
     elif att.speaker[1] <= att.verb_at:
         after = text[verb_end:core_end]
         qm = re.match(r"\s+[\w'’. -]*?\bas\s+(?:saying|stating)\b\s*(?:that\b)?", after)
@@ -960,6 +1115,11 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
             skip = om.end() if om else 0
             am = _ADJUNCT.match(after, skip)
             a = verb_end + (am.end() if am else skip)
+        # a verb whose object before a semicolon is a word or two reports no clause: "They predicted
+        # collapse; instead we got prosperity" (the author's answer is not what they said)
+        semi = text.find(";", a, core_end)
+        if semi >= 0 and _n_words(text[a:semi]) < 3:
+            return None
         a, b = _clean(text, a, core_end)
     else:
         return None
@@ -974,7 +1134,9 @@ def voice_of(start: int, end: int, quotes: Sequence[Quote]) -> dict[str, Any]:
     """Whose words ``text[start:end]`` are: the author's, a quoted person's, or reported speech.
 
     A span inside a direct quote belongs to the quoted speaker; inside reported speech to the reported
-    speaker (in the author's paraphrase); inside a scare quote, or outside any quote, to the author.
+    speaker (in the author's paraphrase); inside a scare quote, or outside any quote, to the author. A span
+    that runs from one direct quote into another of the same speaker ('"a puppet" and said they were
+    "parasites"') is that speaker's too: the words between only report them.
 
     Returns:
         ``{"voice": "author"|"quoted"|"reported", "speaker": str|None, "quote": index or None}``.
@@ -989,6 +1151,22 @@ def voice_of(start: int, end: int, quotes: Sequence[Quote]) -> dict[str, Any]:
             if best is None or size < best[1] or (size == best[1] and q.kind == "direct"):
                 best = (i, size)
     if best is None:
+        best = _across_quotes(start, end, quotes)
+    if best is None:
         return {"voice": "author", "speaker": None, "quote": None}
     q = quotes[best[0]]
     return {"voice": "quoted" if q.kind == "direct" else "reported", "speaker": q.speaker, "quote": best[0]}
+
+
+def _across_quotes(start: int, end: int, quotes: Sequence[Quote]) -> tuple[int, int] | None:
+    """``(index, size)`` of the quote that holds most of a span that starts in one direct quote and ends in
+    another of the same named speaker; None for any other span."""
+    direct = [(i, q) for i, q in enumerate(quotes) if q.kind == "direct" and q.speaker]
+    first = [(i, q) for i, q in direct if q.start <= start < q.end]
+    last = [(i, q) for i, q in direct if q.start < end <= q.end]
+    for i, q in first:
+        for j, q2 in last:
+            if j != i and q2.speaker == q.speaker and q.end <= q2.start:
+                k = max((i, j), key=lambda x: min(end, quotes[x].end) - max(start, quotes[x].start))
+                return k, quotes[k].end - quotes[k].start
+    return None

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from spinlens.analysis._quotes import voice_of
+from spinlens.analysis._quotes import _ROLE_WORDS, voice_of
 from spinlens.schema import Quote
 
 __all__ = [
@@ -253,7 +253,19 @@ def _names_match(ref: EntityRef, who: str | None) -> bool:
         return False
     if f" {' '.join(core)} " in hay:
         return True
-    return ref.label == "PERSON" and len(core) > 1 and f" {core[-1]} " in hay
+    if ref.label != "PERSON" or len(core) < 2 or f" {core[-1]} " not in hay:
+        return False
+    # the surname alone ("Holloway", "Mrs Holloway", "Minister Holloway"), not another person's full name
+    # ("Peter Holloway" is not James Holloway)
+    words = _NAME_WORD.findall(who)
+    return not any(
+        w.strip("'’-").lower() == core[-1]
+        and k > 0
+        and words[k - 1][:1].isupper()
+        and _norm(words[k - 1]) not in _HONORIFICS | _ROLE_WORDS
+        and _norm(words[k - 1]) not in core
+        for k, w in enumerate(words)
+    )
 
 
 @dataclass

@@ -418,7 +418,7 @@ def _roles(fine_roles: list[str]) -> str:
 
 def _attacked_card(doc_no: int, attacked: list[Mapping[str, Any]]) -> str:
     if not attacked:
-        return _none("Nobody is cast as a villain in this article.")
+        return _none("No technique span attacks a named person or group.")
     items = []
     for a in attacked:
         if a["techniques"]:

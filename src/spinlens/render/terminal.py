@@ -8,7 +8,7 @@ control characters, so an article cannot restyle or move the cursor of the termi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -16,8 +16,11 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from spinlens.analysis import QUOTE_KINDS, voice_of
+from spinlens.render._article import article_view
 from spinlens.render._sweep import Span, segments, spans_of, technique_counts
-from spinlens.taxonomy import get_technique
+from spinlens.schema import Quote
+from spinlens.taxonomy import get_technique, is_technique
 from spinlens.text import terminal_safe as _clean  # no escape sequence of the article reaches the terminal
 
 __all__ = ["render_terminal", "terminal_view", "CATEGORY_STYLES"]
@@ -51,7 +54,29 @@ def _article_text(text: str, spans: list[Span]) -> Text:
     return out
 
 
-def _notes(text: str, spans: list[Span]) -> Table:
+def _quotes_of(data: Mapping[str, Any]) -> list[Quote]:
+    """The quotes of an analysis whose offsets fit its text (those of ``--article``; none without it)."""
+    n = len(data["document"]["text"])
+    out = []
+    for q in data.get("quotes") or []:
+        if not isinstance(q, Mapping) or q.get("kind") not in QUOTE_KINDS:
+            continue
+        s, e = q.get("start"), q.get("end")
+        if isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= n:
+            speaker = q.get("speaker")
+            out.append(Quote(s, e, str(q["kind"]), str(speaker) if speaker else None))
+    return out
+
+
+def _whose(s: Span, quotes: Sequence[Quote]) -> str:
+    """ "quoted: Peskov" / "reported: Critics" for a span in someone else's words; "" for the author's."""
+    v = voice_of(s.start, s.end, quotes)
+    if v["voice"] == "author":
+        return ""
+    return f"{v['voice']}: {v['speaker']}" if v["speaker"] else str(v["voice"])
+
+
+def _notes(text: str, spans: list[Span], quotes: Sequence[Quote] = ()) -> Table:
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
     table.add_column(justify="right", style="dim")
     table.add_column(max_width=28)
@@ -62,12 +87,11 @@ def _notes(text: str, spans: list[Span]) -> Table:
         quote = _clean(text[s.start : s.end])
         if len(quote) > 120:
             quote = quote[:117] + "..."
-        table.add_row(
-            f"[{i}]",
-            Text(t.name, style=CATEGORY_STYLES[t.category]),
-            f"{s.score:.2f}",
-            Text(f"“{quote}”", style="italic"),
-        )
+        note = Text(f"“{quote}”", style="italic")
+        whose = _whose(s, quotes) if quotes else ""
+        if whose:
+            note.append(f"  {_clean(whose)}", style="dim")
+        table.add_row(f"[{i}]", Text(t.name, style=CATEGORY_STYLES[t.category]), f"{s.score:.2f}", note)
     return table
 
 
@@ -107,7 +131,7 @@ def terminal_view(data: Mapping[str, Any]) -> RenderableType:
         parts.append(Text(_clean(meta), style="dim"))
     parts.append(_article_text(doc["text"], spans))
     if spans:
-        parts += [Text(), _notes(doc["text"], spans), Text(), _legend(spans)]
+        parts += [Text(), _notes(doc["text"], spans, _quotes_of(data)), Text(), _legend(spans)]
     parts += [Text(), _summary(data, spans)]
     return Group(*parts)
 
@@ -142,17 +166,60 @@ def article_summary_view(data: Mapping[str, Any]) -> Text | None:
     out.append(" · ".join(parts))
     top = summ.get("top_techniques") or []
     if top:
-        out.append(" · top " + ", ".join(_clean(str(t["technique"])) for t in top[:3]))
+        out.append(" · top " + ", ".join(_name(t["technique"]) for t in top[:3]))
     attacked = summ.get("attacked") or []
     if attacked:
         names = []
         for a in attacked[:3]:
-            how = ", ".join(_clean(str(t["technique"])) for t in (a.get("techniques") or [])[:2])
+            how = ", ".join(_name(t["technique"]) for t in (a.get("techniques") or [])[:2])
             by = [str(b) for b in a.get("by") or [] if b != "author"]
             via = f", quoting {_clean(', '.join(by))}" if by and "author" not in (a.get("by") or []) else ""
             names.append(_clean(str(a["entity"])) + (f" ({how}{via})" if how else ""))
         out.append("\nAttacked: " + "; ".join(names))
+    view = article_view(data) or {}
+    roles = [
+        f"{g['heading']}: " + ", ".join(_clean(e["name"]) for e in g["entities"][:4])
+        for g in view.get("entities") or []
+    ]
+    if roles:
+        out.append("\n" + " · ".join(roles))
+    quotes = view.get("quotes") or {}
+    speech = quotes.get("speech") or []
+    kinds = []
+    for kind in ("direct", "reported"):
+        said = [q for q in speech if q["kind"] == kind]
+        if said:
+            who: dict[str, int] = {}
+            named = [q["speaker"] for q in speech if q["speaker"]]
+            for q in said:
+                name = _longest_form(q["speaker"], named) if q["speaker"] else "unattributed"
+                who[name] = who.get(name, 0) + 1
+            tally = ", ".join(_clean(w) + (f" ×{n}" if n > 1 else "") for w, n in list(who.items())[:4])
+            kinds.append(f"{len(said)} {kind} ({tally})")
+    if quotes.get("scare"):
+        kinds.append(f"{len(quotes['scare'])} scare")
+    if kinds:
+        out.append("\nQuotes: " + " · ".join(kinds))
     narr = art.get("narratives") or []
     if narr:
         out.append("\nNarrative: " + _clean(str(narr[0]["narrative"])))
     return out
+
+
+def _longest_form(speaker: str, speakers: Sequence[str]) -> str:
+    """The longest speaker phrase that ends with ``speaker``'s words ("Zakharova", "Maria Zakharova" ->
+    "Foreign Ministry spokeswoman Maria Zakharova"), so one person is counted once; ``speaker`` itself when
+    two longer phrases end differently ("Holloway" after "James Holloway" and "Peter Holloway")."""
+    words = speaker.split()
+    longer = {
+        " ".join(o.split())
+        for o in speakers
+        if len(o.split()) > len(words) and o.split()[-len(words) :] == words
+    }
+    tops = {o for o in longer if not any(p != o and p.endswith(" " + o) for p in longer)}
+    return tops.pop() if len(tops) == 1 else speaker
+
+
+def _name(tid: object) -> str:
+    """A technique's display name ("Name calling / labeling"); the id itself when it is not a known one."""
+    return get_technique(tid).name if isinstance(tid, str) and is_technique(tid) else _clean(str(tid))
