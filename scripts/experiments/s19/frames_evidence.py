@@ -19,8 +19,9 @@ def main() -> None:
         ArticleModel.evidence_only = flag
         r = evaluate_articles(arts)
         print(
-            f"evidence_only={flag}: frames micro-F1 {r['frames_micro_f1']:.4f} "
-            f"(frequency baseline {r['frames_frequency_micro_f1']:.4f}), genre macro-F1 {r['genre_macro_f1']:.4f}",
+            f"evidence_only={flag}: frames micro-F1 {r['frames_micro_f1']:.6f} "
+            f"(frequency baseline {r['frames_frequency_micro_f1']:.4f}), "
+            f"genre macro-F1 {r['genre_macro_f1']:.4f}",
             flush=True,
         )
 

@@ -139,7 +139,8 @@ def genre_terms(text: str) -> tuple[list[str], list[str]]:
 
 
 class ArticleModel:
-    """Genre (softmax over :data:`GENRES`) and frames (one sigmoid per frame, a shared threshold).
+    """Genre (softmax over :data:`GENRES`) and frames (one sigmoid per frame, a shared threshold; a frame is
+    listed only when the text's words raise its score above the bias, see :attr:`evidence_only`).
 
     The frames read the TF-IDF row of the whole text; the genre reads that row, a row for the title and a
     row for the lede (each L2-normalised, side by side) and the standardised :data:`STYLE_FEATURES`, and
@@ -158,6 +159,10 @@ class ArticleModel:
         style_mean, style_std: standardisation of the style features (None: no style columns).
         style_weight: the standardised style values (clipped to +-5) are multiplied by this.
     """
+
+    #: list a frame only when the text's words raise its score (False: the threshold alone, as before
+    #: session 19; kept for the comparison in ``scripts/experiments/s19/frames_evidence.py``)
+    evidence_only: bool = True
 
     def __init__(
         self,
@@ -274,14 +279,16 @@ class ArticleModel:
         """
         idx, val = self.vectorizer.transform_terms(terms(text, bigrams=self.bigrams))
         pg = softmax(self.genre_logits(text, (idx, val), quotes))
-        pf = sigmoid(self.frames.decision(idx, val))
+        z = self.frames.decision(idx, val)
+        pf = sigmoid(z)
         order = np.argsort(-pf, kind="stable")
+        # a frame is listed when its probability passes the threshold and the text's words raise it: the
+        # bias alone is the training articles' prior (an empty text, "The.", got Security_and_defense)
+        evidence = z > self.frames.bias if self.evidence_only else np.ones(len(z), dtype=bool)
         return {
             "genre": GENRES[int(pg.argmax())],
             "genre_scores": {g: round(float(p), 4) for g, p in zip(GENRES, pg)},
-            # a text with no word the frame model knows has no evidence of a frame: its scores are the
-            # priors of the training articles (Security_and_defense for an empty text), not a finding
-            "frames": [FRAMES[i] for i in order if pf[i] >= self.threshold] if len(idx) else [],
+            "frames": [FRAMES[i] for i in order if pf[i] >= self.threshold and evidence[i]],
             "frame_scores": {FRAMES[i]: round(float(pf[i]), 4) for i in order},
         }
 
