@@ -581,6 +581,22 @@ def test_sentences_and_paragraphs_know_every_line_break():
         assert paras[0] == "Title line" and len(paras) == 2, repr(br)
 
 
+def test_a_sentence_keeps_the_closing_quotes_and_brackets_after_its_stop():
+    """(A sentence that ended in '."' lost its closing mark to the gap before the next one, so evidence
+    sentences showed an unbalanced quote.)"""
+    from spinlens.text import sentences
+
+    text = 'Halas said: "He is a reckless gambler." Then he left. She said ‘no.’ Next (see below.) Done.'
+    got = [text[s:e] for s, e in sentences(text)]
+    assert got == [
+        'Halas said: "He is a reckless gambler."',
+        "Then he left.",
+        "She said ‘no.’",
+        "Next (see below.)",
+        "Done.",
+    ]
+
+
 def _model_copy(tmp_path, edit) -> Path:
     """The shipped `fast` model in a folder of links, with ``edit(meta, folder)`` applied to model.json."""
     import json

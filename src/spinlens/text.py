@@ -60,7 +60,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     for m in _SENT_END.finditer(lines):
         if m.group(0).strip() == "" and "\n" not in m.group(0) and _ABBREV.search(lines[start : m.start()]):
             continue
-        _add(text, start, m.start(), out)
+        # the closing quotes and brackets after the stop are the sentence's ('He said: "No."')
+        closers = len(m.group(0)) - len(m.group(0).lstrip("\"'”’)]"))
+        _add(text, start, m.start() + closers, out)
         start = m.end()
     _add(text, start, len(text), out)
     return out
