@@ -498,6 +498,52 @@ def test_count_and_offset_agree_with_one_unbounded_search(filled, analyses):
         filled.count("x", technique="Lies")
 
 
+def test_search_count_and_stats_take_an_end_date_and_a_category(filled, analyses):
+    """(The web app's end-date and category filters were applied to the first 5,000 hits only: with more,
+    its totals stopped at what that window held, and a list of documents newest first filtered to an
+    older period was empty.) The store answers them in the database, as it does ``since``."""
+    ids = [a.document.id for a in analyses]
+    cats = [{get_technique(s.technique).category for s in a.spans} for a in analyses]
+    for query in ("", "traitors OR budget OR nation"):
+        for until, want in (("2024-05", [0, 2]), ("2024-05-01", [2]), ("2023", [2]), ("2024", [0, 1, 2])):
+            every = filled.search(query, until=until, limit=100)
+            assert sorted(h.id for h in every) == sorted(ids[k] for k in want), (query, until)
+            assert filled.count(query, until=until) == len(every)
+        for category in ("distraction", "attack_on_reputation"):
+            want = sorted(ids[k] for k, c in enumerate(cats) if category in c)
+            assert want and sorted(h.id for h in filled.search(query, category=category, limit=100)) == want
+            assert filled.count(query, category=category) == len(want)
+    assert filled.count("", since="2024-01", until="2024-05") == 1
+    rows = filled.stats("outlet", until="2024-05")
+    assert [(r["outlet"], r["articles"]) for r in rows] == [("Daily News", 2)]
+    assert [r["month"] for r in filled.stats("month", until="2024")] == ["2023-12", "2024-05", "2024-06"]
+    with pytest.raises(InputError, match="unknown category 'logic'"):
+        filled.search("x", category="logic")
+    with pytest.raises(InputError, match="until 'May' is not a date"):
+        filled.count("x", until="May")
+
+
+def test_the_newest_first_are_ordered_by_their_date_with_undated_ones_last(store):
+    """(The list of documents, newest first, was ordered by the date as given: "yesterday" and RFC 2822
+    dates ("Tue, ...") came before every ISO date, and on PostgreSQL documents without a date came first,
+    on SQLite last.)"""
+    pipeline = Pipeline(RuleTagger())
+    dates = {
+        "undated": None,
+        "june": "2024-06-01",
+        "words": "yesterday",
+        "rfc": "Tue, 02 Jan 2024 10:00:00 GMT",
+        "old": "2023-05-05",
+        "may": "2024-05-31T23:00:00Z",
+    }
+    docs = [Document(text=f"The traitors lied, {k}.", id=k, published=v) for k, v in dates.items()]
+    store.write([pipeline.analyze(d) for d in docs])
+    want = ["june", "may", "rfc", "old", "words", "undated"]  # undated: the later stored first
+    assert [h.id for h in store.search(limit=10)] == want
+    assert [h.id for k in range(6) for h in store.search(limit=1, offset=k)] == want
+    assert [h.id for h in store.search(technique="Name_Calling-Labeling", limit=10)] == want
+
+
 @pytest.mark.parametrize("query", ['"unclosed', "NEAR(x", "a AND (b", "*", "-", "title:foo", "x^2 OR", "^"])
 def test_search_takes_query_syntax_characters_literally(filled, query):
     assert isinstance(filled.search(query), list)

@@ -1073,3 +1073,112 @@ def test_serve_get_sends_non_ascii_queries_as_a_browser_does(tmp_path):
     r = CliRunner().invoke(cli_app, ["serve", "--model", "rules", "--get", "/search?q=déjà vu"])
     assert r.exit_code == 0, r.output
     assert 'value="déjà vu"' in r.stdout  # was "d?j? vu"
+
+
+# -- the corpus of a store: filters, paging and charts (SQLite and PostgreSQL) --------------------------
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request, tmp_path):
+    """An empty store on each backend (see ``test_store.store_target``)."""
+    from test_store import store_target
+
+    yield from store_target(request.param, tmp_path)
+
+
+def _store_corpus(db: str, rows) -> None:
+    """``(id, outlet, published, text)`` rows analyzed by the rule tagger into the store at ``db``."""
+    from spinlens.schema import Document
+    from spinlens.store import open_store
+
+    pipeline = Pipeline(RuleTagger())
+    with open_store(db) as store:
+        store.write(
+            [
+                pipeline.analyze(Document(text=t, id=i, outlet=o, published=p, title=f"Story {i}"))
+                for i, o, p, t in rows
+            ]
+        )
+
+
+def test_end_date_and_category_filters_count_and_page_every_document(store_db, monkeypatch):
+    """(The adapter applied the end date and the category to the first 5,000 hits, newest first: with
+    more, the totals stopped at what that window held and a list filtered to an older period said "0
+    documents". WINDOW = 3 stands for 5,000 here; the store now filters in the database.)"""
+    import spinlens.web._store as web_store
+
+    monkeypatch.setattr(web_store, "WINDOW", 3, raising=False)
+    new = [
+        (f"new{k}", "Daily", f"2024-06-{k + 10}", f"The traitors sold the harbour, {k}.") for k in range(5)
+    ]
+    old = [(f"old{k}", "Daily", f"2024-01-{k + 10}", f"What about the harbour? Story {k}.") for k in range(4)]
+    _store_corpus(store_db, new + old)
+    c = make_client(db=store_db, page_size=2)
+    for path, params in (("/api/documents", {}), ("/api/search", {"q": "harbour"})):
+        for f, want in (
+            ({"until": "2024-01"}, {i for i, *_ in old}),
+            ({"until": "2024-06-12"}, {i for i, *_ in old} | {"new0", "new1", "new2"}),
+            ({"category": "distraction"}, {i for i, *_ in old}),
+            ({"category": "attack_on_reputation", "until": "2024"}, {i for i, *_ in new}),
+        ):
+            got = []
+            for offset in range(0, 12, 2):
+                d = c.get(path, params={**params, **f, "limit": 2, "offset": offset}).json()
+                assert d["total"] == len(want), (path, f, offset)
+                got += [x["id"] for x in d["documents"]]
+            assert sorted(got) == sorted(want), (path, f)
+    html = c.get("/documents", params={"until": "2024-01", "page": 2}).text
+    assert '<span class="count">4</span>' in html and "page 2 of 2" in html
+    assert html.count('class="doc-link"') == 2
+
+
+def test_stats_count_each_outlet_once_and_take_the_end_date(store_db):
+    """(The heatmap asked for each outlet's techniques with the outlet filter, which ignores case, so
+    "Gazette" and "gazette" (a corrected outlet, say) each showed both outlets' spans; and the end date
+    was left out of the heatmap and totals.)"""
+    from spinlens.store import open_store
+
+    rows = [
+        ("a", "Gazette", "2024-01-05", "The traitors lied."),
+        ("b", "Gazette", "2024-03-05", "The traitors lied. What about the harbour?"),
+        ("c", "gazette", "2024-03-06", "Everyone knows the corrupt traitors lied again."),
+        ("d", None, "2024-02-01", "The traitors lied once more."),
+    ]
+    _store_corpus(store_db, rows)
+    with open_store(store_db) as store:
+        want = {(r["outlet"] or "(no outlet)"): r["spans"] for r in store.stats("outlet")}
+        want_jan = {"Gazette": len(store.spans("a"))}  # the one article of January
+    c = make_client(db=store_db)
+    stats = c.get("/api/stats").json()
+    assert stats["totals"] == want and len(want) == 3
+    for name in want:
+        assert sum(n for o, _t, n in stats["counts"] if o == name) == want[name]
+    jan = c.get("/api/stats", params={"until": "2024-01"}).json()
+    assert jan["totals"] == want_jan and jan["periods"] == ["2024-01"]
+    one = c.get("/api/stats", params={"technique": "Name_Calling-Labeling"}).json()
+    assert {t for _o, t, _n in one["counts"]} == {"Name_Calling-Labeling"}
+
+
+def test_a_page_past_the_last_says_so_and_leads_back(store_db):
+    """(A page past the last showed the total over an empty table, "No documents match", and no link.)"""
+    rows = [(f"d{k}", "Daily", f"2024-01-{k + 10}", f"The traitors lied, {k}.") for k in range(5)]
+    _store_corpus(store_db, rows)
+    c = make_client(db=store_db, page_size=2)
+    for path in ("/documents?page=9", "/search?q=traitors&page=9"):
+        html = c.get(path).text
+        assert "Page 9 is past the last page (3)." in html and "No documents match" not in html, path
+        assert re.search(r'href="[^"]*page=3" rel="prev"', html) and "page 9 of 3" in html, path
+    html = c.get("/documents?page=3").text
+    assert html.count('class="doc-link"') == 1 and "past the last" not in html
+
+
+def test_a_document_with_an_id_over_128_characters_has_a_page_on_sqlite(tmp_path):
+    """(SQLite stores such an id, and lists it, but its page and API answered 404: the web refused ids over
+    PostgreSQL's 128 characters.)"""
+    db = str(tmp_path / "corpus.sqlite")
+    doc_id = "https://example.com/news/" + "x" * 200
+    _store_corpus(db, [(doc_id, "Daily", "2024-01-05", "The traitors lied.")])
+    c = make_client(db=db)
+    assert c.get("/api/documents").json()["documents"][0]["id"] == doc_id
+    seg = quote(doc_id, safe="")
+    assert c.get("/api/documents/" + seg).json()["document"]["id"] == doc_id
+    assert c.get("/a/" + seg).status_code == 200
+    assert c.get("/a/" + "y" * 5000).status_code == 404

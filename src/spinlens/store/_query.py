@@ -22,6 +22,7 @@ __all__ = [
     "fts5_query",
     "check_since",
     "check_technique",
+    "check_category",
 ]
 
 #: the groupings ``stats`` accepts.
@@ -92,6 +93,19 @@ def check_technique(technique: str | None) -> str | None:
     )
 
 
+def check_category(category: str | None) -> str | None:
+    """``category`` if it is a category id (see :data:`spinlens.taxonomy.CATEGORIES`), or InputError."""
+    if category is None or category in CATEGORIES:
+        return category
+    raise InputError(f"unknown category {category!r}; choose one of: {', '.join(CATEGORIES)}")
+
+
+def _before(published: Any, until: str) -> Any:
+    """``published`` (a checked ISO date, or NULL) on or before ``until`` (YYYY, YYYY-MM or YYYY-MM-DD):
+    its first ``len(until)`` characters are not later; a NULL date is never before."""
+    return sa.func.substr(published, 1, len(until)) <= until
+
+
 def fts5_query(text: str) -> str | None:
     """An FTS5 query for web-search style input: words, "quoted phrases", OR, and -excluded words.
 
@@ -133,20 +147,31 @@ def fts5_query(text: str) -> str | None:
     return " OR ".join(parts) or None
 
 
-def _filters(technique: str | None, outlet: str | None, since: str | None, pk: Any) -> list[Any]:
+def _filters(
+    technique: str | None,
+    outlet: str | None,
+    since: str | None,
+    pk: Any,
+    until: str | None = None,
+    category: str | None = None,
+) -> list[Any]:
     """Search conditions on a document's ``pk`` (the full-text row id), answered from the narrow
     per-article tables, so ranking never reads the wide documents table."""
     conds: list[Any] = []
+    ag = aggregates_t
     if technique is not None:
-        ag = aggregates_t
         conds.append(pk.in_(sa.select(ag.c.doc_pk).where(ag.c.technique == technique)))
-    if outlet is not None or since is not None:
+    if category is not None:
+        conds.append(pk.in_(sa.select(ag.c.doc_pk).where(ag.c.category == category)))
+    if outlet is not None or since is not None or until is not None:
         st = article_stats_t
         q = sa.select(st.c.doc_pk)
         if outlet is not None:
             q = q.where(sa.func.lower(st.c.outlet) == outlet.lower())
         if since is not None:
             q = q.where(st.c.published >= since)
+        if until is not None:
+            q = q.where(_before(st.c.published, until))
         conds.append(pk.in_(q))
     return conds
 
@@ -161,6 +186,8 @@ def search(
     limit: int = 20,
     marks: tuple[str, str] = ("**", "**"),
     offset: int = 0,
+    until: str | None = None,
+    category: str | None = None,
 ) -> list[SearchHit]:
     """Analyzed documents matching ``query`` (best first), optionally with a technique, outlet, date.
 
@@ -174,19 +201,25 @@ def search(
         limit: the most hits returned.
         marks: the strings put before and after each match in the snippet.
         offset: hits skipped first (a later page); snippets are made for the hits returned only.
+        until: only documents published on or before this ISO date (YYYY, YYYY-MM or YYYY-MM-DD: a
+            month or year includes its last day).
+        category: only documents with at least one span of this category (a category id).
 
     Raises:
-        InputError: an unknown technique, a malformed date, or a query that only excludes words.
+        InputError: an unknown technique or category, a malformed date, or a query that only excludes
+            words.
     """
     technique = check_technique(technique)
     since = check_since(since)
+    until = check_since(until, "until")
+    category = check_category(category)
     if limit < 1:
         raise InputError(f"limit must be at least 1, got {limit}")
     if offset < 0:
         raise InputError(f"offset must be at least 0, got {offset}")
     limit = min(limit, _MAX_ROWS)
     query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
-    conds = _filters(technique, outlet, since, documents_t.c.pk)
+    conds = _filters(technique, outlet, since, documents_t.c.pk, until, category)
     d = documents_t
     cols = [d.c.id, d.c.title, d.c.outlet, d.c.published, d.c.url]
     query = query.strip()
@@ -224,7 +257,8 @@ def search(
         match = sa.text("documents_fts MATCH :fts").bindparams(fts=fts)
         # ``rowid + 0``: an IN on the bare rowid would be handed to FTS5, which then runs the whole
         # full-text query once per listed row (seconds); as an expression it filters the matches
-        top = sa.select(ft.c.rowid, bm25).where(match, *_filters(technique, outlet, since, ft.c.rowid + 0))
+        where = _filters(technique, outlet, since, ft.c.rowid + 0, until, category)
+        top = sa.select(ft.c.rowid, bm25).where(match, *where)
         ranked = conn.execute(top.order_by(bm25, ft.c.rowid).limit(limit).offset(offset)).all()
         if not ranked:
             return []
@@ -240,16 +274,26 @@ def search(
         found = sorted(conn.execute(stmt).all(), key=lambda r: order[r.pk][0])
         return _hits(conn, [dict(r._mapping, score=order[r.pk][1]) for r in found], technique)
     else:
+        # newest first by the checked ISO date (the raw ``published`` may be "yesterday" or RFC 2822),
+        # undated last on both databases (PostgreSQL puts NULL first in a descending order); the page is
+        # chosen in the narrow per-article table, then only its rows are read from the documents
+        st = article_stats_t
+        page = (
+            sa.select(st.c.doc_pk, st.c.published)
+            .where(*_filters(technique, outlet, since, st.c.doc_pk, until, category))
+            .order_by(st.c.published.is_(None), st.c.published.desc(), st.c.doc_pk.desc())
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
         stmt = (
             sa.select(
                 *cols,
                 sa.literal(0.0).label("score"),
                 sa.func.substr(d.c.text, 1, _PLAIN_SNIPPET_CHARS).label("snippet"),
             )
-            .where(*conds)
-            .order_by(d.c.published.desc(), d.c.pk.desc())
-            .limit(limit)
-            .offset(offset)
+            .select_from(d.join(page, page.c.doc_pk == d.c.pk))
+            .order_by(page.c.published.is_(None), page.c.published.desc(), d.c.pk.desc())
         )
     return _hits(conn, [dict(r._mapping) for r in conn.execute(stmt)], technique)
 
@@ -261,6 +305,8 @@ def count(
     technique: str | None = None,
     outlet: str | None = None,
     since: str | None = None,
+    until: str | None = None,
+    category: str | None = None,
 ) -> int:
     """How many documents :func:`search` with the same arguments finds when its ``limit`` is no bound: one
     COUNT in the database (the full-text index and the narrow per-article tables), no hit is read.
@@ -270,6 +316,8 @@ def count(
     """
     technique = check_technique(technique)
     since = check_since(since)
+    until = check_since(until, "until")
+    category = check_category(category)
     query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
     query = query.strip()
     fts = fts5_query(query) if query else None
@@ -282,7 +330,7 @@ def count(
         stmt = (
             sa.select(sa.func.count())
             .select_from(d)
-            .where(tsv.op("@@")(tsq), *_filters(technique, outlet, since, d.c.pk))
+            .where(tsv.op("@@")(tsq), *_filters(technique, outlet, since, d.c.pk, until, category))
         )
     elif fts is not None:
         ft = sa.table("documents_fts", sa.column("rowid"))
@@ -290,10 +338,11 @@ def count(
         stmt = (
             sa.select(sa.func.count())
             .select_from(ft)
-            .where(match, *_filters(technique, outlet, since, ft.c.rowid + 0))
+            .where(match, *_filters(technique, outlet, since, ft.c.rowid + 0, until, category))
         )
     else:
-        stmt = sa.select(sa.func.count()).select_from(d).where(*_filters(technique, outlet, since, d.c.pk))
+        where = _filters(technique, outlet, since, d.c.pk, until, category)
+        stmt = sa.select(sa.func.count()).select_from(d).where(*where)
     return int(conn.execute(stmt).scalar_one())
 
 
@@ -361,9 +410,11 @@ def stats(
     outlet: str | None = None,
     since: str | None = None,
     no_outlet: bool = False,
+    until: str | None = None,
 ) -> list[dict[str, Any]]:
     """Counts per technique, category, outlet or month over the analyzed documents that pass the filters
-    (``no_outlet``: only documents without an outlet).
+    (``no_outlet``: only documents without an outlet; ``until``: published on or before, as in
+    :func:`search`).
 
     Every row has the group key (``technique`` rows also their ``category``), ``articles`` (analyzed
     articles in the group), ``articles_with`` (those with at least one span counted), ``share``
@@ -378,6 +429,7 @@ def stats(
         raise InputError(f"cannot group by {by!r}; choose one of: {', '.join(STATS_BY)}")
     technique = check_technique(technique)
     since = check_since(since)
+    until = check_since(until, "until")
     outlet = _no_control(outlet, "\ufffd")
     st, ag = article_stats_t, aggregates_t
 
@@ -389,6 +441,8 @@ def stats(
             conds.append(t.c.outlet.is_(None))
         if since is not None:
             conds.append(t.c.published >= since)
+        if until is not None:
+            conds.append(_before(t.c.published, until))
         return conds
 
     def key_of(t: sa.Table) -> Any:

@@ -690,6 +690,8 @@ class Store:
         limit: int = 20,
         marks: tuple[str, str] = ("**", "**"),
         offset: int = 0,
+        until: str | None = None,
+        category: str | None = None,
     ):
         """Full-text search over titles and texts; see :func:`spinlens.store._query.search`."""
         from spinlens.store._query import search
@@ -704,6 +706,8 @@ class Store:
                 limit=limit,
                 marks=marks,
                 offset=offset,
+                until=until,
+                category=category,
             )
 
     def count(
@@ -713,13 +717,17 @@ class Store:
         technique: str | None = None,
         outlet: str | None = None,
         since: str | None = None,
+        until: str | None = None,
+        category: str | None = None,
     ) -> int:
         """How many documents :meth:`search` finds with no limit (one COUNT query; see
         :func:`spinlens.store._query.count`)."""
         from spinlens.store._query import count
 
         with self._read() as conn:
-            return count(conn, query, technique=technique, outlet=outlet, since=since)
+            return count(
+                conn, query, technique=technique, outlet=outlet, since=since, until=until, category=category
+            )
 
     def stats(
         self,
@@ -729,12 +737,15 @@ class Store:
         outlet: str | None = None,
         since: str | None = None,
         no_outlet: bool = False,
+        until: str | None = None,
     ) -> list[dict[str, Any]]:
         """Span counts and densities per technique, category, outlet or month; see ``_query.stats``."""
         from spinlens.store._query import stats
 
         with self._read() as conn:
-            return stats(conn, by, technique=technique, outlet=outlet, since=since, no_outlet=no_outlet)
+            return stats(
+                conn, by, technique=technique, outlet=outlet, since=since, no_outlet=no_outlet, until=until
+            )
 
 
 def text_digest(text: str) -> str:

@@ -46,7 +46,8 @@ log = logging.getLogger("spinlens.web")
 
 _HERE = Path(__file__).parent
 #: a document id as it may appear in a URL: never used as a path, only looked up.
-_ID = re.compile(r"^.{1,128}$", re.DOTALL)  # the store's id column holds 128 characters
+# PostgreSQL's id column holds 128 characters, SQLite any number: a bound for a URL, not the store's
+_ID = re.compile(r"^.{1,4096}$", re.DOTALL)
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -816,8 +817,10 @@ def _pager(request: Request, page_no: int, size: int, total: int) -> dict[str, A
     return {
         "page": page_no,
         "pages": pages,
-        "prev": link(page_no - 1) if page_no > 1 else None,
+        # a page past the last (an old link, a corpus that shrank) leads back to the last one
+        "prev": link(min(page_no - 1, pages)) if page_no > 1 else None,
         "next": link(page_no + 1) if page_no < pages else None,
+        "past": page_no > pages,
     }
 
 

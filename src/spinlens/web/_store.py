@@ -1,8 +1,8 @@
 """The corpus pages on :mod:`spinlens.store`: its search, stats and get, answered in the web's row shapes.
 
-The store's search pages (``offset``, ``limit``) and counts (``count``: one COUNT query) in the database;
-documents are counted from ``stats``. It has no end date or category filter, so with those this adapter
-filters a bounded window of hits (:data:`WINDOW`).
+The store's search pages (``offset``, ``limit``) and counts (``count``: one COUNT query) in the database,
+with every filter of the pages (outlet, technique, category, since, until); documents are counted from
+``stats`` when no category is asked.
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
-from spinlens.text import iso_date
 from spinlens.web._corpus import MARKS, Filters, period_of, plain_snippet, snippet_html
 from spinlens.web._view import display_title
 
-__all__ = ["open_store", "StoreCorpus", "WINDOW"]
+__all__ = ["open_store", "StoreCorpus"]
 
-#: the most hits read to filter by end date or category.
-WINDOW = 5000
 _HEAT_OUTLETS = 40
 
 
@@ -76,32 +73,19 @@ class StoreCorpus:
         }
 
     def _page(self, query: str, f: Filters, limit: int, offset: int) -> tuple[list[Any], int | None]:
-        """The hits of one page and, when this page shows it, their total (None: ask the database).
-
-        Without an end date or category the store pages itself (``offset``, ``limit``); with them, the
-        first :data:`WINDOW` hits are filtered here, and the total is exact below WINDOW hits, "at least"
-        beyond (a page past the window is empty)."""
-        if f.until or f.category:
-            hits = self.store.search(
-                query, technique=f.technique, outlet=f.outlet, since=f.since, limit=WINDOW, marks=MARKS
-            )
-            hits = [h for h in hits if _keep(h, f)]
-            return hits[offset : offset + limit], len(hits)
-        hits = self.store.search(
-            query,
-            technique=f.technique,
-            outlet=f.outlet,
-            since=f.since,
-            limit=limit + 1,
-            offset=offset,
-            marks=MARKS,
-        )
+        """The hits of one page (the store pages itself: ``offset``, ``limit``) and, when this page shows
+        it, their total (None: ask the database)."""
+        hits = self.store.search(query, limit=limit + 1, offset=offset, marks=MARKS, **_where(f))
         # a first page with no hit past it holds them all; any other page asks the database
         total = len(hits) if offset == 0 and len(hits) <= limit else None
         return hits[:limit], total
 
     def _count(self, f: Filters) -> int:
-        rows = self.store.stats("outlet", technique=f.technique, outlet=f.outlet, since=f.since)
+        if f.category:
+            return self.store.count("", **_where(f))
+        rows = self.store.stats(
+            "outlet", technique=f.technique, outlet=f.outlet, since=f.since, until=f.until
+        )
         return sum(int(r["articles_with"] if f.technique else r["articles"]) for r in rows)
 
     def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
@@ -113,8 +97,7 @@ class StoreCorpus:
     ) -> tuple[list[dict[str, Any]], int]:
         hits, total = self._page(query, filters, limit, offset)
         if total is None:  # one COUNT query in the database
-            f = filters
-            total = self.store.count(query, technique=f.technique, outlet=f.outlet, since=f.since)
+            total = self.store.count(query, **_where(filters))
         return [self._row(h, query) for h in hits], total
 
     def outlets(self) -> list[str]:
@@ -123,42 +106,34 @@ class StoreCorpus:
     # -- charts ------------------------------------------------------------------------------------------
     def stats(self, f: Filters) -> dict[str, Any]:
         """Outlet x technique counts and monthly technique shares, from the store's ``stats``."""
-        by_outlet = self.store.stats("outlet", technique=f.technique, outlet=f.outlet, since=f.since)
+        dates = {"outlet": f.outlet, "since": f.since, "until": f.until}
+        by_outlet = self.store.stats("outlet", technique=f.technique, **dates)
         by_outlet = [r for r in by_outlet if r["spans"]][:_HEAT_OUTLETS]
+        names = {r["outlet"]: r["outlet"] or "(no outlet)" for r in by_outlet}
         counts: list[list[Any]] = []
-        totals: dict[str, int] = {}
+        totals: dict[str, int] = dict.fromkeys(names.values(), 0)
         present: set[str] = set()
-        for r in by_outlet:
-            name = r["outlet"] or "(no outlet)"
-            rows = self.store.stats(
-                "technique",
-                technique=f.technique,
-                outlet=r["outlet"],
-                since=f.since,
-                no_outlet=r["outlet"] is None,
-            )
-            rows = [x for x in rows if _in_category(x["technique"], f)]
-            for x in rows:
-                counts.append([name, x["technique"], int(x["spans"])])
-                present.add(x["technique"])
-            totals[name] = sum(int(x["spans"]) for x in rows)
-        months_all = self.store.stats("month", outlet=f.outlet, since=f.since)
-        periods = [
-            r["month"] for r in months_all if r["month"] and period_of(r["month"]) and _before(r["month"], f)
-        ]
+        # one query per technique, grouped by the exact outlet: the outlet filter ignores case, so asking
+        # per outlet counted "Gazette" and "gazette" twice, each with the other's spans
+        wanted = [t for t in ([f.technique] if f.technique else TECHNIQUE_IDS) if _in_category(t, f)]
+        for t in wanted:
+            for r in self.store.stats("outlet", technique=t, **dates):
+                if r["outlet"] in names and r["spans"]:
+                    counts.append([names[r["outlet"]], t, int(r["spans"])])
+                    totals[names[r["outlet"]]] += int(r["spans"])
+                    present.add(t)
+        months_all = self.store.stats("month", **dates)
+        periods = [r["month"] for r in months_all if r["month"] and period_of(r["month"])]
         month_total = {r["month"]: int(r["spans"]) for r in months_all}
         techniques = [t for t in TECHNIQUE_IDS if t in present]
         if not techniques:
-            tech_rows = self.store.stats("technique", technique=f.technique, outlet=f.outlet, since=f.since)
+            tech_rows = self.store.stats("technique", technique=f.technique, **dates)
             techniques = [
                 t for t in TECHNIQUE_IDS if any(x["technique"] == t for x in tech_rows) and _in_category(t, f)
             ]
         series: dict[str, list[float]] = {}
         for t in techniques:
-            per = {
-                r["month"]: int(r["spans"])
-                for r in self.store.stats("month", technique=t, outlet=f.outlet, since=f.since)
-            }
+            per = {r["month"]: int(r["spans"]) for r in self.store.stats("month", technique=t, **dates)}
             values = [
                 round(per.get(p, 0) / month_total[p], 4) if month_total.get(p) else 0.0 for p in periods
             ]
@@ -174,19 +149,16 @@ class StoreCorpus:
         }
 
 
+def _where(f: Filters) -> dict[str, Any]:
+    """The store's search filters for the pages' ones."""
+    return {
+        "technique": f.technique,
+        "outlet": f.outlet,
+        "since": f.since,
+        "until": f.until,
+        "category": f.category,
+    }
+
+
 def _in_category(technique: str, f: Filters) -> bool:
     return not f.category or get_technique(technique).category == f.category
-
-
-def _before(published: str | None, f: Filters) -> bool:
-    """On or before ``until``, comparing the checked ISO date (as the store's ``since`` does)."""
-    day = iso_date(published)
-    return not f.until or bool(day) and str(day)[: len(f.until)] <= f.until
-
-
-def _keep(hit, f: Filters) -> bool:
-    if f.until and not _before(hit.published, f):
-        return False
-    if f.category and not any(_in_category(t, f) for t in hit.techniques):
-        return False
-    return True
