@@ -162,6 +162,8 @@ def main() -> None:
         ("word + technique", dict(query="government", technique="Name_Calling-Labeling")),
         ("word + outlet + since", dict(query="budget", outlet="Outlet 07", since="2024-06-01")),
         ("function word (worst case)", dict(query="the")),
+        ("no words, newest first", dict(query="")),
+        ("no words + until + category", dict(query="", until="2024-03", category="attack_on_reputation")),
     ]
     stats_queries = [
         ("by technique", dict(by="technique")),
@@ -176,7 +178,8 @@ def main() -> None:
     for name, kw in fts_queries:
         store.search(**kw)  # warm-up
         ms = timed(lambda kw=kw: store.search(**kw), args.repeat)
-        all_fts += ms
+        if kw.get("query"):  # the full-text target counts full-text queries only
+            all_fts += ms
         rows_fts.append((name, kw, len(store.search(limit=20, **kw)), statistics.median(ms), p95(ms)))
     # the web app's totals and later pages (session 19): one COUNT per search, and a page 250 deep
     rows_count = []
@@ -214,7 +217,8 @@ def main() -> None:
         "FTS5 index included, after a WAL checkpoint)",
         f"- Write: {write_s:.0f} s ({counts['documents'] / write_s:,.0f} documents/s; generating them took "
         f"another {gen_s:.0f} s)",
-        f"- FTS query p95 over {len(fts_queries)} queries x {args.repeat} runs: "
+        f"- FTS query p95 over {sum(1 for _, kw in fts_queries if kw.get('query'))} queries x "
+        f"{args.repeat} runs: "
         f"**{fts_p95:.0f} ms** ({'meets' if fts_p95 < FTS_TARGET_MS else 'misses'} < {FTS_TARGET_MS:.0f} ms)",
         f"- Stats query p95 over {len(stats_queries)} queries x {args.repeat} runs: **{stats_p95:.0f} ms** "
         f"({'meets' if stats_p95 < STATS_TARGET_MS else 'misses'} < {STATS_TARGET_MS:.0f} ms)",
