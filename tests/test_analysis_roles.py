@@ -333,6 +333,10 @@ def test_a_separate_title_reaches_the_article_models_and_offsets_still_index_the
         "  TRAITORS"
     )
     assert with_title(body, "  ") == body and with_title(body, None) == body
+    # a page title that is the text's headline and the outlet's name is not read twice
+    page = f"Traitors in parliament sell out the nation\n\n{body}"
+    assert with_title(page, "Traitors in parliament sell out the nation | The Daily Gazette") == page
+    assert with_title("Yes\n\nNo.", "Yes we can | Gazette").startswith("Yes we can | Gazette\n\n")
 
 
 def test_the_pipeline_gives_the_article_models_the_document_title(base_analyzer):

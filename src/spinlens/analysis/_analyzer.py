@@ -305,12 +305,14 @@ class ArticleAnalyzer:
 
 def with_title(text: str, title: str | None) -> str:
     """``text`` as the article-level models read it: the title on the first line, a blank line, the text;
-    ``text`` itself when there is no title or the text already starts with it."""
+    ``text`` itself when there is no title or the text already starts with it (or with the headline of a
+    page title such as "Headline | Outlet")."""
     t = " ".join((title or "").split())
     if not t:
         return text
-    first = " ".join(text.lstrip().partition("\n")[0].split())
-    if first.casefold() == t.casefold():
+    first = " ".join(text.lstrip().partition("\n")[0].split()).casefold()
+    head = t.casefold()
+    if first == head or (first and len(first.split()) >= 3 and head.startswith(first)):
         return text
     return f"{t}\n\n{text}"
 
