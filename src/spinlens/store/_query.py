@@ -176,6 +176,60 @@ def _filters(
     return conds
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """A search's checked arguments: the query (stripped, control characters made blanks), its FTS5 form
+    (None without words), and the filters, canonical and checked."""
+
+    query: str
+    fts: str | None
+    technique: str | None
+    outlet: str | None
+    since: str | None
+    until: str | None
+    category: str | None
+
+    @classmethod
+    def of(
+        cls,
+        query: str,
+        technique: str | None,
+        outlet: str | None,
+        since: str | None,
+        until: str | None,
+        category: str | None,
+    ) -> _Asked:
+        """Raises InputError as :func:`search` does."""
+        technique = check_technique(technique)
+        since = check_since(since)
+        until = check_since(until, "until")
+        category = check_category(category)
+        query = (_no_control(query) or "").strip()
+        fts = fts5_query(query) if query else None  # also checks the query on PostgreSQL
+        return cls(query, fts, technique, _no_control(outlet, "\ufffd"), since, until, category)
+
+    @property
+    def nothing(self) -> bool:
+        """Words were asked but none is searchable (punctuation only): no document matches."""
+        return bool(self.query) and self.fts is None
+
+    def conds(self, pk: Any) -> list[Any]:
+        """The filters as conditions on a document's ``pk`` (see :func:`_filters`)."""
+        return _filters(self.technique, self.outlet, self.since, pk, self.until, self.category)
+
+    def pg_match(self) -> tuple[Any, Any]:
+        """PostgreSQL: ``(tsvector column, tsquery)`` of the words."""
+        tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), self.query)
+        return sa.literal_column("documents.tsv"), tsq
+
+    def fts5_match(self) -> Any:
+        """SQLite: the FTS5 MATCH condition of the words."""
+        return sa.text("documents_fts MATCH :fts").bindparams(fts=self.fts)
+
+
+_FTS = sa.table("documents_fts", sa.column("rowid"))
+
+
 def search(
     conn: sa.Connection,
     query: str = "",
@@ -209,33 +263,23 @@ def search(
         InputError: an unknown technique or category, a malformed date, or a query that only excludes
             words.
     """
-    technique = check_technique(technique)
-    since = check_since(since)
-    until = check_since(until, "until")
-    category = check_category(category)
+    asked = _Asked.of(query, technique, outlet, since, until, category)
+    technique = asked.technique
     if limit < 1:
         raise InputError(f"limit must be at least 1, got {limit}")
     if offset < 0:
         raise InputError(f"offset must be at least 0, got {offset}")
     limit = min(limit, _MAX_ROWS)
-    query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
-    conds = _filters(technique, outlet, since, documents_t.c.pk, until, category)
     d = documents_t
     cols = [d.c.id, d.c.title, d.c.outlet, d.c.published, d.c.url]
-    query = query.strip()
-    pg = conn.dialect.name == "postgresql"
-    fts = fts5_query(query) if query else None  # also checks the query on PostgreSQL
-    if query and fts is None:  # nothing searchable in the query (punctuation only)
+    if asked.nothing or offset > _MAX_ROWS:  # no searchable word; a page past any table
         return []
-    if offset > _MAX_ROWS:  # past any table: a database refuses the number itself
-        return []
-    if fts is not None and pg:
-        tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), query)
-        tsv: sa.ColumnClause[Any] = sa.literal_column("documents.tsv")
+    if asked.fts is not None and conn.dialect.name == "postgresql":
+        tsv, tsq = asked.pg_match()
         rank = sa.func.ts_rank(tsv, tsq)
         inner = (
             sa.select(d.c.pk, rank.label("score"))
-            .where(tsv.op("@@")(tsq), *conds)
+            .where(tsv.op("@@")(tsq), *asked.conds(d.c.pk))
             .order_by(rank.desc(), d.c.pk)
             .limit(limit)
             .offset(offset)
@@ -249,16 +293,15 @@ def search(
             .select_from(d.join(inner, inner.c.pk == d.c.pk))
             .order_by(inner.c.score.desc(), d.c.pk)
         )
-    elif fts is not None:
+    elif asked.fts is not None:
         # rank first (no snippets: SQLite would make one for every match before sorting), then
         # make snippets for the top ``limit`` only
-        ft = sa.table("documents_fts", sa.column("rowid"))
+        ft = _FTS
         bm25: sa.ColumnClause[Any] = sa.literal_column("bm25(documents_fts, 2.0, 1.0)")
-        match = sa.text("documents_fts MATCH :fts").bindparams(fts=fts)
+        match = asked.fts5_match()
         # ``rowid + 0``: an IN on the bare rowid would be handed to FTS5, which then runs the whole
         # full-text query once per listed row (seconds); as an expression it filters the matches
-        where = _filters(technique, outlet, since, ft.c.rowid + 0, until, category)
-        top = sa.select(ft.c.rowid, bm25).where(match, *where)
+        top = sa.select(ft.c.rowid, bm25).where(match, *asked.conds(ft.c.rowid + 0))
         ranked = conn.execute(top.order_by(bm25, ft.c.rowid).limit(limit).offset(offset)).all()
         if not ranked:
             return []
@@ -280,7 +323,7 @@ def search(
         st = article_stats_t
         page = (
             sa.select(st.c.doc_pk, st.c.published)
-            .where(*_filters(technique, outlet, since, st.c.doc_pk, until, category))
+            .where(*asked.conds(st.c.doc_pk))
             .order_by(st.c.published.is_(None), st.c.published.desc(), st.c.doc_pk.desc())
             .limit(limit)
             .offset(offset)
@@ -314,35 +357,18 @@ def count(
     Raises:
         InputError: as :func:`search`.
     """
-    technique = check_technique(technique)
-    since = check_since(since)
-    until = check_since(until, "until")
-    category = check_category(category)
-    query, outlet = _no_control(query) or "", _no_control(outlet, "\ufffd")
-    query = query.strip()
-    fts = fts5_query(query) if query else None
-    if query and fts is None:
+    asked = _Asked.of(query, technique, outlet, since, until, category)
+    if asked.nothing:
         return 0
     d = documents_t
-    if fts is not None and conn.dialect.name == "postgresql":
-        tsq = sa.func.websearch_to_tsquery(sa.text("'english'::regconfig"), query)
-        tsv: sa.ColumnClause[Any] = sa.literal_column("documents.tsv")
-        stmt = (
-            sa.select(sa.func.count())
-            .select_from(d)
-            .where(tsv.op("@@")(tsq), *_filters(technique, outlet, since, d.c.pk, until, category))
-        )
-    elif fts is not None:
-        ft = sa.table("documents_fts", sa.column("rowid"))
-        match = sa.text("documents_fts MATCH :fts").bindparams(fts=fts)
-        stmt = (
-            sa.select(sa.func.count())
-            .select_from(ft)
-            .where(match, *_filters(technique, outlet, since, ft.c.rowid + 0, until, category))
-        )
+    if asked.fts is not None and conn.dialect.name == "postgresql":
+        tsv, tsq = asked.pg_match()
+        stmt = sa.select(sa.func.count()).select_from(d).where(tsv.op("@@")(tsq), *asked.conds(d.c.pk))
+    elif asked.fts is not None:
+        where = [asked.fts5_match(), *asked.conds(_FTS.c.rowid + 0)]
+        stmt = sa.select(sa.func.count()).select_from(_FTS).where(*where)
     else:
-        where = _filters(technique, outlet, since, d.c.pk, until, category)
-        stmt = sa.select(sa.func.count()).select_from(d).where(*where)
+        stmt = sa.select(sa.func.count()).select_from(d).where(*asked.conds(d.c.pk))
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -1,8 +1,8 @@
 """The corpus pages on :mod:`spinlens.store`: its search, stats and get, answered in the web's row shapes.
 
 The store's search pages (``offset``, ``limit``) and counts (``count``: one COUNT query) in the database,
-with every filter of the pages (outlet, technique, category, since, until); documents are counted from
-``stats`` when no category is asked.
+with every filter of the pages (outlet, technique, category, since, until); the document list is a search
+without words.
 """
 
 from __future__ import annotations
@@ -72,33 +72,22 @@ class StoreCorpus:
             "snippet_html": snippet_html(hit.snippet) if query else None,
         }
 
-    def _page(self, query: str, f: Filters, limit: int, offset: int) -> tuple[list[Any], int | None]:
-        """The hits of one page (the store pages itself: ``offset``, ``limit``) and, when this page shows
-        it, their total (None: ask the database)."""
-        hits = self.store.search(query, limit=limit + 1, offset=offset, marks=MARKS, **_where(f))
-        # a first page with no hit past it holds them all; any other page asks the database
-        total = len(hits) if offset == 0 and len(hits) <= limit else None
-        return hits[:limit], total
-
-    def _count(self, f: Filters) -> int:
-        if f.category:
-            return self.store.count("", **_where(f))
-        rows = self.store.stats(
-            "outlet", technique=f.technique, outlet=f.outlet, since=f.since, until=f.until
-        )
-        return sum(int(r["articles_with"] if f.technique else r["articles"]) for r in rows)
-
     def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        hits, total = self._page("", filters, limit, offset)
-        return [self._row(h, None) for h in hits], self._count(filters) if total is None else total
+        """The newest documents that pass the filters: a search without words."""
+        return self.search("", filters, limit, offset)
 
     def search(
         self, query: str, filters: Filters, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        hits, total = self._page(query, filters, limit, offset)
-        if total is None:  # one COUNT query in the database
-            total = self.store.count(query, **_where(filters))
-        return [self._row(h, query) for h in hits], total
+        """One page of hits (the store pages itself) and their total: a first page with no hit past it holds
+        them all; any other asks the database (one COUNT)."""
+        where = _where(filters)
+        hits = self.store.search(query, limit=limit + 1, offset=offset, marks=MARKS, **where)
+        if offset == 0 and len(hits) <= limit:
+            total = len(hits)
+        else:
+            total = self.store.count(query, **where)
+        return [self._row(h, query) for h in hits[:limit]], total
 
     def outlets(self) -> list[str]:
         return sorted(r["outlet"] for r in self.store.stats("outlet") if r.get("outlet"))
