@@ -205,15 +205,22 @@ def _attacked(text: str, summ: Mapping[str, Any], top: int) -> list[dict[str, An
     return out
 
 
-def _quotes(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Quotes in text order with the technique spans inside each, scare quotes apart, and voice counts."""
+def quote_objects(data: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], list[Quote]]:
+    """The quotes of an ``Analysis.to_dict()`` dict whose kind is known and whose offsets fit the text, in
+    text order: the dicts and the :class:`Quote` objects ``voice_of`` reads (none without ``--article``)."""
     text: str = data["document"]["text"]
     rows = []
     for q in data.get("quotes") or []:
         if isinstance(q, Mapping) and q.get("kind") in QUOTE_KINDS and _offsets(q, len(text)) is not None:
             rows.append(q)
     rows.sort(key=lambda q: (q["start"], -q["end"]))
-    objs = [Quote(q["start"], q["end"], q["kind"], q.get("speaker"), q.get("source")) for q in rows]
+    return rows, [Quote(q["start"], q["end"], q["kind"], q.get("speaker"), q.get("source")) for q in rows]
+
+
+def _quotes(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Quotes in text order with the technique spans inside each, scare quotes apart, and voice counts."""
+    text: str = data["document"]["text"]
+    rows, objs = quote_objects(data)
     inside: list[list[dict[str, Any]]] = [[] for _ in rows]
     voices = {"author": 0, "quoted": 0, "reported": 0}
     for sp in spans_of(data):

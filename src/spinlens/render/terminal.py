@@ -16,8 +16,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from spinlens.analysis import QUOTE_KINDS, voice_of
-from spinlens.render._article import article_view
+from spinlens.analysis import voice_of
+from spinlens.render._article import article_view, quote_objects
 from spinlens.render._sweep import Span, segments, spans_of, technique_counts
 from spinlens.schema import Quote
 from spinlens.taxonomy import get_technique, is_technique
@@ -51,20 +51,6 @@ def _article_text(text: str, spans: list[Span]) -> Text:
             out.append(piece)
         for s in ending.get(b, []):  # markers for the spans that end here, in the one span order
             out.append(f"[{number[s.index]}]", style="dim")
-    return out
-
-
-def _quotes_of(data: Mapping[str, Any]) -> list[Quote]:
-    """The quotes of an analysis whose offsets fit its text (those of ``--article``; none without it)."""
-    n = len(data["document"]["text"])
-    out = []
-    for q in data.get("quotes") or []:
-        if not isinstance(q, Mapping) or q.get("kind") not in QUOTE_KINDS:
-            continue
-        s, e = q.get("start"), q.get("end")
-        if isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= n:
-            speaker = q.get("speaker")
-            out.append(Quote(s, e, str(q["kind"]), str(speaker) if speaker else None))
     return out
 
 
@@ -131,7 +117,7 @@ def terminal_view(data: Mapping[str, Any]) -> RenderableType:
         parts.append(Text(_clean(meta), style="dim"))
     parts.append(_article_text(doc["text"], spans))
     if spans:
-        parts += [Text(), _notes(doc["text"], spans, _quotes_of(data)), Text(), _legend(spans)]
+        parts += [Text(), _notes(doc["text"], spans, quote_objects(data)[1]), Text(), _legend(spans)]
     parts += [Text(), _summary(data, spans)]
     return Group(*parts)
 
