@@ -246,22 +246,21 @@ def pg_store(tmp_path):
             yield s
 
 
-def test_a_write_that_deadlocks_with_another_writer_is_run_again(pg_store, analyses):
-    """Two batches writing the same documents in another order can deadlock on PostgreSQL, which then
-    aborts one transaction: the write is run again instead of stopping that run."""
+def _deadlock_with(pg_store, first: str, second: str, work, what: str):
+    """Run ``work()`` in a thread while another client holds ``second``'s row and, once ``work`` waits for
+    it, takes ``first``'s (which ``work`` holds): the cycle PostgreSQL breaks by aborting one transaction.
+    Returns the exceptions ``work`` raised and its thread."""
     import threading
     import time
 
     import sqlalchemy as sa
 
-    a, b = analyses[0], analyses[1]
-    pg_store.write([a, b])
     other = sa.create_engine(pg_store.url)
     errors: list[BaseException] = []
 
-    def write() -> None:
+    def run() -> None:
         try:
-            pg_store.write([a, b])  # locks a's row, then waits for b's
+            work()
         except BaseException as exc:
             errors.append(exc)
 
@@ -269,20 +268,32 @@ def test_a_write_that_deadlocks_with_another_writer_is_run_again(pg_store, analy
     try:
         with other.connect() as conn, other.connect() as watch:
             tx = conn.begin()
-            conn.exec_driver_sql(retitle, {"id": b.document.id})
-            writer = threading.Thread(target=write)
-            writer.start()
+            conn.exec_driver_sql(retitle, {"id": second})
+            worker = threading.Thread(target=run)
+            worker.start()
             deadline = time.monotonic() + 20
             waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
             while not watch.exec_driver_sql(waiting).scalar():
-                assert time.monotonic() < deadline, "the write never waited for the row"
+                assert time.monotonic() < deadline, f"the {what} never waited for the row"
                 time.sleep(0.01)
-            # a's row now closes the cycle: PostgreSQL aborts the write, which has waited longer
-            conn.exec_driver_sql(retitle, {"id": a.document.id})
+            # the first row now closes the cycle: PostgreSQL aborts the work, which has waited longer
+            conn.exec_driver_sql(retitle, {"id": first})
             tx.commit()
-            writer.join(30)
+            worker.join(30)
     finally:
         other.dispose()
+    return errors, worker
+
+
+def test_a_write_that_deadlocks_with_another_writer_is_run_again(pg_store, analyses):
+    """Two batches writing the same documents in another order can deadlock on PostgreSQL, which then
+    aborts one transaction: the write is run again instead of stopping that run."""
+    a, b = analyses[0], analyses[1]
+    pg_store.write([a, b])
+    # the write locks a's row, then waits for b's
+    errors, writer = _deadlock_with(
+        pg_store, a.document.id, b.document.id, lambda: pg_store.write([a, b]), "write"
+    )
     assert errors == []
     assert not writer.is_alive()
     assert [pg_store.get(x.document.id).document.title for x in (a, b)] == [
@@ -295,39 +306,13 @@ def test_a_metadata_update_that_deadlocks_with_another_writer_is_run_again(pg_st
     """update_metadata takes its rows in id order, but a write (or another client) may take them in another:
     PostgreSQL then aborts one transaction, and the update is run again as a write is, instead of stopping
     the batch that made it."""
-    import threading
-    import time
-
-    import sqlalchemy as sa
-
     a, b = sorted(analyses[:2], key=lambda x: x.document.id)
     pg_store.write([a, b])
-    other = sa.create_engine(pg_store.url)
-    errors: list[BaseException] = []
 
-    def update() -> None:
-        try:  # locks a's row, then waits for b's
-            pg_store.update_metadata({a.document.id: {"title": "A new"}, b.document.id: {"title": "B new"}})
-        except BaseException as exc:
-            errors.append(exc)
+    def update() -> None:  # locks a's row, then waits for b's
+        pg_store.update_metadata({a.document.id: {"title": "A new"}, b.document.id: {"title": "B new"}})
 
-    retitle = "UPDATE documents SET title = 'other' WHERE id = %(id)s"
-    try:
-        with other.connect() as conn, other.connect() as watch:
-            tx = conn.begin()
-            conn.exec_driver_sql(retitle, {"id": b.document.id})
-            updater = threading.Thread(target=update)
-            updater.start()
-            deadline = time.monotonic() + 20
-            waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
-            while not watch.exec_driver_sql(waiting).scalar():
-                assert time.monotonic() < deadline, "the update never waited for the row"
-                time.sleep(0.01)
-            conn.exec_driver_sql(retitle, {"id": a.document.id})  # closes the cycle
-            tx.commit()
-            updater.join(30)
-    finally:
-        other.dispose()
+    errors, updater = _deadlock_with(pg_store, a.document.id, b.document.id, update, "update")
     assert errors == []
     assert not updater.is_alive()
     assert [pg_store.get(x.document.id).document.title for x in (a, b)] == ["A new", "B new"]
