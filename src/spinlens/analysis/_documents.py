@@ -160,11 +160,6 @@ class ArticleModel:
         style_weight: the standardised style values (clipped to +-5) are multiplied by this.
     """
 
-    #: list a frame only when the text's words raise its score above the bias: tried in session 19 and not
-    #: kept (CV -0.49 point, and "The." still got Security_and_defense: stop words raise it); the switch
-    #: stays for ``scripts/experiments/s19/frames_evidence.py``
-    evidence_only: bool = False
-
     def __init__(
         self,
         vectorizer: Vectorizer,
@@ -280,16 +275,15 @@ class ArticleModel:
         """
         idx, val = self.vectorizer.transform_terms(terms(text, bigrams=self.bigrams))
         pg = softmax(self.genre_logits(text, (idx, val), quotes))
-        z = self.frames.decision(idx, val)
-        pf = sigmoid(z)
+        pf = sigmoid(self.frames.decision(idx, val))
         order = np.argsort(-pf, kind="stable")
         # a text with no word the model knows has no evidence of a frame: the bias alone is the training
-        # articles' prior (an empty text got Security_and_defense); see also evidence_only
-        evidence = z > self.frames.bias if self.evidence_only else np.full(len(z), len(idx) > 0)
+        # articles' prior (an empty text got Security_and_defense)
+        known = len(idx) > 0
         return {
             "genre": GENRES[int(pg.argmax())],
             "genre_scores": {g: round(float(p), 4) for g, p in zip(GENRES, pg)},
-            "frames": [FRAMES[i] for i in order if pf[i] >= self.threshold and evidence[i]],
+            "frames": [FRAMES[i] for i in order if known and pf[i] >= self.threshold],
             "frame_scores": {FRAMES[i]: round(float(pf[i]), 4) for i in order},
         }
 
