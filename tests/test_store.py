@@ -694,11 +694,17 @@ def test_cli_search_json_and_csv(filled, db, analyses):
     got = json.loads(r.stdout)
     assert [h["id"] for h in got] == [analyses[0].document.id]
     assert [s["text"] for s in got[0]["spans"]] == ["foreign agents", "traitors"]
+    assert got[0]["n_chars"] == len(analyses[0].document.text)
     r = run("search", "budget", "--db", db, "--format", "csv")
     assert r.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert [(x["id"], x["title"], x["techniques"]) for x in rows] == [
-        (analyses[2].document.id, "Park budget <script>alert(1)</script> & more", "")
+    assert [(x["id"], x["title"], x["techniques"], x["n_chars"]) for x in rows] == [
+        (
+            analyses[2].document.id,
+            "Park budget <script>alert(1)</script> & more",
+            "",
+            str(len(analyses[2].document.text)),
+        )
     ]
 
 

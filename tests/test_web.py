@@ -737,6 +737,9 @@ def test_corpus_api_lists_searches_and_counts_with_a_database(db_client):
     ids = _fill(db_client)
     docs = db_client.get("/api/documents").json()
     assert docs["total"] == 3 and {d["id"] for d in docs["documents"]} == set(ids)
+    # the store's rows carry the document's length, as the in-memory corpus' rows do
+    lengths = {d["id"]: d["n_chars"] for d in docs["documents"]}
+    assert lengths == {i: len(db_client.get(f"/api/documents/{i}").json()["document"]["text"]) for i in ids}
     assert db_client.get("/api/documents?outlet=Gazette").json()["total"] == 1
     assert db_client.get("/api/documents?technique=Conversation_Killer").json()["total"] == 1
     assert db_client.get("/api/documents?until=2024-01-31").json()["total"] == 1

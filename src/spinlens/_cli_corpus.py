@@ -421,7 +421,7 @@ def search(
     elif fmt is QueryFormat.csv:
         from spinlens.render import csv_row
 
-        cols = ["id", "title", "outlet", "published", "url", "score", "snippet", "techniques", "spans"]
+        cols = "id title outlet published url score snippet techniques spans n_chars".split()
         writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
         writer.writeheader()
         for r in rows:

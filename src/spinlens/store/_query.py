@@ -63,6 +63,7 @@ class SearchHit:
     snippet: str
     techniques: dict[str, int] = field(default_factory=dict)
     spans: tuple[dict[str, Any], ...] = ()
+    n_chars: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class SearchHit:
             "snippet": self.snippet,
             "techniques": dict(self.techniques),
             "spans": [dict(s) for s in self.spans],
+            "n_chars": self.n_chars,
         }
 
 
@@ -271,7 +273,7 @@ def search(
         raise InputError(f"offset must be at least 0, got {offset}")
     limit = min(limit, _MAX_ROWS)
     d = documents_t
-    cols = [d.c.id, d.c.title, d.c.outlet, d.c.published, d.c.url]
+    cols = [d.c.id, d.c.title, d.c.outlet, d.c.published, d.c.url, d.c.n_chars]
     if asked.nothing or offset > _MAX_ROWS:  # no searchable word; a page past any table
         return []
     if asked.fts is not None and conn.dialect.name == "postgresql":
@@ -416,6 +418,7 @@ def _hits(conn: sa.Connection, rows: list[dict[str, Any]], technique: str | None
             snippet=" ".join((r["snippet"] or "").split()),
             techniques=counts[r["id"]],
             spans=tuple(spans[r["id"]]),
+            n_chars=r.get("n_chars"),
         )
         for r in rows
     ]

@@ -72,7 +72,6 @@ class Filters:
     category: str | None = None
     since: str | None = None
     until: str | None = None
-    min_score: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
@@ -154,8 +153,6 @@ def _matches(data: Mapping[str, Any], f: Filters) -> bool:
     if f.until and (not published or published[: len(f.until)] > f.until):
         return False
     spans = data.get("spans") or []
-    if f.min_score is not None:
-        spans = [s for s in spans if s.get("score", 1.0) >= f.min_score]
     if f.technique and not any(s["technique"] == f.technique for s in spans):
         return False
     if f.category and not any(get_technique(s["technique"]).category == f.category for s in spans):

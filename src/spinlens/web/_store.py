@@ -63,7 +63,7 @@ class StoreCorpus:
             "outlet": hit.outlet,
             "published": hit.published,
             "url": hit.url,
-            "n_chars": None,
+            "n_chars": hit.n_chars,
             "n_spans": sum(techniques.values()),
             "top_technique": top,
             "techniques": techniques,
