@@ -35,6 +35,7 @@ from spinlens.store import (
     fts5_query,
     open_store,
 )
+from spinlens.store._schema import PG_FTS_CHARS, PG_TITLE_CHARS
 from spinlens.taxonomy import get_technique
 
 PG_URL = os.environ.get("SPINLENS_TEST_PG")
@@ -346,9 +347,12 @@ def test_a_nul_in_a_failure_message_is_stored_as_a_replacement_character(store):
 
 
 def test_every_document_fits_sqlite_and_postgresql_says_what_it_cannot_hold(store):
-    ok = Document(text="plain", id="x" * 128, outlet="o" * 512, published="p" * 64)
+    ok = Document(
+        text="plain", id="x" * 128, outlet="o" * 512, published="p" * 64, title="t" * PG_TITLE_CHARS
+    )
     assert store.cannot_hold(ok, "a.jsonl:1") is None
     for doc, source in (
+        (Document(text="ab", title="t" * (PG_TITLE_CHARS + 1)), None),
         (Document(text="a\x00b"), "a.jsonl:1"),
         (Document(text="ab", author="\x00"), None),
         (Document(text="ab", id="x" * 129), None),
@@ -357,6 +361,20 @@ def test_every_document_fits_sqlite_and_postgresql_says_what_it_cannot_hold(stor
     ):
         reason = store.cannot_hold(doc, source)
         assert (reason is None) == (store.dialect == "sqlite"), (doc, reason)
+
+
+def test_the_longest_title_and_indexed_text_of_unique_words_are_stored_and_found(store, analyses):
+    """PostgreSQL's full-text entry (title + the first PG_FTS_CHARS of the text) must stay under its 1 MB
+    limit for every document cannot_hold lets through: the worst case is words that are all different."""
+    words = (f"w{i}x" for i in range(10**6))
+    filler = " ".join(next(words) for _ in range(PG_FTS_CHARS // 4))
+    title = " ".join(next(words) for _ in range(PG_TITLE_CHARS // 4))[:PG_TITLE_CHARS]
+    a = analyses[0]
+    doc = replace(a.document, text=a.document.text + "\n" + filler, title=title)
+    assert store.cannot_hold(doc, None) is None
+    store.write([replace(a, document=doc)])
+    assert store.get(doc.id).document.title == title
+    assert [h.id for h in store.search(title.split()[-2])] == [doc.id]
 
 
 def test_an_analysis_without_provenance_is_refused(store, analyses):

@@ -1102,6 +1102,26 @@ def _store_corpus(db: str, rows) -> None:
         )
 
 
+def test_a_document_the_database_cannot_hold_is_a_clear_422_not_a_500(store_db):
+    """(A title over PostgreSQL's full-text limit, or a NUL in the text, failed the write as a 500; the API
+    caps a JSON title at 2,000 characters, the upload form's did not.)"""
+    from spinlens.store._schema import PG_TITLE_CHARS
+
+    c = make_client(db=store_db)
+    title = " ".join(f"w{i}" for i in range(PG_TITLE_CHARS // 2))  # different words: a large index entry
+    for r in (
+        c.post("/api/analyze", json={"text": "The traitors\x00 lied."}),
+        c.post("/api/analyze/upload", files={"file": ("a.txt", "The traitors lied.")}, data={"title": title}),
+    ):
+        if store_db.startswith("postgresql"):
+            assert (
+                r.status_code == 422
+                and "the database cannot store this document" in r.json()["error"]["message"]
+            )
+        else:
+            assert r.status_code == 201, r.text
+
+
 def test_end_date_and_category_filters_count_and_page_every_document(store_db, monkeypatch):
     """(The adapter applied the end date and the category to the first 5,000 hits, newest first: with
     more, the totals stopped at what that window held and a list filtered to an older period said "0

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-__all__ = ["STORE_SCHEMA_VERSION", "MIGRATIONS", "metadata", "tables"]
+__all__ = ["STORE_SCHEMA_VERSION", "MIGRATIONS", "PG_FTS_CHARS", "PG_TITLE_CHARS", "metadata", "tables"]
 
 metadata = sa.MetaData()
 
@@ -148,6 +148,9 @@ _SQLITE_FTS = (
 
 #: PostgreSQL's tsvector is limited to 1 MB, so only the first 200,000 characters of a text are indexed.
 PG_FTS_CHARS = 200_000
+#: The title is indexed whole; its limit keeps title + text under that 1 MB (200,000 characters of unique
+#: tokens make ~0.42 MB; a title of random words 2.3 million characters made 2.3 MB and failed the write).
+PG_TITLE_CHARS = 20_000
 _PG_FTS = (
     "ALTER TABLE documents ADD COLUMN tsv tsvector GENERATED ALWAYS AS ("
     "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "

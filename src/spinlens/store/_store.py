@@ -21,6 +21,7 @@ from spinlens.errors import DataError, InputError, SpinlensError
 from spinlens.schema import SCHEMA_VERSION, Analysis, Document, TechniqueSpan
 from spinlens.store._schema import (
     MIGRATIONS,
+    PG_TITLE_CHARS,
     STORE_SCHEMA_VERSION,
     aggregates_t,
     analyses_t,
@@ -294,8 +295,9 @@ class Store:
     def cannot_hold(self, document: Document, source: str | None = None) -> str | None:
         """Why this store cannot hold ``document`` (stored from ``source``), or None when it can.
 
-        PostgreSQL refuses a NUL character (U+0000) in any text column and a value longer than its
-        column in the sized ones (id, outlet, published, language); SQLite holds both. One such
+        PostgreSQL refuses a NUL character (U+0000) in any text column, a value longer than its column in
+        the sized ones (id, outlet, published, language) and a full-text index entry over 1 MB (a title
+        over :data:`PG_TITLE_CHARS` characters is refused for that); SQLite holds all three. One such
         document would fail the whole transaction it is written in, so a batch asks first and records
         the document as a failure instead.
         """
@@ -319,6 +321,12 @@ class Store:
                     f"the {name} field has {len(value):,} characters, more than the {limit} this "
                     "store holds; shorten it in the input"
                 )
+        title = values.get("title")
+        if isinstance(title, str) and len(title) > PG_TITLE_CHARS:
+            return (
+                f"the title field has {len(title):,} characters, more than the {PG_TITLE_CHARS:,} this "
+                "store's full-text index takes; shorten it in the input"
+            )
         return None
 
     def write(

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from spinlens.errors import InputError
 from spinlens.taxonomy import TECHNIQUE_IDS, get_technique
 from spinlens.web._corpus import MARKS, Filters, period_of, plain_snippet, snippet_html
 from spinlens.web._view import display_title
@@ -46,6 +47,9 @@ class StoreCorpus:
         from spinlens.schema import Analysis
 
         analysis = analysis if analysis is not None else Analysis.from_dict(dict(data))
+        why = self.store.cannot_hold(analysis.document, None)
+        if why is not None:  # PostgreSQL's limits (a NUL, an over-long outlet or title): say so, not a 500
+            raise InputError(f"the database cannot store this document: {why}")
         with self.lock:
             self.store.write([analysis])
 
