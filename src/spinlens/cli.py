@@ -291,10 +291,10 @@ def _read(src: _Source, settings: Settings) -> str:
         if not text.strip():
             raise InputError("the text is empty (or only whitespace): nothing to analyze")
         return text
-    from spinlens.ingest._decode import _wide_without_bom, decode_named
+    from spinlens.ingest._decode import decode_named, wide_without_bom
 
     nul = data.find(b"\x00")
-    wide = nul >= 0 and _wide_without_bom(data)  # UTF-16/32 text without a byte-order mark, as batch reads it
+    wide = nul >= 0 and wide_without_bom(data)  # UTF-16/32 text without a byte-order mark, as batch reads it
     if nul >= 0 and not wide:
         raise InputError(
             f"looks like a binary file (NUL byte at byte {nul}); give a UTF-8 text file "

@@ -38,7 +38,7 @@ from typing import Any
 from spinlens.schema import Quote
 from spinlens.text import sentences
 
-__all__ = ["find_quotes", "voice_of", "QUOTE_KINDS"]
+__all__ = ["find_quotes", "voice_of", "QUOTE_KINDS", "ROLE_WORDS"]
 
 QUOTE_KINDS = ("direct", "reported", "scare")
 
@@ -63,7 +63,7 @@ _STRONG_VERBS = frozenset(
     "argued argues warned warns announced announces declared declares tweeted tweets replied replies".split()
 )
 # nouns that can head a speaker phrase without a capital letter ("a Kremlin spokesman", "officials")
-_ROLE_WORDS = frozenset(
+ROLE_WORDS = frozenset(
     (
         "spokesman spokeswoman spokesperson spokespeople official officials minister ministry president "
         "prime premier chancellor secretary ambassador envoy diplomat diplomats analyst analysts expert "
@@ -316,7 +316,7 @@ def _speakerish(tok: str) -> bool:
     low = tok.lower().rstrip(".")
     if low in _WEEKDAYS or low in _MONTHS - _NAME_MONTHS:
         return False
-    if low in _ROLE_WORDS:
+    if low in ROLE_WORDS:
         return True
     if tok[0].isupper() and tok.lower() not in _VERB_SET and low not in ("according", "but", "and", "so"):
         return True
@@ -341,7 +341,7 @@ def _walk_back(toks: list[tuple[str, int, int]], end_idx: int, nouns: bool = Tru
             break
         head_tok = toks[k - 2][0]
         if head_tok.lower() in _PRONOUNS or not (
-            head_tok.lower().rstrip(".") in _ROLE_WORDS or _speakerish(head_tok)
+            head_tok.lower().rstrip(".") in ROLE_WORDS or _speakerish(head_tok)
         ):
             break
         head = _walk_back_once(toks, k - 2, nouns)

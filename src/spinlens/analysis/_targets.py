@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from spinlens.analysis._quotes import _ROLE_WORDS, voice_of
+from spinlens.analysis._quotes import ROLE_WORDS, voice_of
 from spinlens.schema import Quote
 
 __all__ = [
@@ -262,7 +262,7 @@ def _names_match(ref: EntityRef, who: str | None) -> bool:
         w.strip("'’-").lower() == core[-1]
         and k > 0
         and words[k - 1][:1].isupper()
-        and _norm(words[k - 1]) not in _HONORIFICS | _ROLE_WORDS
+        and _norm(words[k - 1]) not in _HONORIFICS | ROLE_WORDS
         and _norm(words[k - 1]) not in core
         for k, w in enumerate(words)
     )

@@ -93,7 +93,7 @@ def decode_named(data: bytes, *, declared: str | None = None, what: str = "input
             text = None
         if text is not None and _reads_western(text):
             return _check_text(text, what), "cp1252"
-    if b"\x00" in data and not _wide_without_bom(data):
+    if b"\x00" in data and not wide_without_bom(data):
         # scattered NULs mean a binary file (or NULs typed into a text), whatever a detector would guess
         raise InputError(f"{what}: looks like a binary file, not text (NUL bytes)")
     text, name = _detect(data, what)
@@ -126,7 +126,7 @@ def _utf8_beats(data: bytes, declared: str) -> bool:
     return bool(_MOJIBAKE.search(as_labelled))
 
 
-def _wide_without_bom(data: bytes) -> bool:
+def wide_without_bom(data: bytes) -> bool:
     """Whether NUL bytes in ``data`` are those of UTF-16/32 text without a byte-order mark: at least 32
     bytes, and within each 2- or 4-byte code unit one position (the low byte of Latin text) almost never
     NUL while the others mostly are. A short input or NULs out of step with code units mean binary."""
