@@ -251,6 +251,42 @@ def test_an_analysis_not_stored_in_the_database_still_has_a_working_link(db_clie
     assert db_client.get("/api/documents").json()["total"] == 0
 
 
+def test_an_unstored_analysis_does_not_hide_the_stored_one(db_client):
+    """(With --db, ?store=false of an already stored text kept the scratch analysis in memory under the same
+    id, and its page and JSON showed the scratch title to every visitor instead of the stored document's.)"""
+    text = "The traitors lied again, said nobody."
+    stored = db_client.post("/api/analyze", json={"text": text, "title": "Stored"}).json()
+    r = db_client.post("/api/analyze", params={"store": "false"}, json={"text": text, "title": "Scratch"})
+    assert r.status_code == 201 and r.json()["document"]["id"] == stored["document"]["id"]
+    doc_id = stored["document"]["id"]
+    assert db_client.get(f"/api/documents/{doc_id}").json()["document"]["title"] == "Stored"
+    assert "Stored" in db_client.get(f"/a/{doc_id}").text
+
+
+def test_recent_analyses_answer_searches_stats_and_outlets_as_the_store_does(client):
+    """(Without --db, "-trump" found the documents with "trump", "trump OR x" found none, an outlet in
+    another case matched nothing, and stats for one technique counted every technique of its documents.)"""
+    texts = {
+        "a": ("Gazette", "Trump said the traitors lied. The harbour is full. What about their own record?"),
+        "b": ("Daily", "The harbour bridge is old; foreign agents lied again."),
+    }
+    ids = {}
+    for k, (outlet, text) in texts.items():
+        ids[k] = analyze(client, text, outlet=outlet)["document"]["id"]
+
+    def found(q: str) -> set[str]:
+        return {d["id"] for d in client.get("/api/search", params={"q": q}).json()["documents"]}
+
+    assert found("-trump harbour") == {ids["b"]}
+    assert found("trump OR bridge") == {ids["a"], ids["b"]}
+    assert found('"harbour bridge"') == {ids["b"]} and found('"bridge harbour"') == set()
+    assert found("harb") == set()  # whole words, as the store's index
+    assert client.get("/api/search", params={"q": "-trump"}).status_code == 422
+    assert client.get("/api/documents", params={"outlet": "gazette"}).json()["total"] == 1
+    stats = client.get("/api/stats", params={"technique": "Name_Calling-Labeling"}).json()
+    assert stats["techniques"] == ["Name_Calling-Labeling"], stats
+
+
 # -- hostile text and metadata -------------------------------------------------------------------------
 def test_hostile_text_title_and_outlet_are_escaped_on_every_page(db_client):
     text = f"{EVIL}\n\nThe traitors and foreign agents lied. {EVIL}"
@@ -701,7 +737,29 @@ def test_writes_need_the_bearer_token_and_reads_do_not():
         "/analyze", data={"text": "The traitors lied.", "token": "s3cret"}, follow_redirects=False
     )
     assert r.status_code == 303
-    assert client.post("/analyze", data={"text": "The traitors lied."}).status_code == 401
+    r = client.post("/analyze", data={"text": "The traitors lied.", "token": ""})
+    assert r.status_code == 401 and "enter it in the Token field" in r.text and "Bearer" not in r.text
+    r = client.post("/analyze", data={"text": "The traitors lied.", "token": "nope"})
+    assert r.status_code == 401 and "the token given is not this server&#39;s" in r.text
+    assert "The traitors lied." in r.text  # the paste is given back
+
+
+def test_a_paste_and_a_file_together_are_refused_and_the_paste_kept(client):
+    """(The file was analyzed and the pasted text dropped without a word.)"""
+    files = {"file": ("note.txt", b"The so-called experts lied.", "text/plain")}
+    r = client.post("/analyze", files=files, data={"text": "My own pasted words."}, follow_redirects=False)
+    assert r.status_code == 422 and "both a file (note.txt) and pasted text" in r.text
+    assert "My own pasted words." in r.text
+
+
+def test_the_form_address_reloaded_is_the_form():
+    """(After a refused post the browser shows /analyze; reloading or bookmarking it gave a bare 405.)"""
+    r = make_client().get("/analyze", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    r = TestClient(make_client().app, base_url=BASE, root_path="/spin").get(
+        "/analyze", follow_redirects=False
+    )
+    assert r.headers["location"] == "/spin/"
 
 
 def test_cross_site_posts_and_foreign_host_headers_are_refused(client):
@@ -826,6 +884,26 @@ def test_the_time_chart_keeps_its_top_margin_and_labels_inside():
     assert min(ys) == 16.0 and max(ys) == 300 - 56  # the plot fills the area between the margins
     labels = [float(y) for y in re.findall(r'<text x="[0-9.]+" y="([0-9.]+)"', svg)]
     assert min(labels) >= 11  # a label's baseline at least one font size below the top edge
+
+
+def test_the_time_chart_spaces_months_by_time_and_draws_no_line_across_a_gap():
+    """(Points were placed by their index: 2017-05, 2018-10, 2018-11 were evenly spaced, the 17-month gap as
+    wide as one month, and one line ran straight across it.)"""
+    from spinlens.web._charts import share_lines_svg
+
+    svg = str(share_lines_svg(["2017-05", "2018-10", "2018-11"], [("Loaded_Language", [0.3, 0.5, 0.4])]))
+    xs = [float(x) for x in re.findall(r'<circle cx="([0-9.]+)"', svg)]
+    assert (xs[2] - xs[1]) * 17 == pytest.approx(xs[1] - xs[0], abs=2)
+    [line] = re.findall(r'<polyline points="([^"]+)"', svg)  # the two adjacent months only
+    assert [float(p.split(",")[0]) for p in line.split()] == xs[1:]
+    labels = re.findall(r">(\d{4}-\d{2})</text>", svg)
+    assert labels[0] == "2017-05" and labels[-1] == "2018-11"  # ends labelled, none on top of another
+    months = [f"{2020 + k // 12}-{k % 12 + 1:02d}" for k in range(40)]
+    svg = str(share_lines_svg(months, [("Doubt", [0.1] * 40)]))
+    assert len(re.findall("<polyline", svg)) == 1 and len(re.findall(r">(\d{4}-\d{2})</text>", svg)) >= 10
+    assert "<circle" not in str(share_lines_svg([], [])) and "<polyline" not in str(
+        share_lines_svg(["2024-01"], [("Doubt", [0.2])])
+    )
 
 
 def test_a_body_over_the_limit_is_a_page_for_a_browser_and_json_for_the_api():
@@ -1205,3 +1283,60 @@ def test_a_document_with_an_id_over_128_characters_has_a_page_on_sqlite(tmp_path
     assert c.get("/api/documents/" + seg).json()["document"]["id"] == doc_id
     assert c.get("/a/" + seg).status_code == 200
     assert c.get("/a/" + "y" * 5000).status_code == 404
+
+
+def test_outlet_filter_ignores_case_beyond_ascii(store_db):
+    """(SQLite's lower() folds only A-Z, so an outlet with a capital like Ü, É or a Cyrillic letter
+    matched no document, not even when chosen from the outlet list: "Über/News" listed 0 documents.)"""
+    rows = [
+        ("u1", "Über/News", "2024-01-05", "The traitors lied."),
+        ("u2", "РИА Новости", "2024-01-06", "The corrupt traitors lied again."),
+        ("u3", "Gazette", "2024-01-07", "The traitors lied once more."),
+    ]
+    _store_corpus(store_db, rows)
+    c = make_client(db=store_db)
+    for outlet, want in (
+        ("Über/News", "u1"),
+        ("über/news", "u1"),
+        ("РИА Новости", "u2"),
+        ("риа новости", "u2"),
+    ):
+        d = c.get("/api/documents", params={"outlet": outlet}).json()
+        assert [r["id"] for r in d["documents"]] == [want], outlet
+        stats = c.get("/api/stats", params={"outlet": outlet}).json()
+        assert stats["totals"] and sum(stats["totals"].values()) > 0, outlet
+
+
+def test_filter_form_shows_every_filter_it_applies(store_db):
+    """(The form's date fields are type="date", which holds only YYYY-MM-DD: a list filtered by
+    since=2024 or until=2024-01 (which the API and the pager links accept) showed empty date fields, and an
+    outlet filter in another case than the outlet list showed "any"; pressing Filter then dropped them.)"""
+    rows = [("g1", "Gazette", "2024-01-05", "The traitors lied."), ("g2", "Gazette", "2023-01-05", "Liars.")]
+    _store_corpus(store_db, rows)
+    c = make_client(db=store_db)
+    for path in ("/documents", "/search", "/stats"):
+        html = c.get(
+            path, params={"q": "traitors", "since": "2024", "until": "2024-01", "outlet": "GAZETTE"}
+        ).text
+        fields = re.findall(r"<input[^>]*>", html)
+        since = next(f for f in fields if 'name="since"' in f)
+        until = next(f for f in fields if 'name="until"' in f)
+        assert 'value="2024"' in since and 'type="date"' not in since, (path, since)
+        assert 'value="2024-01"' in until and 'type="date"' not in until, (path, until)
+        assert re.search(r'<option value="GAZETTE" selected>', html), path
+    html = c.get("/documents", params={"since": "2024-01-05", "outlet": "Gazette"}).text
+    assert re.search(r'<input type="date" name="since" value="2024-01-05">', html)
+    assert html.count(" selected>Gazette<") == 1
+
+
+@pytest.mark.parametrize("db", [False, True])
+def test_a_search_without_a_word_matches_nothing(tmp_path, db):
+    """(``/api/search?q=%20`` answered every document of the corpus as a match, and without --db so did
+    a search for "!!!", while the search page said "0 documents match".)"""
+    c = make_client(db=str(tmp_path / "c.sqlite")) if db else make_client()
+    analyze(c, "The corrupt traitors lied to you.")
+    assert c.get("/api/search", params={"q": "traitors"}).json()["total"] == 1
+    for q in (" ", "\u2028", "!!!", '"" -'):
+        d = c.get("/api/search", params={"q": q}).json()
+        assert (d["total"], d["documents"]) == (0, []), repr(q)
+        assert "0 documents match" in c.get("/search", params={"q": q}).text, repr(q)

@@ -20,6 +20,7 @@ __all__ = [
     "count",
     "stats",
     "fts5_query",
+    "query_groups",
     "check_since",
     "check_technique",
     "check_category",
@@ -108,14 +109,13 @@ def _before(published: Any, until: str) -> Any:
     return sa.func.substr(published, 1, len(until)) <= until
 
 
-def fts5_query(text: str) -> str | None:
-    """An FTS5 query for web-search style input: words, "quoted phrases", OR, and -excluded words.
-
-    Every term is quoted, so FTS5's own syntax characters in the input are taken literally. Returns None
-    for input without any word to find.
+def query_groups(text: str) -> list[tuple[list[str], list[str]]]:
+    """Web-search style input parsed: alternatives (split by OR), each ``(terms to find, terms to exclude)``;
+    a term is a word or a quoted phrase. Terms without a word character are dropped, and so are alternatives
+    left empty.
 
     Raises:
-        InputError: only excluded words were given, or more than 64 words and phrases.
+        InputError: an alternative only excludes words, or more than 64 words and phrases were given.
     """
     groups: list[tuple[list[str], list[str]]] = [([], [])]
     n_terms = 0
@@ -136,16 +136,35 @@ def fts5_query(text: str) -> str | None:
             raise InputError(
                 f"the search has more than {_MAX_TERMS} words and phrases; use fewer (or split it)"
             )
-        quoted = '"' + term.replace('"', '""') + '"'
-        groups[-1][1 if negate else 0].append(quoted)
-    parts = []
+        groups[-1][1 if negate else 0].append(term)
+    out = []
     for pos, neg in groups:
         if not pos:
             if neg:
                 raise InputError(f"the search {text!r} only excludes words; add a word to find")
             continue
-        expr = " AND ".join(pos) + "".join(f" NOT {n}" for n in neg)
-        parts.append(f"({expr})")
+        out.append((pos, neg))
+    return out
+
+
+def fts5_query(text: str) -> str | None:
+    """An FTS5 query for web-search style input: words, "quoted phrases", OR, and -excluded words
+    (:func:`query_groups`).
+
+    Every term is quoted, so FTS5's own syntax characters in the input are taken literally. Returns None
+    for input without any word to find.
+
+    Raises:
+        InputError: only excluded words were given, or more than 64 words and phrases.
+    """
+
+    def quoted(term: str) -> str:
+        return '"' + term.replace('"', '""') + '"'
+
+    parts = [
+        "(" + " AND ".join(map(quoted, pos)) + "".join(f" NOT {quoted(n)}" for n in neg) + ")"
+        for pos, neg in query_groups(text)
+    ]
     return " OR ".join(parts) or None
 
 

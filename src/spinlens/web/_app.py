@@ -65,6 +65,8 @@ _REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; "
     "form-action 'none'"
 )
+#: a search needs a word: without one (blanks, U+2028, punctuation) the store would list every document
+_WORD = re.compile(r"\w")
 _LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 #: room for multipart framing and form fields on top of the upload limit.
 _BODY_SLACK = 64 * 1024
@@ -257,11 +259,13 @@ def _check_write(request: Request, form_token: str | None = None) -> None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     given = value.strip() if scheme.lower() == "bearer" else (form_token or "")
     if not (given and hmac.compare_digest(given.encode(), token.encode())):
-        raise HTTPException(
-            401,
-            "this server needs its token for writes: send Authorization: Bearer TOKEN",
-            headers={"WWW-Authenticate": "Bearer"},
+        how = (
+            "enter it in the Token field (ask whoever runs this server)"
+            if form_token is not None
+            else "send Authorization: Bearer TOKEN"
         )
+        wrong = "the token given is not this server's" if given else "this server needs its token for writes"
+        raise HTTPException(401, f"{wrong}: {how}", headers={"WWW-Authenticate": "Bearer"})
 
 
 def _filters(
@@ -457,9 +461,11 @@ def create_app(
 
     def find_analysis(document_id: str) -> dict[str, Any]:
         _check_id(document_id)
-        data = state.recent.get(document_id)
-        if data is None and state.corpus.persistent:
-            data = state.corpus.get(document_id)
+        # the database first: an unstored analysis (?store=false) of a stored text has the same id, and its
+        # metadata must not replace the stored document's for every visitor
+        data = state.corpus.get(document_id) if state.corpus.persistent else None
+        if data is None:
+            data = state.recent.get(document_id)
         if data is None:
             hint = "" if state.corpus.persistent else " (without --db only recent analyses are kept)"
             raise HTTPException(404, f"no analysis with id {document_id!r}{hint}")
@@ -479,6 +485,11 @@ def create_app(
         rows, total = state.corpus.documents(Filters(), 10, 0)
         return page(request, "index.html", recent=rows, total=total, form={}, error=None)
 
+    @app.get("/analyze", include_in_schema=False)
+    def analyze_form_again(request: Request):
+        """The address a refused form post leaves in the browser: reloaded or bookmarked, it is the form."""
+        return RedirectResponse(request.scope.get("root_path", "").rstrip("/") + "/", status_code=303)
+
     @app.post("/analyze", include_in_schema=False)
     async def analyze_form(request: Request):
         form = await _read_form(request, settings.max_upload_bytes, max_fields=20)
@@ -489,6 +500,12 @@ def create_app(
             meta = {k: values.get(k) for k in ("title", "outlet", "published", "author")}
             text = (values.get("text") or "").replace("\r\n", "\n")
             url = (values.get("url") or "").strip()
+            if isinstance(upload, UploadFile) and upload.filename and text.strip():
+                # which one the user meant is not ours to guess; the paste stays in the form
+                raise InputError(
+                    f"both a file ({upload.filename}) and pasted text were given: analyze one at a time "
+                    "(clear the text box to analyze the file)"
+                )
             if isinstance(upload, UploadFile) and upload.filename:
                 data = await upload.read(settings.max_upload_bytes + 1)
                 if len(data) > settings.max_upload_bytes:
@@ -616,7 +633,7 @@ def create_app(
         page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
     ):
         size = settings.page_size
-        rows, total = state.corpus.search(q, f, size, (page_no - 1) * size) if q.strip() else ([], 0)
+        rows, total = state.corpus.search(q, f, size, (page_no - 1) * size) if _WORD.search(q) else ([], 0)
         return page(
             request,
             "search.html",
@@ -749,7 +766,7 @@ def create_app(
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         """Documents whose title or text match the words, best first, with a snippet each."""
-        rows, total = state.corpus.search(q, f, limit, offset)
+        rows, total = state.corpus.search(q, f, limit, offset) if _WORD.search(q) else ([], 0)
         return {
             "q": q,
             "total": total,

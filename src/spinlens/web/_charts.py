@@ -6,6 +6,7 @@ Content-Security-Policy (no inline styles) holds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 
@@ -104,9 +105,10 @@ def share_lines_svg(
     step = next((s for s in _STEPS if 4 * s >= highest), 0.25)
     peak = 4 * step
     n = len(periods)
+    pos = _time_positions(periods)
 
     def x_at(k: int) -> float:
-        return left + (plot_w * k / (n - 1) if n > 1 else plot_w / 2)
+        return left + plot_w * pos[k]
 
     def y_at(v: float) -> float:
         return top + plot_h * (1 - v / peak)
@@ -123,28 +125,27 @@ def share_lines_svg(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
             f'fill="#6b7280">{v * 100:g}%</text>'
         )
-    step = max(1, (n + 11) // 12)
-    for k, label in enumerate(periods):
-        if k % step == 0 or k == n - 1:
-            x = x_at(k)
-            out.append(
-                f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="end" font-size="11" '
-                f'fill="#6b7280" '
-                f'transform="rotate(-35 {x:.1f} {height - bottom + 16})">{_e(label)}</text>'
-            )
+    for k in _labelled(periods, [x_at(k) for k in range(n)]):
+        label, x = periods[k], x_at(k)
+        out.append(
+            f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="end" font-size="11" '
+            f'fill="#6b7280" '
+            f'transform="rotate(-35 {x:.1f} {height - bottom + 16})">{_e(label)}</text>'
+        )
     seen: dict[str, int] = {}
     for tid, values in series:
         t = get_technique(tid)
         dash = _DASHES[seen.get(t.category, 0) % len(_DASHES)]
         seen[t.category] = seen.get(t.category, 0) + 1
         colour = CATEGORY_COLOURS[t.category][1]
-        points = " ".join(f"{x_at(k):.1f},{y_at(v):.1f}" for k, v in enumerate(values))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<g class="series" data-technique="{_e(tid)}"><title>{_e(t.name)}</title>')
-        if n > 1:
-            out.append(
-                f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>'
-            )
+        for run in _runs(periods):  # no line across months without any article: no data is not a trend
+            if len(run) > 1:
+                points = " ".join(f"{x_at(k):.1f},{y_at(values[k]):.1f}" for k in run)
+                out.append(
+                    f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>'
+                )
         for k, v in enumerate(values):
             out.append(
                 f'<circle cx="{x_at(k):.1f}" cy="{y_at(v):.1f}" r="3" fill="{colour}">'
@@ -153,6 +154,56 @@ def share_lines_svg(
         out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _month(period: str) -> int | None:
+    """``YYYY-MM`` as a month number (year * 12 + month - 1), else None."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    return int(m.group(1)) * 12 + int(m.group(2)) - 1 if m and 1 <= int(m.group(2)) <= 12 else None
+
+
+def _time_positions(periods: Sequence[str]) -> list[float]:
+    """Each period's place on the x-axis in [0, 1]: by month when every period is one (a gap of 17 months is
+    17 times a one-month step), else evenly by order."""
+    n = len(periods)
+    if n <= 1:
+        return [0.5] * n
+    months = [_month(p) for p in periods]
+    if all(m is not None for m in months):
+        first, last = months[0], months[-1]
+        assert first is not None and last is not None
+        if last > first:
+            return [((m or 0) - first) / (last - first) for m in months]
+    return [k / (n - 1) for k in range(n)]
+
+
+def _runs(periods: Sequence[str]) -> list[list[int]]:
+    """Indices of ``periods`` in runs of consecutive months (one run when they are not all months)."""
+    months = [_month(p) for p in periods]
+    if not periods or any(m is None for m in months):
+        return [list(range(len(periods)))]
+    runs = [[0]]
+    for k in range(1, len(periods)):
+        if (months[k] or 0) - (months[k - 1] or 0) == 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
+
+
+def _labelled(periods: Sequence[str], xs: Sequence[float], gap: float = 30.0) -> list[int]:
+    """Which periods get an x-axis label: from the left, each at least ``gap`` pixels after the last one
+    labelled, and the last period always (in place of a label too close before it)."""
+    chosen: list[int] = []
+    for k, x in enumerate(xs):
+        if not chosen or x - xs[chosen[-1]] >= gap:
+            chosen.append(k)
+    n = len(periods)
+    if n and chosen[-1] != n - 1:
+        if len(chosen) > 1 and xs[n - 1] - xs[chosen[-1]] < gap:
+            chosen.pop()
+        chosen.append(n - 1)
+    return chosen
 
 
 def line_key(tid: str, index_in_category: int) -> dict[str, str]:

@@ -145,7 +145,7 @@ def row_of(data: Mapping[str, Any], query: str | None = None) -> dict[str, Any]:
 
 def _matches(data: Mapping[str, Any], f: Filters) -> bool:
     doc = data["document"]
-    if f.outlet and (doc.get("outlet") or "") != f.outlet:
+    if f.outlet and (doc.get("outlet") or "").lower() != f.outlet.lower():  # as the store: any case
         return False
     published = iso_date(doc.get("published")) or ""  # as the store compares it
     if f.since and (not published or published < f.since):
@@ -158,6 +158,12 @@ def _matches(data: Mapping[str, Any], f: Filters) -> bool:
     if f.category and not any(get_technique(s["technique"]).category == f.category for s in spans):
         return False
     return True
+
+
+def _words(text: str) -> str:
+    """The words of ``text``, lower case, each between blanks: `` word `` in it is a whole-word match, and a
+    phrase's words in a row match the phrase."""
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
 
 
 def stats_from_rows(items: Iterable[tuple[str | None, str | None, str, int]]) -> dict[str, Any]:
@@ -221,12 +227,17 @@ class MemoryCorpus:
     def search(
         self, query: str, filters: Filters, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        words = [w for w in re.findall(r"\w+", query.lower()) if w]
+        from spinlens.store._query import query_groups
+
+        # the store's query language (words, "phrases", OR, -word) on whole words, as its index reads them
+        groups = [([_words(t) for t in pos], [_words(t) for t in neg]) for pos, neg in query_groups(query)]
         hits = []
         for d in self._all():
             doc = d["document"]
-            hay = f"{doc.get('title') or ''}\n{doc['text']}".lower()
-            if all(w in hay for w in words) and _matches(d, filters):
+            hay = _words(f"{doc.get('title') or ''}\n{doc['text']}")
+            if any(
+                all(t in hay for t in pos) and not any(t in hay for t in neg) for pos, neg in groups
+            ) and _matches(d, filters):
                 hits.append(d)
         return [row_of(d, query) for d in hits[offset : offset + limit]], len(hits)
 
@@ -237,6 +248,11 @@ class MemoryCorpus:
                 continue
             doc = d["document"]
             for t, n in Counter(s["technique"] for s in d.get("spans") or []).items():
+                # as the store counts: only the spans of the technique (category) asked for
+                if (filters.technique and t != filters.technique) or (
+                    filters.category and get_technique(t).category != filters.category
+                ):
+                    continue
                 rows.append((doc.get("outlet"), doc.get("published"), t, n))
         return stats_from_rows(rows)
 
