@@ -563,6 +563,25 @@ def test_a_failed_run_leaves_an_existing_output_file_as_it_was(tmp_path, good):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
 
+def test_a_run_that_skips_every_input_leaves_an_existing_output_file_as_it_was(tmp_path):
+    """A run that produced nothing (its one input in another language) must not empty a former report."""
+    de = tmp_path / "de.txt"
+    de.write_text(
+        "Die Regierung hat am Montag neue Sanktionen gegen Russland beschlossen, wie ein Sprecher mitteilte.",
+        encoding="utf-8",
+    )
+    for fmt in ("json", "html"):
+        out = tmp_path / f"keep.{fmt}"
+        out.write_text("my earlier report", encoding="utf-8")
+        r = run("analyze", de, "-f", fmt, "-o", out, *RULES)
+        assert r.exit_code == 0 and err_lines(r)[0].startswith(f"Skipped: {de}: language 'de'")
+        assert out.read_text(encoding="utf-8") == "my earlier report"
+    new = tmp_path / "new.json"  # a new file is still made, empty: the run worked and found nothing
+    r = run("analyze", de, "-f", "json", "-o", new, *RULES)
+    assert r.exit_code == 0 and new.read_text(encoding="utf-8") == ""
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_disk_is_one_error_line_not_a_traceback(good):
     r = run("analyze", good, "-f", "html", "-o", "/dev/full", *RULES)

@@ -748,6 +748,31 @@ def test_cli_stats_csv_json_and_table(filled, db, analyses):
     assert "Name_Calling-Labeling spans by outlet" in r.stdout and "(unknown)" in r.stdout
 
 
+def test_cli_stats_says_when_articles_match_but_none_has_the_technique(filled, db):
+    """(It said "no analyzed articles match" of a corpus whose articles only lack the technique.)"""
+    r = run("stats", "--technique", "Appeal_to_Time", "--db", db)
+    assert r.exit_code == 0 and "no analyzed article that matches has a span of Appeal_to_Time" in r.stderr
+    r = run("stats", "--technique", "Appeal_to_Time", "--since", "2031-01-01", "--db", db)
+    assert r.exit_code == 0 and "Note: no analyzed articles match" in r.stderr
+
+
+@pytest.mark.parametrize("command", [["search", "budget"], ["stats"]])
+def test_cli_search_and_stats_stop_quietly_when_the_reader_goes_away(filled, db, command):
+    """(`spinlens search ... | head -1` exited 1 with no message: `set -o pipefail` scripts broke.)"""
+    import subprocess
+    import sys
+
+    p = subprocess.Popen(
+        [sys.executable, "-m", "spinlens", *command, "--db", str(db), "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.close()  # before the command writes anything
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 0 and err == "", err
+
+
 def test_cli_export_formats(filled, db, analyses, tmp_path):
     r = run("export", "--db", db, "--format", "jsonl")
     assert r.exit_code == 0
@@ -758,6 +783,11 @@ def test_cli_export_formats(filled, db, analyses, tmp_path):
     out = tmp_path / "spans.csv"
     r = run("export", "--db", db, "--format", "csv", "--output", out)
     assert r.exit_code == 0 and out.read_text().startswith(",".join(SPAN_COLUMNS) + "\n")
+    # one row per span: the documents without one are counted but have no row, and the message says so
+    rowless = sum(not a.spans for a in analyses)
+    assert rowless and f"({rowless} without a span have no row: one row per span;" in r.stderr
+    r = run("export", "--db", db, "--format", "jsonl", "--output", out)
+    assert r.exit_code == 0 and "without a span" not in r.stderr
     r = run("export", "--db", db, "--format", "parquet")
     assert r.exit_code == 2 and "Parquet is binary: add --output FILE.parquet" in r.stderr
 

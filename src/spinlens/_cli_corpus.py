@@ -415,23 +415,27 @@ def search(
     finally:
         if store is not None:
             store.close()
-    rows = [h.to_dict() for h in hits]
-    if fmt is QueryFormat.json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif fmt is QueryFormat.csv:
-        from spinlens.render import csv_row
+    try:  # `| head`: the reader may go away
+        rows = [h.to_dict() for h in hits]
+        if fmt is QueryFormat.json:
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        elif fmt is QueryFormat.csv:
+            from spinlens.render import csv_row
 
-        cols = "id title outlet published url score snippet techniques spans n_chars".split()
-        writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
-        writer.writeheader()
-        for r in rows:
-            r["techniques"] = ";".join(f"{k}:{v}" for k, v in r["techniques"].items())
-            r["spans"] = ";".join(f"{s['start']}-{s['end']}:{s['text']}" for s in r["spans"])
-            writer.writerow(csv_row(r))
-    else:
-        _print_hits(rows)
-    if not rows:
-        _err("Note: no matching articles")
+            cols = "id title outlet published url score snippet techniques spans n_chars".split()
+            writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
+            writer.writeheader()
+            for r in rows:
+                r["techniques"] = ";".join(f"{k}:{v}" for k, v in r["techniques"].items())
+                r["spans"] = ";".join(f"{s['start']}-{s['end']}:{s['text']}" for s in r["spans"])
+                writer.writerow(csv_row(r))
+        else:
+            _print_hits(rows)
+        if not rows:
+            _err("Note: no matching articles")
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(0) from None
 
 
 def _print_hits(rows: list[dict[str, Any]]) -> None:
@@ -491,46 +495,56 @@ def stats(
     try:
         store = _open(db, create=False)
         rows = store.stats(by.value, technique=technique, outlet=outlet, since=since)
+        # with a technique, "nothing" may mean articles without its spans: say which
+        without = len(store.stats(by.value, outlet=outlet, since=since)) if technique and not rows else 0
     except SpinlensError as exc:
         _fail(exc, debug)
     finally:
         if store is not None:
             store.close()
-    if fmt is QueryFormat.json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    cols = [by.value] + (["category"] if by is StatsBy.technique else [])
-    cols += ["articles", "articles_with", "share", "spans", "per_1k_chars"]
-    if fmt is QueryFormat.csv:
-        from spinlens.render import csv_row
+    try:  # `| head`: the reader may go away
+        if fmt is QueryFormat.json:
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        cols = [by.value] + (["category"] if by is StatsBy.technique else [])
+        cols += ["articles", "articles_with", "share", "spans", "per_1k_chars"]
+        if fmt is QueryFormat.csv:
+            from spinlens.render import csv_row
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(csv_row(r) for r in rows)
-        return
-    from rich.table import Table
-    from rich.text import Text
+            writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(csv_row(r) for r in rows)
+            return
+        from rich.table import Table
+        from rich.text import Text
 
-    what = f"{technique} spans" if technique else "spans"
-    table = Table(title=f"{what} by {by.value}", title_justify="left")
-    for c in cols:
-        table.add_column(c, justify="left" if c in (by.value, "category") else "right", no_wrap=True)
-    for r in rows:
-        cells = []
+        what = f"{technique} spans" if technique else "spans"
+        table = Table(title=f"{what} by {by.value}", title_justify="left")
         for c in cols:
-            v = r[c]
-            if v is None:
-                cells.append("(unknown)")
-            elif c == "share":
-                cells.append(f"{v:.1%}")
-            elif isinstance(v, float):
-                cells.append(f"{v:.2f}")
-            else:
-                cells.append(str(v))
-        table.add_row(*(Text(terminal_safe(c)) for c in cells))  # an outlet's "[/]" is text, not markup
-    _stdout_console().print(table)
-    if not rows:
-        _err("Note: no analyzed articles match")
+            table.add_column(c, justify="left" if c in (by.value, "category") else "right", no_wrap=True)
+        for r in rows:
+            cells = []
+            for c in cols:
+                v = r[c]
+                if v is None:
+                    cells.append("(unknown)")
+                elif c == "share":
+                    cells.append(f"{v:.1%}")
+                elif isinstance(v, float):
+                    cells.append(f"{v:.2f}")
+                else:
+                    cells.append(str(v))
+            table.add_row(*(Text(terminal_safe(c)) for c in cells))  # an outlet's "[/]" is text, not markup
+        _stdout_console().print(table)
+        if not rows:
+            _err(
+                f"Note: no analyzed article that matches has a span of {technique}"
+                if without
+                else "Note: no analyzed articles match"
+            )
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(0) from None
 
 
 # -- export --db -------------------------------------------------------------------------------------
@@ -563,13 +577,14 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
             usage_error(f"cannot write {output}: {exc.strerror or exc}")
     store = None
     done = False
+    counts: dict[str, int] = {}
     try:
         store = _open(db, create=False)
         if parquet:
             assert output is not None
-            n = _export_parquet(store, output)
+            n = _export_parquet(store, output, counts)
         else:
-            n = export_corpus(store, fmt.value, out.stream())
+            n = export_corpus(store, fmt.value, out.stream(), counts)
         done = True
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         _silence_stdout()
@@ -588,7 +603,13 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
             if store is not None:
                 store.close()
     where = str(output) if output is not None else "standard output"
-    _err(f"Exported {n} analyzed document(s) as {fmt.value} to {where}")
+    rowless = counts.get("without_spans", 0) if fmt.value in ("csv", "parquet") else 0
+    note = (
+        f" ({rowless} without a span have no row: one row per span; --format jsonl keeps every document)"
+        if rowless
+        else ""
+    )
+    _err(f"Exported {n} analyzed document(s) as {fmt.value} to {where}{note}")
 
 
 def _cannot_write(exc: OSError, output: Path | None, debug: bool) -> None:
@@ -598,7 +619,7 @@ def _cannot_write(exc: OSError, output: Path | None, debug: bool) -> None:
     raise typer.Exit(1)
 
 
-def _export_parquet(store: Any, output: Path) -> int:
+def _export_parquet(store: Any, output: Path, counts: dict[str, int]) -> int:
     """Parquet is written by path: to a temporary file beside ``output``, moved into place when complete."""
     import tempfile
 
@@ -608,7 +629,7 @@ def _export_parquet(store: Any, output: Path) -> int:
     os.chmod(fd, new_file_mode(output))
     os.close(fd)
     try:
-        n = export_corpus(store, "parquet", Path(tmp))
+        n = export_corpus(store, "parquet", Path(tmp), counts)
         os.replace(tmp, output)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -502,10 +502,12 @@ def analyze(
         raise typer.Exit(1) from None
     finally:
         _restore_term(previous_term)
-        # a file is replaced by a run that wrote something, or that wrote nothing and had nothing fail
-        # (an empty result); a run whose inputs all failed leaves it as it was
+        # a file is replaced only by a run that wrote something; a run that wrote nothing and had nothing
+        # fail (every input skipped: another language, --max-documents) creates a new, empty file but leaves
+        # an existing one as it was, as does a run whose inputs all failed
+        empty_ok = done and not failed and output is not None and not os.path.lexists(output)
         try:
-            out.close(commit=(done or interrupted) and (out.wrote or (done and not failed)))
+            out.close(commit=(done or interrupted) and (out.wrote or empty_ok))
         except OSError as exc:
             if not write_failed:  # the same failure again, from the flush of a file written directly
                 _err(f"Error: cannot write {output}: {exc.strerror or exc}")

@@ -60,14 +60,18 @@ def span_rows(analyses: Iterable[Analysis]) -> Iterator[dict[str, Any]]:
             }
 
 
-def export_corpus(store: Any, fmt: str, target: Path | IO[str]) -> int:
-    """Write every analysis in ``store`` to ``target``; returns the number of documents written.
+def export_corpus(store: Any, fmt: str, target: Path | IO[str], counts: dict[str, int] | None = None) -> int:
+    """Write every analysis in ``store`` to ``target``; returns the number of analyses read.
+
+    CSV and Parquet have one row per span, so a document without spans has no row there; ``counts``, when
+    given, is filled with ``documents`` (analyses read) and ``without_spans`` (those with no span).
 
     Args:
         store: an open :class:`~spinlens.store.Store`.
         fmt: ``jsonl`` (one ``Analysis.to_dict()`` per line), ``csv`` / ``parquet`` (one row per span,
             columns :data:`SPAN_COLUMNS`) or ``ptc`` (``id<TAB>PTC-14 technique<TAB>start<TAB>end``).
         target: a file path, or for the text formats an open text stream.
+        counts: filled as described above.
 
     Raises:
         InputError: an unknown format, or Parquet asked for without a file path.
@@ -79,12 +83,13 @@ def export_corpus(store: Any, fmt: str, target: Path | IO[str]) -> int:
         if not isinstance(target, Path):
             raise InputError("Parquet is binary: give a file with --output FILE.parquet")
         _write_parquet(span_rows(counter), target)
-        return counter.n
-    if isinstance(target, Path):
+    elif isinstance(target, Path):
         with open(target, "w", encoding="utf-8", newline="") as fh:
             _write_text(counter, fmt, fh)
     else:
         _write_text(counter, fmt, target)
+    if counts is not None:
+        counts.update(documents=counter.n, without_spans=counter.without_spans)
     return counter.n
 
 
@@ -94,10 +99,12 @@ class _Counter:
     def __init__(self, analyses: Iterator[Analysis]) -> None:
         self._it = analyses
         self.n = 0
+        self.without_spans = 0
 
     def __iter__(self) -> Iterator[Analysis]:
         for a in self._it:
             self.n += 1
+            self.without_spans += not a.spans
             yield a
 
 
