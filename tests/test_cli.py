@@ -753,3 +753,25 @@ def test_terminal_safe_replaces_escapes_and_keeps_line_breaks():
     assert terminal_safe("a\x1b[2Jb\x07") == "a\ufffd[2Jb\ufffd"
     assert terminal_safe("one\r\ntwo\rthree\tfour") == "one\ntwo\nthree\tfour"  # CRLF, old Mac CR
     assert terminal_safe("\u202eevil") == "\ufffdevil"
+
+
+def test_a_file_without_a_known_extension_is_read_by_its_content_as_batch_reads_it(tmp_path):
+    """(`analyze page` with an HTML page saved without an extension analyzed the markup, scripts and all, as
+    one article; batch sniffs the content.) A .txt file stays text whatever it holds."""
+    html = (
+        "<!doctype html><html><head><title>Harbour news</title><script>var t = 'foreign agents';</script>"
+        "</head><body><article><p>The shameless traitors in the council sold the harbour to foreign agents, "
+        "the mayor said on Monday.</p><p>Residents called the decision a disgrace and a betrayal.</p>"
+        "</article></body></html>"
+    )
+    page = tmp_path / "page"
+    page.write_text(html, encoding="utf-8")
+    r = run("analyze", page, "-f", "json", *RULES)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)["document"]
+    assert doc["title"] == "Harbour news" and doc["text"].startswith("The shameless traitors")
+    assert "<script>" not in doc["text"]
+    as_text = tmp_path / "page.txt"
+    as_text.write_text(html, encoding="utf-8")
+    r = run("analyze", as_text, "-f", "json", *RULES)
+    assert r.exit_code == 0 and json.loads(r.stdout)["document"]["text"] == html

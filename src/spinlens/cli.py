@@ -178,6 +178,19 @@ def _is_ingest(p: Path) -> bool:
     return name.endswith(DEFAULT_EXTENSIONS) and not name.endswith(PLAIN_EXTENSIONS)
 
 
+def _sniffed_ingest(p: Path) -> bool:
+    """Whether a file named without a known extension (``page``, ``feed.out``) is HTML, JSONL, Parquet or
+    WARC by its first bytes, as ``batch`` reads it: it goes through ingest, not in as raw text."""
+    if p.suffix.lower() in TEXT_SUFFIXES:
+        return False
+    from spinlens.ingest._core import _sniff
+
+    try:
+        return _sniff(p) != "text"
+    except InputError:  # unreadable: _read says why
+        return False
+
+
 def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
     """Documents from ``spinlens.ingest``; errors (a page without text among them) as messages, documents
     skipped by choice (language, ``--max-documents``) as a note."""
@@ -248,7 +261,7 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
                 yield _Source(str(f), f)
             if ingest:
                 yield from _ingested([str(f) for f in ingest], reader_factory())
-        elif p.is_file() and _is_ingest(p):
+        elif p.is_file() and (_is_ingest(p) or _sniffed_ingest(p)):
             yield from _ingested([raw], reader_factory())
         elif p.is_file():
             yield _Source(raw, p)
@@ -344,7 +357,8 @@ def analyze(
         typer.Argument(
             help=(
                 "Text files (.txt, .md), HTML pages, URLs, JSONL (.jsonl.gz too) / CSV / Parquet / WARC "
-                "files, folders (recursively) or - for standard input."
+                "files (a file named otherwise: by its content), folders (recursively) or - for standard "
+                "input (read as plain text)."
             ),
             metavar="PATH",
             show_default=False,
