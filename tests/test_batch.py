@@ -171,6 +171,19 @@ def test_a_store_inside_the_input_folder_is_not_an_input(tmp_path):
     assert "1 input(s) skipped" in done_line(r.stderr) and "photo.jpg" in r.stderr
 
 
+def test_every_skipped_input_is_named_or_counted(tmp_path):
+    """(Only three skipped inputs were named, with no word of the others.)"""
+    make_corpus(tmp_path / "news", 1)
+    folder = tmp_path / "news"
+    for k in range(7):
+        (folder / f"photo{k}.jpg").write_bytes(b"\xff\xd8")
+    r = run("batch", folder, "--db", tmp_path / "c.sqlite", "--model", "rules")
+    assert r.exit_code == 0, r.output
+    assert "7 input(s) skipped" in done_line(r.stderr)
+    named = [line for line in r.stderr.splitlines() if line.startswith("Note: skipped ")]
+    assert len(named) == 5 and "Note: 2 more skipped input(s) not shown" in r.stderr
+
+
 def test_failures_are_recorded_with_the_reason_and_retried_on_request(db, tmp_path):
     expected = make_corpus(tmp_path / "news", 3)
     long_doc = tmp_path / "news" / "long.txt"

@@ -487,6 +487,17 @@ def test_eval_ptc_folder_without_articles_is_an_error(tmp_path):
     assert err_lines(r) == [f"Error: no article<ID>.txt files in {tmp_path}"]
 
 
+def test_eval_ptc_with_the_rule_tagger_names_every_model_it_can_score(tmp_path):
+    """(It said "use default or fast"; accurate and thorough score too.)"""
+    (tmp_path / "gold.labels").write_text("")
+    r = run("eval", "ptc", "--articles", tmp_path, "--gold", tmp_path / "gold.labels", "--model", "rules")
+    assert r.exit_code == 2
+    assert err_lines(r) == [
+        "Error: --model rules has no span classifier to score; use one of: default, fast, accurate, "
+        "accurate-fp32, thorough, thorough-fp32"
+    ]
+
+
 @pytest.mark.issue(3)
 def test_analyze_reads_html_jsonl_and_skips_other_languages(tmp_path):
     """HTML and JSONL go through ingest; a broken line is an error, German text is skipped with the reason."""

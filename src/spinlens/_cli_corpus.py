@@ -350,8 +350,10 @@ def batch(
     _err(
         f"Done: {', '.join(parts)} in {p.seconds:.1f} s ({p.docs_per_second:.1f} docs/s); store {store.label}"
     )
-    for reason in p.skipped_reasons[:3]:
+    for reason in p.skipped_reasons:
         _err(f"Note: skipped {reason}")
+    if p.skipped_input > len(p.skipped_reasons):
+        _err(f"Note: {p.skipped_input - len(p.skipped_reasons)} more skipped input(s) not shown")
     if bar is not None and bar.shown > _MAX_FAILURES_SHOWN:
         _err(
             f"Note: {bar.shown - _MAX_FAILURES_SHOWN} more failure(s) not shown; "

@@ -629,7 +629,8 @@ def eval_ptc(
       spinlens eval ptc --articles dev-articles --gold dev-task-flc-tc.labels --exclude 738361208
     """
     if model == Model.rules:
-        _err("Error: --model rules has no span classifier to score; use default or fast")
+        others = ", ".join(m.value for m in Model if m is not Model.rules)
+        _err(f"Error: --model rules has no span classifier to score; use one of: {others}")
         raise typer.Exit(2)
     try:
         from spinlens.evaluation.ptc import evaluate_ptc
