@@ -786,3 +786,30 @@ def test_a_file_without_a_known_extension_is_read_by_its_content_as_batch_reads_
     as_text.write_text(html, encoding="utf-8")
     r = run("analyze", as_text, "-f", "json", *RULES)
     assert r.exit_code == 0 and json.loads(r.stdout)["document"]["text"] == html
+
+
+def test_max_documents_counts_over_every_argument(tmp_path):
+    """(Each argument had its own limit: with two JSONL files and --max-documents 2 the note said "this and
+    later sources not read", then the second file was read anyway: 4 documents.)"""
+    texts = [f"The treacherous foreign agents lied again, story {k}." for k in range(6)]
+    for name, part in (("a.jsonl", texts[:3]), ("b.jsonl", texts[3:])):
+        (tmp_path / name).write_text(
+            "".join(json.dumps({"id": f"{name}-{k}", "text": t}) + "\n" for k, t in enumerate(part)),
+            encoding="utf-8",
+        )
+    r = run(
+        "analyze", tmp_path / "a.jsonl", tmp_path / "b.jsonl", "-f", "jsonl", "--max-documents", "2", *RULES
+    )
+    assert r.exit_code == 0, r.output
+    assert [json.loads(x)["document"]["id"] for x in r.stdout.splitlines()] == ["a.jsonl-0", "a.jsonl-1"]
+    assert sum("max" in line and "reached" in line for line in r.stderr.splitlines()) == 1
+    r = run(
+        "analyze", tmp_path / "a.jsonl", tmp_path / "b.jsonl", "-f", "jsonl", "--max-documents", "4", *RULES
+    )
+    assert [json.loads(x)["document"]["id"] for x in r.stdout.splitlines()] == [
+        "a.jsonl-0",
+        "a.jsonl-1",
+        "a.jsonl-2",
+        "b.jsonl-0",
+    ]
+    assert "--max-documents 4 reached" in r.stderr

@@ -191,13 +191,26 @@ def _sniffed_ingest(p: Path) -> bool:
         return False
 
 
-def _ingested(sources: list[str], reader) -> Iterator[_Source | str]:
+def _ingested(sources: list[str], reader, left: list[int]) -> Iterator[_Source | str]:
     """Documents from ``spinlens.ingest``; errors (a page without text among them) as messages, documents
-    skipped by choice (language, ``--max-documents``) as a note."""
+    skipped by choice (language, ``--max-documents``) as a note. ``left`` holds how many documents the
+    command's ``--max-documents`` still allows, across all its arguments (set on first use)."""
     from spinlens.ingest import NO_TEXT
 
+    if not left:
+        left.append(reader.options.max_documents)
+    if left[0] <= 0:  # the limit was reached (and said) with an earlier argument
+        return
     for r in reader.read(sources):
         if r.ok:
+            if left[0] <= 0:
+                _err(
+                    f"Skipped: {r.source}: --max-documents {reader.options.max_documents} reached; this and "
+                    "later documents from URLs, HTML and record files not read"
+                )
+                left[0] = -1
+                return
+            left[0] -= 1
             yield _Source(r.source, None, r.document)
         elif r.status == "skipped" and r.reason != NO_TEXT:
             _err(f"Skipped: {r.source}: {r.reason}")  # another language, over --max-documents: not an error
@@ -210,12 +223,13 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
 
     Text files (.txt, .md) and ``-`` are read as they are; URLs, HTML, JSONL / CSV / Parquet and WARC
     files go through ``spinlens.ingest`` (main-text extraction, metadata, language check)."""
+    left: list[int] = []  # --max-documents, counted over every argument
     for raw in paths:
         if raw == "-":
             yield _Source("<stdin>", None)
             continue
         if _URL.match(raw):
-            yield from _ingested([raw], reader_factory())
+            yield from _ingested([raw], reader_factory(), left)
             continue
         p = Path(raw)
         try:
@@ -260,9 +274,9 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
             for f in found:
                 yield _Source(str(f), f)
             if ingest:
-                yield from _ingested([str(f) for f in ingest], reader_factory())
+                yield from _ingested([str(f) for f in ingest], reader_factory(), left)
         elif p.is_file() and (_is_ingest(p) or _sniffed_ingest(p)):
-            yield from _ingested([raw], reader_factory())
+            yield from _ingested([raw], reader_factory(), left)
         elif p.is_file():
             yield _Source(raw, p)
         elif p.exists():
