@@ -524,7 +524,8 @@ def test_analyze_reads_html_jsonl_and_skips_other_languages(tmp_path):
 @pytest.mark.model
 @pytest.mark.issue(6)
 def test_analyze_article_adds_genre_frames_quotes_and_summary():
-    """--article runs spinlens.analysis after the span tagger; the summary is printed first."""
+    """--article runs spinlens.analysis after the span tagger; the summary is printed first, under the
+    article's title (above it, with several files, it read as the previous article's)."""
     r = run("analyze", EXAMPLE, "--article", "-f", "json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
@@ -534,7 +535,8 @@ def test_analyze_article_adds_genre_frames_quotes_and_summary():
     for q in data["quotes"]:
         assert 0 <= q["start"] < q["end"] <= len(text)
     r = run("analyze", EXAMPLE, "--article")
-    assert r.exit_code == 0 and r.stdout.startswith("Summary  genre ")
+    lines = r.stdout.splitlines()
+    assert r.exit_code == 0 and "opinion.txt" in lines[0] and lines[1].startswith("Summary  genre ")
 
 
 def test_unwritable_output_is_a_usage_error_and_long_names_fail_cleanly(tmp_path):

@@ -115,6 +115,9 @@ def terminal_view(data: Mapping[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [Rule(Text(_clean(str(title)), style="bold"), align="left")]
     if meta:
         parts.append(Text(_clean(meta), style="dim"))
+    summary = article_summary_view(data)  # under its article's title (above it, it read as the previous one's)
+    if summary is not None:
+        parts += [summary, Text()]
     parts.append(_article_text(doc["text"], spans))
     if spans:
         parts += [Text(), _notes(doc["text"], spans, quote_objects(data)[1]), Text(), _legend(spans)]
@@ -126,9 +129,6 @@ def render_terminal(docs: Mapping[str, Any] | Iterable[Mapping[str, Any]], conso
     """Print one or more analyses to a rich console."""
     items = [docs] if isinstance(docs, Mapping) else docs
     for data in items:
-        summary = article_summary_view(data)
-        if summary is not None:
-            console.print(summary)
         console.print(terminal_view(data))
         console.print()
 
