@@ -815,3 +815,25 @@ def test_max_documents_counts_over_every_argument(tmp_path):
         "b.jsonl-0",
     ]
     assert "--max-documents 4 reached" in r.stderr
+
+
+def test_standard_input_is_read_as_batch_reads_it():
+    """(`curl URL | spinlens analyze -` analyzed the page's markup and scripts; JSONL records on standard
+    input were one "article" of JSON syntax.) Plain text is read as before."""
+    page = (
+        "<!doctype html><html><head><title>Harbour</title><script>var x = 'foreign agents';</script></head>"
+        "<body><article><p>The shameless traitors sold the harbour to foreign agents, the mayor said.</p>"
+        "<p>Residents called it a disgrace and a betrayal of the city.</p></article></body></html>"
+    )
+    r = run("analyze", "-", "-f", "json", *RULES, input=page)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)["document"]
+    assert doc["title"] == "Harbour" and doc["text"].startswith("The shameless traitors")
+    records = "".join(
+        json.dumps({"id": f"r{k}", "text": f"The traitors lied again, take {k}."}) + "\n" for k in range(3)
+    )
+    r = run("analyze", "-", "-f", "json", *RULES, input=records)
+    assert r.exit_code == 0, r.output
+    assert [d["document"]["id"] for d in json.loads(r.stdout)] == ["r0", "r1", "r2"]
+    r = run("analyze", "-", "-f", "json", *RULES, input="The traitors lied. <b>bold</b> is not a page.")
+    assert json.loads(r.stdout)["document"]["text"] == "The traitors lied. <b>bold</b> is not a page."

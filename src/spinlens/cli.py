@@ -153,6 +153,7 @@ class _Source:
     label: str
     path: Path | None
     document: Any = None
+    stream: Any = None  # standard input whose first bytes were read to see what it holds
 
     def __post_init__(self) -> None:
         from spinlens.text import printable
@@ -191,6 +192,28 @@ def _sniffed_ingest(p: Path) -> bool:
         return False
 
 
+def _stdin_sources(reader_factory, left: list[int]) -> Iterator[_Source | str]:
+    """Standard input as ``batch -`` reads it: JSONL records when it starts with ``{``, an HTML page's main
+    text when it is one (``curl URL | spinlens analyze -``), else plain text."""
+    from spinlens.ingest._core import Prefixed, stdin_kind
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # closed: _read says so
+        yield _Source("<stdin>", None)
+        return
+    head = stream.read(4096)
+    piped = Prefixed(head, stream)
+    if stdin_kind(head) == "text":
+        yield _Source("<stdin>", None, stream=piped)
+        return
+    reader = reader_factory()
+    reader.stdin = piped
+    try:
+        yield from _ingested(["-"], reader, left)
+    finally:
+        reader.stdin = None
+
+
 def _ingested(sources: list[str], reader, left: list[int]) -> Iterator[_Source | str]:
     """Documents from ``spinlens.ingest``; errors (a page without text among them) as messages, documents
     skipped by choice (language, ``--max-documents``) as a note. ``left`` holds how many documents the
@@ -226,7 +249,7 @@ def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> It
     left: list[int] = []  # --max-documents, counted over every argument
     for raw in paths:
         if raw == "-":
-            yield _Source("<stdin>", None)
+            yield from _stdin_sources(reader_factory, left)
             continue
         if _URL.match(raw):
             yield from _ingested([raw], reader_factory(), left)
@@ -293,7 +316,7 @@ def _read(src: _Source, settings: Settings) -> str:
     limit = settings.max_bytes
     too_big = f"more than the limit of {limit:,} bytes; split it or raise the limit with --max-bytes"
     if src.path is None:
-        stream = getattr(sys.stdin, "buffer", None)
+        stream = src.stream if src.stream is not None else getattr(sys.stdin, "buffer", None)
         if stream is None:  # started with standard input closed (`<&-`)
             raise InputError("standard input is not available (closed); give a file or pipe text in")
         data = stream.read(limit + 1)
@@ -372,7 +395,7 @@ def analyze(
             help=(
                 "Text files (.txt, .md), HTML pages, URLs, JSONL (.jsonl.gz too) / CSV / Parquet / WARC "
                 "files (a file named otherwise: by its content), folders (recursively) or - for standard "
-                "input (read as plain text)."
+                "input (JSONL records when it starts with {, an HTML page, else text)."
             ),
             metavar="PATH",
             show_default=False,
@@ -510,7 +533,8 @@ def analyze(
             else:
                 collected.append(data)
         if fmt is Format.json and (collected or (several and not failed)):
-            out.write(render_json(collected if several else collected[0]))
+            # several documents from one argument (JSONL on standard input) are a list too
+            out.write(render_json(collected if several or len(collected) > 1 else collected[0]))
         elif fmt is Format.html and collected:
             out.write(render_html(collected))
         done = True

@@ -8,6 +8,7 @@ import zlib
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from spinlens.errors import InputError, SpinlensError
@@ -77,6 +78,9 @@ class DocumentReader:
     def __init__(self, options: IngestOptions | None = None, fetch: Fetch | None = None) -> None:
         self.options = options if options is not None else IngestOptions()
         self.fetch = fetch if fetch is not None else fetch_url
+        #: the binary stream ``-`` reads (standard input when None); a caller that sniffed its first bytes
+        #: sets a ``Prefixed`` stream that gives them back
+        self.stdin: Any = None
         self._detector = LanguageDetector()
 
     def language_skip_reason(self, text: str) -> str | None:
@@ -88,7 +92,7 @@ class DocumentReader:
         options = self.options
         produced = 0
         for source in sources:
-            items = _iter_source(str(source), options, self.fetch)
+            items = _iter_source(str(source), options, self.fetch, self.stdin)
             try:
                 for item in items:
                     result = (
@@ -114,18 +118,20 @@ class DocumentReader:
 
 
 def _iter_source(
-    source: str, options: IngestOptions, fetch: Fetch
+    source: str, options: IngestOptions, fetch: Fetch, stdin: Any = None
 ) -> Generator[Draft | IngestResult, None, None]:
     """Drafts and results of one source; any ``SpinlensError`` becomes an error result for the source."""
     try:
-        yield from _dispatch(source, options, fetch)
+        yield from _dispatch(source, options, fetch, stdin)
     except SpinlensError as exc:
         yield IngestResult(source, None, "error", _one_line(str(exc)))
 
 
-def _dispatch(source: str, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
+def _dispatch(
+    source: str, options: IngestOptions, fetch: Fetch, stdin: Any = None
+) -> Iterator[Draft | IngestResult]:
     if source == "-":
-        yield from _read_stdin(options)
+        yield from _read_stdin(options, stdin)
         return
     try:
         scheme = urlparse(source).scheme.lower()
@@ -246,15 +252,15 @@ def _sniff(path: Path) -> str:
     return "text"
 
 
-def _read_stdin(options: IngestOptions) -> Iterator[Draft | IngestResult]:
-    """Standard input: JSONL records, read a line at a time, when it starts with ``{`` (``zcat
-    crawl.jsonl.gz | spinlens batch -``); otherwise one text or HTML document."""
-    stream = getattr(sys.stdin, "buffer", None)
+def _read_stdin(options: IngestOptions, stream: Any = None) -> Iterator[Draft | IngestResult]:
+    """Standard input (or ``stream``): JSONL records, read a line at a time, when it starts with ``{``
+    (``zcat crawl.jsonl.gz | spinlens batch -``); otherwise one text or HTML document."""
+    stream = stream if stream is not None else getattr(sys.stdin, "buffer", None)
     if stream is None:
         raise InputError("standard input is not available")
     head = stream.read(min(_SNIFF_BYTES, options.max_bytes + 1))
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        yield from read_jsonl(Path("-"), options, _Prefixed(head, stream))
+        yield from read_jsonl(Path("-"), options, Prefixed(head, stream))
         return
     data = head + stream.read(options.max_bytes + 1 - len(head))
     if len(data) > options.max_bytes:
@@ -265,13 +271,30 @@ def _read_stdin(options: IngestOptions) -> Iterator[Draft | IngestResult]:
         yield text_draft(data, "-")
 
 
-class _Prefixed:
-    """A binary stream whose first bytes (``head``) were already read from it: ``readline`` reads them
-    first."""
+def stdin_kind(head: bytes) -> str:
+    """What standard input holds by its first bytes, as :func:`_read_stdin` decides: ``"jsonl"`` (it starts
+    with ``{``), ``"html"`` or ``"text"``."""
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "jsonl"
+    return "html" if looks_like_html(head) else "text"
+
+
+class Prefixed:
+    """A binary stream whose first bytes (``head``) were already read from it: ``read`` and ``readline``
+    give them first."""
 
     def __init__(self, head: bytes, stream) -> None:
         self._head = head
         self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            out, self._head = self._head + self._stream.read(), b""
+            return out
+        out, self._head = self._head[:size], self._head[size:]
+        if len(out) < size:
+            out += self._stream.read(size - len(out))
+        return out
 
     def readline(self, limit: int = -1) -> bytes:
         if not self._head:
