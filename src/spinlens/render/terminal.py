@@ -115,7 +115,8 @@ def terminal_view(data: Mapping[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [Rule(Text(_clean(str(title)), style="bold"), align="left")]
     if meta:
         parts.append(Text(_clean(meta), style="dim"))
-    summary = article_summary_view(data)  # under its article's title (above it, it read as the previous one's)
+    # the summary under its article's title (above it, with several files, it read as the previous one's)
+    summary = article_summary_view(data)
     if summary is not None:
         parts += [summary, Text()]
     parts.append(_article_text(doc["text"], spans))
