@@ -33,6 +33,7 @@ from spinlens.analysis import ArticleAnalyzer
 from spinlens.analysis._store import default_data_dir, read_manifest
 from spinlens.training.analysis_train import (
     data_root,
+    encoder_vectors,
     evaluate_articles,
     evaluate_narratives,
     evaluate_roles,
@@ -89,8 +90,10 @@ def main(argv: list[str] | None = None) -> None:
         cv = meta["metrics"]["genre_frames_cv"]
     else:
         arts = read_semeval23(root)
-        cv = evaluate_articles(arts, seed=seeds[0])
-        more = [evaluate_articles(arts, seed=s) for s in seeds[1:]]
+        # the article vectors of the installed encoder, when the genre model reads them
+        vectors = encoder_vectors([x.text for x in arts]) if "encoder" in meta["files"] else None
+        cv = evaluate_articles(arts, seed=seeds[0], vectors=vectors)
+        more = [evaluate_articles(arts, seed=s, vectors=vectors) for s in seeds[1:]]
     doc_an = ArticleAnalyzer(entities=False).load()
     rdev, tdev = read_roles(root, "dev")
     rtr, _ = read_roles(root, "train")

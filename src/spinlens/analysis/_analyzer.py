@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from spinlens.analysis._documents import ArticleModel, NarrativeModel
+from spinlens.analysis._encoder import ArticleEncoder
 from spinlens.analysis._entities import (
     MAIN_ROLES,
     RoleModel,
@@ -24,10 +25,10 @@ from spinlens.analysis._entities import (
     sentence_of,
 )
 from spinlens.analysis._quotes import find_quotes, voice_of
-from spinlens.analysis._store import default_data_dir, load_npz, read_manifest
+from spinlens.analysis._store import check_file, default_data_dir, load_npz, read_manifest
 from spinlens.analysis._summary import summarize
 from spinlens.analysis._targets import EntityRef, overlap_test, span_targets
-from spinlens.errors import InputError, NotFittedError, SpinlensError
+from spinlens.errors import InputError, ModelError, NotFittedError, SpinlensError
 from spinlens.schema import Analysis, Document, Quote, Sentence, TechniqueSpan
 from spinlens.taxonomy import TECHNIQUES
 from spinlens.text import sentences as split_sentences
@@ -49,6 +50,18 @@ def _span_dict(s: SpanLike) -> dict[str, Any]:
         "technique": s["technique"],
         "score": float(s.get("score", 1.0)),
     }
+
+
+def load_encoder(data_dir: Path, meta: dict[str, Any] | None = None) -> ArticleEncoder:
+    """The genre model's article encoder in ``data_dir``, its two files' sha256 checked against the
+    manifest (``meta``: the manifest when the caller read it)."""
+    meta = meta if meta is not None else read_manifest(data_dir)
+    files = meta["files"]
+    if "encoder" not in files or "encoder_tokenizer" not in files:
+        raise ModelError(f"the analysis models in {data_dir} have no article encoder; reinstall spinlens")
+    for key in ("encoder", "encoder_tokenizer"):
+        check_file(data_dir, files[key])
+    return ArticleEncoder(data_dir / files["encoder"]["name"], data_dir / files["encoder_tokenizer"]["name"])
 
 
 class ArticleAnalyzer:
@@ -82,6 +95,8 @@ class ArticleAnalyzer:
         meta = read_manifest(d)
         files = meta["files"]
         self.articles_ = ArticleModel.from_arrays(load_npz(d, files["articles"]), meta["articles"])
+        if self.articles_.vector_weight:
+            self.articles_.encoder = load_encoder(d, meta)
         self.narratives_ = NarrativeModel.from_arrays(load_npz(d, files["narratives"]), meta["narratives"])
         self.roles_ = RoleModel.from_arrays(load_npz(d, files["roles"]), meta["roles"])
         self.salience_ = SalienceModel.from_arrays(load_npz(d, files["salience"]), meta["salience"])

@@ -27,6 +27,7 @@ from spinlens.analysis._features import (
 )
 from spinlens.analysis._quotes import find_quotes
 from spinlens.analysis._store import vocab_list
+from spinlens.errors import ModelError
 from spinlens.schema import Quote
 from spinlens.text import paragraphs, sentences
 
@@ -158,6 +159,9 @@ class ArticleModel:
         genre_bias: added to the genre scores before the softmax (default zeros).
         style_mean, style_std: standardisation of the style features (None: no style columns).
         style_weight: the standardised style values (clipped to +-5) are multiplied by this.
+        vector_weight: the weight of the article vector (:class:`~spinlens.analysis._encoder.ArticleEncoder`)
+            the genre model reads after the style columns; 0: it reads none. Set :attr:`encoder` (or pass
+            ``vector=`` to :meth:`predict`) when it is not 0.
     """
 
     def __init__(
@@ -174,8 +178,11 @@ class ArticleModel:
         style_mean: ArrayLike | None = None,
         style_std: ArrayLike | None = None,
         style_weight: float = 1.0,
+        vector_weight: float = 0.0,
     ) -> None:
         self.vectorizer = vectorizer
+        self.vector_weight = float(vector_weight)
+        self.encoder: Any = None  # an ArticleEncoder, set by the analyzer that loads this model
         self.genre = genre
         self.frames = frames
         self.threshold = float(threshold)
@@ -204,6 +211,8 @@ class ArticleModel:
             extra["style_mean"] = arrays["style_mean"]
             extra["style_std"] = arrays["style_std"]
             extra["style_weight"] = float(arrays["style_weight"])
+        if "vector_weight" in arrays:
+            extra["vector_weight"] = float(arrays["vector_weight"])
         return cls(
             vec,
             head_from(arrays, "genre"),
@@ -229,6 +238,8 @@ class ArticleModel:
             out["style_mean"] = self.style_mean
             out["style_std"] = self.style_std
             out["style_weight"] = np.float32(self.style_weight)
+        if self.vector_weight:
+            out["vector_weight"] = np.float32(self.vector_weight)
         return out
 
     def style_values(self, text: str, quotes: Sequence[Quote] | None = None) -> np.ndarray:
@@ -238,13 +249,23 @@ class ArticleModel:
         z = (style_features(text, quotes) - self.style_mean) / self.style_std
         return (np.clip(z, -5.0, 5.0) * self.style_weight).astype(np.float32)
 
+    def article_vector(self, text: str) -> np.ndarray:
+        """The article vector the genre model reads (its encoder's), or ModelError without an encoder."""
+        if self.encoder is None:
+            raise ModelError(
+                "this genre model reads article vectors: load it with its encoder (ArticleAnalyzer)"
+            )
+        return self.encoder.vector(text)
+
     def genre_row(
         self,
         text: str,
         text_row: tuple[np.ndarray, np.ndarray] | None = None,
         quotes: Sequence[Quote] | None = None,
+        vector: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The genre model's sparse input row ``(indices, values)`` for ``text``."""
+        """The genre model's sparse input row ``(indices, values)`` for ``text`` (``vector``: its article
+        vector when the caller has it)."""
         row = text_row or self.vectorizer.transform_terms(terms(text, bigrams=self.bigrams))
         if self.title_vectorizer is None or self.lede_vectorizer is None:
             return row
@@ -255,6 +276,10 @@ class ArticleModel:
         if len(style):
             blocks.append((np.arange(len(style), dtype=np.int64), style))
             sizes.append(len(style))
+        if self.vector_weight:
+            v = self.article_vector(text) if vector is None else np.asarray(vector, dtype=np.float32)
+            blocks.append((np.arange(len(v), dtype=np.int64), (v * self.vector_weight).astype(np.float32)))
+            sizes.append(len(v))
         return concat_rows(blocks, sizes)
 
     def genre_logits(
@@ -262,19 +287,24 @@ class ArticleModel:
         text: str,
         text_row: tuple[np.ndarray, np.ndarray] | None = None,
         quotes: Sequence[Quote] | None = None,
+        vector: np.ndarray | None = None,
     ) -> np.ndarray:
         """Genre scores before the softmax, decision bias included (order of :data:`GENRES`)."""
-        return self.genre.decision(*self.genre_row(text, text_row, quotes)) + self.genre_bias
+        return self.genre.decision(*self.genre_row(text, text_row, quotes, vector)) + self.genre_bias
 
-    def predict(self, text: str, quotes: Sequence[Quote] | None = None) -> dict[str, Any]:
+    def predict(
+        self, text: str, quotes: Sequence[Quote] | None = None, vector: np.ndarray | None = None
+    ) -> dict[str, Any]:
         """``{"genre", "genre_scores", "frames", "frame_scores"}`` for one article.
 
         Args:
             text: the article.
             quotes: ``find_quotes(text)`` when the caller has it already (else it is computed here).
+            vector: its article vector when the caller has it (else the encoder computes it, if the genre
+                model reads one).
         """
         idx, val = self.vectorizer.transform_terms(terms(text, bigrams=self.bigrams))
-        pg = softmax(self.genre_logits(text, (idx, val), quotes))
+        pg = softmax(self.genre_logits(text, (idx, val), quotes, vector))
         pf = sigmoid(self.frames.decision(idx, val))
         order = np.argsort(-pf, kind="stable")
         # a text with no word the model knows has no evidence of a frame: the bias alone is the training

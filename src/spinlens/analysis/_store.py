@@ -16,6 +16,7 @@ __all__ = [
     "default_data_dir",
     "read_manifest",
     "load_npz",
+    "check_file",
     "save_npz",
     "sha256_file",
     "vocab_array",
@@ -45,8 +46,8 @@ def read_manifest(data_dir: Path) -> dict[str, Any]:
     return meta
 
 
-def load_npz(data_dir: Path, entry: dict[str, str]) -> dict[str, np.ndarray]:
-    """Load one weight file after checking its sha256 against the manifest entry."""
+def check_file(data_dir: Path, entry: dict[str, str]) -> Path:
+    """The path of a manifest entry's file after checking that it exists and has its sha256."""
     path = data_dir / entry["name"]
     if not path.exists():
         raise ModelError(f"analysis model file {path} is missing; reinstall spinlens")
@@ -56,6 +57,12 @@ def load_npz(data_dir: Path, entry: dict[str, str]) -> dict[str, np.ndarray]:
             f"analysis model file {path} has sha256 {got[:12]}..., expected {entry['sha256'][:12]}...; "
             "the file is corrupt or was replaced: reinstall spinlens"
         )
+    return path
+
+
+def load_npz(data_dir: Path, entry: dict[str, str]) -> dict[str, np.ndarray]:
+    """Load one weight file after checking its sha256 against the manifest entry."""
+    path = check_file(data_dir, entry)
     with np.load(path, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
 
