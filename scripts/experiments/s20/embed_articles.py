@@ -31,7 +31,7 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def chunks(text: str) -> list[str]:
+def chunks(text: str) -> list[str]:  # CHUNKS may be changed by --chunks
     """Whole sentences in chunks of at most CHUNK_WORDS words (a longer sentence is a chunk alone); the first
     CHUNKS of them."""
     out: list[str] = []
@@ -159,12 +159,15 @@ def evaluate(arts, bags: A.GenreBags, E: np.ndarray | None, seed: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", default="13,14,15,16,17")
-    ap.add_argument("--wire", default=None, help="a text file to show the full-data models' outputs on")
+    ap.add_argument("--chunks", type=int, default=CHUNKS, help="chunks encoded per article (declared: 4)")
+    ap.add_argument("--arms", default="without,with", help="which arms to run")
     a = ap.parse_args()
+    global CHUNKS
+    CHUNKS = a.chunks
     root = A.data_root(None)
     arts = A.read_semeval23(root)
     OUT.mkdir(parents=True, exist_ok=True)
-    cache = OUT / "article_vectors.npy"
+    cache = OUT / ("article_vectors.npy" if CHUNKS == 4 else f"article_vectors_{CHUNKS}chunks.npy")
     t0 = time.time()
     if cache.exists():
         E = np.load(cache)
@@ -176,15 +179,17 @@ def main() -> None:
     result: dict = {"without": {}, "with": {}}
     for seed in [int(s) for s in a.seeds.split(",")]:
         for arm, vecs in (("without", None), ("with", E)):
+            if arm not in a.arms.split(","):
+                continue
             r = evaluate(arts, bags, vecs, seed)
             result[arm][seed] = r
             log(f"seed {seed} {arm}: genre {r['genre_macro_f1']:.4f} {r['genre_per_class_f1']} frames {r['frames_micro_f1']:.4f}")
-    for arm in ("without", "with"):
+    for arm in a.arms.split(","):
         g = np.mean([r["genre_macro_f1"] for r in result[arm].values()])
         f = np.mean([r["frames_micro_f1"] for r in result[arm].values()])
         log(f"{arm}: genre macro-F1 mean {g:.4f}, frames micro-F1 mean {f:.4f}")
         result[arm + "_mean"] = {"genre": round(float(g), 4), "frames": round(float(f), 4)}
-    (OUT / "embed_articles.json").write_text(json.dumps(result, indent=1, default=str))
+    (OUT / f"embed_articles_{CHUNKS}chunks.json").write_text(json.dumps(result, indent=1, default=str))
 
 
 if __name__ == "__main__":
