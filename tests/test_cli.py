@@ -363,7 +363,23 @@ def test_models_verify_accepts_the_shipped_files():
     r = run("models", "verify")
     assert r.exit_code == 0, r.output
     assert "OK tagger0.int8.onnx sha256 " in r.stdout
-    assert r.stdout.splitlines()[-1].startswith("OK: model spinlens-minilm-l6")
+    assert any(line.startswith("OK: model spinlens-minilm-l6") for line in r.stdout.splitlines())
+    # and the analysis models of --article (they were only checked when --article loaded them)
+    assert "OK analysis article_encoder.int8.onnx sha256 " in r.stdout
+    assert r.stdout.splitlines()[-1].startswith("OK: analysis models spinlens-analysis-linear")
+
+
+def test_models_verify_reports_a_corrupt_analysis_file(tmp_path, monkeypatch):
+    import spinlens.analysis._store as store
+
+    d = tmp_path / "data"
+    shutil.copytree(store.default_data_dir(), d)
+    p = d / "roles.npz"
+    p.chmod(0o644)
+    p.write_bytes(p.read_bytes()[:-5])
+    monkeypatch.setattr(store, "default_data_dir", lambda: d)
+    r = run("models", "verify")
+    assert r.exit_code == 1 and "roles.npz has sha256" in r.stderr and "Traceback" not in r.output
 
 
 def test_models_verify_accepts_the_fast_model_files():

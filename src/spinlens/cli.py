@@ -934,7 +934,8 @@ def models_verify(
         ),
     ] = None,
 ) -> None:
-    """Check the model files against the sha256 recorded in model.json.
+    """Check the model files against the sha256 recorded in model.json (and, for an installed model, the
+    analysis models of --article against theirs).
 
     \b
     Example:
@@ -992,6 +993,25 @@ def models_verify(
         _err(f"Error: {exc}")
         raise typer.Exit(1) from None
     click.echo(f"OK: model {meta.get('name')} {meta.get('version')} matches model.json and loads")
+    if model_dir is None:  # the installed analysis models of --article too (read at load, checked here)
+        _verify_analysis()
+
+
+def _verify_analysis() -> None:
+    from spinlens.analysis._store import check_file, default_data_dir, read_manifest
+    from spinlens.errors import ModelError
+
+    d = default_data_dir()
+    try:
+        meta = read_manifest(d)
+        for key in sorted(meta["files"]):
+            entry = meta["files"][key]
+            check_file(d, entry)
+            click.echo(f"OK analysis {entry['name']} sha256 {entry['sha256']}")
+    except ModelError as exc:
+        _err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+    click.echo(f"OK: analysis models {meta.get('name')} {meta.get('version')} match analysis.json")
 
 
 def main() -> None:
