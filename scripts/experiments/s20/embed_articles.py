@@ -157,12 +157,12 @@ def evaluate(arts, bags: A.GenreBags, E: np.ndarray | None, seed: int) -> dict:
 
 
 def main() -> None:
+    global CHUNKS
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", default="13,14,15,16,17")
     ap.add_argument("--chunks", type=int, default=CHUNKS, help="chunks encoded per article (declared: 4)")
     ap.add_argument("--arms", default="without,with", help="which arms to run")
     a = ap.parse_args()
-    global CHUNKS
     CHUNKS = a.chunks
     root = A.data_root(None)
     arts = A.read_semeval23(root)
