@@ -662,6 +662,27 @@ def test_csv_in_windows_1252_and_without_the_text_column(tmp_path):
     assert result.reason == f"{other}: no 'text' column (columns: body, title); {hint}"
 
 
+def test_extensions_given_as_one_string_are_refused():
+    """``extensions=".txt"`` was taken as the endings ".", "t", "x", "t": ``notes.draft`` was read."""
+    with pytest.raises(InputError, match=r"extensions must be a tuple of endings such as \('.txt',\)"):
+        IngestOptions(extensions=".txt")
+
+
+def test_a_windows_1252_csv_whose_first_64_kib_are_ascii_is_read_whole(tmp_path):
+    """A late "café" failed the file after the rows read so far (and a short file's last bytes were taken
+    for a UTF-8 character cut off), where a text file in windows-1252 is read."""
+    rows = [f'{i},"{ARTICLE} Row {i}."' for i in range(1000)]
+    rows[900] = f'900,"{ARTICLE} A caf\u00e9 owner agreed."'
+    path = tmp_path / "export.csv"
+    path.write_bytes(("id,text\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    results = read_all([path])
+    assert [r.status for r in results] == ["ok"] * 1000
+    assert results[900].document.text.endswith("A caf\u00e9 owner agreed.")
+    short = tmp_path / "short.csv"
+    short.write_bytes(f'id,text\n1,"{ARTICLE} caf\u00e9"\n'.encode("cp1252"))
+    assert only(read_all([short])).document.text == f"{ARTICLE} caf\u00e9"
+
+
 def test_parquet_with_custom_field_names(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")

@@ -407,6 +407,16 @@ def test_delete_removes_a_document_everywhere(filled, analyses):
     assert filled.search("foreign agents") == []
 
 
+def test_delete_and_lookup_refuse_one_string_instead_of_a_list_of_ids(filled, analyses):
+    """``delete("ab")`` read the string as the ids "a" and "b" and deleted those documents."""
+    doc_id = analyses[0].document.id
+    for method in (filled.delete, filled.lookup):
+        with pytest.raises(InputError, match="a list of document ids, not one string"):
+            method(doc_id)
+    assert filled.counts()["documents"] == len(analyses)
+    assert set(filled.lookup([doc_id])) == {doc_id}
+
+
 # -- search ------------------------------------------------------------------------------------------
 def test_search_finds_stemmed_words_and_marks_them(filled, analyses):
     hits = filled.search("foreign agent")

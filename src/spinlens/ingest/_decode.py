@@ -203,8 +203,10 @@ def _check_text(text: str, what: str) -> str:
     return text
 
 
-def sniff_encoding(sample: bytes, *, what: str = "input") -> str:
+def sniff_encoding(sample: bytes, *, what: str = "input", utf8: bool = True) -> str:
     """A codec name for a file whose first bytes are ``sample`` (for streaming readers such as CSV).
+
+    ``utf8=False``: the file is known not to be UTF-8 (``sample`` is a part that does not decode).
 
     Raises:
         InputError: the sample looks binary or no encoding fits.
@@ -214,13 +216,15 @@ def sniff_encoding(sample: bytes, *, what: str = "input") -> str:
         # codecs that consume the byte-order mark themselves
         return {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(bom[0], "utf-32")
     if b"\x00" not in sample:
-        for trim in range(4):  # the sample may end inside a multi-byte character
+        if utf8:
             try:
-                sample[: len(sample) - trim].decode("utf-8")
+                sample.decode("utf-8")
                 return "utf-8"
             except UnicodeDecodeError as exc:
-                if exc.start < len(sample) - 4:
-                    break
+                # only a character cut off at the end of the sample is forgiven: "café" (windows-1252)
+                # in the last bytes of a short file is an invalid continuation byte, not a cut
+                if exc.reason == "unexpected end of data" and exc.start >= len(sample) - 3:
+                    return "utf-8"
         try:
             if _reads_western(sample.decode("cp1252")):
                 return "cp1252"

@@ -77,6 +77,10 @@ class IngestOptions:
             raise InputError(f"csv_delimiter must be one character, got {self.csv_delimiter!r}")
         if self.html_focus not in ("balanced", "precision", "recall"):
             raise InputError(f"html_focus must be balanced, precision or recall, got {self.html_focus!r}")
+        if isinstance(self.extensions, str):  # ".txt" would be read as the endings ".", "t" and "x"
+            raise InputError(
+                f"extensions must be a tuple of endings such as ('.txt',), got {self.extensions!r}"
+            )
         object.__setattr__(self, "extensions", tuple(ext.lower() for ext in self.extensions))
 
 

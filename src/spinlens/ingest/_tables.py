@@ -111,8 +111,7 @@ def read_jsonl_gz(path: Path, options: IngestOptions) -> Iterator[Item]:
 def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:
     """One draft per CSV row after the header row; a bad row yields an error naming its line number."""
     with _open(path) as raw:
-        encoding = sniff_encoding(raw.read(_CHUNK), what=str(path))
-        raw.seek(0)
+        encoding = _csv_encoding(raw, path)
         # a news article is longer than csv's default 128 KiB field limit; this only ever raises it
         if csv.field_size_limit() < options.max_bytes:
             csv.field_size_limit(options.max_bytes)
@@ -158,6 +157,33 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:
                 yield draft_from_record(dict(zip(header, row)), options, source)
             except InputError as exc:
                 yield _error(source, f"line {start_line}: {exc}")
+
+
+def _csv_encoding(raw: io.BufferedReader, path: Path) -> str:
+    """The encoding of a CSV file, judged before any row is read (the stream is left at its start).
+
+    UTF-8 is checked to the end: an export whose first 64 KiB are ASCII and whose later rows are
+    windows-1252 ("café") is read as windows-1252 (or the detected encoding), like a text file, instead of
+    failing after the rows read so far. A file that mixes valid UTF-8 and other bytes stays UTF-8 and fails
+    at the bad row, naming it.
+    """
+    sample = raw.read(_CHUNK)
+    encoding = sniff_encoding(sample, what=str(path))
+    if encoding == "utf-8":
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        ascii_so_far = True
+        chunk = sample
+        while chunk:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                if ascii_so_far and chunk[: exc.start].isascii():
+                    encoding = sniff_encoding(chunk, what=str(path), utf8=False)
+                break
+            ascii_so_far = ascii_so_far and chunk.isascii()
+            chunk = raw.read(_CHUNK)
+    raw.seek(0)
+    return encoding
 
 
 def read_parquet(path: Path, options: IngestOptions) -> Iterator[Item]:

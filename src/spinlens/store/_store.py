@@ -548,8 +548,12 @@ class Store:
         return n
 
     def delete(self, document_ids: Iterable[str]) -> int:
-        """Remove documents with their analyses, spans, aggregates and failures; returns how many."""
-        ids = list(dict.fromkeys(document_ids))
+        """Remove documents with their analyses, spans, aggregates and failures; returns how many.
+
+        Raises:
+            InputError: ``document_ids`` is one string rather than a list of ids.
+        """
+        ids = _ids(document_ids, "delete")
         if not ids:
             return 0
         with self._write() as conn:
@@ -575,8 +579,11 @@ class Store:
                 (``StoredState.article``; this reads the stored analyses).
             with_text: also give a digest of each stored text (``StoredState.text_digest``; this reads
                 the texts), so that a caller can tell a changed text under a known id.
+
+        Raises:
+            InputError: ``document_ids`` is one string rather than a list of ids.
         """
-        ids = list(dict.fromkeys(document_ids))
+        ids = _ids(document_ids, "lookup")
         if not ids:
             return {}
         out: dict[str, StoredState] = {}
@@ -784,6 +791,16 @@ def _has_article(data: str) -> bool:
     except (ValueError, AttributeError):  # not an object: it is analyzed again, which rewrites it
         return False
     return isinstance(extras, dict) and bool(extras.get("article"))
+
+
+def _ids(document_ids: Iterable[str], what: str) -> list[str]:
+    """The distinct ids of ``document_ids``, in order; a lone string is refused, not read as its characters
+    (``delete("ab")`` would delete the documents "a" and "b")."""
+    if isinstance(document_ids, (str, bytes)):
+        raise InputError(
+            f"{what} takes a list of document ids, not one string: write {what}([{document_ids!r}])"
+        )
+    return list(dict.fromkeys(document_ids))
 
 
 def _analysis(row: sa.Row[Any]) -> Analysis:
