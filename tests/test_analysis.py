@@ -1044,6 +1044,12 @@ def test_analyzer_checks_its_spans_and_sentences(doc_analyzer):
         doc_analyzer.analyze(text, [good], sentences=[(0, 500)])
     with pytest.raises(InputError):
         doc_analyzer.analyze(None)  # type: ignore[arg-type]
+    # (an empty text got a genre and frames, the models' priors; a title of another type an AttributeError)
+    for empty in ("", "  \n\t "):
+        with pytest.raises(InputError, match="empty"):
+            doc_analyzer.analyze(empty)
+    with pytest.raises(InputError, match="title must be a str"):
+        doc_analyzer.analyze(text, title=5)  # type: ignore[arg-type]
 
 
 def test_a_second_quote_in_a_sentence_gets_its_own_speaker():

@@ -223,3 +223,15 @@ def test_the_api_objects_refuse_wrong_types_with_a_schema_error(make):
         TechniqueSpan.from_dict({"start": 0, "end": 4, "technique": "Loaded_Language", "score": 1}).score
         == 1.0
     )
+
+
+def test_a_span_whose_text_is_not_the_documents_there_is_refused():
+    """(A saved analysis whose document text was changed afterwards, CRLF to LF or blanks tidied, loaded
+    with every span on other words, silently.)"""
+    d = _via_json(_analysis().to_dict())
+    assert Analysis.from_dict(d) == _analysis()
+    d["document"]["text"] = d["document"]["text"].replace("He said", "He  said")
+    with pytest.raises(SchemaError, match="the span at 9-26 says its text is 'they are traitors' but the"):
+        Analysis.from_dict(d)
+    del d["spans"][0]["text"], d["spans"][1]["text"], d["spans"][2]["text"]
+    assert len(Analysis.from_dict(d).spans) == 3  # a span without its text is taken at its offsets

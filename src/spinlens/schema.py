@@ -300,9 +300,22 @@ class Analysis:
         frames = d.get("frames") or []
         _require(isinstance(frames, (list, tuple)), "Analysis: frames must be a list of strings")
         try:
+            document = Document.from_dict(_get(d, "document", "Analysis"))
+            raw_spans = d.get("spans", [])
+            spans = tuple(TechniqueSpan.from_dict(s) for s in raw_spans)
+            for span, raw in zip(spans, raw_spans):
+                # the text a span says it covers must be the document's there: offsets into another version
+                # of the text (CRLF turned into LF, blanks tidied) would otherwise load without a word
+                given = raw.get("text")
+                got = document.text[span.start : span.end]
+                _require(
+                    not isinstance(given, str) or given == got,
+                    f"Analysis: the span at {span.start}-{span.end} says its text is {given!r:.60} but the "
+                    f"document has {got!r:.60} there: the offsets index another version of the text",
+                )
             return cls(
-                document=Document.from_dict(_get(d, "document", "Analysis")),
-                spans=tuple(TechniqueSpan.from_dict(s) for s in d.get("spans", [])),
+                document=document,
+                spans=spans,
                 sentences=tuple(Sentence.from_dict(s) for s in d.get("sentences", [])),
                 quotes=tuple(Quote.from_dict(q) for q in d.get("quotes", [])),
                 genre=d.get("genre"),

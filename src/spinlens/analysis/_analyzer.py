@@ -143,6 +143,10 @@ class ArticleAnalyzer:
         self._check()
         if not isinstance(text, str):
             raise InputError(f"expected the document text as a str, got {type(text).__name__}")
+        if not text.strip():  # as spinlens.analyze: a genre and frames of nothing would be the priors
+            raise InputError("the text is empty (or only whitespace): nothing to analyze")
+        if title is not None and not isinstance(title, str):
+            raise InputError(f"title must be a str or None, got {type(title).__name__}")
         sents = list(sentences) if sentences is not None else split_sentences(text)
         try:
             # checked as the schema checks them: inside the text, a known technique, a score in [0, 1]
