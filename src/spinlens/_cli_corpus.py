@@ -27,6 +27,7 @@ from spinlens._cli_output import (
     _restore_term,
     _same_file,
     _term_as_interrupt,
+    interrupted_exit_code,
     new_file_mode,
 )
 from spinlens.errors import SpinlensError
@@ -323,7 +324,7 @@ def batch(
             )
     except KeyboardInterrupt:
         _err("Interrupted: what was analyzed is stored; rerun the same command to finish")
-        raise typer.Exit(130) from None
+        raise typer.Exit(interrupted_exit_code()) from None
     except (SpinlensError, OSError) as exc:
         _fail(exc, debug)
     except (click.exceptions.Exit, click.ClickException):

@@ -132,15 +132,29 @@ class _Out:
             tmp.unlink(missing_ok=True)
 
 
+_TERMINATED = [False]  # whether the last KeyboardInterrupt came from SIGTERM (exit 143, not Ctrl-C's 130)
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    _TERMINATED[0] = True
+    raise KeyboardInterrupt
+
+
 def _term_as_interrupt() -> Any:
     """Make SIGTERM raise KeyboardInterrupt (so that output is closed cleanly and a batch writes what it has
     analyzed); returns the old handler."""
     import signal
 
+    _TERMINATED[0] = False
     try:
-        return signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return signal.signal(signal.SIGTERM, _on_term)
     except ValueError:  # not the main thread (e.g. under a test runner's thread)
         return None
+
+
+def interrupted_exit_code() -> int:
+    """The exit status after an interruption: 143 for SIGTERM, 130 for Ctrl-C (128 + the signal)."""
+    return 143 if _TERMINATED[0] else 130
 
 
 def _restore_term(previous: Any) -> None:

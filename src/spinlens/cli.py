@@ -24,7 +24,15 @@ import typer
 
 from spinlens._cli_options import MAX_SIZE as _MAX_SIZE
 from spinlens._cli_options import Model, TextFieldOpt
-from spinlens._cli_output import _err, _located, _Out, _restore_term, _same_file, _term_as_interrupt
+from spinlens._cli_output import (
+    _err,
+    _located,
+    _Out,
+    _restore_term,
+    _same_file,
+    _term_as_interrupt,
+    interrupted_exit_code,
+)
 from spinlens._cli_web import serve
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -567,7 +575,7 @@ def analyze(
     if interrupted:
         kept = f"; {output} holds what was finished" if output is not None and out.wrote else ""
         _err(f"Interrupted{kept}")
-        raise typer.Exit(130)
+        raise typer.Exit(interrupted_exit_code())
     if failed:
         raise typer.Exit(1)
 
