@@ -417,6 +417,21 @@ def test_delete_and_lookup_refuse_one_string_instead_of_a_list_of_ids(filled, an
     assert set(filled.lookup([doc_id])) == {doc_id}
 
 
+def test_write_refuses_what_is_not_a_list_of_its_kind(store, analyses):
+    """(One Analysis instead of a list, or a list of strings, raised a bare TypeError or AttributeError.)"""
+    for args, match in (
+        ((analyses[0],), "analyses must be a list of Analysis objects, got one Analysis"),
+        ((["x"],), "one item is a 'str'"),
+        (((), [analyses[0]]), "failures must be a list of Failure objects; one item is a 'Analysis'"),
+    ):
+        with pytest.raises(InputError, match=match):
+            store.write(*args)
+    with pytest.raises(InputError, match="resolved takes a list of failure keys"):
+        store.write(resolved="source:a.txt")
+    store.write(iter(analyses[:1]))  # any iterable of analyses, a generator too
+    assert store.counts()["documents"] == 1
+
+
 # -- search ------------------------------------------------------------------------------------------
 def test_search_finds_stemmed_words_and_marks_them(filled, analyses):
     hits = filled.search("foreign agent")

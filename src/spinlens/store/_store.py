@@ -344,7 +344,14 @@ class Store:
             analyses: analyses to store; each needs ``model`` provenance.
             failures: failures to record (a repeated key counts one more attempt).
             resolved: further failure keys that no longer apply (e.g. ``source:PATH`` that now reads).
+
+        Raises:
+            InputError: an argument is not a list of its kind (one ``Analysis`` given alone, say).
         """
+        analyses = _items(analyses, Analysis, "analyses")
+        failures = _items(failures, Failure, "failures")
+        if isinstance(resolved, (str, bytes)):
+            raise InputError(f"resolved takes a list of failure keys, not one string: [{resolved!r}]")
         now = _now()
         docs, rows, spans, totals, aggs = [], [], [], [], []
         for a in analyses:
@@ -791,6 +798,18 @@ def _has_article(data: str) -> bool:
     except (ValueError, AttributeError):  # not an object: it is analyzed again, which rewrites it
         return False
     return isinstance(extras, dict) and bool(extras.get("article"))
+
+
+def _items(items: Any, cls: type, what: str) -> list[Any]:
+    """``items`` as a list of ``cls`` objects, or InputError (a lone object, a string, other types)."""
+    if isinstance(items, (cls, str, bytes, dict)) or not isinstance(items, Iterable):
+        raise InputError(f"{what} must be a list of {cls.__name__} objects, got one {type(items).__name__}")
+    out = list(items)
+    bad = next((x for x in out if not isinstance(x, cls)), None)
+    if bad is not None:
+        kind = type(bad).__name__
+        raise InputError(f"{what} must be a list of {cls.__name__} objects; one item is a {kind!r}")
+    return out
 
 
 def _ids(document_ids: Iterable[str], what: str) -> list[str]:
