@@ -67,7 +67,7 @@ from spinlens.text import sentences
 
 SEED = 13
 MODEL_NAME = "spinlens-analysis-linear"
-MODEL_VERSION = "2026.11.27.2"
+MODEL_VERSION = "2026.11.27.3"
 
 
 # -- data -----------------------------------------------------------------------------------------------
