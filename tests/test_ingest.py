@@ -568,6 +568,19 @@ def test_jsonl_custom_field_names(tmp_path):
     assert titled.text == "Library closes\n\n" + ARTICLE
 
 
+def test_a_list_in_a_metadata_field_is_joined_not_stored_as_python_text(tmp_path):
+    """(["Ann Lee", "Bo Park"] was stored as the author "['Ann Lee', 'Bo Park']".)"""
+    path = tmp_path / "rows.jsonl"
+    rows = [
+        {"text": ARTICLE, "author": ["Ann Lee", " Bo Park ", None, 7], "outlet": []},
+        {"text": ARTICLE + " Again.", "author": [["nested"]], "title": ["Library", "closes"]},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a, b = (r.document for r in read_all([path]))
+    assert (a.author, a.outlet) == ("Ann Lee, Bo Park, 7", None)
+    assert (b.author, b.title) == (None, "Library, closes")
+
+
 def test_jsonl_line_over_the_limit_is_an_error_for_that_line(tmp_path):
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps({"text": "word " * 5000}) + "\n" + json.dumps({"text": ARTICLE}) + "\n")

@@ -335,6 +335,9 @@ def test_update_metadata_refuses_what_the_store_cannot_hold_and_changes_nothing(
         assert store.get(a).document.author is None
     with pytest.raises(InputError, match=f"document {b}: published must be a string or None, not int"):
         store.update_metadata({b: {"published": 20240101}})
+    # (a string for the changes read as the set of its letters: "e, i, l, t is not metadata")
+    with pytest.raises(InputError, match=f"document {b}: its changes must be a mapping of field to value"):
+        store.update_metadata({b: "title"})  # type: ignore[dict-item]
     assert store.update_metadata({b: {"published": None, "author": None}}) == 1
 
 

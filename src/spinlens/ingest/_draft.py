@@ -67,5 +67,8 @@ def _field(record: Mapping[str, Any], name: str | None) -> str | None:
         value = value.decode("utf-8", "replace")
     if isinstance(value, float) and value != value:  # NaN from a table
         return None
+    if isinstance(value, (list, tuple)):  # "authors": ["Ann Lee", "Bo Park"] -> "Ann Lee, Bo Park"
+        parts = [_field({"v": v}, "v") for v in value if not isinstance(v, (list, tuple, dict))]
+        return ", ".join(p for p in parts if p) or None
     text = str(value).strip()
     return text or None

@@ -516,6 +516,11 @@ class Store:
                 cannot hold (:meth:`cannot_hold`); nothing is changed then.
         """
         for doc_id, given in changes.items():
+            if not isinstance(given, Mapping):  # {"id": "title"}: the set of a string's letters is no field
+                raise InputError(
+                    f"document {doc_id}: its changes must be a mapping of field to value, such as "
+                    f"{{'title': ...}}, not a {type(given).__name__}"
+                )
             bad = sorted(set(given) - set(META_FIELDS))
             if bad:
                 known = ", ".join(META_FIELDS)
