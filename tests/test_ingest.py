@@ -807,6 +807,21 @@ def test_truncated_warc_keeps_earlier_documents_and_reports_the_rest(tmp_path):
     assert results[-1].reason == "WARC record is cut short (truncated file?)"
 
 
+def test_an_uncompressed_warc_cut_inside_a_records_headers_is_reported(tmp_path):
+    """(warcio stops quietly when the file ends inside a record's WARC headers: that record vanished.)"""
+    path = tmp_path / "cut.warc"
+    _write_warc(path, gzipped=False)
+    data = path.read_bytes()
+    last = data.rfind(b"WARC/1.")  # the start of the last record (news.example/b)
+    path.write_bytes(data[: last + 120])  # inside its WARC headers (60: warcio raises, reported already)
+    results = read_all([path])
+    assert [r.status for r in results] == ["ok", "skipped", "skipped", "error"]
+    assert results[-1].source == f"{path}#end"
+    assert results[-1].reason.startswith("the file ends inside a record's headers after record ")
+    path.write_bytes(data + b"\r\n\r\n")  # blank lines after the last record are no cut
+    assert [r.status for r in read_all([path])] == ["ok", "skipped", "skipped", "ok"]
+
+
 def test_not_a_warc_is_an_error(tmp_path):
     path = tmp_path / "junk.warc.gz"
     path.write_bytes(gzip.compress(b"this is not a WARC file at all\n" * 10))

@@ -95,6 +95,21 @@ def read_url(url: str, options: IngestOptions, fetch: Fetch) -> Draft:
     raise InputError(f"{url} is {media}, not HTML or plain text")
 
 
+def _plain_cut_short(path: Path, offset: int | None) -> bool:
+    """Whether an uncompressed WARC holds more than blank lines after ``offset``, where warcio stopped: a
+    record cut inside its WARC headers ends the iteration quietly there (its bytes were never a record)."""
+    if offset is None:
+        return False
+    with open(path, "rb") as f:
+        if f.read(2) == b"\x1f\x8b":
+            return False  # gzipped: _gzip_cut_short's business
+        f.seek(offset)
+        while chunk := f.read(1 << 20):
+            if chunk.strip():
+                return True
+    return False
+
+
 def _gzip_cut_short(path: Path) -> bool:
     """Whether a gzipped file ends inside a member (warcio stops quietly at such an end). Bytes after the
     last member that do not start another one (a trailing newline) are not a cut. Memory stays bounded:
@@ -146,7 +161,8 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResu
     with stream:
         _check_warc_magic(stream, path)
         try:
-            records = iter(ArchiveIterator(stream))
+            archive = ArchiveIterator(stream)
+            records = iter(archive)
         except Exception as exc:  # noqa: BLE001 - translate any warcio failure at the boundary
             raise InputError(f"{path}: not a readable WARC file{_warc_detail(exc)}") from exc
         count = 0
@@ -162,6 +178,14 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResu
                         "error",
                         f"the file ends inside a gzip member after record {count}: "
                         "the last record(s) are cut off (truncated file?)",
+                    )
+                elif not last_was_error and _plain_cut_short(path, getattr(archive, "offset", None)):
+                    yield IngestResult(
+                        f"{path}#end",
+                        None,
+                        "error",
+                        f"the file ends inside a record's headers after record {count}: that record is cut "
+                        "off (truncated file?)",
                     )
                 return
             except Exception as exc:  # noqa: BLE001 - translate any warcio failure at the boundary
