@@ -853,3 +853,26 @@ def test_standard_input_is_read_as_batch_reads_it():
     assert [d["document"]["id"] for d in json.loads(r.stdout)] == ["r0", "r1", "r2"]
     r = run("analyze", "-", "-f", "json", *RULES, input="The traitors lied. <b>bold</b> is not a page.")
     assert json.loads(r.stdout)["document"]["text"] == "The traitors lied. <b>bold</b> is not a page."
+
+
+def test_the_default_document_limit_reached_is_an_error_not_a_note(tmp_path, monkeypatch):
+    """(A large input cut at the default 100,000 documents exited 0 with one "Skipped" line: what the user
+    gave was not all read and nothing said so in the status. A limit the user gives is still a note.)"""
+    import spinlens.cli as cli
+
+    monkeypatch.setattr(cli, "DEFAULT_MAX_DOCUMENTS", 2)
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"d{k}", "text": f"The traitors lied again, take {k}."}) + "\n"
+            for k in range(3)
+        )
+    )
+    r = run("analyze", path, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert [json.loads(x)["document"]["id"] for x in r.stdout.splitlines()] == ["d0", "d1"]
+    assert (
+        "the default limit of 2 documents per run was reached" in r.stderr and "--max-documents N" in r.stderr
+    )
+    r = run("analyze", path, "-f", "jsonl", "--max-documents", "2", *RULES)
+    assert r.exit_code == 0 and "Skipped: " in r.stderr and "--max-documents 2 reached" in r.stderr

@@ -47,6 +47,8 @@ _DEFAULT = {s.name: s.default for s in SETTINGS}
 _MAX_BYTES: int = _DEFAULT["max_bytes"]
 _MAX_CHARS: int = _DEFAULT["max_chars"]
 TEXT_SUFFIXES = (".txt", ".md")
+#: documents ``analyze`` reads from URLs, pages and record files when ``--max-documents`` is not given
+DEFAULT_MAX_DOCUMENTS = 100_000
 _PTC_NAME = re.compile(r"^article(\d+)\.txt$")
 TRAIN_EXTRA_MISSING = "Error: training needs the train extra: pip install 'spinlens[train]'"
 
@@ -200,7 +202,7 @@ def _sniffed_ingest(p: Path) -> bool:
         return False
 
 
-def _stdin_sources(reader_factory, left: list[int]) -> Iterator[_Source | str]:
+def _stdin_sources(reader_factory, left: _Budget) -> Iterator[_Source | str]:
     """Standard input as ``batch -`` reads it: JSONL records when it starts with ``{``, an HTML page's main
     text when it is one (``curl URL | spinlens analyze -``), else plain text."""
     from spinlens.ingest._core import Prefixed, stdin_kind
@@ -222,39 +224,70 @@ def _stdin_sources(reader_factory, left: list[int]) -> Iterator[_Source | str]:
         reader.stdin = None
 
 
-def _ingested(sources: list[str], reader, left: list[int]) -> Iterator[_Source | str]:
+@dataclass
+class _Budget:
+    """How many documents ``--max-documents`` still allows, over all the command's arguments. ``explicit``:
+    the user gave the limit (reaching it is their choice: a note) rather than the default (an error: what
+    they gave is not all read)."""
+
+    limit: int
+    explicit: bool
+    left: int = -1
+
+    def __post_init__(self) -> None:
+        self.left = self.limit
+
+    def reached(self, source: str) -> str | None:
+        """Say that the limit was reached at ``source``: a note (None returned) or an error message."""
+        self.left = -1
+        if self.explicit:
+            _err(
+                f"Skipped: {source}: --max-documents {self.limit} reached; this and later documents from "
+                "URLs, HTML and record files not read"
+            )
+            return None
+        return (
+            f"{source}: the default limit of {self.limit:,} documents per run was reached; this and later "
+            "documents were not read: give --max-documents N to read more, or use spinlens batch"
+        )
+
+
+def _ingested(sources: list[str], reader, budget: _Budget) -> Iterator[_Source | str]:
     """Documents from ``spinlens.ingest``; errors (a page without text among them) as messages, documents
-    skipped by choice (language, ``--max-documents``) as a note. ``left`` holds how many documents the
-    command's ``--max-documents`` still allows, across all its arguments (set on first use)."""
+    skipped by choice (language, a ``--max-documents`` given) as a note; the default document limit reached
+    is an error."""
     from spinlens.ingest import NO_TEXT
 
-    if not left:
-        left.append(reader.options.max_documents)
-    if left[0] <= 0:  # the limit was reached (and said) with an earlier argument
+    if budget.left < 0:  # the limit was reached (and said) with an earlier argument
         return
     for r in reader.read(sources):
         if r.ok:
-            if left[0] <= 0:
-                _err(
-                    f"Skipped: {r.source}: --max-documents {reader.options.max_documents} reached; this and "
-                    "later documents from URLs, HTML and record files not read"
-                )
-                left[0] = -1
+            if budget.left <= 0:
+                why = budget.reached(r.source)
+                if why is not None:
+                    yield why
                 return
-            left[0] -= 1
+            budget.left -= 1
             yield _Source(r.source, None, r.document)
+        elif r.status == "skipped" and r.reason and r.reason.startswith("max_documents="):
+            why = budget.reached(r.source)  # the reader's own count, within one source
+            if why is not None:
+                yield why
+            return
         elif r.status == "skipped" and r.reason != NO_TEXT:
-            _err(f"Skipped: {r.source}: {r.reason}")  # another language, over --max-documents: not an error
+            _err(f"Skipped: {r.source}: {r.reason}")  # another language: not an error
         else:
             yield _located(r.source, r.reason)
 
 
-def _expand(paths: list[str], reader_factory, exclude: Path | None = None) -> Iterator[_Source | str]:
+def _expand(
+    paths: list[str], reader_factory, exclude: Path | None = None, budget: _Budget | None = None
+) -> Iterator[_Source | str]:
     """Sources for the command-line paths; a ``str`` is an error message for that path.
 
     Text files (.txt, .md) and ``-`` are read as they are; URLs, HTML, JSONL / CSV / Parquet and WARC
     files go through ``spinlens.ingest`` (main-text extraction, metadata, language check)."""
-    left: list[int] = []  # --max-documents, counted over every argument
+    left = budget or _Budget(DEFAULT_MAX_DOCUMENTS, False)  # --max-documents, over every argument
     for raw in paths:
         if raw == "-":
             yield from _stdin_sources(reader_factory, left)
@@ -425,14 +458,18 @@ def analyze(
         ),
     ] = False,
     max_documents: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--max-documents",
             min=1,
             max=_MAX_SIZE,
-            help="Most documents read from URLs, HTML and record files.",
+            help=(
+                "Most documents read from URLs, HTML and record files; the rest are skipped with a note "
+                f"(without this option: {DEFAULT_MAX_DOCUMENTS:,}, and reaching it is an error)."
+            ),
+            show_default=False,
         ),
-    ] = 100_000,
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", dir_okay=False, help="Write to this file instead of stdout."),
@@ -463,6 +500,7 @@ def analyze(
         os.environ, model=model.value, max_bytes=max_bytes, max_chars=max_chars, debug=debug
     )
     reader: list[Any] = []  # the DocumentReader, made on first use
+    limit = max_documents if max_documents is not None else DEFAULT_MAX_DOCUMENTS
 
     def reader_factory():
         if not reader:
@@ -470,14 +508,12 @@ def analyze(
 
             reader.append(
                 DocumentReader(
-                    IngestOptions(
-                        max_bytes=settings.max_bytes, max_documents=max_documents, text_field=text_field
-                    )
+                    IngestOptions(max_bytes=settings.max_bytes, max_documents=limit, text_field=text_field)
                 )
             )
         return reader[0]
 
-    sources = _expand(paths, reader_factory, exclude=output)
+    sources = _expand(paths, reader_factory, exclude=output, budget=_Budget(limit, max_documents is not None))
     from spinlens.ingest._options import RECORD_EXTENSIONS
 
     several = len(paths) > 1 or any(
