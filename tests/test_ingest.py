@@ -818,6 +818,11 @@ def test_an_uncompressed_warc_cut_inside_a_records_headers_is_reported(tmp_path)
     assert [r.status for r in results] == ["ok", "skipped", "skipped", "error"]
     assert results[-1].source == f"{path}#end"
     assert results[-1].reason.startswith("the file ends inside a record's headers after record ")
+    # cut in the last header lines (Content-Length cut to nothing) or the HTTP headers: "skipped" before
+    end = data.find(b"\r\n\r\n", last)
+    for cut in (end - 5, end + 30):
+        path.write_bytes(data[:cut])
+        assert read_all([path])[-1].reason == "WARC record is cut short (truncated file?)", cut
     path.write_bytes(data + b"\r\n\r\n")  # blank lines after the last record are no cut
     assert [r.status for r in read_all([path])] == ["ok", "skipped", "skipped", "ok"]
 

@@ -207,6 +207,19 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResu
             yield item
 
 
+def _declared_but_missing(record) -> bool:
+    """Whether a record's declared Content-Length is more than the file holds of it, or missing or empty
+    (every WARC record has one: headers without it were cut there)."""
+    try:
+        given = (record.rec_headers.get_header("Content-Length") or "").strip()
+        if not given.isdigit():  # none, or cut to nothing
+            return True
+        declared = int(given)
+        return declared > 0 and len(record.raw_stream.read(declared + 1)) < declared
+    except (ValueError, OSError, AttributeError):
+        return False
+
+
 def _check_warc_magic(stream, path: Path) -> None:
     """Refuse a file that does not start with a WARC record (plain or gzipped), rewinding the stream."""
     head = stream.read(512)
@@ -223,6 +236,8 @@ def _check_warc_magic(stream, path: Path) -> None:
 def _warc_item(record, source: str, uri: str, options: IngestOptions) -> Draft | IngestResult:
     if record.rec_type == "response":
         if record.http_headers is None:
+            if _declared_but_missing(record):  # the file ends before its HTTP headers: not a choice of ours
+                return IngestResult(source, None, "error", "WARC record is cut short (truncated file?)")
             return IngestResult(source, None, "skipped", "WARC response without HTTP headers")
         status = record.http_headers.get_statuscode()
         if status != "200":
