@@ -14,7 +14,7 @@ import platform
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -194,10 +194,10 @@ def _sniffed_ingest(p: Path) -> bool:
     WARC by its first bytes, as ``batch`` reads it: it goes through ingest, not in as raw text."""
     if p.suffix.lower() in TEXT_SUFFIXES:
         return False
-    from spinlens.ingest._core import _sniff
+    from spinlens.ingest._core import sniff_file
 
     try:
-        return _sniff(p) != "text"
+        return sniff_file(p) != "text"
     except InputError:  # unreadable: _read says why
         return False
 
@@ -232,7 +232,7 @@ class _Budget:
 
     limit: int
     explicit: bool
-    left: int = -1
+    left: int = field(init=False)  # -1 once the limit is reached (and said)
 
     def __post_init__(self) -> None:
         self.left = self.limit

@@ -19,11 +19,10 @@ from scipy.sparse import csr_matrix, hstack
 
 from spinlens.analysis import _metrics as M
 from spinlens.analysis._documents import FRAMES, GENRES
-from spinlens.text import sentences
+from spinlens.analysis._encoder import article_chunks
 from spinlens.training import analysis_train as A
 
-CHUNK_WORDS = 180
-CHUNKS = 4
+CHUNKS = 4  # the declared run; --chunks changes it
 OUT = Path("runs/g20")
 
 
@@ -31,25 +30,9 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def chunks(text: str) -> list[str]:  # CHUNKS may be changed by --chunks
-    """Whole sentences in chunks of at most CHUNK_WORDS words (a longer sentence is a chunk alone); the first
-    CHUNKS of them."""
-    out: list[str] = []
-    cur: list[str] = []
-    n = 0
-    for start, end in sentences(text):
-        piece = text[start:end]
-        w = len(piece.split())
-        if cur and n + w > CHUNK_WORDS:
-            out.append(" ".join(cur))
-            cur, n = [], 0
-        cur.append(piece)
-        n += w
-        if len(out) >= CHUNKS:
-            break
-    if cur and len(out) < CHUNKS:
-        out.append(" ".join(cur))
-    return out[:CHUNKS] or [text[:2000]]
+def chunks(text: str) -> list[str]:
+    """The product's chunking (``spinlens.analysis._encoder.article_chunks``) at this run's CHUNKS."""
+    return article_chunks(text, CHUNKS)
 
 
 def encoder():
@@ -125,7 +108,12 @@ def select(bags: A.GenreBags, arts, E: np.ndarray | None, seed: int) -> dict:
             f = M.micro_f1([a.frames for a in arts], pred_f, FRAMES)
             best_f = max(best_f, (f, fC, th))
     assert best_g is not None
-    return {"genre_C": best_g[2], "genre_bias": best_g[3], "frames_C": best_f[1], "frames_threshold": best_f[2]}
+    return {
+        "genre_C": best_g[2],
+        "genre_bias": best_g[3],
+        "frames_C": best_f[1],
+        "frames_threshold": best_f[2],
+    }
 
 
 def evaluate(arts, bags: A.GenreBags, E: np.ndarray | None, seed: int) -> dict:
@@ -140,7 +128,9 @@ def evaluate(arts, bags: A.GenreBags, E: np.ndarray | None, seed: int) -> dict:
         Ete = None if E is None else E[te]
         p = select(tr_bags, tr_arts, Etr, seed + k)
         feats = A.GenreFeatures.fit(tr_bags)
-        g = A.fit_softmax(genre_matrix(feats, tr_bags, Etr), [a.genre for a in tr_arts], list(GENRES), p["genre_C"], True)
+        g = A.fit_softmax(
+            genre_matrix(feats, tr_bags, Etr), [a.genre for a in tr_arts], list(GENRES), p["genre_C"], True
+        )
         zg = scores(g, genre_matrix(feats, te_bags, Ete)) + np.asarray(p["genre_bias"], dtype=np.float32)
         vec = A.build_vectorizer(tr_bags.text)
         fr = A.fit_ovr(frames_matrix(vec, tr_bags, Etr), A._frames_matrix(tr_arts), p["frames_C"])
@@ -183,7 +173,9 @@ def main() -> None:
                 continue
             r = evaluate(arts, bags, vecs, seed)
             result[arm][seed] = r
-            log(f"seed {seed} {arm}: genre {r['genre_macro_f1']:.4f} {r['genre_per_class_f1']} frames {r['frames_micro_f1']:.4f}")
+            log(
+                f"seed {seed} {arm}: genre {r['genre_macro_f1']:.4f} {r['genre_per_class_f1']} frames {r['frames_micro_f1']:.4f}"
+            )
     for arm in a.arms.split(","):
         g = np.mean([r["genre_macro_f1"] for r in result[arm].values()])
         f = np.mean([r["frames_micro_f1"] for r in result[arm].values()])

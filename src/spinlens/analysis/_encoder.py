@@ -25,9 +25,9 @@ MAX_TOKENS = 256
 DIM = 384
 
 
-def article_chunks(text: str) -> list[str]:
+def article_chunks(text: str, chunks: int = CHUNKS) -> list[str]:
     """Whole sentences in chunks of at most :data:`CHUNK_WORDS` words (a longer sentence is a chunk alone);
-    the first :data:`CHUNKS` of them (the first 2,000 characters when the text has no sentence)."""
+    the first ``chunks`` of them (the first 2,000 characters when the text has no sentence)."""
     out: list[str] = []
     cur: list[str] = []
     n = 0
@@ -39,11 +39,11 @@ def article_chunks(text: str) -> list[str]:
             cur, n = [], 0
         cur.append(piece)
         n += w
-        if len(out) >= CHUNKS:
+        if len(out) >= chunks:
             break
-    if cur and len(out) < CHUNKS:
+    if cur and len(out) < chunks:
         out.append(" ".join(cur))
-    return out[:CHUNKS] or [text[:2000]]
+    return out[:chunks] or [text[:2000]]
 
 
 class ArticleEncoder:

@@ -199,7 +199,7 @@ def _kind_of(path: Path) -> str | None:
 
 
 def _read_file(path: Path, options: IngestOptions) -> Iterator[Draft | IngestResult]:
-    kind = _kind_of(path) or _sniff(path)
+    kind = _kind_of(path) or sniff_file(path)
     source = str(path)
     if kind == "text":
         yield text_draft(read_limited(path, options.max_bytes), source)
@@ -214,7 +214,7 @@ def _read_file(path: Path, options: IngestOptions) -> Iterator[Draft | IngestRes
             yield IngestResult(
                 source, None, "error", f"no records in this {kind} file (empty, or a header only)"
             )
-    else:  # pragma: no cover - _sniff always names a kind
+    else:  # pragma: no cover - sniff_file always names a kind
         raise InputError(f"{path}: unknown kind {kind!r}")
 
 
@@ -227,7 +227,7 @@ _RECORD_READERS = {
 }
 
 
-def _sniff(path: Path) -> str:
+def sniff_file(path: Path) -> str:
     """The kind of a file without a known extension, from its first bytes."""
     try:
         with open(path, "rb") as f:
@@ -259,13 +259,14 @@ def _read_stdin(options: IngestOptions, stream: Any = None) -> Iterator[Draft | 
     if stream is None:
         raise InputError("standard input is not available")
     head = stream.read(min(_SNIFF_BYTES, options.max_bytes + 1))
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    kind = stdin_kind(head)  # the first bytes decide (looks_like_html reads no further either)
+    if kind == "jsonl":
         yield from read_jsonl(Path("-"), options, Prefixed(head, stream))
         return
     data = head + stream.read(options.max_bytes + 1 - len(head))
     if len(data) > options.max_bytes:
         raise InputError(f"standard input is over the {options.max_bytes}-byte limit (max_bytes)")
-    if looks_like_html(data):
+    if kind == "html":
         yield html_draft(data, "-", options)
     else:
         yield text_draft(data, "-")
