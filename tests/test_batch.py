@@ -552,6 +552,85 @@ def test_sigterm_stops_a_batch_like_ctrl_c_and_the_rerun_finishes(db, tmp_path):
     check_store(db, expected)
 
 
+class _InterruptAt:
+    """Ctrl-C (SIGINT) at the k-th Python call inside the store's first write (installed on the instance)."""
+
+    def __init__(self, store, k: int) -> None:
+        self.k, self.calls, self.fired, self.writes = k, 0, False, 0
+        self.write = store.write
+        store.write = self
+
+    def __call__(self, *args, **kwargs):
+        self.writes += 1
+        if self.writes > 1:
+            return self.write(*args, **kwargs)
+        sys.setprofile(self.profile)
+        try:
+            return self.write(*args, **kwargs)
+        finally:
+            sys.setprofile(None)
+
+    def profile(self, frame, event, arg) -> None:
+        if event in ("call", "c_call") and not self.fired:
+            self.calls += 1
+            if self.calls == self.k:
+                self.fired = True
+                signal.raise_signal(signal.SIGINT)
+
+
+def test_an_interrupt_anywhere_inside_a_store_write_waits_for_the_write_to_end(tmp_path):
+    """Ctrl-C or SIGTERM landing inside SQLAlchemy or the driver could leave a connection checked out with a
+    SQLite write transaction open: the run's last write (of what it had analyzed) then waited 60 s on that
+    lock (a CI run's SIGTERM test timed out so). Interrupted at points spread over a whole write, the run now
+    stops after the write, which is stored whole, and leaves no connection behind; the rerun finishes."""
+    from spinlens.ingest import IngestOptions, iter_documents
+
+    expected = make_corpus(tmp_path / "news", 20)
+    options = BatchOptions(model="rules", batch_size=8, flush_seconds=0.0)
+
+    def batch(store) -> None:
+        run_batch(iter_documents([tmp_path / "news"], IngestOptions()), store, options)
+
+    for warm in range(2):  # the calls of one write, once SQLAlchemy's statement cache is warm
+        with open_store(str(tmp_path / f"count{warm}.sqlite")) as store:
+            counter = _InterruptAt(store, k=0)
+            batch(store)
+    assert counter.calls > 100 and counter.writes > 1
+    for i, k in enumerate(range(1, counter.calls, counter.calls // 12)):
+        target = str(tmp_path / f"c{i}.sqlite")
+        with open_store(target) as store:
+            at = _InterruptAt(store, k)
+            with pytest.raises(KeyboardInterrupt):
+                batch(store)
+            assert at.fired and at.writes == 1, k  # stopped after the write the signal landed in
+            assert store.engine.pool.checkedout() == 0, k
+            assert store.counts()["analyses"] == 1, k  # that write (one analysis) is whole
+            batch(store)
+        check_store(target, expected)
+
+
+def test_deferred_interrupts_hands_a_held_signal_to_the_handler_before_it():
+    from spinlens._interrupts import deferred_interrupts
+
+    got: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        with deferred_interrupts():
+            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
+            assert got == []  # held
+        assert got == [signal.SIGTERM]  # once, after the block, by the handler in place before
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with pytest.raises(KeyboardInterrupt), deferred_interrupts():
+            signal.raise_signal(signal.SIGINT)
+        with deferred_interrupts():
+            pass
+        signal.raise_signal(signal.SIGTERM)
+        assert got == [signal.SIGTERM] * 2  # the handler is back in place
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def test_max_bytes_is_an_option_of_batch_too(db, tmp_path):
     big = tmp_path / "big.txt"
     big.write_text(_text(1) + " filler" * 2000, encoding="utf-8")

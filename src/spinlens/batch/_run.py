@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spinlens._interrupts import deferred_interrupts
 from spinlens.batch._work import MODELS, Outcome, analyze_document, init_worker, model_info
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.ingest import IngestResult
@@ -326,7 +327,8 @@ class _Runner:
                 self.sources[doc.id] = r.source
                 yield doc, _extras(r.source)
         if meta:
-            p.metadata_updated += self.store.update_metadata(meta)
+            with deferred_interrupts():
+                p.metadata_updated += self.store.update_metadata(meta)
         self.run_ids.commit()
         self._tick()
 
@@ -396,11 +398,14 @@ class _Runner:
             self.on_failure(failure)
 
     def _flush(self) -> None:
-        if self._analyses or self._failures or self._resolved:
-            failed_keys = {f.key for f in self._failures}
-            resolved = [k for k in dict.fromkeys(self._resolved) if k not in failed_keys]
-            self.store.write(self._analyses, self._failures, resolved)
-        self._analyses, self._failures, self._resolved = [], [], []
+        # Ctrl-C or SIGTERM waits for the write to end: cut inside the driver, it could leave a write
+        # transaction open, on which the run's last write (of what it had analyzed) then waited
+        with deferred_interrupts():
+            if self._analyses or self._failures or self._resolved:
+                failed_keys = {f.key for f in self._failures}
+                resolved = [k for k in dict.fromkeys(self._resolved) if k not in failed_keys]
+                self.store.write(self._analyses, self._failures, resolved)
+            self._analyses, self._failures, self._resolved = [], [], []
         self._last_flush = time.monotonic()
 
     def _tick(self) -> None:
