@@ -581,6 +581,25 @@ def test_a_list_in_a_metadata_field_is_joined_not_stored_as_python_text(tmp_path
     assert (b.author, b.title) == (None, "Library, closes")
 
 
+def test_an_object_in_a_metadata_field_gives_its_name_not_python_text(tmp_path):
+    """NewsAPI's ``"source": {"id": null, "name": "Reuters"}`` and schema.org's ``"author": {"@type":
+    "Person", "name": ...}`` were stored as Python text ("{'id': None, 'name': 'Reuters'}"); an object
+    without a name is left out, as a nested list is."""
+    path = tmp_path / "rows.jsonl"
+    rows = [
+        {
+            "text": ARTICLE,
+            "source": {"id": None, "name": " Reuters "},
+            "author": [{"@type": "Person", "name": "Ann Lee"}, "Bo Park", {"url": "https://x.example"}],
+        },
+        {"text": ARTICLE + " Again.", "source": {"id": "x"}, "author": {"name": {"first": "Ann"}}},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a, b = (r.document for r in read_all([path], outlet_field="source"))
+    assert (a.outlet, a.author) == ("Reuters", "Ann Lee, Bo Park")
+    assert (b.outlet, b.author) == (None, None)
+
+
 def test_jsonl_line_over_the_limit_is_an_error_for_that_line(tmp_path):
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps({"text": "word " * 5000}) + "\n" + json.dumps({"text": ARTICLE}) + "\n")

@@ -67,8 +67,13 @@ def _field(record: Mapping[str, Any], name: str | None) -> str | None:
         value = value.decode("utf-8", "replace")
     if isinstance(value, float) and value != value:  # NaN from a table
         return None
-    if isinstance(value, (list, tuple)):  # "authors": ["Ann Lee", "Bo Park"] -> "Ann Lee, Bo Park"
-        parts = [_field({"v": v}, "v") for v in value if not isinstance(v, (list, tuple, dict))]
+    if isinstance(value, Mapping):  # schema.org, NewsAPI: {"name": "Reuters", "id": null} -> "Reuters"
+        name = value.get("name")
+        if isinstance(name, (Mapping, list, tuple)):
+            return None
+        return _field({"v": name}, "v")
+    if isinstance(value, (list, tuple)):  # "authors": ["Ann Lee", {"name": "Bo Park"}] -> "Ann Lee, Bo Park"
+        parts = [_field({"v": v}, "v") for v in value if not isinstance(v, (list, tuple))]
         return ", ".join(p for p in parts if p) or None
     text = str(value).strip()
     return text or None
