@@ -164,8 +164,8 @@ def test_empty_standard_input():
 
 
 def test_binary_file(tmp_path, good):
-    p = tmp_path / "image.txt"
-    p.write_bytes(b"GIF89a\x00\x01\x02")
+    p = tmp_path / "data.txt"
+    p.write_bytes(b"ZZ89ab\x00\x01\x02")
     r = run("analyze", p, good, "-f", "jsonl", *RULES)
     assert r.exit_code == 1
     assert err_lines(r) == [
@@ -173,6 +173,39 @@ def test_binary_file(tmp_path, good):
         "(UTF-16 text: convert it with iconv -f utf-16 -t utf-8)"
     ]
     assert len(r.stdout.splitlines()) == 1
+
+
+def test_a_pdf_a_word_file_or_an_image_is_named_with_what_to_do(tmp_path, good):
+    """A PDF whose streams are plain text has no NUL byte: it was analyzed (and stored by batch) as the
+    article's text, "%PDF-1.4 1 0 obj ..."; binary ones were "a binary file". Each is named now, with the
+    next step, by analyze and batch (and the web app, which reads uploads through ingest)."""
+    import zipfile
+
+    pdf = tmp_path / "article.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    docx = tmp_path / "article.docx"
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document>They are traitors.</w:document>")
+    png = tmp_path / "shot"  # no extension: read by content
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    r = run("analyze", pdf, docx, png, good, "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [
+        f"Error: {pdf}: a PDF document, not text: extract its text first, e.g. pdftotext FILE.pdf FILE.txt",
+        f"Error: {docx}: a Word document (.docx), not text: save it as plain text (or the article's web page "
+        "as HTML) first",
+        f"Error: {png}: a PNG image, not text: spinlens reads text, not images",
+    ]
+    assert len(r.stdout.splitlines()) == 1
+    db = tmp_path / "c.sqlite"
+    r = run("batch", pdf, docx, "--db", db, *RULES)
+    assert r.exit_code == 1
+    assert f"{pdf}: a PDF document, not text" in r.stderr and f"{docx}: a Word document" in r.stderr
+    from spinlens.store import open_store
+
+    with open_store(str(db)) as s:
+        assert s.counts()["analyses"] == 0 and len(s.failures()) == 2
 
 
 def test_a_windows_1252_file_is_read_as_batch_reads_it_and_said_so(tmp_path, good):

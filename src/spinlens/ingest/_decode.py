@@ -34,6 +34,39 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([A-Za-z0
 _SAMPLE = 1 << 16
 
 
+_SAVE_AS_TEXT = "save it as plain text (or the article's web page as HTML) first"
+_NOT_TEXT = (
+    (b"%PDF-", "a PDF document", "extract its text first, e.g. pdftotext FILE.pdf FILE.txt"),
+    (b"{\\rtf", "an RTF document", _SAVE_AS_TEXT),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office document (.doc, .xls, .ppt)", _SAVE_AS_TEXT),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", "spinlens reads text, not images"),
+    (b"\xff\xd8\xff", "a JPEG image", "spinlens reads text, not images"),
+    (b"GIF87a", "a GIF image", "spinlens reads text, not images"),
+    (b"GIF89a", "a GIF image", "spinlens reads text, not images"),
+)
+
+
+def not_text(data: bytes) -> str | None:
+    """What ``data`` is, and what to do, when it is a document format spinlens does not read: a PDF, a Word
+    or OpenDocument file, an image, a ZIP archive (``"a PDF document, not text: extract its text first,
+    ..."``); None for anything else. A PDF without binary streams would otherwise be analyzed as text."""
+    for magic, kind, hint in _NOT_TEXT:
+        if data.startswith(magic):
+            return f"{kind}, not text: {hint}"
+    if data.startswith(b"PK\x03\x04"):
+        head = data[:256]
+        if b"word/" in data:
+            kind = "a Word document (.docx)"
+        elif b"mimetypeapplication/vnd.oasis.opendocument" in head:
+            kind = "an OpenDocument file (.odt)"
+        elif b"mimetypeapplication/epub+zip" in head:
+            kind = "an EPUB book"
+        else:
+            return "a ZIP archive, not text: unpack it and give the folder"
+        return f"{kind}, not text: {_SAVE_AS_TEXT}"
+    return None
+
+
 def bom_encoding(data: bytes) -> tuple[str, int] | None:
     """The encoding named by a byte-order mark at the start of ``data`` and the mark's length, if any."""
     for bom, name in _BOMS:
@@ -71,6 +104,8 @@ def decode_bytes(data: bytes, *, declared: str | None = None, what: str = "input
 
 def decode_named(data: bytes, *, declared: str | None = None, what: str = "input") -> tuple[str, str]:
     """:func:`decode_bytes`, and the name of the encoding it used (``"utf-8"``, ``"cp1252"``, ...)."""
+    if (kind := not_text(data)) is not None:
+        raise InputError(f"{what}: {kind}")
     bom = bom_encoding(data)
     if bom is not None:
         name, size = bom
