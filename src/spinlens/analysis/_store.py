@@ -51,7 +51,12 @@ def check_file(data_dir: Path, entry: dict[str, str]) -> Path:
     path = data_dir / entry["name"]
     if not path.exists():
         raise ModelError(f"analysis model file {path} is missing; reinstall spinlens")
-    got = sha256_file(path)
+    try:
+        got = sha256_file(path)
+    except OSError as exc:  # a folder in the file's place, an unreadable file
+        raise ModelError(
+            f"analysis model file {path} cannot be read ({exc.strerror or exc}); reinstall spinlens"
+        ) from None
     if got != entry["sha256"]:
         raise ModelError(
             f"analysis model file {path} has sha256 {got[:12]}..., expected {entry['sha256'][:12]}...; "

@@ -89,6 +89,8 @@ def _read_text(path: Path) -> str:
         raise DataError(f"missing corpus file {path}; set SPINLENS_DATA to the data folder") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path} is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:  # a folder named like a file, an unreadable file
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def read_ptc_articles(folder: str | os.PathLike[str]) -> dict[str, str]:
