@@ -214,7 +214,7 @@ def test_an_unreadable_record_is_recorded_and_cleared_once_it_reads(db, tmp_path
     rows.write_text(json.dumps(good) + "\n{not json\n", encoding="utf-8")
     r = run("batch", rows, "--db", db, "--model", "rules")
     assert r.exit_code == 1
-    assert f"Error: {rows}:2: line 2: invalid JSON" in r.stderr
+    assert f"Error: {rows}:2: invalid JSON" in r.stderr
     with open_store(db) as s:
         assert [(f.key, f.stage) for f in s.failures()] == [(f"source:{rows}:2", "ingest")]
     fixed = dict(good, text=_text(2), title="Two")
@@ -690,7 +690,7 @@ def test_jsonl_piped_to_standard_input_is_stored_record_by_record(tmp_path):
     target = str(tmp_path / "s.sqlite")
     r = CliRunner().invoke(app, ["batch", "-", "--db", target, "--model", "rules"], input=data)
     assert r.exit_code == 1, r.output
-    assert "Error: -:6: line 6: invalid JSON" in r.stderr
+    assert "Error: -:6: invalid JSON" in r.stderr
     assert done_line(r.stderr).startswith("Done: 5 analyzed, 1 failed in ")
     with open_store(target) as s:
         stored = {a.document.id: (a.document.text, a.document.outlet) for a in s.iter_analyses()}

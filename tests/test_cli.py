@@ -148,6 +148,21 @@ def test_missing_path_is_reported_and_the_others_still_analyzed(good, tmp_path):
     assert len(r.stdout.splitlines()) == 1
 
 
+def test_error_lines_name_the_input_and_the_record_line_once(tmp_path):
+    """(batch said "Error: nope.txt: no such file or folder: nope.txt", and both commands
+    "rows.jsonl:1: line 1: no 'text' field".)"""
+    missing = tmp_path / "nope.txt"
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"body": "x"}\n', encoding="utf-8")
+    r = run("batch", missing, rows, "--db", tmp_path / "c.sqlite", *RULES)
+    assert r.exit_code == 1
+    errors = [line for line in err_lines(r) if line.startswith("Error:")]
+    assert errors[0] == f"Error: {missing}: no such file or folder"
+    assert errors[1].startswith(f"Error: {rows}:1: no 'text' field")
+    r = run("analyze", rows, *RULES)
+    assert r.exit_code == 1 and err_lines(r)[0].startswith(f"Error: {rows}:1: no 'text' field")
+
+
 def test_whitespace_only_file(tmp_path, good):
     p = tmp_path / "blank.txt"
     p.write_text("  \n\t \n", encoding="utf-8")
@@ -359,7 +374,8 @@ def test_version_names_spinlens_the_model_and_python():
     from spinlens._modelmeta import model_digest
 
     names = ", ".join(m["onnx_int8"]["name"] for m in meta["files"]["members"])
-    assert lines[1] == f"model {meta['name']} {meta['version']} ({names}; sha256 {model_digest(meta)})"
+    # not "sha256": it is not the file's, which `models verify` prints
+    assert lines[1] == f"model {meta['name']} {meta['version']} ({names}; model digest {model_digest(meta)})"
     assert lines[2].startswith(f"Python {platform.python_version()}")
 
 

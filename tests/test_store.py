@@ -763,6 +763,14 @@ def test_cli_search_table_and_no_hits(filled, db):
     assert r.stderr == "Note: no matching articles\n"
 
 
+def test_cli_search_table_highlights_the_match_without_replacement_characters(filled, db):
+    """(The table showed "\ufffdforeign agents\ufffd": the highlight marks, control characters, were replaced
+    before they were read.)"""
+    r = run("search", '"foreign agents"', "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "foreign agents" in r.stdout and "\ufffd" not in r.stdout
+
+
 def test_cli_stats_csv_json_and_table(filled, db, analyses):
     r = run("stats", "--by", "technique", "--db", db, "--format", "json")
     assert r.exit_code == 0 and json.loads(r.stdout) == _oracle_by_technique(analyses)

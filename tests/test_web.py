@@ -968,6 +968,30 @@ def test_serve_refuses_a_public_bind_without_a_token():
     assert "refusing to bind 0.0.0.0" in result.stderr
 
 
+def test_serve_on_a_port_in_use_is_one_error_line_before_any_serving_note(monkeypatch):
+    """(It said "Note: serving http://127.0.0.1:8000/", then uvicorn logged "ERROR: [Errno 98] ... address
+    already in use" and exited 3.)"""
+    import socket
+
+    import uvicorn
+
+    def never(*args, **kwargs):
+        raise AssertionError("uvicorn.run was called on a port in use")
+
+    monkeypatch.setattr(uvicorn, "run", never)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["serve", "--model", "rules", "--no-article", "--port", str(port)]
+        result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use (another server?); stop it or "
+        "choose another --port"
+    ]
+
+
 def test_invalid_unicode_and_bad_urls_are_422_and_leave_the_pages_working(client):
     r = client.post(
         "/api/analyze",

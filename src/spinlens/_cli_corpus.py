@@ -452,7 +452,7 @@ def _print_hits(rows: list[dict[str, Any]]) -> None:
         head = Text(terminal_safe(f"{r['published'] or '-'}\n{r['outlet'] or '-'}"))
         body = Text(terminal_safe(r["title"] or "(no title)"), style="bold")
         body.append(terminal_safe(f"  {r['id']}\n"), style="dim")
-        body.append_text(_marked(terminal_safe(r["snippet"])))
+        body.append_text(_marked(r["snippet"]))
         for s in r["spans"]:
             body.append(f"\n{s['technique']}: ", style="dim")
             body.append(terminal_safe(s["text"]), style="bold")
@@ -462,12 +462,14 @@ def _print_hits(rows: list[dict[str, Any]]) -> None:
 
 
 def _marked(snippet: str):
+    """The snippet with its matches (between the marks \\x02 and \\x03) highlighted; the rest of its control
+    characters replaced (after the split: the marks are control characters too)."""
     from rich.text import Text
 
     out = Text()
     bold = False
     for part in snippet.replace("\x03", "\x02").split("\x02"):
-        out.append(part, style="bold reverse" if bold else "")
+        out.append(terminal_safe(part), style="bold reverse" if bold else "")
         bold = not bold
     return out
 

@@ -30,8 +30,16 @@ def new_file_mode(path: Path) -> int:
 
 
 def _located(where: str, reason: str) -> str:
-    """``where: reason``, without naming ``where`` twice when the reason starts with it."""
-    return reason if reason.startswith(f"{where}: ") else f"{where}: {reason}"
+    """``where: reason``, without naming ``where`` twice when the reason starts or ends with it, nor a
+    record's line twice ("in.jsonl:3" and "line 3: ..." make "in.jsonl:3: ...")."""
+    if reason.startswith(f"{where}: "):
+        return reason
+    if reason.endswith(f": {where}"):
+        reason = reason[: -len(where) - 2]
+    line = where.rpartition(":")[2]
+    if line.isdigit() and reason.startswith(f"line {line}: "):
+        reason = reason[len(f"line {line}: ") :]
+    return f"{where}: {reason}"
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:

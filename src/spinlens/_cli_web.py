@@ -5,6 +5,7 @@ FastAPI, uvicorn and the model are imported inside the command, so ``spinlens --
 
 from __future__ import annotations
 
+import errno
 import sys
 from typing import Annotated
 
@@ -113,9 +114,37 @@ def serve(
     import uvicorn
 
     where = f"[{host}]" if ":" in host else host
+    problem = _cannot_listen(host, port)
+    if problem is not None:  # uvicorn would say it after "serving ...", as a log line, and exit 3
+        click.echo(f"Error: cannot listen on {where}:{port}: {problem}", err=True)
+        raise typer.Exit(1)
     corpus = f"corpus {db}" if db else "no --db: recent analyses kept in memory"
     click.echo(f"Note: serving http://{where}:{port}/ ({corpus}); Ctrl-C stops", err=True)
     uvicorn.run(app, host=host, port=port, log_level="debug" if debug else "info", server_header=False)
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why a server could not listen on ``host:port`` (a port in use, an address not of this machine, a
+    name that does not resolve), tried as uvicorn binds: every address of ``host``; None if it can."""
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"{getattr(exc, 'strerror', None) or exc}; give an address of this machine with --host"
+    for family, kind, proto, _, address in addresses:
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(address)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if exc.errno == errno.EADDRINUSE:
+                return f"{reason} (another server?); stop it or choose another --port"
+            if exc.errno == errno.EACCES:
+                return f"{reason}; ports under 1024 need privileges: choose another --port"
+            return f"{reason}; give an address of this machine with --host"
+    return None
 
 
 def _get(app, path: str, settings) -> int:

@@ -117,7 +117,9 @@ def _version_text() -> str:
     try:
         meta = read_meta(_model_dir())
         names = ", ".join(o["name"] for o, _ in runtime_files(meta))
-        lines.append(f"model {meta['name']} {meta['version']} ({names}; sha256 {model_digest(meta)})")
+        # the digest of the files and settings that decide the output (an analysis's model.sha256), not a
+        # file's sha256 (those are what `spinlens models verify` prints)
+        lines.append(f"model {meta['name']} {meta['version']} ({names}; model digest {model_digest(meta)})")
     except ModelError as exc:
         lines.append(f"model: not available ({exc})")
     lines.append(f"Python {platform.python_version()} ({platform.python_implementation()})")
