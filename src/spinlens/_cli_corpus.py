@@ -223,7 +223,11 @@ def batch(
     workers: Annotated[
         int,
         typer.Option(
-            "--workers", "-w", min=1, max=1024, help="Worker processes (Dask: LocalCluster workers)."
+            "--workers",
+            "-w",
+            min=1,
+            max=1024,
+            help="Worker processes (Dask: LocalCluster workers; not used with --scheduler: its cluster's).",
         ),
     ] = 1,
     engine: Annotated[

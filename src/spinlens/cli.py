@@ -62,7 +62,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 eval_app = typer.Typer(help="Score the model on a benchmark.", no_args_is_help=True)
-models_app = typer.Typer(help="Inspect the installed model files.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="List and verify the installed model files; build the opt-in accurate model.", no_args_is_help=True
+)
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
 app.command("serve")(serve)

@@ -65,15 +65,21 @@ def main() -> None:
     ms, texts = T.read_roles(root, "train")
     base = T._role_bags(ms, texts)
     extra = quote_terms(ms, texts)
-    print(f"mentions {len(ms)}; with q:speaker {sum('q:speaker' in e for e in extra)}, "
-          f"q:inquote {sum('q:inquote' in e for e in extra)}; REPEAT {REPEAT}", flush=True)
+    print(
+        f"mentions {len(ms)}; with q:speaker {sum('q:speaker' in e for e in extra)}, "
+        f"q:inquote {sum('q:inquote' in e for e in extra)}; REPEAT {REPEAT}",
+        flush=True,
+    )
     arms = {"A": base, "B": [b + e for b, e in zip(base, extra)]}
     res = {a: [] for a in arms}
     for seed in (13, 14, 15, 16, 17):
         for a, bags in arms.items():
             res[a].append(cv(ms, bags, seed))
-        print(f"seed {seed}: " + "  ".join(f"{a} acc {res[a][-1][0]:.4f} emr {res[a][-1][1]:.4f}" for a in arms),
-              flush=True)
+        print(
+            f"seed {seed}: "
+            + "  ".join(f"{a} acc {res[a][-1][0]:.4f} emr {res[a][-1][1]:.4f}" for a in arms),
+            flush=True,
+        )
     for a in arms:
         acc = np.mean([r[0] for r in res[a]])
         emr = np.mean([r[1] for r in res[a]])
