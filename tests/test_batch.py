@@ -552,6 +552,15 @@ def test_sigterm_stops_a_batch_like_ctrl_c_and_the_rerun_finishes(db, tmp_path):
     check_store(db, expected)
 
 
+@pytest.fixture
+def ctrl_c():
+    """Ctrl-C raises KeyboardInterrupt, as in a terminal: a process started in the background (a CI job,
+    ``nohup``) inherits SIGINT ignored, and Python then leaves it ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 class _InterruptAt:
     """Ctrl-C (SIGINT) at the k-th Python call inside the store's first write (installed on the instance)."""
 
@@ -578,7 +587,7 @@ class _InterruptAt:
                 signal.raise_signal(signal.SIGINT)
 
 
-def test_an_interrupt_anywhere_inside_a_store_write_waits_for_the_write_to_end(tmp_path):
+def test_an_interrupt_anywhere_inside_a_store_write_waits_for_the_write_to_end(tmp_path, ctrl_c):
     """Ctrl-C or SIGTERM landing inside SQLAlchemy or the driver could leave a connection checked out with a
     SQLite write transaction open: the run's last write (of what it had analyzed) then waited 60 s on that
     lock (a CI run's SIGTERM test timed out so). Interrupted at points spread over a whole write, the run now
@@ -609,7 +618,7 @@ def test_an_interrupt_anywhere_inside_a_store_write_waits_for_the_write_to_end(t
         check_store(target, expected)
 
 
-def test_deferred_interrupts_hands_a_held_signal_to_the_handler_before_it():
+def test_deferred_interrupts_hands_a_held_signal_to_the_handler_before_it(ctrl_c):
     from spinlens._interrupts import deferred_interrupts
 
     got: list[int] = []
@@ -627,6 +636,10 @@ def test_deferred_interrupts_hands_a_held_signal_to_the_handler_before_it():
             pass
         signal.raise_signal(signal.SIGTERM)
         assert got == [signal.SIGTERM] * 2  # the handler is back in place
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with deferred_interrupts():
+            signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN  # ignored before: dropped, ignored again
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -15,6 +15,7 @@ LAYERS = {
     "taxonomy": 0,
     "_technique_texts": 0,
     "_modelmeta": 0,
+    "_interrupts": 0,
     "text": 1,
     "_linear": 2,
     "_windows": 2,
@@ -37,7 +38,7 @@ LAYERS = {
     "__init__": 5,
     "__main__": 5,
 }
-STDLIB_ONLY = {"errors", "schema", "taxonomy", "_technique_texts", "_modelmeta"}
+STDLIB_ONLY = {"errors", "schema", "taxonomy", "_technique_texts", "_modelmeta", "_interrupts"}
 
 
 def _top(module_path: Path) -> str:
