@@ -357,3 +357,31 @@ def test_a_text_without_a_known_word_has_no_frame(base_analyzer):
     out = base_analyzer.analyze("Xyzzy plugh qwrtzp.")
     assert out["frames"] == [] and out["frame_scores"]
     assert base_analyzer.analyze("The army shelled the border town; soldiers and tanks moved in.")["frames"]
+
+
+# -- the main role, balanced for the prior (RESULTS section 7, session 21) --------------------------------
+def test_the_main_role_is_decoded_from_probabilities_balanced_for_the_prior():
+    """The plain argmax followed the prior (Antagonist, 70 % of training mentions): the example's approving
+    quote of a spokeswoman (P 0.27 / 0.64 / 0.09) made her a villain. p / prior ** 0.75, normalized."""
+    roles = ArticleAnalyzer(entities=False).load().roles_
+    assert roles.alpha == 0.75 and roles.prior.argmax() == 1 and abs(roles.prior.sum() - 1) < 1e-6
+    pm = np.array([0.27, 0.64, 0.09])
+    q = roles.balanced(pm)
+    assert abs(q.sum() - 1) < 1e-9 and q.argmax() == 0  # Protagonist
+    expected = pm / roles.prior**0.75
+    assert np.allclose(q, expected / expected.sum())
+    pf = np.zeros(22, dtype=np.float32)
+    assert roles.decode(pm, pf)[0] == "Protagonist"
+    assert roles.decode(np.array([0.05, 0.9, 0.05]), pf)[0] == "Antagonist"  # a clear call stays
+    plain = copy.copy(roles)
+    plain.alpha = 0.0
+    assert plain.decode(pm, pf)[0] == "Antagonist" and np.allclose(plain.balanced(pm), pm)
+
+
+def test_the_example_casts_the_spokeswoman_it_quotes_approvingly_as_no_villain(example_text):
+    """The bundled example quotes a ministry spokeswoman on its own side; the shipped models cast her as a
+    hero (they cast her as a villain before session 21). Her scores are the balanced ones she was cast by."""
+    art = ArticleAnalyzer().load().analyze(example_text)
+    (volkova,) = [e for e in art["entities"] if e["text"] == "Irina Volkova"]
+    assert volkova["role"] == "Protagonist"
+    assert volkova["score"] == max(volkova["role_scores"].values()) == volkova["role_scores"]["Protagonist"]

@@ -8,6 +8,7 @@ before ``load`` raises :class:`~spinlens.errors.NotFittedError`.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,11 @@ class ArticleAnalyzer:
         self.roles_ = RoleModel.from_arrays(load_npz(d, files["roles"]), meta["roles"])
         self.salience_ = SalienceModel.from_arrays(load_npz(d, files["salience"]), meta["salience"])
         self.ner_ = SpacyNER(expected=meta["spacy"]["sha256"]).load() if self.entities else None
-        digest = hashlib.sha256("".join(files[k]["sha256"] for k in sorted(files)).encode()).hexdigest()
+        # the files and the settings that decide the output (thresholds, the roles' prior and alpha): a
+        # new decoding over the same weights is another model; the training scores (metrics) are not part
+        settings = {k: v for k, v in meta.items() if k not in ("metrics", "training")}
+        signed = "".join(files[k]["sha256"] for k in sorted(files)) + json.dumps(settings, sort_keys=True)
+        digest = hashlib.sha256(signed.encode()).hexdigest()
         self.info_ = {"name": meta["name"], "version": meta["version"], "sha256": digest}
         self.meta_ = meta
         return self
@@ -205,7 +210,8 @@ class ArticleAnalyzer:
             One dict per entity, in order of first mention: ``text``, ``start``, ``end`` (first mention),
             ``label`` (spaCy's most common label of its mentions; PERSON for a person's full name),
             ``mentions`` (``[start, end]`` pairs), ``role`` (main role), ``fine_roles``, ``score``
-            (main-role probability), ``role_scores``, ``salience`` and ``evidence``: up to
+            (the main role's probability, balanced for the training prior: :meth:`RoleModel.balanced`),
+            ``role_scores`` (the three, balanced), ``salience`` and ``evidence``: up to
             ``max_evidence`` technique spans in the sentences that mention it (``kind="technique"``, with
             the ``voice`` and ``speaker`` they are in; those that target it first, then the nearest; an
             attacking span that targets another named entity, as the summary finds targets, is no evidence
@@ -264,6 +270,7 @@ class ArticleAnalyzer:
                 continue
             pm, pf = self.roles_.probs(text, g.mentions, sents)
             main, fine = self.roles_.decode(pm.mean(0), pf.mean(0))
+            balanced = self.roles_.balanced(pm.mean(0))
             k = MAIN_ROLES.index(main)
             best = int(np.argmax(pm[:, k]))
             own = [sp for sp in spans if aimed.get(id(sp), gi) == gi]
@@ -273,8 +280,8 @@ class ArticleAnalyzer:
                     **named,
                     "role": main,
                     "fine_roles": fine,
-                    "score": round(float(pm.mean(0)[k]), 4),
-                    "role_scores": {r: round(float(p), 4) for r, p in zip(MAIN_ROLES, pm.mean(0))},
+                    "score": round(float(balanced[k]), 4),
+                    "role_scores": {r: round(float(p), 4) for r, p in zip(MAIN_ROLES, balanced)},
                     "salience": round(float(s), 4),
                     "evidence": self._evidence(text, g.mentions, g.mentions[best], own, quotes, sents, mine),
                 }

@@ -68,7 +68,8 @@ def samples_f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], cla
 def role_scores(
     gold: Mapping[_K, tuple[str, Sequence[str]]], pred: Mapping[_K, tuple[str, Sequence[str]]]
 ) -> dict[str, float]:
-    """``{"emr", "main_accuracy", "fine_micro_f1"}`` for entity roles keyed by mention.
+    """``{"emr", "main_accuracy", "main_macro_f1", "fine_micro_f1"}`` for entity roles keyed by mention
+    (``main_macro_f1``: the mean F1 of the main roles that gold or the predictions hold).
 
     Raises:
         ValueError: when the two mappings do not hold the same mentions.
@@ -77,13 +78,22 @@ def role_scores(
         raise ValueError(f"gold has {len(gold)} mentions, predictions {len(pred)}; the keys differ")
     n = len(gold)
     if n == 0:
-        return {"emr": 0.0, "main_accuracy": 0.0, "fine_micro_f1": 0.0}
+        return {"emr": 0.0, "main_accuracy": 0.0, "main_macro_f1": 0.0, "fine_micro_f1": 0.0}
     emr = sum(1 for k in gold if gold[k][0] == pred[k][0] and list(gold[k][1]) == list(pred[k][1])) / n
     acc = sum(1 for k in gold if gold[k][0] == pred[k][0]) / n
+    roles = sorted({gold[k][0] for k in gold} | {pred[k][0] for k in pred})
+    macro = sum(
+        _f1(
+            sum(1 for k in gold if gold[k][0] == r == pred[k][0]),
+            sum(1 for k in gold if pred[k][0] == r != gold[k][0]),
+            sum(1 for k in gold if gold[k][0] == r != pred[k][0]),
+        )
+        for r in roles
+    ) / len(roles)
     tp = fp = fn = 0
     for k in gold:
         gs, ps = set(gold[k][1]), set(pred[k][1])
         tp += len(gs & ps)
         fp += len(ps - gs)
         fn += len(gs - ps)
-    return {"emr": emr, "main_accuracy": acc, "fine_micro_f1": _f1(tp, fp, fn)}
+    return {"emr": emr, "main_accuracy": acc, "main_macro_f1": macro, "fine_micro_f1": _f1(tp, fp, fn)}
