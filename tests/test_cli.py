@@ -190,6 +190,16 @@ def test_binary_file(tmp_path, good):
     assert len(r.stdout.splitlines()) == 1
 
 
+def test_a_text_file_whose_first_line_is_a_title_gets_it_as_title(tmp_path):
+    """(Every .txt was "(no title)".) The text keeps the line: offsets index the file as given."""
+    p = tmp_path / "a.txt"
+    p.write_text("Traitors in the newsroom\n\nThe so-called experts lied again.\n", encoding="utf-8")
+    r = run("analyze", p, "-f", "json", *RULES)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)["document"]
+    assert (doc["title"], doc["text"]) == ("Traitors in the newsroom", p.read_text(encoding="utf-8"))
+
+
 def test_a_pdf_a_word_file_or_an_image_is_named_with_what_to_do(tmp_path, good):
     """A PDF whose streams are plain text has no NUL byte: it was analyzed (and stored by batch) as the
     article's text, "%PDF-1.4 1 0 obj ..."; binary ones were "a binary file". Each is named now, with the
@@ -623,7 +633,9 @@ def test_analyze_article_adds_genre_frames_quotes_and_summary():
         assert 0 <= q["start"] < q["end"] <= len(text)
     r = run("analyze", EXAMPLE, "--article")
     lines = r.stdout.splitlines()
-    assert r.exit_code == 0 and "opinion.txt" in lines[0] and lines[1].startswith("Summary  genre ")
+    # the article's title (its first line), then its file, then the summary under them
+    assert r.exit_code == 0 and lines[0].startswith("The Truth They Do Not Want You to Hear · ")
+    assert lines[1].startswith("Summary  genre ")
 
 
 def test_unwritable_output_is_a_usage_error_and_long_names_fail_cleanly(tmp_path):

@@ -304,13 +304,36 @@ def test_html_page_without_main_text_is_skipped(tmp_path):
 # --------------------------------------------------------------------------------------------------------
 # Plain text and encodings
 # --------------------------------------------------------------------------------------------------------
+def test_headline_takes_a_first_line_that_reads_as_a_title():
+    """A plain-text article's title ("(no title)" for every .txt in the store and the web app before)."""
+    from spinlens.text import headline
+
+    assert headline("Florida shooting: Gun control law moves step closer\n\nNew measures ...") == (
+        "Florida shooting: Gun control law moves step closer"
+    )
+    assert headline("\ufeff# The Truth  They Hide\r\n\r\nBody.") == "The Truth They Hide"  # Markdown, CRLF
+    assert headline("Is this the end?\n \nBody.") == "Is this the end?"
+    assert headline("Title\u202egnp.exe\n\nBody.") == "Title\ufffdgnp.exe"  # no direction override
+    for text in (
+        "One line only",
+        "Title\nthe body straight after it",  # no blank line: the first line of a paragraph
+        "The council voted on Monday.\n\nBody.",  # a sentence
+        "America's Immigration Voice.\n\nBody.",
+        "Title\n\n   \n",  # nothing after it
+        "word " * 31 + "\n\nBody.",
+        "2024-05-01\n\nBody.",
+        "\n\nBody.",
+    ):
+        assert headline(text) is None, text
+
+
 def test_text_file_is_stored_exactly(tmp_path):
     text = "Headline line\r\n\r\n" + ARTICLE + "\n\n  Indented second paragraph.  \n"
     path = tmp_path / "a.txt"
     path.write_bytes(text.encode("utf-8"))
     doc = only(read_all([path])).document
     assert doc.text == text
-    assert doc.title is None
+    assert doc.title == "Headline line"  # the first line set off by a blank line; the text keeps it
     assert doc.language == "en"
     assert len(doc.id) == 16
 

@@ -222,6 +222,9 @@ def test_html_form_paste_redirects_to_a_shareable_page(client, example_text):
     assert page.status_code == 200
     assert Page(page.text).article_text == example_text  # the browser's CRLF is undone
     assert "Recent analyses" in client.get("/").text
+    # its first line is its title (it was listed as "Document <id>"); the text keeps the line
+    assert "<title>spinlens: The Truth They Do Not Want You to Hear</title>" in page.text
+    assert "The Truth They Do Not Want You to Hear" in client.get("/").text
     files = {"file": ("note.txt", b"The so-called experts lied.", "text/plain")}
     r = client.post("/analyze", files=files, data={"text": ""}, follow_redirects=False)
     assert r.status_code == 303 and "note.txt" in client.get(r.headers["location"]).text

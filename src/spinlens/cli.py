@@ -626,8 +626,10 @@ def _analyze_one(pipeline, src: _Source, text: str) -> dict[str, Any]:
     from dataclasses import replace
 
     from spinlens.schema import Document
+    from spinlens.text import headline
 
-    analysis = pipeline.analyze(src.document if src.document is not None else Document(text=text))
+    doc = src.document if src.document is not None else Document(text=text, title=headline(text))
+    analysis = pipeline.analyze(doc)
     extras = {**analysis.extras, "source": src.label}
     if src.path is not None and (m := _PTC_NAME.match(src.path.name)):
         extras["article_id"] = m.group(1)

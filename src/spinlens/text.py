@@ -77,6 +77,32 @@ def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
         out.append((s, e))
 
 
+_HEADING = re.compile(r"#{1,6}[ \t]+")
+_HEADLINE_MAX_CHARS = 200
+_HEADLINE_MAX_WORDS = 30
+
+
+def headline(text: str) -> str | None:
+    """The title of a plain-text article when its first line is one: a short line (at most 200 characters,
+    30 words; a Markdown ``# heading`` too) set off by a blank line from the text after it, not ending as a
+    sentence or a clause does (``.`` ``,`` ``;`` ``:``). PTC's articles, and most saved articles, start so:
+    "Florida shooting: Gun control law moves step closer\n\nNew gun control measures ...". The text keeps
+    the line (span offsets index the text as given); None when the first line is not a title."""
+    text = text.removeprefix("\ufeff")
+    first, sep, rest = text.partition("\n")
+    if not sep:
+        return None
+    line = " ".join(_HEADING.sub("", first.strip(), count=1).split())
+    after, blank, body = rest.partition("\n")
+    if not blank or after.strip() or not body.strip():
+        return None
+    if not line or len(line) > _HEADLINE_MAX_CHARS or len(line.split()) > _HEADLINE_MAX_WORDS:
+        return None
+    if line[-1] in ".,;:" or not any(ch.isalpha() for ch in line):
+        return None
+    return terminal_safe(line)  # a direction override would reorder the title where it is shown
+
+
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 

@@ -12,6 +12,7 @@ from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, FetchResponse, user_agent
 from spinlens.ingest._html import extract_html
 from spinlens.ingest._options import IngestOptions, IngestResult
+from spinlens.text import headline
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain", "text/markdown")
@@ -37,8 +38,10 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
 
 
 def text_draft(data: bytes, source: str, *, declared: str | None = None, url: str | None = None) -> Draft:
-    """A draft whose text is the decoded bytes exactly (only a byte-order mark is dropped)."""
-    return Draft(source=source, text=decode_bytes(data, declared=declared, what=source), url=url)
+    """A draft whose text is the decoded bytes exactly (only a byte-order mark is dropped); its first line is
+    also its title when it reads as one (:func:`spinlens.text.headline`)."""
+    text = decode_bytes(data, declared=declared, what=source)
+    return Draft(source=source, text=text, url=url, title=headline(text))
 
 
 def html_draft(

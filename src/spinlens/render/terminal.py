@@ -110,9 +110,13 @@ def terminal_view(data: Mapping[str, Any]) -> RenderableType:
     """The rich renderable for one ``Analysis.to_dict()`` dict."""
     doc = data["document"]
     spans = spans_of(data)
-    title = doc.get("title") or (data.get("extras") or {}).get("source") or f"document {doc.get('id')}"
+    source = (data.get("extras") or {}).get("source")
+    title = doc.get("title") or source or f"document {doc.get('id')}"
+    head = Text(_clean(str(title)), style="bold")
+    if doc.get("title") and source:  # which file (or record) it is, after its title
+        head.append(_clean(f" · {source}"), style="dim")
     meta = " · ".join(str(doc[k]) for k in ("outlet", "author", "published", "url") if doc.get(k))
-    parts: list[RenderableType] = [Rule(Text(_clean(str(title)), style="bold"), align="left")]
+    parts: list[RenderableType] = [Rule(head, align="left")]
     if meta:
         parts.append(Text(_clean(meta), style="dim"))
     # the summary under its article's title (above it, with several files, it read as the previous one's)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from spinlens.errors import InputError
 from spinlens.schema import Document
-from spinlens.text import iso_date, terminal_safe
+from spinlens.text import headline, iso_date, terminal_safe
 
 __all__ = [
     "UPLOAD_SUFFIXES",
@@ -65,7 +65,11 @@ def document_from_text(text: str, meta: Mapping[str, str | None]) -> Document:
         raise InputError(
             "the text is empty (or only whitespace): paste an article, upload a file or give a URL"
         )
-    return Document(text=text.removeprefix("\ufeff"), **_clean_meta(meta))
+    text = text.removeprefix("\ufeff")
+    fields = _clean_meta(meta)
+    if "title" not in fields and (title := headline(text)) is not None:  # a first line that is a title
+        fields["title"] = title
+    return Document(text=text, **fields)
 
 
 def display_name(filename: str | None) -> str:
