@@ -644,6 +644,16 @@ def test_deferred_interrupts_hands_a_held_signal_to_the_handler_before_it(ctrl_c
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_a_model_that_is_not_built_fails_before_a_store_is_created(tmp_path, monkeypatch):
+    """(The store file was created, then the run failed: a later search found an empty store.)"""
+    monkeypatch.setenv("SPINLENS_MODELS", str(tmp_path / "models"))  # nothing built there
+    (tmp_path / "a.txt").write_text(_text(1), encoding="utf-8")
+    db = tmp_path / "new.sqlite"
+    r = run("batch", tmp_path / "a.txt", "--db", db, "--model", "accurate")
+    assert r.exit_code == 1 and "the accurate model is not built yet" in r.stderr
+    assert not db.exists()
+
+
 def test_max_bytes_is_an_option_of_batch_too(db, tmp_path):
     big = tmp_path / "big.txt"
     big.write_text(_text(1) + " filler" * 2000, encoding="utf-8")

@@ -292,7 +292,7 @@ def batch(
     settings = Settings.build(
         os.environ, model=model.value, max_chars=max_chars, max_bytes=max_bytes, debug=debug
     )
-    from spinlens.batch import BatchOptions, estimate_total, run_batch
+    from spinlens.batch import BatchOptions, estimate_total, model_info, run_batch
     from spinlens.ingest import IngestOptions, iter_documents
 
     options = BatchOptions(
@@ -314,6 +314,7 @@ def batch(
     bar: _Bar | None = None
     previous_term = _term_as_interrupt()  # `kill`, `docker stop`: write what is analyzed, as Ctrl-C does
     try:
+        model_info(options.model)  # a model that is not built fails before a new store is created for it
         store = _open(db, create=True)
         total = estimate_total(inputs, ingest.extensions)
         with _Bar(total) as bar:
