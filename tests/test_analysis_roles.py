@@ -11,6 +11,7 @@ import pytest
 
 from spinlens.analysis import ArticleAnalyzer, summarize
 from spinlens.analysis._documents import style_features
+from spinlens.analysis._entities import ALL_FINE
 from spinlens.analysis._targets import _containing, _Pieces, merge_aliases, overlap_test
 
 
@@ -339,6 +340,21 @@ def test_a_separate_title_reaches_the_article_models_and_offsets_still_index_the
     assert with_title("Yes\n\nNo.", "Yes we can | Gazette").startswith("Yes we can | Gazette\n\n")
 
 
+def test_a_markdown_file_s_heading_is_not_read_twice_as_its_title():
+    """A .md file's "# Title" is its title (spinlens.text.headline); the genre, frame and narrative models
+    read it once, not as the title, a blank line, then "# Title" again."""
+    from spinlens.analysis._analyzer import with_title
+    from spinlens.text import headline
+
+    body = "The corrupt elites voted on Monday to hand our borders to foreign agents."
+    for md in (
+        "# Traitors in parliament sell out the nation\n\n" + body,
+        "## Traitors in parliament  sell out the nation ##\r\n\r\n" + body,
+        "Traitors in parliament sell out the nation\n=====\n\n" + body,
+    ):
+        assert with_title(md, headline(md)) == md
+
+
 def test_the_pipeline_gives_the_article_models_the_document_title(base_analyzer):
     from spinlens.pipeline import Pipeline
     from spinlens.rules import RuleTagger
@@ -385,3 +401,25 @@ def test_the_example_casts_the_spokeswoman_it_quotes_approvingly_as_no_villain(e
     (volkova,) = [e for e in art["entities"] if e["text"] == "Irina Volkova"]
     assert volkova["role"] == "Protagonist"
     assert volkova["score"] == max(volkova["role_scores"].values()) == volkova["role_scores"]["Protagonist"]
+
+
+def test_the_sentence_behind_the_role_is_the_mention_that_leans_most_to_the_role_as_decoded(base_analyzer):
+    """The role is decoded from the probabilities balanced for the training prior; the sentence shown behind
+    it is the mention the balanced probabilities make likeliest in that role, not the one where the raw
+    probability is highest (there the balanced ones read Lena Hart as a victim, not as the hero she is)."""
+    text = "Lena Hart rebuilt the clinic with her own savings. Later Hart was hurt when the roof fell on her."
+    ents = [_ent(text, "Lena Hart"), _ent(text, "Hart", 1)]
+    an = _analyzer(base_analyzer, ents, {"Lena Hart": 0.9})
+    roles = copy.copy(an.roles_)
+    pm = np.array([[0.40, 0.60, 0.00], [0.45, 0.05, 0.50]])  # Protagonist, Antagonist, Innocent
+
+    def probs(text, mentions, sents):
+        return pm[: len(mentions)], np.zeros((len(mentions), len(ALL_FINE)))
+
+    roles.probs = probs
+    an.roles_ = roles
+    assert roles.balanced(pm[1]).argmax() == 2 and pm[:, 0].argmax() == 1  # raw: the second mention
+    (hart,) = an.analyze(text, [])["entities"]
+    assert hart["role"] == "Protagonist"
+    (sentence,) = [ev for ev in hart["evidence"] if ev["kind"] == "sentence"]
+    assert sentence["text"] == "Lena Hart rebuilt the clinic with her own savings."

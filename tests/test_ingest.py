@@ -327,6 +327,42 @@ def test_headline_takes_a_first_line_that_reads_as_a_title():
         assert headline(text) is None, text
 
 
+def test_headline_skips_a_link_byline_dateline_date_kicker_or_question():
+    """What stands first in a saved article but is no title: "By Jane Doe" was the title of her article."""
+    from spinlens.text import headline
+
+    for first in (
+        "https://www.example-news.com/2025/03/04/council-votes-to-close-libraries",
+        "www.example.com/news",
+        "By Jane Doe",
+        "BY JANE DOE and John Roe, Reuters",
+        "March 4, 2025",
+        "Tuesday 4 March 2025",
+        "Updated March 4, 2025 10:30 a.m. EST",
+        "BREAKING",
+        "Exclusive!",
+        "LONDON (Reuters) -",
+        "PARIS, March 4 (AFP)",
+        "DAYTON, OH —",
+        "WASHINGTON",
+        "Q: Minister, why did the government cut funding for rural hospitals?",
+    ):
+        assert headline(first + "\n\nThe council voted on Tuesday to close three libraries.") is None, first
+    for title in (
+        "By the numbers: how the budget grew",
+        "May Day protests turn violent",
+        "The 2024 election in 10 charts",
+        "Q&A: the minister on hospital cuts",
+        "BREXIT CHAOS AS MPS REJECT DEAL",
+    ):
+        assert headline(title + "\n\nBody.") == title
+    # a Markdown heading underlined, or closed with hashes; a CRLF file
+    assert headline("Council closes libraries\r\n=====\r\n\r\nBody.") == "Council closes libraries"
+    assert headline("Council closes libraries\n---\n\nBody.") == "Council closes libraries"
+    assert headline("## Council closes libraries ##\n\nBody.") == "Council closes libraries"
+    assert headline("=====\n\nBody.") is None
+
+
 def test_text_file_is_stored_exactly(tmp_path):
     text = "Headline line\r\n\r\n" + ARTICLE + "\n\n  Indented second paragraph.  \n"
     path = tmp_path / "a.txt"

@@ -78,27 +78,76 @@ def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
 
 
 _HEADING = re.compile(r"#{1,6}[ \t]+")
+_HEADING_CLOSE = re.compile(r"[ \t]+#+$")  # "# Title #": the closing hashes of a Markdown heading
+_SETEXT = re.compile(r"[ \t]*(?:={3,}|-{3,})[ \t]*")  # "Title\n=====": a Markdown heading's underline
 _HEADLINE_MAX_CHARS = 200
 _HEADLINE_MAX_WORDS = 30
+# first lines that stand where a title would but are not one: a link, a byline ("By Jane Doe", "By JANE DOE
+# and John Roe, Reuters"), a dateline ("LONDON (Reuters) -", "DAYTON, OH —"), a transcript's first question
+# ("Q: Minister, why ...?"), a date ("March 4, 2025", "Tuesday 4 March 2025 10:30 GMT") or a kicker
+# ("BREAKING", "Exclusive", "WASHINGTON")
+_URL_LINE = re.compile(r"(?i)(?:<?(?:https?|ftp)://|www\.)\S*$")
+_BYLINE = re.compile(r"(?i)by[ \t:]+(.+)")
+_NAME_JOINERS = frozenset("and & de del der den van von la le da di du bin al el y".split())
+# an upper-case place with its agency ("LONDON (Reuters)", "PARIS, March 4 (AFP)") or alone ("WASHINGTON")
+_DATELINE = re.compile(
+    r"[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,2}(?:(?:,[^()]{0,40})? ?\([^()]{1,30}\))?[ \t]*:?"
+)
+_QA_LINE = re.compile(r"(?i)(?:(?:q|question|answer)[ \t]*[:.)]|a[ \t]*:)[ \t]")
+_DATE_WORDS = frozenset(
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
+    "september october november december mon tue tues wed thu thur thurs fri sat sun monday tuesday "
+    "wednesday thursday friday saturday sunday st nd rd th of on at am pm a.m p.m gmt utc est edt cst cdt "
+    "pst pdt bst cet cest updated published posted last modified date".split()
+)
+_KICKERS = frozenset(
+    "breaking|breaking news|exclusive|update|updated|developing|developing story|live|opinion|editorial|"
+    "analysis|commentary|news|satire|transcript|interview|op-ed|press release|sponsored".split("|")
+)
+
+
+def _not_a_title(line: str) -> bool:
+    """True for a first line that is a link, a byline, a dateline, a transcript's question, a date or a
+    kicker rather than the article's title."""
+    if _URL_LINE.match(line) or _QA_LINE.match(line):
+        return True
+    if line[-1] in "-–—":  # "LONDON (Reuters) -": the line goes on in the text after it
+        return True
+    if _DATELINE.fullmatch(line) and ("(" in line or " " not in line):
+        return True  # an upper-case place with its agency or one upper-case word: "LONDON (AP)", "WASHINGTON"
+    if (m := _BYLINE.match(line)) is not None:
+        words = re.findall(r"[^\W\d_][\w'’.-]*", m.group(1))
+        names = [w for w in words if w.lower() not in _NAME_JOINERS]
+        if names and all(w[0].isupper() for w in names) and len(names) <= 8:
+            return True
+    words = re.findall(r"[^\W\d_][\w.]*", line.lower())
+    if any(ch.isdigit() for ch in line) and all(w.rstrip(".") in _DATE_WORDS for w in words):
+        return True
+    return line.lower().strip("!:|*_ ") in _KICKERS
 
 
 def headline(text: str) -> str | None:
     """The title of a plain-text article when its first line is one: a short line (at most 200 characters,
-    30 words; a Markdown ``# heading`` too) set off by a blank line from the text after it, not ending as a
-    sentence or a clause does (``.`` ``,`` ``;`` ``:``). PTC's articles, and most saved articles, start so:
-    "Florida shooting: Gun control law moves step closer\n\nNew gun control measures ...". The text keeps
-    the line (span offsets index the text as given); None when the first line is not a title."""
+    30 words; a Markdown ``# heading`` or a line underlined with ``===`` / ``---`` too) set off by a blank
+    line from the text after it, not ending as a sentence or a clause does (``.`` ``,`` ``;`` ``:``) and not
+    a link, byline, dateline, date, kicker ("BREAKING") or a transcript's "Q:". PTC's articles, and most
+    saved articles, start so: "Florida shooting: Gun control law moves step closer\n\nNew gun control
+    measures ...". The text keeps the line (span offsets index the text as given); None when the first line
+    is not a title."""
     text = text.removeprefix("\ufeff")
     first, sep, rest = text.partition("\n")
     if not sep:
         return None
-    line = " ".join(_HEADING.sub("", first.strip(), count=1).split())
+    line, atx = _HEADING.subn("", first.strip(), count=1)
+    line = " ".join((_HEADING_CLOSE.sub("", line) if atx else line).split())
     after, blank, body = rest.partition("\n")
+    if _SETEXT.fullmatch(after.rstrip("\r")) and first.strip():  # "Title\n=====\n\nBody"
+        after, blank, body = "", "\n", body
     if not blank or after.strip() or not body.strip():
         return None
     if not line or len(line) > _HEADLINE_MAX_CHARS or len(line.split()) > _HEADLINE_MAX_WORDS:
         return None
-    if line[-1] in ".,;:" or not any(ch.isalpha() for ch in line):
+    if line[-1] in ".,;:" or not any(ch.isalpha() for ch in line) or _not_a_title(line):
         return None
     return terminal_safe(line)  # a direction override would reorder the title where it is shown
 

@@ -32,6 +32,7 @@ from spinlens.analysis._targets import EntityRef, overlap_test, span_targets
 from spinlens.errors import InputError, ModelError, NotFittedError, SpinlensError
 from spinlens.schema import Analysis, Document, Quote, Sentence, TechniqueSpan
 from spinlens.taxonomy import TECHNIQUES
+from spinlens.text import headline
 from spinlens.text import sentences as split_sentences
 
 __all__ = ["ArticleAnalyzer"]
@@ -272,7 +273,8 @@ class ArticleAnalyzer:
             main, fine = self.roles_.decode(pm.mean(0), pf.mean(0))
             balanced = self.roles_.balanced(pm.mean(0))
             k = MAIN_ROLES.index(main)
-            best = int(np.argmax(pm[:, k]))
+            # the mention the role is likeliest in, by the same balanced probabilities it was decoded from
+            best = int(np.argmax(self.roles_.balanced(pm)[:, k]))
             own = [sp for sp in spans if aimed.get(id(sp), gi) == gi]
             mine = {id(sp) for sp in own if id(sp) in aimed}
             out.append(
@@ -332,11 +334,12 @@ class ArticleAnalyzer:
 def with_title(text: str, title: str | None) -> str:
     """``text`` as the article-level models read it: the title on the first line, a blank line, the text;
     ``text`` itself when there is no title or the text already starts with it (or with the headline of a
-    page title such as "Headline | Outlet")."""
+    page title such as "Headline | Outlet"), a Markdown ``# heading`` of it included."""
     t = " ".join((title or "").split())
     if not t:
         return text
-    first = " ".join(text.lstrip().partition("\n")[0].split()).casefold()
+    # the first line as :func:`spinlens.text.headline` reads it ("# Title" -> "Title"), where it is one
+    first = " ".join((headline(text) or text.lstrip().partition("\n")[0]).split()).casefold()
     head = t.casefold()
     if first == head or (first and len(first.split()) >= 3 and head.startswith(first)):
         return text

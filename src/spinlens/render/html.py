@@ -216,6 +216,13 @@ _JS = """
 """
 
 
+# what a role's score is (RoleModel.balanced); the web page's template says the same
+_ROLE_SCORE_TIP = (
+    "the score of this role, weighed against how common each role is in the training articles (most people "
+    "there are villains); a close call is near the others"
+)
+
+
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
@@ -445,7 +452,7 @@ def _attacked_card(doc_no: int, attacked: list[Mapping[str, Any]]) -> str:
 def _entity(doc_no: int, key: str, e: Mapping[str, Any], is_open: bool) -> str:
     facts = [_e(e["label"])] if e["label"] else []
     if e["score"] is not None:
-        facts.append(f'<span title="how likely the model finds this role">{_pct(e["score"])}</span>')
+        facts.append(f'<span title="{_ROLE_SCORE_TIP}">{_pct(e["score"])}</span>')
     facts.append(f"{int(e['mentions'])} mention{'s' * (e['mentions'] != 1)}")
     evidence = [f"<li>{_jump(doc_no, e['first'], 'first mention')}</li>"] if e["first"] else []
     for ev in e["evidence"]:
