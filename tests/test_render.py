@@ -557,3 +557,20 @@ def test_terminal_summary_counts_each_speaker_once_under_the_longest_form_of_the
         "Quotes: 6 direct (Foreign Ministry spokeswoman Maria Zakharova ×3, James Holloway, Peter Holloway, "
         "Holloway)"
     ) in " ".join(line.split())
+
+
+def test_html_names_each_article_s_file_and_a_page_of_several_is_no_one_s(rule_pipeline, tmp_path):
+    """With several files the report showed titles only, and the page was titled after the first article."""
+    from spinlens.schema import Document
+
+    docs = []
+    for i, title in enumerate(("Traitors everywhere", None)):
+        a = rule_pipeline.analyze(Document(text=f"The traitors lied again, take {i}.", title=title))
+        data = a.to_dict()
+        data["extras"] = {"source": f"news/<b>{i}</b>.txt"}
+        docs.append(data)
+    page = render_html(docs)
+    assert "<title>spinlens report: 2 articles</title>" in page
+    assert '<h2>Traitors everywhere</h2><p class="meta"><span class="source">news/&lt;b&gt;0&lt;/b&gt;.txt' in page
+    assert "<h2>news/&lt;b&gt;1&lt;/b&gt;.txt</h2>" in page  # no title: the file is the heading
+    assert "<title>spinlens: Traitors everywhere</title>" in render_html(docs[0])

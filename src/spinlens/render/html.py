@@ -282,8 +282,11 @@ def _legend(spans: list[Span]) -> str:
     return f'<section class="legend"><h3>Techniques</h3><ul>{"".join(items)}</ul></section>'
 
 
-def _meta(doc: Mapping[str, Any]) -> str:
-    parts = [_e(doc[k]) for k in ("outlet", "author", "published") if doc.get(k)]
+def _meta(doc: Mapping[str, Any], source: str | None = None) -> str:
+    """The metadata line under an article's title: its file (``source``, when the title is not already
+    it), outlet, author, date and URL."""
+    parts = [f'<span class="source">{_e(source)}</span>'] if source else []
+    parts += [_e(doc[k]) for k in ("outlet", "author", "published") if doc.get(k)]
     url = doc.get("url")
     if url:
         u = str(url)
@@ -314,10 +317,12 @@ def _article(doc_no: int, data: Mapping[str, Any]) -> str:
     doc = data["document"]
     text = doc["text"]
     spans = spans_of(data)
-    title = doc.get("title") or f"Document {doc.get('id', doc_no + 1)}"
+    source = (data.get("extras") or {}).get("source")  # which file (or record): as the terminal shows it
+    title = doc.get("title") or source or f"Document {doc.get('id', doc_no + 1)}"
+    meta = _meta(doc, str(source) if source and doc.get("title") else None)
     return (
         f'<article class="doc" id="doc-{doc_no}" data-document-id="{_e(doc.get("id", ""))}">'
-        f"<h2>{_e(title)}</h2>{_meta(doc)}{_summary(data, spans)}{_analysis(doc_no, data)}"
+        f"<h2>{_e(title)}</h2>{meta}{_summary(data, spans)}{_analysis(doc_no, data)}"
         f'<div class="text" id="doc-{doc_no}-text">{_marked_text(doc_no, text, spans)}</div>'
         f"{_legend(spans)}</article>"
     )
@@ -598,7 +603,7 @@ def render_html(docs: Mapping[str, Any] | Iterable[Mapping[str, Any]], *, title:
 
     Args:
         docs: one ``Analysis.to_dict()`` dict or several.
-        title: the page title (default: the first document's title).
+        title: the page title (default: the document's title; "spinlens report: N articles" for several).
 
     Raises:
         SchemaError: a span has bad offsets or an unknown technique.
@@ -606,7 +611,10 @@ def render_html(docs: Mapping[str, Any] | Iterable[Mapping[str, Any]], *, title:
     items = [docs] if isinstance(docs, Mapping) else list(docs)
     if title is None:
         first = items[0]["document"].get("title") if items else None
-        title = f"spinlens: {first}" if first else "spinlens report"
+        if len(items) > 1:  # not the first article's title: the page holds them all
+            title = f"spinlens report: {len(items)} articles"
+        else:
+            title = f"spinlens: {first}" if first else "spinlens report"
     body = "".join(_article(i, d) for i, d in enumerate(items))
     total = sum(len(d.get("spans") or []) for d in items)
     head = f"{len(items)} document{'s' * (len(items) != 1)}, {total} span{'s' * (total != 1)}"
