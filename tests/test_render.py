@@ -571,6 +571,9 @@ def test_html_names_each_article_s_file_and_a_page_of_several_is_no_one_s(rule_p
         docs.append(data)
     page = render_html(docs)
     assert "<title>spinlens report: 2 articles</title>" in page
-    assert '<h2>Traitors everywhere</h2><p class="meta"><span class="source">news/&lt;b&gt;0&lt;/b&gt;.txt' in page
+    assert (
+        '<h2>Traitors everywhere</h2><p class="meta"><span class="source">news/&lt;b&gt;0&lt;/b&gt;.txt'
+        in page
+    )
     assert "<h2>news/&lt;b&gt;1&lt;/b&gt;.txt</h2>" in page  # no title: the file is the heading
     assert "<title>spinlens: Traitors everywhere</title>" in render_html(docs[0])
