@@ -51,7 +51,7 @@ def _restore(previous: dict[int, Any]) -> BaseException | None:
     left holding would swallow that signal for the rest of the process. Returns what was raised."""
     raised: BaseException | None = None
     for sig, handler in previous.items():
-        while True:
+        for _ in range(8):  # each try that raised consumed the signal it handled: a few tries are plenty
             try:
                 signal.signal(sig, handler)
                 break
