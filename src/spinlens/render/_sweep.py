@@ -10,7 +10,7 @@ from typing import Any
 from spinlens.errors import SchemaError
 from spinlens.taxonomy import TECHNIQUES, get_technique, is_technique
 
-__all__ = ["Span", "spans_of", "segments", "technique_counts", "text_html"]
+__all__ = ["Span", "heading", "spans_of", "segments", "technique_counts", "text_html"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,15 @@ class Span:
     @property
     def key(self) -> tuple[int, int, str]:
         return (self.start, -(self.end - self.start), self.technique)
+
+
+def heading(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """What an analysis dict is headed by: its title, else its source (the file or record it came from; None
+    when it has neither), and the source to show beside a title (None when the heading is the source)."""
+    title = data["document"].get("title")
+    source = (data.get("extras") or {}).get("source")
+    source = str(source) if source else None
+    return (title or source), (source if title else None)
 
 
 def spans_of(data: Mapping[str, Any]) -> list[Span]:

@@ -19,7 +19,7 @@ from html import escape
 from typing import Any
 
 from spinlens.render._article import article_view
-from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts, text_html
+from spinlens.render._sweep import Span, heading, nested_pieces, spans_of, technique_counts, text_html
 from spinlens.taxonomy import CATEGORIES, get_technique
 
 __all__ = ["render_html", "CATEGORY_COLOURS"]
@@ -317,9 +317,9 @@ def _article(doc_no: int, data: Mapping[str, Any]) -> str:
     doc = data["document"]
     text = doc["text"]
     spans = spans_of(data)
-    source = (data.get("extras") or {}).get("source")  # which file (or record): as the terminal shows it
-    title = doc.get("title") or source or f"Document {doc.get('id', doc_no + 1)}"
-    meta = _meta(doc, str(source) if source and doc.get("title") else None)
+    title, source = heading(data)  # the file (or record) beside the title, as the terminal shows it
+    title = title or f"Document {doc.get('id', doc_no + 1)}"
+    meta = _meta(doc, source)
     return (
         f'<article class="doc" id="doc-{doc_no}" data-document-id="{_e(doc.get("id", ""))}">'
         f"<h2>{_e(title)}</h2>{meta}{_summary(data, spans)}{_analysis(doc_no, data)}"

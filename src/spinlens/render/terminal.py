@@ -18,7 +18,7 @@ from rich.text import Text
 
 from spinlens.analysis import voice_of
 from spinlens.render._article import article_view, quote_objects
-from spinlens.render._sweep import Span, segments, spans_of, technique_counts
+from spinlens.render._sweep import Span, heading, segments, spans_of, technique_counts
 from spinlens.schema import Quote
 from spinlens.taxonomy import get_technique, is_technique
 from spinlens.text import terminal_safe as _clean  # no escape sequence of the article reaches the terminal
@@ -110,10 +110,9 @@ def terminal_view(data: Mapping[str, Any]) -> RenderableType:
     """The rich renderable for one ``Analysis.to_dict()`` dict."""
     doc = data["document"]
     spans = spans_of(data)
-    source = (data.get("extras") or {}).get("source")
-    title = doc.get("title") or source or f"document {doc.get('id')}"
-    head = Text(_clean(str(title)), style="bold")
-    if doc.get("title") and source:  # which file (or record) it is, after its title
+    title, source = heading(data)
+    head = Text(_clean(str(title or f"document {doc.get('id')}")), style="bold")
+    if source:  # which file (or record) it is, after its title
         head.append(_clean(f" · {source}"), style="dim")
     meta = " · ".join(str(doc[k]) for k in ("outlet", "author", "published", "url") if doc.get(k))
     parts: list[RenderableType] = [Rule(head, align="left")]
