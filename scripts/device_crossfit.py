@@ -182,7 +182,7 @@ def accurate_member(a: argparse.Namespace) -> None:
     train(
         a.run, str(a.base), str(a.teacher), out, sources=tuple(a.accurate_sources.split(",")),
         frozen=a.fold_frozen_layers, epochs=a.fold_epochs, lr=a.fold_lr, head_lr=1e-3, batch_size=16,
-        seed=a.seed, log=lambda m: print(f"accurate s{a.seed}: {m}", flush=True),
+        seed=a.seed, w_kd=a.accurate_kd, log=lambda m: print(f"accurate s{a.seed}: {m}", flush=True),
     )  # fmt: skip
     model = Tagger(str(a.teacher), id_map=vocab_map(a.base, a.teacher))
     st = torch.load(out / "ckpt.pt", map_location="cpu", weights_only=False)
@@ -324,19 +324,25 @@ def device(a: argparse.Namespace) -> None:
     if accurate and not a.teacher:
         raise SystemExit("--accurate-seeds needs --teacher (the accurate model's encoder)")
     members: list[subprocess.Popen] = []
-    try:
-        for s in accurate:  # full models of the fold models' recipe, trained beside them
+
+    def start_members() -> None:
+        for s in accurate:  # full models of the fold models' recipe
             if (a.run / f"accurate-s{s}" / "probe.npz").exists():
                 continue  # done in an earlier call on this machine
             cmd = [sys.executable, __file__, "--accurate-member", "--seed", str(s)]
             cmd += ["--run", str(a.run), "--base", str(a.base), "--teacher", str(a.teacher)]
             cmd += ["--accurate-sources", a.accurate_sources, "--fold-epochs", str(a.fold_epochs)]
             cmd += ["--fold-lr", str(a.fold_lr), "--fold-frozen-layers", str(a.fold_frozen_layers)]
+            cmd += ["--accurate-kd", str(a.accurate_kd)]
             members.append(
                 subprocess.Popen(
                     cmd, env=env, stdout=open(a.run / f"accurate-s{s}.out", "w"), stderr=subprocess.STDOUT
                 )
             )
+
+    try:
+        if not a.accurate_kd:  # trained beside the fold models; noisy students wait for their targets
+            start_members()
         if not (a.run / "distill.npz").exists():
             procs = [
                 subprocess.Popen(
@@ -357,6 +363,9 @@ def device(a: argparse.Namespace) -> None:
                 seed=13, unlabeled=a.unlabeled, teacher=str(a.teacher) if a.teacher else None, log=log,
                 frozen_layers=a.fold_frozen_layers,
             )  # fmt: skip
+        if a.accurate_kd:
+            start_members()
+            log(f"noisy students started: {len(members)}")
         if not students:
             if members and not _wait(members, a.budget - 60):
                 log("an accurate model did not finish in time (its last epoch's checkpoint is packed)")
@@ -730,6 +739,14 @@ def main() -> None:
         "of --accurate-sources (their out-of-fold scores tune its thresholds); --seeds '' trains no students",
     )
     ap.add_argument("--accurate-sources", default="ptc,semeval2023,ptc18")
+    ap.add_argument(
+        "--accurate-kd",
+        type=float,
+        default=0.0,
+        help="with --accurate-seeds: > 0 makes each full model a noisy student of the fold models, trained "
+        "after them on RUN/distill.npz (their out-of-fold targets and the --unlabeled news), targets weighted "
+        "this much (RESULTS section 2, session 22)",
+    )
     ap.add_argument("--accurate-member", action="store_true", help="(internal) fit one accurate model")
     ap.add_argument("--student", action="store_true", help="(internal) fit one student")
     ap.add_argument("--seed", type=int, default=13)

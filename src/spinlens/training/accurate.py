@@ -40,19 +40,24 @@ def train(
     seed: int = 13,
     init: Path | None = None,
     device: str | None = None,
+    w_kd: float = 0.0,
     log=print,
 ) -> Path:
     """Fit the model on ``run/full.npz``'s windows from ``sources``; checkpoints in ``out`` (resumable);
     returns ``out``. ``student_base``: the folder whose tokenizer cut the windows (MiniLM's). ``init``: start
     from this ``ckpt.pt`` (an earlier model of the same recipe, to train on further). ``device``: torch's
-    (default: CUDA if there is one, else the CPU)."""
+    (default: CUDA if there is one, else the CPU). ``w_kd`` > 0: a noisy student of the fold models instead
+    (RESULTS section 2, session 22): ``run/distill.npz``'s windows (the same windows with the fold models'
+    out-of-fold targets, plus the unlabeled news all of them scored), the targets weighted ``w_kd``
+    (``fit(w_kd=)``)."""
     from spinlens.training.fit import fit, span_head_numpy
     from spinlens.training.teacher import vocab_map
 
-    full = load_windows(run / "full.npz")
-    keep = [i for i, s in enumerate(full["src"]) if s in sources]
+    windows = run / ("distill.npz" if w_kd > 0 else "full.npz")
+    full = load_windows(windows)
+    keep = [i for i, s in enumerate(full["src"]) if s in sources or (w_kd > 0 and s == "unlabeled")]
     if not keep:
-        raise SystemExit(f"{run / 'full.npz'} holds no windows from {', '.join(sources)}")
+        raise SystemExit(f"{windows} holds no windows from {', '.join(sources)}")
     data = subset_windows(full, keep)
     out.mkdir(parents=True, exist_ok=True)
     if not (out / "ckpt.pt").exists():  # a resumed run keeps the record of when and how it started
@@ -62,6 +67,8 @@ def train(
                     "run": str(run),
                     "sources": list(sources),
                     "windows": len(keep),
+                    "windows_file": windows.name,
+                    "w_kd": w_kd,
                     "frozen": frozen,
                     "epochs": epochs,
                     "lr": lr,
@@ -88,6 +95,7 @@ def train(
         log=log,
         id_map=vocab_map(student_base, mpnet),
         frozen_layers=frozen,
+        w_kd=w_kd,
     )
     np.savez(out / "heads.npz", **span_head_numpy(model))  # type: ignore[arg-type]
     return out

@@ -153,14 +153,18 @@ WINDOW_KEYS = ("ids", "bio", "tech", "tmask", "src", "art")
 
 
 def subset_windows(data: dict, keep: list[int]) -> dict:
-    """The windows ``keep`` (indexes into ``data``) with their gold spans, renumbered."""
+    """The windows ``keep`` (indexes into ``data``) with their gold spans, renumbered; soft targets
+    (``kd_bio``, ``kd_tech`` per window, ``kd_span`` per span: ``RUN/distill.npz``) go with them."""
     where = {int(i): k for k, i in enumerate(keep)}
-    out: dict[str, Any] = {k: [data[k][i] for i in keep] for k in WINDOW_KEYS if k in data}
+    keys = (*WINDOW_KEYS, "kd_bio", "kd_tech")
+    out: dict[str, Any] = {k: [data[k][i] for i in keep] for k in keys if k in data}
     spans = [j for j, w in enumerate(data["span_win"]) if int(w) in where]
     out["span_win"] = np.array([where[int(data["span_win"][j])] for j in spans], dtype=np.int64)
     for k in ("span_s", "span_e"):
         out[k] = np.asarray(data[k])[spans].astype(np.int64)
     out["span_y"] = np.asarray(data["span_y"])[spans].reshape(-1, T).astype(np.float32)
+    if "kd_span" in data:
+        out["kd_span"] = np.asarray(data["kd_span"])[spans].reshape(-1, T).astype(np.float32)
     return out
 
 
