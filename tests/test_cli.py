@@ -200,6 +200,34 @@ def test_a_text_file_whose_first_line_is_a_title_gets_it_as_title(tmp_path):
     assert (doc["title"], doc["text"]) == ("Traitors in the newsroom", p.read_text(encoding="utf-8"))
 
 
+def test_a_markdown_files_front_matter_is_its_metadata_not_its_text(tmp_path):
+    """A Jekyll/Hugo article's YAML front matter was analyzed as text, and its spans indexed it."""
+    body = "The so-called experts lied again. Traitors!\n"
+    p = tmp_path / "a.md"
+    p.write_text(
+        "---\ntitle: 'Traitors in the newsroom'\nauthors: [Ann Lee, Bo Park]\ndate: 2024-03-05\n"
+        "url: https://example.org/x\n---\n\n" + body,
+        encoding="utf-8",
+    )
+    r = run("analyze", p, "-f", "json", *RULES)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    doc = data["document"]
+    assert (doc["title"], doc["author"], doc["published"], doc["url"], doc["text"]) == (
+        "Traitors in the newsroom",
+        "Ann Lee, Bo Park",
+        "2024-03-05",
+        "https://example.org/x",
+        body,
+    )
+    assert data["spans"] and all(body[s["start"] : s["end"]] == s["text"] for s in data["spans"])
+    only = tmp_path / "b.md"
+    only.write_text("---\ntitle: Draft\n---\n", encoding="utf-8")
+    r = run("analyze", only, *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [f"Error: {only}: the text is empty after its front matter: nothing to analyze"]
+
+
 def test_a_pdf_a_word_file_or_an_image_is_named_with_what_to_do(tmp_path, good):
     """A PDF whose streams are plain text has no NUL byte: it was analyzed (and stored by batch) as the
     article's text, "%PDF-1.4 1 0 obj ..."; binary ones were "a binary file". Each is named now, with the

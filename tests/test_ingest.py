@@ -374,6 +374,98 @@ def test_text_file_is_stored_exactly(tmp_path):
     assert len(doc.id) == 16
 
 
+def test_markdown_front_matter_is_metadata_not_text(tmp_path):
+    """A Jekyll/Hugo article's YAML front matter was analyzed as text, with no title ("---" first)."""
+    front = (
+        "---\n"
+        'title: "Foreign agents among us"\n'
+        "author: Jane Doe\n"
+        "date: 2024-03-05\n"
+        "source: https://example.org/x\n"
+        "layout: post\n"
+        "---\n"
+    )
+    path = tmp_path / "a.md"
+    path.write_bytes(("\ufeff\n" + front + "\n" + ARTICLE + "\n").encode("utf-8"))
+    doc = only(read_all([path])).document
+    assert doc.text == ARTICLE + "\n"  # offsets index what follows the block (its blank lines dropped)
+    assert (doc.title, doc.author, doc.published, doc.url, doc.outlet) == (
+        "Foreign agents among us",
+        "Jane Doe",
+        "2024-03-05",
+        "https://example.org/x",
+        None,
+    )
+
+
+def test_front_matter_quoted_values_lists_and_crlf(tmp_path):
+    path = tmp_path / "b.md"
+    path.write_bytes(
+        (
+            "---\r\n"
+            "title: 'It''s a \"plot\"' # not a comment inside quotes\r\n"
+            'authors: [Ann Lee, "Doe, Jane"]\r\n'
+            "published: '2024-03-05T10:00:00+01:00'\r\n"
+            "canonical_url: https://example.org/y\r\n"
+            "source: Harbor Gazette\r\n"
+            "...\r\n" + ARTICLE
+        ).encode("utf-8")
+    )
+    doc = only(read_all([path])).document
+    assert doc.text == ARTICLE
+    assert (doc.title, doc.author, doc.published, doc.url, doc.outlet) == (
+        'It\'s a "plot"',
+        "Ann Lee, Doe, Jane",
+        "2024-03-05T10:00:00+01:00",
+        "https://example.org/y",
+        "Harbor Gazette",  # a source that is not a URL names the outlet
+    )
+    items = tmp_path / "c.md"
+    items.write_text("---\nauthors:\n  - Ann Lee\n  - 'Bo Park'\ntags:\n- news\n---\n" + ARTICLE)
+    doc = only(read_all([items])).document
+    assert (doc.text, doc.author, doc.title) == (ARTICLE, "Ann Lee, Bo Park", None)
+
+
+def test_front_matter_without_a_title_takes_the_body_headline(tmp_path):
+    body = "# Council closes three libraries\n\n" + ARTICLE
+    path = tmp_path / "d.md"
+    path.write_text("---\nauthor: Jane Doe\n---\n\n" + body)
+    doc = only(read_all([path])).document
+    assert (doc.text, doc.title, doc.author) == (body, "Council closes three libraries", "Jane Doe")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n\n" + ARTICLE + "\n\nResidents: angry.\n",  # a horizontal rule, prose, no closing line
+        "---\nUpdate: the mayor spoke.\nThe council voted on Monday.\n---\n\n" + ARTICLE,  # prose inside
+        "---\n# a heading only\n---\n\n" + ARTICLE,  # no key at all
+        "Intro line.\n\n---\ntitle: x\n---\n" + ARTICLE,  # not at the start
+        "---\n" + "a: b\n" * 61 + "---\n" + ARTICLE,  # closed too far down
+    ],
+)
+def test_text_that_is_not_clearly_front_matter_is_left_as_it_is(tmp_path, text):
+    path = tmp_path / "e.md"
+    path.write_text(text)
+    doc = only(read_all([path])).document
+    assert doc.text == text
+    assert doc.author is None
+
+
+def test_front_matter_of_piped_text_is_metadata(monkeypatch):
+    data = "---\ntitle: Piped\n---\n" + ARTICLE
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode())))
+    doc = only(read_all(["-"])).document
+    assert (doc.text, doc.title) == (ARTICLE, "Piped")
+
+
+def test_a_file_of_front_matter_only_has_no_text(tmp_path):
+    path = tmp_path / "f.md"
+    path.write_text("---\ntitle: Draft\n---\n\n")
+    result = only(read_all([path]))
+    assert (result.status, result.document) == ("skipped", None)
+
+
 @pytest.mark.parametrize(
     ("encoding", "text"),
     [

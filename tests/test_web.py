@@ -230,6 +230,20 @@ def test_html_form_paste_redirects_to_a_shareable_page(client, example_text):
     assert r.status_code == 303 and "note.txt" in client.get(r.headers["location"]).text
 
 
+def test_pasted_front_matter_is_metadata_and_the_forms_fields_win(client):
+    body = "The so-called experts lied again.\n"
+    text = "---\ntitle: Traitors among us\nauthor: Jane Doe\ndate: 2024-03-05\n---\n\n" + body
+    doc = analyze(client, text, author="Ann Lee")["document"]
+    assert (doc["text"], doc["title"], doc["author"], doc["published"]) == (
+        body,
+        "Traitors among us",
+        "Ann Lee",
+        "2024-03-05",
+    )
+    r = client.post("/api/analyze", json={"text": "---\ntitle: Draft\n---\n"})
+    assert r.status_code == 422 and "empty after its front matter" in r.text
+
+
 def test_without_a_database_recent_analyses_are_a_bounded_lru():
     client = make_client(recent=2)
     ids = [analyze(client, f"The traitors lied again, take {i}.")["document"]["id"] for i in range(3)]

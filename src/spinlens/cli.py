@@ -39,6 +39,7 @@ from spinlens.settings import SETTINGS, Settings
 
 if TYPE_CHECKING:
     from spinlens.model import SpanTagger
+    from spinlens.schema import Document
 
 __all__ = ["app", "main"]
 
@@ -549,7 +550,8 @@ def analyze(
                 failed += 1
                 continue
             try:
-                text = src.document.text if src.document is not None else _read(src, settings)
+                doc = src.document if src.document is not None else _text_document(_read(src, settings))
+                text = doc.text
                 checkable = src.document is None and text.strip() and len(text) <= settings.max_chars
                 if checkable and (why := reader_factory().language_skip_reason(text)):
                     _err(f"Skipped: {src.label}: {why}")
@@ -560,7 +562,7 @@ def analyze(
                         from spinlens.analysis import ArticleAnalyzer
 
                         pipeline.article_analyzer = ArticleAnalyzer().load()
-                data = _analyze_one(pipeline, src, text)
+                data = _analyze_one(pipeline, src, doc)
             except ModelError as exc:
                 if debug:
                     raise
@@ -622,13 +624,25 @@ def analyze(
         raise typer.Exit(1)
 
 
-def _analyze_one(pipeline, src: _Source, text: str) -> dict[str, Any]:
+def _text_document(text: str) -> Document:
+    """The document of a text file or piped text: the text, or what follows its YAML front matter, with the
+    metadata the front matter or a title line gives (:func:`spinlens.ingest._front_matter.text_and_metadata`).
+
+    Raises:
+        InputError: nothing but front matter.
+    """
+    from spinlens.ingest._front_matter import text_and_metadata
+    from spinlens.schema import Document
+
+    body, meta = text_and_metadata(text)
+    if not body.strip():
+        raise InputError("the text is empty after its front matter: nothing to analyze")
+    return Document(text=body, **meta)
+
+
+def _analyze_one(pipeline, src: _Source, doc: Document) -> dict[str, Any]:
     from dataclasses import replace
 
-    from spinlens.schema import Document
-    from spinlens.text import headline
-
-    doc = src.document if src.document is not None else Document(text=text, title=headline(text))
     analysis = pipeline.analyze(doc)
     extras = {**analysis.extras, "source": src.label}
     if src.path is not None and (m := _PTC_NAME.match(src.path.name)):

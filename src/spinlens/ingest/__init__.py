@@ -10,10 +10,11 @@ Example::
         else:
             print(result.status, result.source, result.reason)
 
-``Document.text`` is stored exactly as every offset counts it: the decoded file for text sources, the
-extracted main text (paragraphs separated by a blank line) for HTML. The title is metadata unless
-``IngestOptions(title_in_text=True)``. Documents in a language outside ``IngestOptions.languages`` are
-reported as skipped with the detected language.
+``Document.text`` is stored exactly as every offset counts it: the decoded file for text sources (what
+follows a Markdown file's YAML front matter, which gives metadata), the extracted main text (paragraphs
+separated by a blank line) for HTML. The title is metadata unless ``IngestOptions(title_in_text=True)``.
+Documents in a language outside ``IngestOptions.languages`` are reported as skipped with the detected
+language.
 """
 
 from spinlens.ingest._core import DocumentReader, iter_documents

@@ -10,9 +10,9 @@ from spinlens.errors import InputError
 from spinlens.ingest._decode import charset_from_content_type, charset_from_html, decode_bytes
 from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, FetchResponse, user_agent
+from spinlens.ingest._front_matter import text_and_metadata
 from spinlens.ingest._html import extract_html
 from spinlens.ingest._options import IngestOptions, IngestResult
-from spinlens.text import headline
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain", "text/markdown")
@@ -39,9 +39,19 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
 
 def text_draft(data: bytes, source: str, *, declared: str | None = None, url: str | None = None) -> Draft:
     """A draft whose text is the decoded bytes exactly (only a byte-order mark is dropped); its first line is
-    also its title when it reads as one (:func:`spinlens.text.headline`)."""
-    text = decode_bytes(data, declared=declared, what=source)
-    return Draft(source=source, text=text, url=url, title=headline(text))
+    also its title when it reads as one (:func:`spinlens.text.headline`). A Markdown article's YAML front
+    matter is metadata, not text: the text is what follows it, the title, author, date, URL and outlet come
+    from its keys (:func:`text_and_metadata`); ``url``, where the bytes came from, wins over its URL."""
+    text, meta = text_and_metadata(decode_bytes(data, declared=declared, what=source))
+    return Draft(
+        source=source,
+        text=text,
+        title=meta.get("title"),
+        outlet=meta.get("outlet"),
+        url=url or meta.get("url"),
+        published=meta.get("published"),
+        author=meta.get("author"),
+    )
 
 
 def html_draft(

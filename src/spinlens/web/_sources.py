@@ -18,8 +18,9 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from spinlens.errors import InputError
+from spinlens.ingest._front_matter import text_and_metadata
 from spinlens.schema import Document
-from spinlens.text import headline, iso_date, terminal_safe
+from spinlens.text import iso_date, terminal_safe
 
 __all__ = [
     "UPLOAD_SUFFIXES",
@@ -56,7 +57,8 @@ def _clean_meta(meta: Mapping[str, str | None]) -> dict[str, str]:
 
 
 def document_from_text(text: str, meta: Mapping[str, str | None]) -> Document:
-    """A document from pasted text, stored exactly as given, with optional metadata.
+    """A document from pasted text, stored exactly as given (YAML front matter aside: it gives metadata,
+    :func:`spinlens.ingest._front_matter.text_and_metadata`), with optional metadata.
 
     Raises:
         InputError: the text is empty.
@@ -65,10 +67,10 @@ def document_from_text(text: str, meta: Mapping[str, str | None]) -> Document:
         raise InputError(
             "the text is empty (or only whitespace): paste an article, upload a file or give a URL"
         )
-    text = text.removeprefix("\ufeff")
-    fields = _clean_meta(meta)
-    if "title" not in fields and (title := headline(text)) is not None:  # a first line that is a title
-        fields["title"] = title
+    text, found = text_and_metadata(text.removeprefix("\ufeff"))  # front matter, else a first-line title
+    if not text.strip():
+        raise InputError("the text is empty after its front matter: paste the article with it")
+    fields = {**found, **_clean_meta(meta)}  # the form's fields win
     return Document(text=text, **fields)
 
 
