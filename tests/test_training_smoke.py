@@ -612,3 +612,38 @@ def test_the_gpu_script_trains_a_full_accurate_model_beside_the_folds_and_rebuil
 
     start = load_file(str(teacher / "model.safetensors"))["embeddings.word_embeddings.weight"]
     assert not torch.equal(rebuilt["encoder.embeddings.word_embeddings.weight"], start)  # nothing frozen
+
+
+def test_a_subset_of_windows_keeps_each_window_and_span_with_its_own_soft_targets():
+    """A noisy student (``accurate.train(w_kd=)``, session 22) trains on a subset of ``distill.npz``: the soft
+    targets must stay with their windows and spans when the windows are renumbered."""
+    from spinlens.taxonomy import TECHNIQUE_IDS
+    from spinlens.training.data import subset_windows
+
+    t = len(TECHNIQUE_IDS)
+    n = 4
+    data = {
+        "ids": [np.arange(3) + 10 * i for i in range(n)],
+        "bio": [np.zeros(3, np.int64) for _ in range(n)],
+        "tech": [np.zeros((3, t), np.float32) for _ in range(n)],
+        "tmask": [np.ones(3, np.float32) for _ in range(n)],
+        "src": ["ptc", "ptc", "unlabeled", "ptc18"],
+        "art": ["a", "a", "u", "b"],
+        "kd_bio": [np.full((3, 3), i, np.float16) for i in range(n)],
+        "kd_tech": [np.full((3, t), i, np.float16) for i in range(n)],
+        "span_win": np.array([0, 1, 3, 3]),
+        "span_s": np.array([0, 1, 0, 2]),
+        "span_e": np.array([1, 2, 2, 3]),
+        "span_y": np.eye(4, t, dtype=np.float32),
+        "kd_span": np.arange(4 * t, dtype=np.float32).reshape(4, t),
+    }
+    sub = subset_windows(data, [3, 1])
+    assert [int(x[0]) for x in sub["ids"]] == [30, 10]
+    assert [int(k[0, 0]) for k in sub["kd_bio"]] == [3, 1] and [int(k[0, 0]) for k in sub["kd_tech"]] == [3, 1]
+    # window 1's span, then window 3's two, renumbered to their new windows; each with its own targets
+    assert sub["span_win"].tolist() == [1, 0, 0]
+    assert np.array_equal(sub["kd_span"], data["kd_span"][[1, 2, 3]])
+    assert np.array_equal(sub["span_y"], data["span_y"][[1, 2, 3]])
+    # without soft targets the subset has none
+    plain = subset_windows({k: v for k, v in data.items() if not k.startswith("kd_")}, [0])
+    assert not any(k.startswith("kd_") for k in plain)
