@@ -840,6 +840,13 @@ def test_cli_usage_and_store_errors(tmp_path):
     assert r.exit_code == 2
     r = run("export")
     assert r.exit_code == 2 and "Missing option '--run'" in r.stderr
+    # a model's options beside --db (or the corpus file without it) would be ignored: refused, nothing written
+    r = run("export", "--db", missing, "--out", tmp_path / "model")
+    assert r.exit_code == 2 and "--out exports a model and --db a corpus" in r.stderr
+    assert not (tmp_path / "model").exists()
+    r = run("export", "--run", tmp_path, "--out", tmp_path / "model", "--output", tmp_path / "x.csv")
+    assert r.exit_code == 2 and "--output is the corpus file of --db" in r.stderr
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "model").exists()
 
 
 def test_every_corpus_command_help_has_an_example():

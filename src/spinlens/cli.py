@@ -908,8 +908,16 @@ def export(
       spinlens export --db corpus.sqlite --format csv --output spans.csv
     """
     if db is not None:
+        given = [name for value, name in ((run, "--run"), (out, "--out"), (base, "--base")) if value is not None]
+        if given:  # one of them would be ignored: say so rather than export something else than asked
+            usage_error(
+                f"{', '.join(given)} export{'s' if len(given) == 1 else ''} a model and --db a corpus: "
+                "give one or the other (the corpus file is --output)."
+            )
         export_corpus_command(db, corpus_format, output, debug)
         return
+    if output is not None:
+        usage_error("--output is the corpus file of --db; a model goes to --out.")
     for value, name in ((run, "--run"), (out, "--out")):
         if value is None:
             usage_error(f"Missing option '{name}' (or give --db to export a corpus).")
