@@ -639,7 +639,10 @@ def test_a_subset_of_windows_keeps_each_window_and_span_with_its_own_soft_target
     }
     sub = subset_windows(data, [3, 1])
     assert [int(x[0]) for x in sub["ids"]] == [30, 10]
-    assert [int(k[0, 0]) for k in sub["kd_bio"]] == [3, 1] and [int(k[0, 0]) for k in sub["kd_tech"]] == [3, 1]
+    assert [int(k[0, 0]) for k in sub["kd_bio"]] == [3, 1] and [int(k[0, 0]) for k in sub["kd_tech"]] == [
+        3,
+        1,
+    ]
     # window 1's span, then window 3's two, renumbered to their new windows; each with its own targets
     assert sub["span_win"].tolist() == [1, 0, 0]
     assert np.array_equal(sub["kd_span"], data["kd_span"][[1, 2, 3]])

@@ -908,7 +908,9 @@ def export(
       spinlens export --db corpus.sqlite --format csv --output spans.csv
     """
     if db is not None:
-        given = [name for value, name in ((run, "--run"), (out, "--out"), (base, "--base")) if value is not None]
+        given = [
+            name for value, name in ((run, "--run"), (out, "--out"), (base, "--base")) if value is not None
+        ]
         if given:  # one of them would be ignored: say so rather than export something else than asked
             usage_error(
                 f"{', '.join(given)} export{'s' if len(given) == 1 else ''} a model and --db a corpus: "
