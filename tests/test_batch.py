@@ -182,6 +182,121 @@ def test_every_skipped_input_is_named_or_counted(tmp_path):
     assert "7 input(s) skipped" in done_line(r.stderr)
     named = [line for line in r.stderr.splitlines() if line.startswith("Note: skipped ")]
     assert len(named) == 5 and "Note: 2 more skipped input(s) not shown" in r.stderr
+    assert "add --skipped FILE to list them all" in r.stderr
+    # a --skipped file in the input folder of a type not read (.log) is no input: not listed in itself
+    log = folder / "skipped.log"
+    r = run("batch", folder, "--db", tmp_path / "c.sqlite", "--model", "rules", "--skipped", log)
+    assert r.exit_code == 0, r.output
+    assert f"7 input(s) skipped (all listed in {log}), 0 failed" in done_line(r.stderr)
+    assert "Note: 2 more skipped input(s) not shown" in r.stderr and "add --skipped" not in r.stderr
+    listed = [json.loads(line)["source"] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert listed == [str(folder / f"photo{k}.jpg") for k in range(7)]
+
+
+def _skip_folder(folder: Path) -> dict[str, str]:
+    """An English article, a copy of it, an empty file, a German text, a .pdf and a JSONL file with a line
+    that is not JSON (a failure); returns the reason each skipped one is listed with, by file name."""
+    folder.mkdir()
+    (folder / "article.txt").write_text(_text(1), encoding="utf-8")
+    (folder / "copy.txt").write_text(_text(1), encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "german.txt").write_text(
+        "Der Minister hat die Demonstranten als ausländische Agenten und Verräter bezeichnet. Es war eine "
+        "unerhörte Katastrophe für die ganze Straße. Die Sache ist erledigt, Punkt.",
+        encoding="utf-8",
+    )
+    (folder / "paper.pdf").write_bytes(b"%PDF-1.4 not read")
+    (folder / "rows.jsonl").write_text("{not json\n", encoding="utf-8")
+    copy_id = Document(text=_text(1)).id
+    return {
+        "copy.txt": f"the same document (id {copy_id}) as an earlier input of the run",
+        "empty.txt": "no text (empty, or no main text found in the page)",
+        "german.txt": "language 'de' detected",
+        "paper.pdf": "not a type read here (.pdf)",
+    }
+
+
+def _listed(log: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def test_skipped_lists_each_skipped_input_with_its_reason_and_a_rerun_appends(tmp_path):
+    """(A run named five skipped inputs and counted the rest: there was no way to find the others.)
+    Failures (the line that is not JSON) are not listed: the store records them."""
+    reasons = _skip_folder(tmp_path / "news")
+    log = tmp_path / "skipped.jsonl"
+    args = ["batch", tmp_path / "news", "--db", tmp_path / "c.sqlite", "--model", "rules", "--skipped", log]
+    r = run(*args)
+    assert r.exit_code == 1, r.output  # the failure
+    assert done_line(r.stderr).startswith(
+        f"Done: 1 analyzed, 1 duplicate(s), 3 input(s) skipped (all 4 listed in {log}), 1 failed in "
+    )
+    first = _listed(log)
+    assert sorted(Path(x["source"]).name for x in first) == sorted(reasons)  # a repeat: after its chunk
+    for x in first:
+        assert x["reason"].startswith(reasons[Path(x["source"]).name])
+        assert set(x) == {"source", "reason", "time"}
+        assert time.strptime(x["time"], "%Y-%m-%dT%H:%M:%SZ")
+    with open_store(tmp_path / "c.sqlite") as s:
+        assert [f.source for f in s.failures()] == [f"{tmp_path / 'news' / 'rows.jsonl'}:1"]
+    r = run(*args)  # the rerun skips them again: appended, the first run's lines kept
+    assert done_line(r.stderr).startswith("Done: 0 analyzed, 1 already in the store, 1 duplicate(s), 3 input")
+    again = _listed(log)
+    assert again[:4] == first and sorted(x["source"] for x in again[4:]) == sorted(x["source"] for x in first)
+
+
+def test_skipped_file_that_cannot_be_written_is_a_usage_error_before_any_work(tmp_path):
+    make_corpus(tmp_path / "news", 1)
+    db = tmp_path / "c.sqlite"
+    taken, missing = tmp_path / "taken.txt", tmp_path / "no" / "s.jsonl"
+    taken.write_text(_text(2), encoding="utf-8")
+    cases = {
+        missing: f"cannot write {missing}: no folder {missing.parent}",
+        taken / "s.jsonl": "no folder",  # (a file where the folder should be)
+        tmp_path: "is a directory",
+        tmp_path / "news" / "s.jsonl": "is in the input folder",
+        taken: "is also an input",
+    }
+    if os.geteuid() != 0:  # (root writes a read-only file)
+        (tmp_path / "ro.jsonl").write_text("", encoding="utf-8")
+        (tmp_path / "ro.jsonl").chmod(0o444)
+        cases[tmp_path / "ro.jsonl"] = f"cannot write {tmp_path / 'ro.jsonl'}: Permission denied"
+    for path, message in cases.items():
+        r = run("batch", tmp_path / "news", taken, "--db", db, "--model", "rules", "--skipped", path)
+        assert r.exit_code == 2, (path, r.output)
+        [error] = [line for line in r.stderr.splitlines() if line.startswith("Error: ")]
+        assert message in error and "Traceback" not in r.output, (path, r.stderr)
+        assert not db.exists() and not missing.parent.exists()
+    # a hidden file of the input folder is not read: it may be there
+    hidden = tmp_path / "news" / ".s.jsonl"
+    r = run("batch", tmp_path / "news", "--db", db, "--model", "rules", "--skipped", hidden)
+    assert r.exit_code == 0, r.output
+    assert hidden.read_text(encoding="utf-8") == ""
+
+
+def test_run_batch_appends_skipped_inputs_to_its_skipped_log(tmp_path):
+    """The Python API does what --skipped does; a log that cannot be written fails as the options are made."""
+    from spinlens.errors import InputError
+
+    with pytest.raises(InputError, match="no folder"):
+        BatchOptions(model="rules", skipped_log=tmp_path / "no" / "s.jsonl")
+    log = tmp_path / "s.jsonl"
+    options = BatchOptions(model="rules", skipped_log=str(log))  # type: ignore[arg-type]
+    assert options.skipped_log == log and not log.exists()  # checked, not created
+    results = [
+        IngestResult("a", Document(text=_text(1)), "ok"),
+        IngestResult("b.png", None, "skipped", "not a type read here (.png)"),
+        IngestResult("c\udcff", Document(text=_text(1)), "ok"),
+        IngestResult("d", None, "error", "cannot be read"),
+    ]
+    with open_store(tmp_path / "s.sqlite") as s:
+        p = run_batch(results, s, options)
+    assert (p.analyzed, p.skipped_input, p.duplicates, p.failed) == (1, 1, 1, 1)
+    doc_id = Document(text=_text(1)).id
+    assert [(x["source"], x["reason"]) for x in _listed(log)] == [
+        ("b.png", "not a type read here (.png)"),
+        ("c\\udcff", f"the same document (id {doc_id}) as an earlier input of the run"),
+    ]
 
 
 def test_failures_are_recorded_with_the_reason_and_retried_on_request(db, tmp_path):
@@ -408,9 +523,14 @@ def test_the_pool_and_dask_store_what_a_serial_run_stores(engine, tmp_path, requ
     extra = ["--workers", "2"]
     if engine == "dask":
         extra = ["--engine", "dask", "--scheduler", request.getfixturevalue("dask_scheduler")]
-    r = run(*args, "--db", parallel, *extra)
+    (tmp_path / "news" / "photo.jpg").write_bytes(b"\xff\xd8")  # skipped by the driver, listed once
+    log = tmp_path / "skipped.jsonl"
+    r = run(*args, "--db", parallel, *extra, "--skipped", log)
     assert r.exit_code == 0, r.output
-    assert done_line(r.stderr).startswith("Done: 30 analyzed, 0 failed")
+    assert done_line(r.stderr).startswith(
+        f"Done: 30 analyzed, 1 input(s) skipped (all listed in {log}), 0 failed"
+    )
+    assert [x["source"] for x in _listed(log)] == [str(tmp_path / "news" / "photo.jpg")]
     check_store(parallel, expected)
     with open_store(serial) as a, open_store(parallel) as b:
         key = lambda x: x.document.id  # noqa: E731

@@ -265,6 +265,19 @@ def batch(
             ),
         ),
     ] = False,
+    skipped: Annotated[
+        Path | None,
+        typer.Option(
+            "--skipped",
+            metavar="FILE",
+            dir_okay=False,
+            help=(
+                "Append each skipped input (a type not read, no text, not English, a repeat) to FILE as it "
+                "is skipped: one JSON line with source, reason and time (UTC). Failures are not listed: "
+                "the store records them (--retry-failed)."
+            ),
+        ),
+    ] = None,
     text_field: TextFieldOpt = "text",
     debug: DebugOpt = False,
 ) -> None:
@@ -276,7 +289,8 @@ def batch(
     analysis but takes the input's new metadata (title, outlet, date, ...): all of it when the input gives
     the document's id, only what the store lacks when the id comes from the text. With --article,
     documents stored without the article analysis are analyzed again to add it. Each failure is recorded
-    in the store with its reason and reported here; the exit code is then 1.
+    in the store with its reason and reported here; the exit code is then 1. Skipped inputs are counted
+    and the first few named; --skipped FILE lists every one (a rerun appends those it skips again).
 
     \b
     Example:
@@ -286,6 +300,7 @@ def batch(
       spinlens batch articles.jsonl --db postgresql://me@db/news --engine dask --scheduler tcp://head:8786
       spinlens batch news/ --db corpus.sqlite --retry-failed
       spinlens batch news/ --db corpus.sqlite --reanalyze
+      spinlens batch news/ --db corpus.sqlite --skipped skipped.jsonl
     """
     if scheduler is not None and engine is not Engine.dask:
         usage_error("--scheduler needs --engine dask")
@@ -295,21 +310,29 @@ def batch(
     from spinlens.batch import BatchOptions, estimate_total, model_info, run_batch
     from spinlens.ingest import IngestOptions, iter_documents
 
-    options = BatchOptions(
-        model=settings.model,
-        engine=engine.value,
-        workers=workers,
-        scheduler=scheduler,
-        retry_failed=retry_failed,
-        reanalyze=reanalyze,
-        batch_size=batch_size,
-        max_chars=settings.max_chars,
-        article=article,
-    )
     try:
+        options = BatchOptions(
+            model=settings.model,
+            engine=engine.value,
+            workers=workers,
+            scheduler=scheduler,
+            retry_failed=retry_failed,
+            reanalyze=reanalyze,
+            batch_size=batch_size,
+            max_chars=settings.max_chars,
+            article=article,
+            skipped_log=skipped,  # checked here: a folder that is missing, a file that cannot be written
+        )
         ingest = IngestOptions(max_documents=sys.maxsize, text_field=text_field, max_bytes=settings.max_bytes)
     except SpinlensError as exc:
         usage_error(str(exc))
+    if skipped is not None and (reader := _reads_as_input(skipped, inputs, ingest.extensions)) is not None:
+        if reader == "":
+            usage_error(f"{skipped} is also an input: write the skipped inputs to another file")
+        usage_error(
+            f"{skipped} is in the input folder {reader}, where it would be read as an input: write it "
+            "elsewhere, or give it a name that is not read (e.g. skipped.log)"
+        )
     store = None
     bar: _Bar | None = None
     previous_term = _term_as_interrupt()  # `kill`, `docker stop`: write what is analyzed, as Ctrl-C does
@@ -351,6 +374,9 @@ def batch(
         parts.append(f"{p.duplicates} duplicate(s)")
     if p.skipped_input:
         parts.append(f"{p.skipped_input} input(s) skipped")
+    if skipped is not None and (p.duplicates or p.skipped_input):
+        every = "all" if not (p.duplicates and p.skipped_input) else f"all {p.duplicates + p.skipped_input}"
+        parts[-1] += f" ({every} listed in {skipped})"
     parts.append(f"{p.failed} failed")
     _err(
         f"Done: {', '.join(parts)} in {p.seconds:.1f} s ({p.docs_per_second:.1f} docs/s); store {store.label}"
@@ -358,7 +384,8 @@ def batch(
     for reason in p.skipped_reasons:
         _err(f"Note: skipped {reason}")
     if p.skipped_input > len(p.skipped_reasons):
-        _err(f"Note: {p.skipped_input - len(p.skipped_reasons)} more skipped input(s) not shown")
+        more = f"Note: {p.skipped_input - len(p.skipped_reasons)} more skipped input(s) not shown"
+        _err(f"{more}; add --skipped FILE to list them all" if skipped is None else more)
     if bar is not None and bar.shown > _MAX_FAILURES_SHOWN:
         _err(
             f"Note: {bar.shown - _MAX_FAILURES_SHOWN} more failure(s) not shown; "
@@ -376,6 +403,24 @@ def batch(
         )
     if p.failed:
         raise typer.Exit(1)
+
+
+def _reads_as_input(log: Path, inputs: list[str], extensions: tuple[str, ...]) -> str | None:
+    """Whether the batch would read ``log`` (the --skipped file) as a document: ``""`` when it is one of
+    ``inputs``, the input folder that holds it (not in a hidden folder, a type read there), else None."""
+    target = Path(os.path.realpath(log))
+    for raw in inputs:
+        if raw == "-" or "://" in raw:
+            continue
+        real = Path(os.path.realpath(raw))
+        if real == target:
+            return ""
+        if not target.is_relative_to(real) or not real.is_dir():
+            continue
+        hidden = any(part.startswith(".") for part in target.relative_to(real).parts)
+        if not hidden and target.name.lower().endswith(extensions):
+            return raw
+    return None
 
 
 # -- search ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -9,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from spinlens._interrupts import deferred_interrupts
 from spinlens.batch._work import MODELS, Outcome, analyze_document, init_worker, model_info
@@ -17,6 +18,7 @@ from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.ingest import IngestResult
 from spinlens.schema import SCHEMA_VERSION, Document, content_id
 from spinlens.store import Failure, Store, StoredState, text_digest
+from spinlens.text import printable
 
 __all__ = ["ENGINES", "BatchOptions", "BatchProgress", "run_batch"]
 
@@ -45,6 +47,12 @@ class BatchOptions:
         article: also run the article analysis (genre, frames, entity roles, narratives, quotes;
             spaCy, about 0.5 GB per worker process) and store it; documents stored without it by the
             same model are then analyzed again.
+        skipped_log: a file to which each skipped input (a file of a type not read, no text, not English,
+            the same document as an earlier input of the run, ...) is appended as it is skipped, as one JSON
+            line ``{"source": ..., "reason": ..., "time": "YYYY-MM-DDTHH:MM:SSZ"}`` (UTF-8, flushed per
+            line); a rerun appends those it skips again. Its folder must exist. Failures are not listed:
+            they are recorded in the store with their reason (``Store.failures``) and tried again with
+            ``retry_failed``. Keep it out of the input folders (a file of a type read there would be read).
     """
 
     model: str = "default"
@@ -58,6 +66,7 @@ class BatchOptions:
     max_chars: int = 2_000_000
     max_pending: int | None = None
     article: bool = False
+    skipped_log: Path | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -72,6 +81,9 @@ class BatchOptions:
                 raise InputError(f"{name} must be a positive integer, got {value!r}")
         if self.max_pending is not None and self.max_pending < 1:
             raise InputError(f"max_pending must be a positive integer, got {self.max_pending!r}")
+        if self.skipped_log is not None:
+            object.__setattr__(self, "skipped_log", Path(self.skipped_log))  # a str is taken too
+            _check_writable(self.skipped_log)
 
 
 @dataclass
@@ -129,9 +141,10 @@ def run_batch(
     Documents already analyzed by the same model (sha256) and schema version are skipped; so are those
     analyzed by another model unless ``options.reanalyze``, and those that failed before unless
     ``options.retry_failed``. Each failure (an unreadable source, a document that cannot be analyzed)
-    is recorded in the store with its reason. The input is read lazily, a bounded number of documents
-    in flight, so a run of any size holds only a few batches in memory; stopping it at any point (even
-    ``kill -9``) loses at most the analyses not yet committed, which the next run redoes.
+    is recorded in the store with its reason; each skipped input (not read, not English, a repeat) is
+    counted, and appended to ``options.skipped_log`` when it is set. The input is read lazily, a bounded
+    number of documents in flight, so a run of any size holds only a few batches in memory; stopping it at
+    any point (even ``kill -9``) loses at most the analyses not yet committed, which the next run redoes.
 
     Args:
         results: ingest results (see :func:`spinlens.ingest.iter_documents`).
@@ -146,6 +159,7 @@ def run_batch(
 
     Raises:
         ModelError: the model cannot be loaded; what was analyzed is written first.
+        InputError: ``options.skipped_log`` cannot be opened for writing (before anything is read).
     """
     runner = _Runner(store, options, total, on_progress, on_failure)
     return runner.run(results)
@@ -207,11 +221,20 @@ class _Runner:
         # the store's own SQLite files, when the store lies inside an input folder: not an input
         db = Path(store.url.database) if store.dialect == "sqlite" and store.url.database else None
         self._own = {str(db.resolve()) + x for x in ("", "-wal", "-shm", "-journal")} if db else set()
+        self._skipped_log: IO[str] | None = None
+        if options.skipped_log is not None:  # not an input either (a .log file in an input folder)
+            self._own.add(_resolved(str(options.skipped_log)))
 
     # -- the loop ----------------------------------------------------------------------------------------
     def run(self, results: Iterable[IngestResult]) -> BatchProgress:
         self._start = time.monotonic()
         self._track_sources = self.store.has_failures("ingest")
+        if self.options.skipped_log is not None:
+            try:
+                self._skipped_log = _open_log(self.options.skipped_log)
+            except InputError:
+                self.run_ids.close()
+                raise
         ok = False
         try:
             for outcome in self._engine(self._tasks(results)):
@@ -225,6 +248,8 @@ class _Runner:
                     raise
             finally:
                 self.run_ids.close()
+                if self._skipped_log is not None:
+                    self._skipped_log.close()
             self._tick()
         return self.progress
 
@@ -272,6 +297,7 @@ class _Runner:
                 self._resolve_source(r.source)
                 if len(p.skipped_reasons) < 5:
                     p.skipped_reasons.append(f"{r.source}: {r.reason}")
+                self._log_skip(r.source, r.reason or "skipped")
             else:
                 self._fail(
                     Failure(
@@ -290,6 +316,9 @@ class _Runner:
             if first is not None:
                 if first == digest:  # the same document again
                     p.duplicates += 1
+                    self._log_skip(
+                        r.source, f"the same document (id {doc.id}) as an earlier input of the run"
+                    )
                 else:  # another text under an id already used: not silently dropped
                     self._fail(
                         Failure(
@@ -356,6 +385,16 @@ class _Runner:
             self._resolved.append(f"duplicate-id:{source}")
             if len(self._resolved) >= 10 * _LOOKUP_CHUNK:
                 self._flush()
+
+    def _log_skip(self, source: str, reason: str) -> None:
+        """One line of ``options.skipped_log``, written through at once: a run cut short keeps every line.
+        Skips are found here, in the driver, whatever the engine: each is written once."""
+        if self._skipped_log is None:
+            return
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        record = {"source": printable(source), "reason": printable(reason), "time": stamp}
+        self._skipped_log.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._skipped_log.flush()
 
     def _collect(self, outcome: Outcome) -> None:
         source = self.sources.pop(outcome.document_id, None)
@@ -538,6 +577,35 @@ def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _check_writable(path: Path) -> None:
+    """Raise ``InputError`` unless a file can be appended to at ``path``: its folder exists, and a plain file
+    opens for appending (a new one is removed again; a pipe or device is only checked for permission: an
+    open and close could end its reader's input)."""
+    try:
+        if path.is_dir():
+            raise InputError(f"cannot write {path}: it is a folder; give a file name")
+        if not path.parent.is_dir():
+            raise InputError(f"cannot write {path}: no folder {path.parent}")
+        if path.exists() and not path.is_file():
+            if not os.access(path, os.W_OK):
+                raise InputError(f"cannot write {path}: permission denied")
+            return
+        existed = os.path.lexists(path)
+        with open(path, "a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as exc:  # permission denied, a read-only file system, a name too long, ...
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _open_log(path: Path) -> IO[str]:
+    try:
+        return open(path, "a", encoding="utf-8", newline="\n")  # closed by the runner
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _resolved(source: str) -> str:
