@@ -25,6 +25,7 @@ from spinlens.batch import (
     run_batch,
 )
 from spinlens.cli import app
+from spinlens.errors import InputError
 from spinlens.ingest import IngestResult
 from spinlens.pipeline import Pipeline
 from spinlens.rules import RuleTagger
@@ -272,6 +273,26 @@ def test_skipped_file_that_cannot_be_written_is_a_usage_error_before_any_work(tm
     r = run("batch", tmp_path / "news", "--db", db, "--model", "rules", "--skipped", hidden)
     assert r.exit_code == 0, r.output
     assert hidden.read_text(encoding="utf-8") == ""
+
+
+def test_skipped_file_that_is_the_store_is_refused(tmp_path):
+    """``--skipped corpus.sqlite`` (the --db file, or its WAL) appended the log's lines to the database file,
+    where SQLite's next pages overwrote them: every line lost, and the SQLite file written by two writers."""
+    make_corpus(tmp_path / "news", 1)
+    (tmp_path / "news" / "photo.jpg").write_bytes(b"\xff\xd8")
+    db = tmp_path / "c.sqlite"
+    args = ["batch", tmp_path / "news", "--db", db, "--model", "rules"]
+    assert run(*args).exit_code == 0
+    before = db.read_bytes()
+    (tmp_path / "link.sqlite").symlink_to(db)
+    for log in (db, tmp_path / "c.sqlite-wal", tmp_path / "link.sqlite"):
+        r = run(*args, "--skipped", log)
+        assert r.exit_code == 2, (log, r.output)
+        [error] = [line for line in r.stderr.splitlines() if line.startswith("Error: ")]
+        assert "is the store's database" in error, r.stderr
+    assert db.read_bytes() == before
+    with open_store(db) as s, pytest.raises(InputError, match="is the store's database"):
+        run_batch([], s, BatchOptions(model="rules", skipped_log=db))
 
 
 def test_run_batch_appends_skipped_inputs_to_its_skipped_log(tmp_path):

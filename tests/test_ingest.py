@@ -426,6 +426,30 @@ def test_front_matter_quoted_values_lists_and_crlf(tmp_path):
     assert (doc.text, doc.author, doc.title) == (ARTICLE, "Ann Lee, Bo Park", None)
 
 
+def test_front_matter_author_as_a_mapping_gives_its_name_and_null_is_no_value(tmp_path):
+    """jekyll-seo-tag's ``author:`` mapping (name, twitter, ...) was stored as the author "name: Jane Doe
+    twitter: jd"; a list of such mappings, a flow mapping and YAML's null the same way ("null")."""
+    cases = {
+        "---\nauthor:\n  name: Jane Doe\n  twitter: jdoe\n---\n": "Jane Doe",
+        "---\nauthors:\n  - name: Ann Lee\n    url: https://x.org/ann\n  - name: 'Bo Park'\n---\n": (
+            "Ann Lee, Bo Park"
+        ),
+        "---\nauthor: {name: Jane Doe, twitter: jdoe}\n---\n": "Jane Doe",
+        "---\nauthor:\n  twitter: jdoe\n---\n": None,  # a mapping without a name: no author
+        "---\ntitle: T\nauthor: null\n---\n": None,
+        "---\ntitle: T\nauthor: ~\n---\n": None,
+        "---\ntitle: T\nauthor: 'null'\n---\n": "null",  # quoted: a string
+    }
+    for k, (front, author) in enumerate(cases.items()):
+        path = tmp_path / f"m{k}.md"
+        path.write_text(front + ARTICLE, encoding="utf-8")
+        doc = only(read_all([path])).document
+        assert (doc.text, doc.author) == (ARTICLE, author), front
+    literal = tmp_path / "lit.md"  # a block scalar's lines are text, even when one reads "key: value"
+    literal.write_text("---\ntitle: >\n  Breaking: the mayor\n  resigns\n---\n" + ARTICLE, encoding="utf-8")
+    assert only(read_all([literal])).document.title == "Breaking: the mayor resigns"
+
+
 def test_front_matter_without_a_title_takes_the_body_headline(tmp_path):
     body = "# Council closes three libraries\n\n" + ARTICLE
     path = tmp_path / "d.md"

@@ -333,6 +333,8 @@ def batch(
             f"{skipped} is in the input folder {reader}, where it would be read as an input: write it "
             "elsewhere, or give it a name that is not read (e.g. skipped.log)"
         )
+    if skipped is not None and _is_store_file(skipped, db):
+        usage_error(f"{skipped} is the store's database ({db}): write the skipped inputs to another file")
     store = None
     bar: _Bar | None = None
     previous_term = _term_as_interrupt()  # `kill`, `docker stop`: write what is analyzed, as Ctrl-C does
@@ -421,6 +423,17 @@ def _reads_as_input(log: Path, inputs: list[str], extensions: tuple[str, ...]) -
         if not hidden and target.name.lower().endswith(extensions):
             return raw
     return None
+
+
+def _is_store_file(log: Path, db: str) -> bool:
+    """Whether ``log`` (the --skipped file) is the SQLite file of the store ``db`` (or its WAL, ...)."""
+    from spinlens.store import store_file
+
+    own = store_file(db)
+    if own is None:
+        return False
+    real = os.path.realpath(own)
+    return os.path.realpath(log) in {real + x for x in ("", "-wal", "-shm", "-journal")}
 
 
 # -- search ------------------------------------------------------------------------------------------

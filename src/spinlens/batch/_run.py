@@ -159,7 +159,8 @@ def run_batch(
 
     Raises:
         ModelError: the model cannot be loaded; what was analyzed is written first.
-        InputError: ``options.skipped_log`` cannot be opened for writing (before anything is read).
+        InputError: ``options.skipped_log`` cannot be opened for writing, or is the store's database file
+            (before anything is read).
     """
     runner = _Runner(store, options, total, on_progress, on_failure)
     return runner.run(results)
@@ -222,8 +223,11 @@ class _Runner:
         db = Path(store.url.database) if store.dialect == "sqlite" and store.url.database else None
         self._own = {str(db.resolve()) + x for x in ("", "-wal", "-shm", "-journal")} if db else set()
         self._skipped_log: IO[str] | None = None
+        self._log_is_store = False  # appended to, the store's file would lose the lines (and be damaged)
         if options.skipped_log is not None:  # not an input either (a .log file in an input folder)
-            self._own.add(_resolved(str(options.skipped_log)))
+            log = _resolved(str(options.skipped_log))
+            self._log_is_store = log in self._own
+            self._own.add(log)
 
     # -- the loop ----------------------------------------------------------------------------------------
     def run(self, results: Iterable[IngestResult]) -> BatchProgress:
@@ -231,6 +235,11 @@ class _Runner:
         self._track_sources = self.store.has_failures("ingest")
         if self.options.skipped_log is not None:
             try:
+                if self._log_is_store:
+                    raise InputError(
+                        f"cannot write {self.options.skipped_log}: it is the store's database; "
+                        "write the skipped inputs to another file"
+                    )
                 self._skipped_log = _open_log(self.options.skipped_log)
             except InputError:
                 self.run_ids.close()

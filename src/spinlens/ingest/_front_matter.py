@@ -20,6 +20,7 @@ _FLOW_ITEM = re.compile(r"\s*(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^,]*)\s*(?:,|
 _SINGLE = re.compile(r"'((?:[^']|'')*)'(?:[ \t]+#.*)?$")
 _DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"(?:[ \t]+#.*)?$')
 _URL = re.compile(r"https?://\S+$", re.I)
+_NULL = ("~", "null", "Null", "NULL")
 
 # front matter keys (lower-cased) for each metadata field, the first found wins
 _TITLE_KEYS = ("title",)
@@ -44,13 +45,14 @@ def split_front_matter(text: str) -> tuple[str, dict[str, str | list[str]]] | No
     values: dict[str, str | list[str]] = {}
     key: str | None = None  # the key whose items or continuation lines may follow
     block: list[str] = []
+    literal = False  # the key's value is a block scalar (``|``, ``>``): its lines are text
     offset = len(lines[0]) + 1
     for line in lines[1 : MAX_LINES + 1]:
         offset += len(line) + 1
         bare = line.rstrip()
         if bare in ("---", "..."):
             if key is not None and block:
-                values[key] = _block_value(block)
+                values[key] = _block_value(block, literal)
             if not values:
                 return None
             return _LEADING_BLANK.sub("", rest[offset:], count=1), values
@@ -65,23 +67,49 @@ def split_front_matter(text: str) -> tuple[str, dict[str, str | list[str]]] | No
         if m is None:
             return None
         if key is not None and block:
-            values[key] = _block_value(block)
+            values[key] = _block_value(block, literal)
         key, block = None, []
         name, raw = m.group(1).lower(), (m.group(2) or "").strip()
         if not raw or _BLOCK.fullmatch(raw):
-            key = name
+            key, literal = name, bool(raw)
             values.setdefault(name, "")
         else:
             values[name] = _scalar_or_list(raw)
     return None
 
 
-def _block_value(lines: list[str]) -> str | list[str]:
-    """Item lines (``- a``) as a list; other continuation lines joined into one line."""
+def _block_value(lines: list[str], literal: bool = False) -> str | list[str]:
+    """Item lines (``- a``) as a list; an indented mapping (``name: Jane Doe``, ``twitter: jd``) as its
+    ``name``, as a record's ``{"name": ...}`` object gives it (each item's too); other continuation lines,
+    and a block scalar's (``literal``), joined into one line."""
     items = [line.strip() for line in lines]
-    if all(item == "-" or item.startswith("- ") for item in items):
-        return [v for v in (_scalar(item[1:].strip()) for item in items) if v]
+    if not literal and (items[0] == "-" or items[0].startswith("- ")):
+        groups: list[list[str]] = []  # an item and the lines indented under it (its mapping's other keys)
+        for item in items:
+            if item == "-" or item.startswith("- "):
+                groups.append([item[1:].strip()])
+            else:
+                groups[-1].append(item)
+        values = [
+            _name(group) if _is_mapping(group) else _scalar_or_list(" ".join(group)) for group in groups
+        ]
+        return [v for v in values if isinstance(v, str) and v]
+    if not literal and _is_mapping(items):
+        return _name(items)
     return " ".join(items)
+
+
+def _is_mapping(lines: list[str]) -> bool:
+    return bool(lines) and all(_KEY.match(line) for line in lines)
+
+
+def _name(lines: list[str]) -> str:
+    """The ``name`` of a mapping's ``key: value`` lines ("" without one)."""
+    for line in lines:
+        m = _KEY.match(line)
+        if m is not None and m.group(1).lower() == "name":
+            return _scalar((m.group(2) or "").strip())
+    return ""
 
 
 def _scalar_or_list(raw: str) -> str | list[str]:
@@ -89,17 +117,20 @@ def _scalar_or_list(raw: str) -> str | list[str]:
         inner = raw[1:-1]
         parts = [m.group(1) for m in _FLOW_ITEM.finditer(inner) if m.group(1)]
         return [v for v in (_scalar(p.strip()) for p in parts) if v]
+    if raw.startswith("{") and raw.endswith("}"):  # a flow mapping: {name: Jane Doe, twitter: jd}
+        return _name([m.group(1).strip() for m in _FLOW_ITEM.finditer(raw[1:-1]) if m.group(1)])
     return _scalar(raw)
 
 
 def _scalar(raw: str) -> str:
     """A YAML scalar's value: quotes (matching) dropped, ``''`` and ``\\"`` unescaped, a `` #`` comment after
-    an unquoted value dropped."""
+    an unquoted value dropped; YAML's null (``~``, ``null``) is ""."""
     if m := _SINGLE.match(raw):
         return m.group(1).replace("''", "'")
     if m := _DOUBLE.match(raw):
         return re.sub(r"\\(.)", r"\1", m.group(1))
-    return re.split(r"[ \t]#", raw, maxsplit=1)[0].strip()
+    value = re.split(r"[ \t]#", raw, maxsplit=1)[0].strip()
+    return "" if value in _NULL else value
 
 
 def _first(values: dict[str, str | list[str]], keys: tuple[str, ...]) -> str | None:
