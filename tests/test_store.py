@@ -474,6 +474,59 @@ def test_search_matches_titles(filled, analyses):
     assert [h.id for h in filled.search("first")] == [analyses[1].document.id]
 
 
+def test_a_snippet_does_not_repeat_a_title_line_the_text_starts_with(store):
+    """(A plain-text article's first line is its title and stays in its text: a hit showed the title and then
+    a snippet that began with it again, or that was the title once more.) The snippet is made of the text
+    after that line, unless only the line matches; a text that does not start with its title line is
+    unchanged."""
+    from spinlens.text import headline
+    from spinlens.web._corpus import MARKS, snippet_html
+
+    titled = "Mayor unveils harbour plan\n\nThe mayor said the harbour would get a new pier <b>&</b> a jetty."
+    assert headline(titled) == "Mayor unveils harbour plan"
+    docs = [
+        Document(text=titled, title=headline(titled), id="titled", published="2024-05-03"),
+        Document(
+            text="Budget vote delayed\r\n\r\nThe council moved the vote to May.",
+            title="Budget vote delayed",
+            id="crlf",
+            published="2024-05-02",
+        ),
+        # the title starts the first line but is not all of it; no stored title
+        Document(text="Council members met on the pier on Monday.", title="Council", id="prefix"),
+        Document(text="Harbour pier closed\n\nThe pier is closed for repairs.", id="untitled"),
+    ]
+    store.write([Pipeline(RuleTagger()).analyze(d) for d in docs])
+
+    def snippets(query: str) -> dict[str, str]:
+        return {h.id: h.snippet for h in store.search(query, limit=10)}
+
+    found = snippets("pier")
+    assert set(found) == {"titled", "prefix", "untitled"}
+    assert "**pier**" in found["titled"] and "unveils" not in found["titled"]  # the body's words only
+    assert "said the harbour would get a new **pier**" in found["titled"]
+    assert "members" in found["prefix"] and "**pier**" in found["prefix"]
+    assert "closed" in found["untitled"] and "**pier**" in found["untitled"]
+    assert "**unveils**" in snippets("unveils")["titled"]  # in the title line only: that line, marked
+    assert "**delayed**" in snippets("delayed")["crlf"]
+    # one search, some bodies matching, some only their title lines
+    found = snippets("unveils OR moved")
+    assert "**unveils**" in found["titled"]
+    assert "**moved**" in found["crlf"] and "delayed" not in found["crlf"]
+    assert "**moved**" in snippets("moved")["crlf"]
+    # no words: the newest first, each with its text's start after its title line
+    found = snippets("")
+    assert found["titled"].startswith("The mayor said the harbour")
+    assert found["crlf"] == "The council moved the vote to May."
+    assert found["prefix"] == docs[2].text and found["untitled"] == " ".join(docs[3].text.split())
+    # the web app's marks: the matches in <mark>, the article's own markup escaped (PostgreSQL's snippets
+    # leave out tags)
+    hit = next(h for h in store.search("jetty", marks=MARKS) if h.id == "titled")
+    html = str(snippet_html(hit.snippet))
+    assert '<mark class="hit">jetty</mark>' in html and "&amp;" in html and "<b>" not in html
+    assert "unveils" not in html
+
+
 def test_search_filters_by_technique_outlet_and_date(filled, analyses):
     ids = [a.document.id for a in analyses]
     hits = filled.search("traitors", technique="Name_Calling-Labeling")

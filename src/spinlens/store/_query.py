@@ -9,7 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from spinlens.errors import InputError
-from spinlens.store._schema import PG_FTS_CHARS, aggregates_t, article_stats_t, documents_t, spans_t
+from spinlens.store._schema import (
+    PG_FTS_CHARS,
+    SQLITE_TOKENIZE,
+    aggregates_t,
+    article_stats_t,
+    documents_t,
+    spans_t,
+)
 from spinlens.taxonomy import CATEGORIES, TECHNIQUE_IDS, get_technique, is_technique
 from spinlens.text import check_since
 
@@ -249,6 +256,55 @@ class _Asked:
 
 
 _FTS = sa.table("documents_fts", sa.column("rowid"))
+#: SQLite: a connection's own (temporary) full-text table of texts after their title line, filled for one
+#: search's hits and emptied after it (FTS5 makes snippets of an indexed column only; the store's holds the
+#: whole text)
+_BODIES = sa.table("spinlens_bodies", sa.column("rowid"), sa.column("body"), schema="temp")
+
+
+def _title_end() -> Any:
+    """SQL: the length of a document's title when its text starts with exactly that title and a line break
+    (a plain-text article's first line, kept in its text: :func:`spinlens.text.headline`), else 0. Snippets
+    are made of the text after it, so that a hit does not show its title twice."""
+    d = documents_t
+    n = sa.func.length(d.c.title)
+    starts = sa.and_(
+        n > 0,
+        sa.func.substr(d.c.text, 1, n) == d.c.title,
+        sa.func.substr(d.c.text, n + 1, 1).in_(("\n", "\r")),
+    )
+    return sa.case((starts, n), else_=0)
+
+
+def _body() -> Any:
+    """SQL: a document's text after its title line (:func:`_title_end`; from the line break on), else all."""
+    return sa.func.substr(documents_t.c.text, _title_end() + 1)
+
+
+def _fts5_snippet(table: str, column: int, marks: tuple[str, str]) -> Any:
+    return sa.func.snippet(sa.literal_column(table), column, marks[0], marks[1], "…", _SNIPPET_TOKENS)
+
+
+def _fts5_body_snippets(
+    conn: sa.Connection, pks: list[int], fts: str, marks: tuple[str, str]
+) -> dict[int, str]:
+    """SQLite: snippets of these documents' texts after their title line, for those whose body matches the
+    FTS5 query ``fts`` (made in :data:`_BODIES`, with the store's tokenizer)."""
+    if not pks:
+        return {}
+    conn.exec_driver_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.spinlens_bodies "
+        f"USING fts5(body, tokenize='{SQLITE_TOKENIZE}')"
+    )
+    bodies = sa.select(documents_t.c.pk, _body()).where(documents_t.c.pk.in_(pks))
+    try:
+        conn.execute(sa.delete(_BODIES))
+        conn.execute(sa.insert(_BODIES).from_select(["rowid", "body"], bodies))
+        match = sa.text("spinlens_bodies MATCH :fts").bindparams(fts=fts)
+        q = sa.select(_BODIES.c.rowid, _fts5_snippet("spinlens_bodies", 0, marks)).where(match)
+        return {int(pk): snippet for pk, snippet in conn.execute(q)}
+    finally:
+        conn.execute(sa.delete(_BODIES))
 
 
 def search(
@@ -274,7 +330,8 @@ def search(
         outlet: only documents from this outlet (case-insensitive).
         since: only documents published on or after this ISO date (YYYY, YYYY-MM or YYYY-MM-DD).
         limit: the most hits returned.
-        marks: the strings put before and after each match in the snippet.
+        marks: the strings put before and after each match in the snippet. A text that starts with its title
+            line (a plain-text article's) has its snippet made of the rest, unless only that line matches.
         offset: hits skipped first (a later page); snippets are made for the hits returned only.
         until: only documents published on or before this ISO date (YYYY, YYYY-MM or YYYY-MM-DD: a
             month or year includes its last day).
@@ -306,9 +363,16 @@ def search(
             .offset(offset)
             .subquery()
         )
-        snippet = sa.func.ts_headline(
-            sa.text("'english'::regconfig"), sa.func.left(d.c.text, PG_FTS_CHARS), tsq, _pg_options(marks)
+        english = sa.text("'english'::regconfig")
+
+        def headline(text: Any) -> Any:
+            return sa.func.ts_headline(english, sa.func.left(text, PG_FTS_CHARS), tsq, _pg_options(marks))
+
+        # the text after its title line when that matches (a match in the title line only: all of it)
+        body_matches = sa.and_(
+            _title_end() > 0, sa.func.to_tsvector(english, sa.func.left(_body(), PG_FTS_CHARS)).op("@@")(tsq)
         )
+        snippet = sa.case((body_matches, headline(_body())), else_=headline(d.c.text))
         stmt = (
             sa.select(*cols, inner.c.score, snippet.label("snippet"))
             .select_from(d.join(inner, inner.c.pk == d.c.pk))
@@ -327,16 +391,31 @@ def search(
         if not ranked:
             return []
         order = {pk: (k, -float(rank)) for k, (pk, rank) in enumerate(ranked)}
-        snippet = sa.func.snippet(
-            sa.literal_column("documents_fts"), -1, marks[0], marks[1], "…", _SNIPPET_TOKENS
-        )
+        # a text that starts with its title line: the snippet of the rest, if that matches (below); any other
+        # (and one where only the title line matches): of the title or the whole text, whichever matches best
+        title_end = _title_end()
+        whole = _fts5_snippet("documents_fts", -1, marks)
         stmt = (
-            sa.select(*cols, d.c.pk, sa.literal(0.0).label("score"), snippet.label("snippet"))
+            sa.select(
+                *cols,
+                d.c.pk,
+                title_end.label("title_end"),
+                sa.case((title_end == 0, whole)).label("snippet"),
+            )
             .select_from(ft.join(d, d.c.pk == ft.c.rowid))
             .where(match, ft.c.rowid.in_(list(order)))
         )
-        found = sorted(conn.execute(stmt).all(), key=lambda r: order[r.pk][0])
-        return _hits(conn, [dict(r._mapping, score=order[r.pk][1]) for r in found], technique)
+        found = [dict(r._mapping) for r in conn.execute(stmt)]
+        titled = [r["pk"] for r in found if r["title_end"]]
+        snippets = _fts5_body_snippets(conn, titled, asked.fts, marks)
+        if len(snippets) < len(titled):
+            rest = [pk for pk in titled if pk not in snippets]
+            for pk, made in conn.execute(sa.select(ft.c.rowid, whole).where(match, ft.c.rowid.in_(rest))):
+                snippets[pk] = made
+        found.sort(key=lambda r: order[r["pk"]][0])
+        for r in found:
+            r.update(score=order[r["pk"]][1], snippet=snippets.get(r["pk"], r["snippet"]))
+        return _hits(conn, found, technique)
     else:
         # newest first by the checked ISO date (the raw ``published`` may be "yesterday" or RFC 2822),
         # undated last on both databases (PostgreSQL puts NULL first in a descending order); the page is
@@ -350,15 +429,26 @@ def search(
             .offset(offset)
             .subquery()
         )
+        title_end = _title_end()
         stmt = (
             sa.select(
                 *cols,
                 sa.literal(0.0).label("score"),
-                sa.func.substr(d.c.text, 1, _PLAIN_SNIPPET_CHARS).label("snippet"),
+                title_end.label("title_end"),
+                # the text's start after its title line (kept below unless that is blank)
+                sa.func.substr(d.c.text, 1, title_end + _PLAIN_SNIPPET_CHARS).label("snippet"),
             )
             .select_from(d.join(page, page.c.doc_pk == d.c.pk))
             .order_by(page.c.published.is_(None), page.c.published.desc(), d.c.pk.desc())
         )
+        rows = []
+        for rec in conn.execute(stmt):
+            row = dict(rec._mapping)
+            text = row["snippet"] or ""
+            after = text[row["title_end"] :]
+            row["snippet"] = after if after.strip() else text[:_PLAIN_SNIPPET_CHARS]
+            rows.append(row)
+        return _hits(conn, rows, technique)
     return _hits(conn, [dict(r._mapping) for r in conn.execute(stmt)], technique)
 
 

@@ -26,7 +26,15 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-__all__ = ["STORE_SCHEMA_VERSION", "MIGRATIONS", "PG_FTS_CHARS", "PG_TITLE_CHARS", "metadata", "tables"]
+__all__ = [
+    "STORE_SCHEMA_VERSION",
+    "MIGRATIONS",
+    "PG_FTS_CHARS",
+    "PG_TITLE_CHARS",
+    "SQLITE_TOKENIZE",
+    "metadata",
+    "tables",
+]
 
 metadata = sa.MetaData()
 
@@ -132,9 +140,11 @@ tables = {
     for t in (migrations_t, documents_t, analyses_t, spans_t, article_stats_t, aggregates_t, failures_t)
 }
 
+#: the FTS5 tokenizer of the full-text table (search snippets of a text's body are made with it too).
+SQLITE_TOKENIZE = "porter unicode61 remove_diacritics 2"
 _SQLITE_FTS = (
     "CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, content='documents', content_rowid='pk', "
-    "tokenize='porter unicode61 remove_diacritics 2')",
+    f"tokenize='{SQLITE_TOKENIZE}')",
     "CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN "
     "INSERT INTO documents_fts(rowid, title, text) VALUES (new.pk, new.title, new.text); END",
     "CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN "
