@@ -900,6 +900,10 @@ def test_cli_usage_and_store_errors(tmp_path):
     r = run("export", "--run", tmp_path, "--out", tmp_path / "model", "--output", tmp_path / "x.csv")
     assert r.exit_code == 2 and "--output is the corpus file of --db" in r.stderr
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "model").exists()
+    r = run("export", "--db", missing, "--seeds", "13")
+    assert r.exit_code == 2 and "--seeds exports a model and --db a corpus" in r.stderr
+    r = run("export", "--run", tmp_path, "--out", tmp_path / "model", "-f", "csv")
+    assert r.exit_code == 2 and "--format is the corpus format of --db" in r.stderr
 
 
 def test_every_corpus_command_help_has_an_example():

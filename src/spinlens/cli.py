@@ -911,6 +911,7 @@ def export(
         given = [
             name for value, name in ((run, "--run"), (out, "--out"), (base, "--base")) if value is not None
         ]
+        given += ["--seeds"] if seeds != "13,7" else []  # not its default: given
         if given:  # one of them would be ignored: say so rather than export something else than asked
             usage_error(
                 f"{', '.join(given)} export{'s' if len(given) == 1 else ''} a model and --db a corpus: "
@@ -918,8 +919,9 @@ def export(
             )
         export_corpus_command(db, corpus_format, output, debug)
         return
-    if output is not None:
-        usage_error("--output is the corpus file of --db; a model goes to --out.")
+    if output is not None or corpus_format != CorpusFormat.jsonl:
+        what = "--output is the corpus file" if output is not None else "--format is the corpus format"
+        usage_error(f"{what} of --db; a model goes to --out.")
     for value, name in ((run, "--run"), (out, "--out")):
         if value is None:
             usage_error(f"Missing option '{name}' (or give --db to export a corpus).")
