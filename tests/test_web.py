@@ -1381,3 +1381,28 @@ def test_a_search_without_a_word_matches_nothing(tmp_path, db):
         d = c.get("/api/search", params={"q": q}).json()
         assert (d["total"], d["documents"]) == (0, []), repr(q)
         assert "0 documents match" in c.get("/search", params={"q": q}).text, repr(q)
+
+
+def test_memory_corpus_snippets_skip_the_title_line_the_row_shows_above():
+    """Session 22: a plain-text article keeps its first line (its title) in its text; the in-memory corpus's
+    rows, like the store's search, make the snippet of the rest unless only that line matches."""
+    from spinlens.web._corpus import row_of
+
+    doc = {
+        "id": "d1",
+        "title": "Harbour plan",
+        "text": "Harbour plan\n\nThe council voted on the plan today.",
+    }
+    data = {"document": doc, "spans": []}
+    assert row_of(data)["snippet"].startswith("The council voted")
+    assert (
+        "**council**" in row_of(data, "council")["snippet"]
+        and "Harbour" not in row_of(data, "council")["snippet"]
+    )
+    # a word of the title line only: that line, marked
+    assert row_of(data, "harbour")["snippet"].startswith("**Harbour** plan")
+    # a text that does not start with its title, or has no title: as before
+    other = {"document": dict(doc, title="Another title"), "spans": []}
+    assert row_of(other)["snippet"].startswith("Harbour plan")
+    untitled = {"document": dict(doc, title=None), "spans": []}
+    assert row_of(untitled)["snippet"].startswith("Harbour plan")

@@ -122,9 +122,26 @@ def snippet(text: str, query: str | None = None, width: int = _SNIPPET) -> str:
     return ("\u2026" if start else "") + piece + ("\u2026" if start + width < len(text) else "")
 
 
+def _snippet_text(doc: Mapping[str, Any], query: str | None) -> str:
+    """The text a row's snippet is made of: after the title line when the text starts with it (a plain-text
+    article's; the row shows the title above) and, with a query, when a query word is there; else all of it
+    (as the store's search, :func:`spinlens.store._query.search`)."""
+    text, title = doc["text"], doc.get("title") or ""
+    if not title or not text.startswith(title) or text[len(title) : len(title) + 1] not in ("\n", "\r"):
+        return text
+    body = text[len(title) :]
+    if not body.strip():
+        return text
+    words = [w for w in re.findall(r"\w+", (query or "").lower()) if w]
+    if words and not any(w in body.lower() for w in words):
+        return text
+    return body
+
+
 def row_of(data: Mapping[str, Any], query: str | None = None) -> dict[str, Any]:
     """A list row from an ``Analysis.to_dict()`` dict."""
     doc = data["document"]
+    text = _snippet_text(doc, query)
     counts = Counter(s["technique"] for s in data.get("spans") or [])
     top = counts.most_common(1)[0][0] if counts else None
     return {
@@ -138,8 +155,8 @@ def row_of(data: Mapping[str, Any], query: str | None = None) -> dict[str, Any]:
         "top_technique": top,
         "techniques": dict(counts),
         "score": None,
-        "snippet": plain_snippet(snippet(doc["text"], query)) if query else snippet(doc["text"]),
-        "snippet_html": snippet_html(snippet(doc["text"], query)) if query else None,
+        "snippet": plain_snippet(snippet(text, query)) if query else snippet(text),
+        "snippet_html": snippet_html(snippet(text, query)) if query else None,
     }
 
 
