@@ -784,6 +784,70 @@ def test_jsonl_line_over_the_limit_is_an_error_for_that_line(tmp_path):
     assert results[1].source == f"{path}:2"
 
 
+_WIDE_RECORDS = [
+    {"id": "z1", "text": f"Zürich — “quoted” {ARTICLE}", "title": "Zürich"},
+    {"id": "z2", "text": ARTICLE + " Two."},
+    {"id": "z3", "text": ARTICLE + " Three 😀."},
+]
+
+
+def _powershell_jsonl(records: list[dict], bom: bytes, codec: str) -> bytes:
+    """JSONL as Windows PowerShell 5.1 writes it (``Out-File``, ``>``): a byte-order mark, CRLF lines."""
+    return bom + "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in records).encode(codec)
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),  # FF FE 00 00: not read as UTF-16 LE
+    ],
+)
+def test_utf16_or_utf32_jsonl_with_a_byte_order_mark_is_read(tmp_path, bom, codec):
+    """(Every line of a Windows PowerShell export was "not UTF-8", and nothing was read.)"""
+    path = tmp_path / "ps.jsonl"
+    path.write_bytes(_powershell_jsonl(_WIDE_RECORDS, bom, codec))
+    results = read_all([path])
+    assert [(r.source, r.status) for r in results] == [(f"{path}:{i}", "ok") for i in (1, 2, 3)]
+    assert [r.document.text for r in results] == [r["text"] for r in _WIDE_RECORDS]
+    assert (results[0].document.id, results[0].document.title) == ("z1", "Zürich")
+
+
+def test_utf16_jsonl_line_over_the_limit_or_with_a_broken_character_is_an_error_for_that_line(tmp_path):
+    records = [{"text": "wörd " * 5000}, {"id": "r2", "text": ARTICLE}, {"id": "r3", "text": ARTICLE}]
+    data = _powershell_jsonl(records, codecs.BOM_UTF16_LE, "utf-16-le")
+    unpaired = b"\x00\xd8"  # half of a surrogate pair
+    data += '{"text": "a'.encode("utf-16-le") + unpaired + '"}\r\n'.encode("utf-16-le")
+    data += _powershell_jsonl([{"id": "r5", "text": ARTICLE}], b"", "utf-16-le")
+    path = tmp_path / "ps.jsonl"
+    path.write_bytes(data)
+    results = read_all([path], max_bytes=10_000)
+    assert [(r.source, r.status) for r in results] == [
+        (f"{path}:1", "error"),
+        (f"{path}:2", "ok"),
+        (f"{path}:3", "ok"),
+        (f"{path}:4", "error"),
+        (f"{path}:5", "ok"),
+    ]
+    assert results[0].reason == "line 1: over the 10000-byte limit (max_bytes)"
+    assert [r.document.id for r in results if r.ok] == ["r2", "r3", "r5"]
+    assert results[3].reason == "line 4: not valid UTF-16 (a broken or cut-off character)"
+
+
+def test_a_jsonl_line_that_is_not_utf8_says_how_to_convert_the_file_once(tmp_path):
+    path = tmp_path / "latin.jsonl"
+    lines = [json.dumps({"text": ARTICLE}), '{"text": "Le café est fermé."}', '{"text": "Déjà vu."}']
+    path.write_bytes("\n".join(lines).encode("cp1252") + b"\n")
+    results = read_all([path])
+    assert [r.status for r in results] == ["ok", "error", "error"]
+    assert results[1].reason == (
+        "line 2: not UTF-8 (invalid continuation byte at byte 16): "
+        "JSONL is read as UTF-8; convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8"
+    )
+    assert results[2].reason == "line 3: not UTF-8 (invalid continuation byte at byte 11)"
+
+
 def test_jsonl_with_100k_lines_is_streamed(tmp_path):
     path = tmp_path / "many.jsonl"
     with open(path, "w") as f:
@@ -1405,6 +1469,23 @@ def test_jsonl_on_standard_input_is_read_record_by_record(monkeypatch):
     assert results[0].document.text == long_first["text"]
     assert [r.document.id for r in results[1:4]] == ["r0", "r1", "r2"]
     assert results[4].reason.startswith("line 5: invalid JSON")
+
+
+def test_utf16_jsonl_gzipped_on_standard_input_or_without_a_known_extension_is_read(tmp_path, monkeypatch):
+    data = _powershell_jsonl(_WIDE_RECORDS, codecs.BOM_UTF16_LE, "utf-16-le")
+    texts = [r["text"] for r in _WIDE_RECORDS]
+    gz = tmp_path / "ps.jsonl.gz"
+    gz.write_bytes(gzip.compress(data))
+    plain = tmp_path / "export.out"  # no known ending: the first bytes, past the byte-order mark, tell
+    plain.write_bytes(data)
+    for path in (gz, plain):
+        results = read_all([path])
+        assert [(r.source, r.document.text) for r in results] == [
+            (f"{path}:{i + 1}", t) for i, t in enumerate(texts)
+        ]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    results = read_all(["-"])
+    assert [(r.source, r.document.text) for r in results] == [(f"-:{i + 1}", t) for i, t in enumerate(texts)]
 
 
 def test_a_line_over_the_limit_on_standard_input_is_an_error_for_that_line(monkeypatch):

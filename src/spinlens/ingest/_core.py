@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from spinlens.errors import InputError, SpinlensError
+from spinlens.ingest._decode import bom_encoding
 from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, fetch_url
 from spinlens.ingest._language import LanguageDetector
@@ -241,15 +242,25 @@ def sniff_file(path: Path) -> str:
             inner = zlib.decompressobj(wbits=31).decompress(head, 64)
         except zlib.error:
             inner = b""
-        return "jsonl.gz" if inner.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "warc"
+        return "jsonl.gz" if _narrow(inner).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "warc"
     if head.startswith(b"WARC/"):
         return "warc"
     if looks_like_html(head):
         return "html"
-    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if first == b"{" and b"\n" in head.strip():
+    narrow = _narrow(head)
+    if narrow.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" and b"\n" in narrow.strip():
         return "jsonl"
     return "text"
+
+
+def _narrow(head: bytes) -> bytes:
+    """``head`` as UTF-8, for the JSONL test, when it starts with a UTF-16 or UTF-32 byte-order mark (Windows
+    PowerShell's ``Out-File`` and ``>``), which :func:`read_jsonl` reads; else ``head`` itself."""
+    bom = bom_encoding(head)
+    if bom is None or bom[0] == "utf-8":
+        return head
+    name, size = bom
+    return head[size:].decode(name, "replace").encode("utf-8")
 
 
 def _read_stdin(options: IngestOptions, stream: Any = None) -> Iterator[Draft | IngestResult]:
@@ -274,8 +285,8 @@ def _read_stdin(options: IngestOptions, stream: Any = None) -> Iterator[Draft | 
 
 def stdin_kind(head: bytes) -> str:
     """What standard input holds by its first bytes, as :func:`_read_stdin` decides: ``"jsonl"`` (it starts
-    with ``{``), ``"html"`` or ``"text"``."""
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    with ``{``, in UTF-8 or in UTF-16 or UTF-32 after their byte-order mark), ``"html"`` or ``"text"``."""
+    if _narrow(head).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return "jsonl"
     return "html" if looks_like_html(head) else "text"
 

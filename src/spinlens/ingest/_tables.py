@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from spinlens.errors import InputError
-from spinlens.ingest._decode import sniff_encoding
+from spinlens.ingest._decode import bom_encoding, sniff_encoding
 from spinlens.ingest._draft import Draft, draft_from_record
 from spinlens.ingest._options import TEXT_FIELD_HINT, IngestOptions, IngestResult
 
@@ -45,12 +45,23 @@ def read_jsonl(path: Path, options: IngestOptions, stream: _LineReader | None = 
     """One draft per JSON object line; a broken line yields an error naming its line number.
 
     ``stream``: read this open binary stream (e.g. standard input, ``path`` ``-``) instead of the file.
+    The lines are UTF-8 (a byte-order mark is dropped), or UTF-16 or UTF-32 when the stream starts with
+    that byte-order mark (Windows PowerShell's ``Out-File`` and ``>``): decoded a chunk at a time, each
+    line's ``max_bytes`` counting its UTF-8 bytes.
     """
     with _open(path) if stream is None else contextlib.nullcontext(stream) as f:
+        lines: _LineReader = f
+        encoding = "UTF-8"
+        hinted = False
         lineno = 0
         while True:
             try:
-                line = f.readline(options.max_bytes + 1)
+                line = lines.readline(options.max_bytes + 1)
+                if lineno == 0 and (wide := _wide_bom(line)) is not None:
+                    codec, size = wide
+                    encoding = codec[:6].upper()  # UTF-16, UTF-32
+                    lines = _Recoded(f, codec, line[size:])
+                    line = lines.readline(options.max_bytes + 1)
             except OSError as exc:
                 raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
             if not line:
@@ -58,7 +69,7 @@ def read_jsonl(path: Path, options: IngestOptions, stream: _LineReader | None = 
             lineno += 1
             source = f"{path}:{lineno}"
             if len(line) > options.max_bytes and not line.endswith(b"\n"):
-                while (rest := f.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                while (rest := lines.readline(_CHUNK)) and not rest.endswith(b"\n"):
                     pass
                 yield _error(source, f"line {lineno}: over the {options.max_bytes}-byte limit (max_bytes)")
                 continue
@@ -69,7 +80,16 @@ def read_jsonl(path: Path, options: IngestOptions, stream: _LineReader | None = 
             try:
                 record = json.loads(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                yield _error(source, f"line {lineno}: not UTF-8 ({exc.reason} at byte {exc.start})")
+                if encoding != "UTF-8":
+                    yield _error(
+                        source, f"line {lineno}: not valid {encoding} (a broken or cut-off character)"
+                    )
+                else:
+                    reason = f"line {lineno}: not UTF-8 ({exc.reason} at byte {exc.start})"
+                    if not hinted:  # the first such line says what to do; the others are one line each
+                        reason += _convert_hint(line, exc.start, path)
+                        hinted = True
+                    yield _error(source, reason)
                 continue
             except json.JSONDecodeError as exc:
                 yield _error(
@@ -87,6 +107,82 @@ def read_jsonl(path: Path, options: IngestOptions, stream: _LineReader | None = 
                 yield draft_from_record(record, options, source)
             except InputError as exc:
                 yield _error(source, f"line {lineno}: {exc}")
+
+
+def _wide_bom(line: bytes) -> tuple[str, int] | None:
+    """The codec (``utf-16-le``, ``utf-32-be``, ...) and length of a UTF-16 or UTF-32 byte-order mark at the
+    start of ``line`` (UTF-32 LE's ``FF FE 00 00`` before UTF-16 LE's ``FF FE``), or None."""
+    bom = bom_encoding(line)
+    return None if bom is None or bom[0] == "utf-8" else bom
+
+
+# A character that does not decode (an unpaired surrogate, a cut-off last character, a UTF-32 value past
+# U+10FFFF) becomes a lone surrogate, which is not UTF-8: its line is an error, as a bad UTF-8 line is.
+_BAD_CHARACTER = "spinlens.jsonl-bad-character"
+
+
+def _mark_bad_character(exc: UnicodeError) -> tuple[str, int]:
+    if isinstance(exc, UnicodeDecodeError):
+        return "\udfff", exc.end
+    raise exc
+
+
+codecs.register_error(_BAD_CHARACTER, _mark_bad_character)
+
+
+class _Recoded:
+    """The lines of a UTF-16 or UTF-32 stream (its byte-order mark read) as UTF-8 bytes: a
+    :class:`_LineReader`, decoding the stream a chunk at a time, never more than a line (up to the
+    ``readline`` limit) and a chunk held."""
+
+    def __init__(self, stream: _LineReader, codec: str, head: bytes) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder(codec)(_BAD_CHARACTER)
+        self._buf = bytearray(self._decode(head, final=False))
+        self._scanned = 0  # no newline in self._buf[:self._scanned]
+        self._eof = False
+
+    def _decode(self, data: bytes, final: bool) -> bytes:
+        return self._decoder.decode(data, final).encode("utf-8", "surrogatepass")
+
+    def readline(self, limit: int = -1) -> bytes:
+        buf = self._buf
+        while (end := buf.find(b"\n", self._scanned)) < 0 and not self._eof:
+            if 0 <= limit <= len(buf):
+                break
+            self._scanned = len(buf)
+            chunk = self._stream.readline(_CHUNK)
+            self._eof = not chunk
+            buf += self._decode(chunk, final=self._eof)
+        end = len(buf) if end < 0 else end + 1
+        if limit >= 0:
+            end = min(end, limit)
+        line = bytes(buf[:end])
+        del buf[:end]
+        self._scanned = 0
+        return line
+
+
+def _convert_hint(line: bytes, at: int, path: Path) -> str:
+    """What to do about a JSONL file that is not UTF-8, naming the encoding that ``line`` (bad at byte
+    ``at``) looks like (only named: the file is not decoded with a guess): ``": JSONL is read as UTF-8;
+    convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8"``."""
+    sample = line[max(0, at - _CHUNK // 2) : at + _CHUNK // 2]
+    try:
+        name = _iconv_name(sniff_encoding(sample, what=str(path), utf8=False))
+    except (InputError, LookupError):
+        name = "ENCODING"
+    return f": JSONL is read as UTF-8; convert the file, e.g. iconv -f {name} -t UTF-8"
+
+
+def _iconv_name(codec: str) -> str:
+    """iconv's name for a Python codec: ``cp1252`` -> ``WINDOWS-1252``, ``iso8859_2`` -> ``ISO-8859-2``."""
+    name = codecs.lookup(codec).name
+    if name.startswith("cp125"):
+        return f"WINDOWS-{name[2:]}"
+    if name.startswith("iso8859-"):
+        return f"ISO-8859-{name[8:]}"
+    return name.upper().replace("_", "-")
 
 
 def read_jsonl_gz(path: Path, options: IngestOptions) -> Iterator[Item]:
