@@ -376,12 +376,12 @@ def _read(src: _Source, settings: Settings) -> str:
             data = src.path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read it ({exc.strerror or exc}); check its permissions") from exc
-    from spinlens.ingest._decode import bom_encoding, not_text
+    from spinlens.ingest._decode import not_text, wide_bom
 
     if (kind := not_text(data)) is not None:  # a PDF, a Word file, an image: say what it is
         raise InputError(kind)
-    bom = bom_encoding(data)
-    if bom is not None and bom[0] != "utf-8":  # UTF-16/32 with a byte-order mark: unambiguous
+    bom = wide_bom(data)
+    if bom is not None:  # UTF-16/32 with a byte-order mark: unambiguous
         try:
             text = data[bom[1] :].decode(bom[0])
         except UnicodeDecodeError:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from spinlens.errors import InputError, SpinlensError
-from spinlens.ingest._decode import bom_encoding
+from spinlens.ingest._decode import wide_bom
 from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, fetch_url
 from spinlens.ingest._language import LanguageDetector
@@ -256,8 +256,8 @@ def sniff_file(path: Path) -> str:
 def _narrow(head: bytes) -> bytes:
     """``head`` as UTF-8, for the JSONL test, when it starts with a UTF-16 or UTF-32 byte-order mark (Windows
     PowerShell's ``Out-File`` and ``>``), which :func:`read_jsonl` reads; else ``head`` itself."""
-    bom = bom_encoding(head)
-    if bom is None or bom[0] == "utf-8":
+    bom = wide_bom(head)
+    if bom is None:
         return head
     name, size = bom
     return head[size:].decode(name, "replace").encode("utf-8")

@@ -75,6 +75,13 @@ def bom_encoding(data: bytes) -> tuple[str, int] | None:
     return None
 
 
+def wide_bom(data: bytes) -> tuple[str, int] | None:
+    """:func:`bom_encoding` for a UTF-16 or UTF-32 byte-order mark only (UTF-32 LE's ``FF FE 00 00`` before
+    UTF-16 LE's ``FF FE``): the encoding and the mark's length, or None (no mark, or UTF-8's)."""
+    bom = bom_encoding(data)
+    return None if bom is None or bom[0] == "utf-8" else bom
+
+
 def charset_from_content_type(content_type: str | None) -> str | None:
     """The ``charset=`` parameter of an HTTP Content-Type header."""
     if not content_type:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from spinlens.errors import InputError
-from spinlens.ingest._decode import bom_encoding, sniff_encoding
+from spinlens.ingest._decode import sniff_encoding, wide_bom
 from spinlens.ingest._draft import Draft, draft_from_record
 from spinlens.ingest._options import TEXT_FIELD_HINT, IngestOptions, IngestResult
 
@@ -57,7 +57,7 @@ def read_jsonl(path: Path, options: IngestOptions, stream: _LineReader | None = 
         while True:
             try:
                 line = lines.readline(options.max_bytes + 1)
-                if lineno == 0 and (wide := _wide_bom(line)) is not None:
+                if lineno == 0 and (wide := wide_bom(line)) is not None:
                     codec, size = wide
                     encoding = codec[:6].upper()  # UTF-16, UTF-32
                     lines = _Recoded(f, codec, line[size:])
@@ -107,13 +107,6 @@ def read_jsonl(path: Path, options: IngestOptions, stream: _LineReader | None = 
                 yield draft_from_record(record, options, source)
             except InputError as exc:
                 yield _error(source, f"line {lineno}: {exc}")
-
-
-def _wide_bom(line: bytes) -> tuple[str, int] | None:
-    """The codec (``utf-16-le``, ``utf-32-be``, ...) and length of a UTF-16 or UTF-32 byte-order mark at the
-    start of ``line`` (UTF-32 LE's ``FF FE 00 00`` before UTF-16 LE's ``FF FE``), or None."""
-    bom = bom_encoding(line)
-    return None if bom is None or bom[0] == "utf-8" else bom
 
 
 # A character that does not decode (an unpaired surrogate, a cut-off last character, a UTF-32 value past
