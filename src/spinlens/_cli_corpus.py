@@ -425,15 +425,14 @@ def _reads_as_input(log: Path, inputs: list[str], extensions: tuple[str, ...]) -
     return None
 
 
-def _is_store_file(log: Path, db: str) -> bool:
-    """Whether ``log`` (the --skipped file) is the SQLite file of the store ``db`` (or its WAL, ...)."""
-    from spinlens.store import store_file
+def _is_store_file(path: Path, db: str) -> bool:
+    """Whether ``path`` (an output, the --skipped file) is the SQLite file of the store ``db`` or one SQLite
+    would read as its journal, even one that does not exist now (:func:`spinlens.store.store_files`)."""
+    from spinlens.store import store_files
 
-    own = store_file(db)
-    if own is None:
-        return False
-    real = os.path.realpath(own)
-    return os.path.realpath(log) in {real + x for x in ("", "-wal", "-shm", "-journal")}
+    return any(
+        _same_file(path, own) or os.path.realpath(path) == os.path.realpath(own) for own in store_files(db)
+    )
 
 
 # -- search ------------------------------------------------------------------------------------------
@@ -623,18 +622,12 @@ def export_corpus_command(db: str, fmt: CorpusFormat, output: Path | None, debug
     is refused as the output."""
     if fmt is CorpusFormat.parquet and output is None:
         usage_error("Parquet is binary: add --output FILE.parquet")
-    from spinlens.store import export_corpus, store_file
+    from spinlens.store import export_corpus
 
     parquet = fmt is CorpusFormat.parquet
     out = _Out(output)  # Parquet is written by path: out.file_path() (a link or a device directly)
     if output is not None:
-        own = store_file(db)
-        # the store, or a file SQLite would read as its journal (even one that does not exist now)
-        if own is not None and any(
-            _same_file(output, f"{own}{suffix}")
-            or os.path.realpath(output) == os.path.realpath(f"{own}{suffix}")
-            for suffix in ("", "-wal", "-shm", "-journal")
-        ):
+        if _is_store_file(output, db):
             usage_error(f"{output} is the store itself: write the export to another file")
         if parquet and not output.parent.is_dir():
             usage_error(f"cannot write {output}: no folder {output.parent}")

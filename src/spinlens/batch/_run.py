@@ -17,7 +17,7 @@ from spinlens.batch._work import MODELS, Outcome, analyze_document, init_worker,
 from spinlens.errors import InputError, ModelError, SpinlensError
 from spinlens.ingest import IngestResult
 from spinlens.schema import SCHEMA_VERSION, Document, content_id
-from spinlens.store import Failure, Store, StoredState, text_digest
+from spinlens.store import SQLITE_SUFFIXES, Failure, Store, StoredState, text_digest
 from spinlens.text import printable
 
 __all__ = ["ENGINES", "BatchOptions", "BatchProgress", "run_batch"]
@@ -221,7 +221,7 @@ class _Runner:
         self._track_sources = False
         # the store's own SQLite files, when the store lies inside an input folder: not an input
         db = Path(store.url.database) if store.dialect == "sqlite" and store.url.database else None
-        self._own = {str(db.resolve()) + x for x in ("", "-wal", "-shm", "-journal")} if db else set()
+        self._own = {str(db.resolve()) + x for x in SQLITE_SUFFIXES} if db else set()
         self._skipped_log: IO[str] | None = None
         self._log_is_store = False  # appended to, the store's file would lose the lines (and be damaged)
         if options.skipped_log is not None:  # not an input either (a .log file in an input folder)

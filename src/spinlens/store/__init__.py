@@ -19,12 +19,23 @@ is versioned and migrated on open; a store written by a newer spinlens is refuse
 from spinlens.store._export import EXPORT_FORMATS, SPAN_COLUMNS, export_corpus, span_rows
 from spinlens.store._query import STATS_BY, SearchHit, check_since, check_technique, fts5_query
 from spinlens.store._schema import STORE_SCHEMA_VERSION
-from spinlens.store._store import Failure, Store, StoredState, open_store, store_file, store_url, text_digest
+from spinlens.store._store import (
+    SQLITE_SUFFIXES,
+    Failure,
+    Store,
+    StoredState,
+    open_store,
+    store_file,
+    store_files,
+    store_url,
+    text_digest,
+)
 
 __all__ = [
     "EXPORT_FORMATS",
     "SPAN_COLUMNS",
     "STATS_BY",
+    "SQLITE_SUFFIXES",
     "STORE_SCHEMA_VERSION",
     "Failure",
     "SearchHit",
@@ -37,6 +48,7 @@ __all__ = [
     "open_store",
     "span_rows",
     "store_file",
+    "store_files",
     "store_url",
     "text_digest",
 ]

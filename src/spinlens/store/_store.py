@@ -82,6 +82,17 @@ def store_url(target: str | Path) -> str:
     )
 
 
+#: what SQLite keeps beside a database file: its write-ahead log, shared memory and rollback journal
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def store_files(target: str | Path) -> list[Path]:
+    """The SQLite file a ``--db`` value names and the files SQLite keeps beside it (:data:`SQLITE_SUFFIXES`),
+    whether they exist now or not; [] for PostgreSQL (or not a database URL)."""
+    own = store_file(target)
+    return [] if own is None else [Path(f"{own}{suffix}") for suffix in SQLITE_SUFFIXES]
+
+
 def store_file(target: str | Path) -> Path | None:
     """The SQLite file a ``--db`` value names, or None (PostgreSQL, or not a database URL)."""
     try:
