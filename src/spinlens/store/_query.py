@@ -391,27 +391,20 @@ def search(
         if not ranked:
             return []
         order = {pk: (k, -float(rank)) for k, (pk, rank) in enumerate(ranked)}
-        # a text that starts with its title line: the snippet of the rest, if that matches (below); any other
-        # (and one where only the title line matches): of the title or the whole text, whichever matches best
-        title_end = _title_end()
-        whole = _fts5_snippet("documents_fts", -1, marks)
+        # the snippet of the whole text; for a text that starts with its title line, that of the rest
+        # instead where the rest matches (where only the title line matches, the whole text's)
         stmt = (
             sa.select(
                 *cols,
                 d.c.pk,
-                title_end.label("title_end"),
-                sa.case((title_end == 0, whole)).label("snippet"),
+                _title_end().label("title_end"),
+                _fts5_snippet("documents_fts", -1, marks).label("snippet"),
             )
             .select_from(ft.join(d, d.c.pk == ft.c.rowid))
             .where(match, ft.c.rowid.in_(list(order)))
         )
         found = [dict(r._mapping) for r in conn.execute(stmt)]
-        titled = [r["pk"] for r in found if r["title_end"]]
-        snippets = _fts5_body_snippets(conn, titled, asked.fts, marks)
-        if len(snippets) < len(titled):
-            rest = [pk for pk in titled if pk not in snippets]
-            for pk, made in conn.execute(sa.select(ft.c.rowid, whole).where(match, ft.c.rowid.in_(rest))):
-                snippets[pk] = made
+        snippets = _fts5_body_snippets(conn, [r["pk"] for r in found if r["title_end"]], asked.fts, marks)
         found.sort(key=lambda r: order[r["pk"]][0])
         for r in found:
             r.update(score=order[r["pk"]][1], snippet=snippets.get(r["pk"], r["snippet"]))
