@@ -148,6 +148,25 @@ def test_missing_path_is_reported_and_the_others_still_analyzed(good, tmp_path):
     assert len(r.stdout.splitlines()) == 1
 
 
+def test_an_empty_path_is_an_error_not_the_current_folder(good, monkeypatch):
+    """``spinlens analyze "$FILE"`` with FILE unset analyzed every file in the current folder."""
+    monkeypatch.chdir(good.parent)
+    r = run("analyze", "", "-f", "jsonl", *RULES)
+    assert r.exit_code == 1
+    assert err_lines(r) == [
+        "Error: an empty path names no file; give a file, a folder, a URL or - for standard input"
+    ]
+    assert r.stdout == ""
+    r = run("analyze", "file://", "-f", "jsonl", *RULES)
+    assert r.exit_code == 1 and r.stdout == ""
+    assert err_lines(r) == [
+        "Error: file://: an empty path names no file; give a file, a folder, a URL or - for standard input"
+    ]
+    r = run("batch", "", "--db", good.parent / "c.sqlite", *RULES)
+    assert r.exit_code == 2 and "Error: an INPUT is empty (an unset shell variable?)" in r.stderr
+    assert not (good.parent / "c.sqlite").exists()
+
+
 def test_error_lines_name_the_input_and_the_record_line_once(tmp_path):
     """(batch said "Error: nope.txt: no such file or folder: nope.txt", and both commands
     "rows.jsonl:1: line 1: no 'text' field".)"""
@@ -444,6 +463,16 @@ def test_techniques_table():
     r = run("techniques")
     assert r.exit_code == 0
     assert "Name_Calling-Labeling" in r.stdout and "Thought-terminating_Cliches" in r.stdout
+
+
+def test_techniques_table_shows_the_ptc18_counterparts_too():
+    """The help promises PTC-14 / PTC-18 counterparts; the table showed PTC-14 only."""
+    r = run("techniques")
+    assert r.exit_code == 0
+    assert r.stdout.count("PTC-18:") == len(TECHNIQUE_IDS)
+    # a PTC-18 label with no PTC-14 counterpart, in the first column (which folds long labels)
+    first = "".join(line.split("│")[1].strip() for line in r.stdout.splitlines() if line.startswith("│"))
+    assert "PTC-14: -PTC-18:Obfuscation,Intentional_Vagueness,Confusion" in first
 
 
 def test_models_verify_accepts_the_shipped_files():
@@ -973,6 +1002,21 @@ def test_standard_input_is_read_as_batch_reads_it():
     assert [d["document"]["id"] for d in json.loads(r.stdout)] == ["r0", "r1", "r2"]
     r = run("analyze", "-", "-f", "json", *RULES, input="The traitors lied. <b>bold</b> is not a page.")
     assert json.loads(r.stdout)["document"]["text"] == "The traitors lied. <b>bold</b> is not a page."
+
+
+def test_json_of_jsonl_on_standard_input_is_a_list_however_many_records_are_read(tmp_path):
+    """(One record read from standard input, or one left after a failed one, printed an object, where the
+    same records in a .jsonl file print a list: the shape depended on how many records failed.)"""
+    records = json.dumps({"id": "r0", "text": "The traitors lied again."}) + "\n"
+    r = run("analyze", "-", "-f", "json", *RULES, input=records)
+    assert r.exit_code == 0, r.output
+    assert [d["document"]["id"] for d in json.loads(r.stdout)] == ["r0"]
+    r = run("analyze", "-", "-f", "json", *RULES, input=records + '{"text": ""}\n')
+    assert r.exit_code == 1
+    assert [d["document"]["id"] for d in json.loads(r.stdout)] == ["r0"]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(records, encoding="utf-8")
+    assert json.loads(run("analyze", rows, "-f", "json", *RULES).stdout)[0]["document"]["id"] == "r0"
 
 
 def test_the_default_document_limit_reached_is_an_error_not_a_note(tmp_path, monkeypatch):

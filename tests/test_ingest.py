@@ -645,6 +645,17 @@ def test_missing_path_and_bad_scheme_are_errors_and_reading_goes_on(tmp_path):
     assert "unsupported URL scheme 'ftp'" in results[1].reason
 
 
+def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch):
+    """``Path("")`` is the current folder: an empty source read every file in it."""
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    monkeypatch.chdir(tmp_path)
+    results = read_all(["", "file://"])
+    assert [r.status for r in results] == ["error", "error"]
+    assert {r.reason for r in results} == {
+        "an empty path names no file; give a file, a folder, a URL or - for standard input"
+    }
+
+
 def test_stdin_is_read_for_dash(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ARTICLE.encode())))
     result = only(read_all(["-"]))

@@ -460,6 +460,15 @@ def test_search_phrases_or_and_excluded_words(filled, analyses):
     assert [h.id for h in filled.search("park", limit=1)] == [ids[2]]
 
 
+def test_search_excludes_a_quoted_phrase_after_a_minus(filled, analyses):
+    """(SQLite read ``-"grave danger"`` as ``-"grave`` and ``danger"``: it excluded the word grave and
+    required the word danger, where PostgreSQL excludes the phrase.)"""
+    ids = [a.document.id for a in analyses]
+    assert [h.id for h in filled.search('nation -"grave danger"')] == [ids[1]]
+    assert [h.id for h in filled.search('traitors -"agents of change"')] == [ids[0]]
+    assert fts5_query('nation -"grave danger"') == '("nation" NOT "grave danger")'
+
+
 def test_control_characters_in_a_query_or_an_outlet_are_no_server_error(filled, analyses):
     """(A NUL in the web's search box was a 500 naming the database file: FTS5 read it as the end of the
     query string, PostgreSQL refuses NUL in text.) They separate words, as a blank would."""

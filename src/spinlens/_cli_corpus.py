@@ -304,6 +304,8 @@ def batch(
     """
     if scheduler is not None and engine is not Engine.dask:
         usage_error("--scheduler needs --engine dask")
+    if "" in inputs:  # Path("") is the current folder: an unset shell variable must not read all of it
+        usage_error("an INPUT is empty (an unset shell variable?); give a file, a folder, a URL or -")
     settings = Settings.build(
         os.environ, model=model.value, max_chars=max_chars, max_bytes=max_bytes, debug=debug
     )
@@ -444,8 +446,9 @@ def search(
         typer.Argument(
             metavar="QUERY",
             help=(
-                'Words, "quoted phrases", OR, -excluded words; empty: the newest articles. A query that '
-                "starts with - goes after the options and --: search --db corpus.sqlite -- '-word ...'."
+                'Words, "quoted phrases", OR, -excluded words or -"phrases"; empty: the newest articles. '
+                "A query that starts with - goes after the options and --: "
+                "search --db corpus.sqlite -- '-word ...'."
             ),
             show_default=False,
         ),

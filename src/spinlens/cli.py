@@ -14,7 +14,7 @@ import platform
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -169,6 +169,7 @@ class _Source:
     path: Path | None
     document: Any = None
     stream: Any = None  # standard input whose first bytes were read to see what it holds
+    record: bool = False  # a JSONL record of standard input: --format json writes a list, as for a file
 
     def __post_init__(self) -> None:
         from spinlens.text import printable
@@ -218,13 +219,15 @@ def _stdin_sources(reader_factory, left: _Budget) -> Iterator[_Source | str]:
         return
     head = stream.read(4096)
     piped = Prefixed(head, stream)
-    if stdin_kind(head) == "text":
+    kind = stdin_kind(head)
+    if kind == "text":
         yield _Source("<stdin>", None, stream=piped)
         return
     reader = reader_factory()
     reader.stdin = piped
     try:
-        yield from _ingested(["-"], reader, left)
+        for src in _ingested(["-"], reader, left):
+            yield replace(src, record=True) if kind == "jsonl" and isinstance(src, _Source) else src
     finally:
         reader.stdin = None
 
@@ -299,6 +302,9 @@ def _expand(
             continue
         if _URL.match(raw):
             yield from _ingested([raw], reader_factory(), left)
+            continue
+        if not raw:  # Path("") is the current folder: an unset shell variable must not analyze all of it
+            yield "an empty path names no file; give a file, a folder, a URL or - for standard input"
             continue
         p = Path(raw)
         try:
@@ -549,6 +555,7 @@ def analyze(
                 _err(f"Error: {src}")
                 failed += 1
                 continue
+            several = several or src.record  # however many of its records are read
             try:
                 doc = src.document if src.document is not None else _text_document(_read(src, settings))
                 text = doc.text
@@ -641,8 +648,6 @@ def _text_document(text: str) -> Document:
 
 
 def _analyze_one(pipeline, src: _Source, doc: Document) -> dict[str, Any]:
-    from dataclasses import replace
-
     analysis = pipeline.analyze(doc)
     extras = {**analysis.extras, "source": src.label}
     if src.path is not None and (m := _PTC_NAME.match(src.path.name)):
@@ -690,7 +695,7 @@ def techniques(
     for r in rows:
         head = Text(r["name"], style="bold")
         head.append(f"\n{r['id']}\n{r['category_name']}", style="")
-        head.append(f"\nPTC-14: {r['ptc14'] or '-'}", style="dim")
+        head.append(f"\nPTC-14: {r['ptc14'] or '-'}\nPTC-18: {r['ptc18'] or '-'}", style="dim")
         body = Text(r["definition"])
         body.append("\nExample: ", style="bold")
         body.append(r["example"], style="italic")

@@ -142,11 +142,14 @@ def _dispatch(
         yield read_url(source, options, fetch)
         return
     if scheme == "file":
-        path = Path(unquote(urlparse(source).path))
+        name = unquote(urlparse(source).path)
     elif len(scheme) > 1 and "://" in source:
         raise InputError(f"unsupported URL scheme {scheme!r} in {source}; use http, https or a file path")
     else:
-        path = Path(source)
+        name = source
+    if not name:  # Path("") is the current folder: an unset shell variable must not read all of it
+        raise InputError("an empty path names no file; give a file, a folder, a URL or - for standard input")
+    path = Path(name)
     try:
         is_dir, exists = path.is_dir(), path.exists()
     except (OSError, ValueError) as exc:

@@ -36,7 +36,7 @@ __all__ = [
 #: the groupings ``stats`` accepts.
 STATS_BY: tuple[str, ...] = ("technique", "category", "outlet", "month")
 
-_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')  # -"a phrase" excludes the phrase, as on PostgreSQL
 # control characters in a query or an outlet filter: no stored text has them where a search could find
 # them (SQLite's FTS5 stops a query string at a NUL, "unterminated string"; PostgreSQL refuses NUL in text)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -118,8 +118,8 @@ def _before(published: Any, until: str) -> Any:
 
 def query_groups(text: str) -> list[tuple[list[str], list[str]]]:
     """Web-search style input parsed: alternatives (split by OR), each ``(terms to find, terms to exclude)``;
-    a term is a word or a quoted phrase. Terms without a word character are dropped, and so are alternatives
-    left empty.
+    a term is a word or a quoted phrase, excluded after a ``-``. Terms without a word character are dropped,
+    and so are alternatives left empty.
 
     Raises:
         InputError: an alternative only excludes words, or more than 64 words and phrases were given.
@@ -127,12 +127,12 @@ def query_groups(text: str) -> list[tuple[list[str], list[str]]]:
     groups: list[tuple[list[str], list[str]]] = [([], [])]
     n_terms = 0
     for m in _TERM.finditer(text):
-        phrase, word = m.group(1), m.group(2)
+        phrase, word = m.group(2), m.group(3)
         if word == "OR":
             if groups[-1][0]:
                 groups.append(([], []))
             continue
-        negate = False
+        negate = phrase is not None and m.group(1) == "-"
         term = phrase if phrase is not None else word
         if phrase is None and term.startswith("-") and len(term) > 1:
             negate, term = True, term[1:]
