@@ -1406,3 +1406,104 @@ def test_memory_corpus_snippets_skip_the_title_line_the_row_shows_above():
     assert row_of(other)["snippet"].startswith("Harbour plan")
     untitled = {"document": dict(doc, title=None), "spans": []}
     assert row_of(untitled)["snippet"].startswith("Harbour plan")
+
+
+@pytest.mark.parametrize("db", [False, True])
+def test_a_search_the_store_refuses_keeps_the_form_and_what_was_typed(tmp_path, db):
+    """Session 23: a query that only excludes words ("-the") or has over 64 terms answered a bare error
+    page: the search box, the words typed and the filters were gone."""
+    c = make_client(db=str(tmp_path / "c.sqlite")) if db else make_client()
+    analyze(c, "The corrupt traitors lied to you.", outlet="Gazette")
+    many = " ".join(f"w{k}" for k in range(70))
+    for q in ("-the", '"the" OR -x', many):
+        r = c.get("/search", params={"q": q, "outlet": "Gazette"}, headers={"Accept": "text/html"})
+        assert r.status_code == 422, q
+        assert 'class="error" role="alert"' in r.text and "documents match" not in r.text, q
+        box = re.search(r'<input type="search" name="q" value="([^"]*)"', r.text)
+        assert box and box.group(1) == q.replace('"', "&#34;"), q
+        assert '<option value="Gazette" selected>' in r.text, q
+    assert c.get("/api/search", params={"q": "-the"}).status_code == 422
+
+
+def test_pages_under_a_root_path_link_inside_it():
+    """Session 23: mounted under a prefix (``root_path``, as behind a proxy), the pager linked to
+    ``/spin/spin/documents?page=2`` (a 404), no menu entry was marked current, and an API error asked
+    from a browser was an HTML page."""
+    from fastapi import FastAPI
+
+    outer = FastAPI()
+    inner = create_app(WebSettings(model="rules", page_size=1), pipeline=Pipeline(RuleTagger()))
+    outer.mount("/spin", inner)
+    c = TestClient(outer, base_url=BASE)
+    for k in range(3):
+        assert c.post("/spin/api/analyze", json={"text": f"The traitors lied, {k}."}).status_code == 201
+    html = c.get("/spin/documents", headers={"Accept": "text/html"}).text
+    nxt = re.search(r'href="([^"]*)" rel="next"', html)
+    assert nxt and nxt.group(1) == "/spin/documents?page=2", nxt
+    assert 'href="/spin/documents" aria-current="page"' in html
+    html = c.get(nxt.group(1), headers={"Accept": "text/html"}).text
+    assert "page 2 of 3" in html
+    assert re.search(r'href="/spin/documents\?page=1" rel="prev"', html)
+    r = c.get("/spin/api/documents/nope", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and r.json()["error"]["type"] == "NotFound"
+
+
+@pytest.mark.parametrize("db", [False, True])
+def test_the_time_chart_places_every_date_the_filters_read(tmp_path, db):
+    """Session 23: without --db, a document dated "Wed, 01 May 2024 10:00:00 GMT" (front matter, a page's
+    date) passed the date filters but was missing from the time chart, which the store drew it on."""
+    c = make_client(db=str(tmp_path / "c.sqlite")) if db else make_client()
+    for k, day in enumerate(("Wed, 01 May 2024 10:00:00 GMT", "2024-06-02")):
+        analyze(c, f"---\ndate: {day}\n---\nThe corrupt traitors lied, {k}.")
+    assert c.get("/api/documents", params={"since": "2024-05", "until": "2024-05"}).json()["total"] == 1
+    stats = c.get("/api/stats").json()
+    assert stats["periods"] == ["2024-05", "2024-06"]
+    assert stats["series"]["Name_Calling-Labeling"] == [1.0, 1.0]
+
+
+def test_the_summary_counts_the_sentences_a_span_touches():
+    """Session 23: the analysis page (and the HTML report) compared every sentence with every span to count
+    the sentences with a technique: a 1.1 MB paste's page took 88 s to render (the time is the CHANGELOG's
+    measurement; here the count of ``sentences_hit``, which replaced it, against the pairwise rule)."""
+    import random
+
+    from spinlens.render._sweep import Span, sentences_hit
+    from spinlens.render.html import render_html
+    from spinlens.web import _view
+
+    rng = random.Random(23)
+    for _ in range(300):
+        cuts = sorted(rng.sample(range(1, 200), rng.randint(1, 12)))
+        sents = [{"start": a, "end": b} for a, b in zip([0, *cuts], [*cuts, 200], strict=True)]
+        spans = []
+        for _ in range(rng.randint(0, 8)):
+            a = rng.randrange(0, 199)
+            spans.append(Span(len(spans), a, rng.randint(a + 1, 200), "Doubt", 0.5))
+        pairwise = sum(1 for s in sents if any(sp.start < s["end"] and s["start"] < sp.end for sp in spans))
+        assert sentences_hit(sents, spans) == pairwise
+
+    sentence = "The corrupt traitors lied. "  # 27 characters: a span on "traitors" in every other one
+    n = 8000
+    text = sentence * n
+    sentences = [{"start": k * 27, "end": k * 27 + 26, "score": 0.5} for k in range(n)]
+    spans = [
+        {"start": k * 27 + 12, "end": k * 27 + 20, "technique": "Name_Calling-Labeling", "score": 0.9}
+        for k in range(0, n, 2)
+    ]
+    data = {
+        "schema_version": 1,
+        "document": {"id": "long", "text": text},
+        "spans": spans,
+        "sentences": sentences,
+    }
+    assert _view.summary(data)["sentences_hit"] == n // 2
+    assert f"{n // 2} of {n} sentences" in render_html(data)
+    # overlaps at the edges: a span ending where a sentence starts does not touch it; one across two does
+    small = {
+        "document": {"id": "s", "text": "Aaaa bbbb. Cccc dddd. Eeee."},
+        "sentences": [{"start": 0, "end": 10}, {"start": 11, "end": 21}, {"start": 22, "end": 27}],
+        "spans": [{"start": 5, "end": 11, "technique": "Doubt", "score": 0.5}],
+    }
+    assert _view.summary(small)["sentences_hit"] == 1
+    small["spans"].append({"start": 8, "end": 13, "technique": "Doubt", "score": 0.5})
+    assert _view.summary(small)["sentences_hit"] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -10,7 +11,7 @@ from typing import Any
 from spinlens.errors import SchemaError
 from spinlens.taxonomy import TECHNIQUES, get_technique, is_technique
 
-__all__ = ["Span", "heading", "spans_of", "segments", "technique_counts", "text_html"]
+__all__ = ["Span", "heading", "spans_of", "segments", "sentences_hit", "technique_counts", "text_html"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,21 @@ def text_html(text: str, start: int, end: int) -> str:
         if piece.endswith("\r") and text.startswith("\n", end):  # the line feed opens the next piece
             piece = piece[:-1] + "&#13;"
     return piece.replace("\x00", "\ufffd")
+
+
+def sentences_hit(sentences: Sequence[Mapping[str, Any]], spans: Sequence[Span]) -> int:
+    """How many sentences (``start``/``end`` dicts) overlap at least one span: one sort and a binary search
+    per sentence (a long article's summary compared every sentence with every span: minutes)."""
+    ordered = sorted((s.start, s.end) for s in spans)
+    starts = [a for a, _ in ordered]
+    reach: list[int] = []  # reach[i]: the furthest end among the first i + 1 spans by start
+    for _, b in ordered:
+        reach.append(max(b, reach[-1]) if reach else b)
+    hit = 0
+    for sent in sentences:
+        n = bisect.bisect_left(starts, int(sent["end"]))  # the spans that start before the sentence ends
+        hit += bool(n and reach[n - 1] > int(sent["start"]))
+    return hit
 
 
 def technique_counts(spans: Sequence[Span]) -> list[tuple[str, int]]:

@@ -19,7 +19,15 @@ from html import escape
 from typing import Any
 
 from spinlens.render._article import article_view
-from spinlens.render._sweep import Span, heading, nested_pieces, spans_of, technique_counts, text_html
+from spinlens.render._sweep import (
+    Span,
+    heading,
+    nested_pieces,
+    sentences_hit,
+    spans_of,
+    technique_counts,
+    text_html,
+)
 from spinlens.taxonomy import CATEGORIES, get_technique
 
 __all__ = ["render_html", "CATEGORY_COLOURS"]
@@ -300,7 +308,7 @@ def _meta(doc: Mapping[str, Any], source: str | None = None) -> str:
 def _summary(data: Mapping[str, Any], spans: list[Span]) -> str:
     n_tech = len({s.technique for s in spans})
     sents = data.get("sentences") or []
-    hit = sum(1 for s in sents if any(sp.start < s["end"] and s["start"] < sp.end for sp in spans))
+    hit = sentences_hit(sents, spans)
     parts = [f"{len(spans)} span{'s' * (len(spans) != 1)}", f"{n_tech} technique{'s' * (n_tech != 1)}"]
     if sents:
         parts.append(f"{hit} of {len(sents)} sentences")

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from spinlens.analysis import voice_of
 from spinlens.render._article import article_view, quote_objects
-from spinlens.render._sweep import Span, heading, segments, spans_of, technique_counts
+from spinlens.render._sweep import Span, heading, segments, sentences_hit, spans_of, technique_counts
 from spinlens.schema import Quote
 from spinlens.taxonomy import get_technique, is_technique
 from spinlens.text import terminal_safe as _clean  # no escape sequence of the article reaches the terminal
@@ -95,7 +95,7 @@ def _legend(spans: list[Span]) -> Table:
 def _summary(data: Mapping[str, Any], spans: list[Span]) -> Text:
     n_tech = len({s.technique for s in spans})
     sents = data.get("sentences") or []
-    hit = sum(1 for s in sents if any(sp.start < s["end"] and s["start"] < sp.end for sp in spans))
+    hit = sentences_hit(sents, spans)
     parts = [f"{len(spans)} span{'s' * (len(spans) != 1)}", f"{n_tech} technique{'s' * (n_tech != 1)}"]
     if sents:
         parts.append(f"{hit} of {len(sents)} sentences with a technique")

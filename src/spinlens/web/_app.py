@@ -289,6 +289,15 @@ def _filters(
     )
 
 
+def _app_path(request: Request) -> str:
+    """The request's path inside the app: without the root path it is mounted or proxied under (the pages
+    prepend that as ``base``)."""
+    path, base = request.url.path, request.scope.get("root_path", "").rstrip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        return path[len(base) :] or "/"
+    return path
+
+
 def doc_path(document_id: str) -> str:
     """The path of a document's page: ``/a/`` + the id as one path segment (``/`` escaped too); an id of
     only dots as ``/a?id=...`` (browsers read ``/a/..`` and even ``/a/%2E%2E`` as a step up)."""
@@ -395,12 +404,12 @@ def create_app(
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         base = request.scope.get("root_path", "").rstrip("/")
         model = state.pipeline().tagger.info if state.pipeline_loaded else None
-        html = env.get_template(name).render(base=base, path=request.url.path, model=model, **context)
+        html = env.get_template(name).render(base=base, path=_app_path(request), model=model, **context)
         return HTMLResponse(html, status_code=status)
 
     # -- errors ------------------------------------------------------------------------------------------
     def answer_error(request: Request, status: int, kind: str, message: str, headers=None, **extra):
-        if wants_json(request.url.path, request.headers.get("accept", "")):
+        if wants_json(_app_path(request), request.headers.get("accept", "")):
             return JSONResponse(
                 error_body(status, kind, message, **extra), status_code=status, headers=headers
             )
@@ -632,8 +641,22 @@ def create_app(
         q: Annotated[str, Query(max_length=500)] = "",
         page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
     ):
-        size = settings.page_size
-        rows, total = state.corpus.search(q, f, size, (page_no - 1) * size) if _WORD.search(q) else ([], 0)
+        size, offset = settings.page_size, (page_no - 1) * settings.page_size
+        try:
+            rows, total = state.corpus.search(q, f, size, offset) if _WORD.search(q) else ([], 0)
+        except InputError as exc:  # a query the store refuses ("-word" alone): the form keeps what was typed
+            return page(
+                request,
+                "search.html",
+                status=status_for(exc),
+                q=q,
+                rows=[],
+                total=0,
+                filters=f,
+                outlets=state.corpus.outlets(),
+                pager=None,
+                error=str(exc),
+            )
         return page(
             request,
             "search.html",
@@ -643,6 +666,7 @@ def create_app(
             filters=f,
             outlets=state.corpus.outlets(),
             pager=_pager(request, page_no, size, total),
+            error=None,
         )
 
     @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
@@ -829,7 +853,7 @@ def _pager(request: Request, page_no: int, size: int, total: int) -> dict[str, A
 
     def link(n: int) -> str:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "page" and v]
-        return f"{request.url.path}?{urlencode(params + [('page', str(n))])}"
+        return f"{_app_path(request)}?{urlencode(params + [('page', str(n))])}"
 
     return {
         "page": page_no,

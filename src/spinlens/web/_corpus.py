@@ -270,7 +270,8 @@ class MemoryCorpus:
                     filters.category and get_technique(t).category != filters.category
                 ):
                     continue
-                rows.append((doc.get("outlet"), doc.get("published"), t, n))
+                # the month of the checked ISO date, as the store charts it ("Wed, 01 May 2024" too)
+                rows.append((doc.get("outlet"), iso_date(doc.get("published")), t, n))
         return stats_from_rows(rows)
 
     def outlets(self) -> list[str]:

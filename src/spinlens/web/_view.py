@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from spinlens.render._article import article_view
-from spinlens.render._sweep import Span, nested_pieces, spans_of, technique_counts, text_html
+from spinlens.render._sweep import Span, nested_pieces, sentences_hit, spans_of, technique_counts, text_html
 from spinlens.render.html import CATEGORY_COLOURS
 from spinlens.taxonomy import CATEGORIES, TECHNIQUES, get_technique
 
@@ -146,7 +146,6 @@ def summary(data: Mapping[str, Any]) -> dict[str, Any]:
     text: str = data["document"]["text"]
     spans = spans_of(data)
     sents = data.get("sentences") or []
-    hit = [s for s in sents if any(sp.start < s["end"] and s["start"] < sp.end for sp in spans)]
     top = max(sents, key=lambda s: s.get("score") or 0.0, default=None)
     per_cat: dict[str, int] = {}
     for sp in spans:
@@ -157,7 +156,7 @@ def summary(data: Mapping[str, Any]) -> dict[str, Any]:
         "spans": len(spans),
         "techniques": len({s.technique for s in spans}),
         "sentences": len(sents),
-        "sentences_hit": len(hit),
+        "sentences_hit": sentences_hit(sents, spans),
         "characters": len(text),
         "coverage": covered / len(text) if text else 0.0,
         "top_sentence": (
