@@ -1063,6 +1063,24 @@ def test_a_second_quote_in_a_sentence_gets_its_own_speaker():
     ]
 
 
+def test_quotes_of_a_long_text_each_keep_their_own_speaker():
+    """(Each quote scanned every sentence and every quote before it, and each sentence every quote: 8,000
+    quoted sentences took 13 s, 0.4 s with the bisections that replaced the scans (CHANGELOG); here what
+    they find on a long text, every quote its own, direct, with its speaker.)"""
+    from spinlens.analysis._quotes import find_quotes
+
+    text = 'Smith said "we will win the war". ' * 2_000
+    quotes = find_quotes(text)
+    assert len(quotes) == 2_000
+    assert [q.start for q in quotes] == [34 * k + 12 for k in range(2_000)]
+    assert {(text[q.start : q.end], q.kind, q.speaker) for q in quotes} == {
+        ("we will win the war", "direct", "Smith")
+    }
+    assert {(text[q.start : q.end], q.kind, q.speaker) for q in quotes} == {
+        ("we will win the war", "direct", "Smith")
+    }
+
+
 def test_runs_of_punctuation_are_calmed_for_ner_without_moving_offsets(full_analyzer):
     from spinlens.analysis._entities import calm_punctuation
 

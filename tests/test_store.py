@@ -775,6 +775,28 @@ def test_export_csv_and_parquet_have_one_row_per_span(filled, analyses, tmp_path
         export_corpus(filled, "parquet", io.StringIO())
 
 
+def test_csv_quotes_a_value_with_a_lone_carriage_return(store, db):
+    """(A title, outlet or span text holding a lone "\\r", as a classic Mac file has, was written unquoted
+    in `export`, `stats` and `search` CSV: every reader split the row there.)"""
+    text = "Old Mac file.\rThese treacherous\rforeign agents lie."
+    doc = Document(text=text, id="cr", title="Head\rline", outlet="A\rB")
+    analysis = Pipeline(RuleTagger()).analyze(doc)
+    store.write([analysis])
+    buf = io.StringIO()
+    export_corpus(store, "csv", buf)
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue(), newline="")))
+    assert [(r["title"], r["outlet"], r["text"]) for r in rows] == [
+        ("Head\rline", "A\rB", analysis.span_text(s)) for s in analysis.spans
+    ]
+    assert buf.getvalue().endswith("\n") and "\r\n" not in buf.getvalue()
+    store.close()
+    for command in (["stats", "--by", "outlet"], ["search", "treacherous"]):
+        r = run(*command, "--db", db, "--format", "csv")
+        assert r.exit_code == 0, r.output
+        got = list(csv.DictReader(io.StringIO(r.stdout, newline="")))
+        assert [x["outlet"] for x in got] == ["A\rB"], command
+
+
 def test_export_ptc_uses_ptc14_names(filled, analyses):
     buf = io.StringIO()
     export_corpus(filled, "ptc", buf)

@@ -7,7 +7,6 @@ SQLAlchemy, the model and Dask are imported inside the commands, so ``spinlens -
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -487,10 +486,10 @@ def search(
         if fmt is QueryFormat.json:
             click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         elif fmt is QueryFormat.csv:
-            from spinlens.render import csv_row
+            from spinlens.render import csv_row, csv_writer
 
             cols = "id title outlet published url score snippet techniques spans n_chars".split()
-            writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
+            writer = csv_writer(sys.stdout, cols)
             writer.writeheader()
             for r in rows:
                 r["techniques"] = ";".join(f"{k}:{v}" for k, v in r["techniques"].items())
@@ -578,9 +577,9 @@ def stats(
         cols = [by.value] + (["category"] if by is StatsBy.technique else [])
         cols += ["articles", "articles_with", "share", "spans", "per_1k_chars"]
         if fmt is QueryFormat.csv:
-            from spinlens.render import csv_row
+            from spinlens.render import csv_row, csv_writer
 
-            writer = csv.DictWriter(sys.stdout, fieldnames=cols, lineterminator="\n")
+            writer = csv_writer(sys.stdout, cols)
             writer.writeheader()
             writer.writerows(csv_row(r) for r in rows)
             return

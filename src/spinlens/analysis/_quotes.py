@@ -30,6 +30,8 @@ Reported speech (no quotation marks) is a sentence with a speaker and a reportin
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -712,9 +714,11 @@ def _attribution(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) 
 
 
 def _sentence_of(sents: list[tuple[int, int]], pos: int) -> tuple[int, int]:
-    for s, e in sents:
-        if s <= pos < e:
-            return s, e
+    """The sentence of ``sents`` (ordered and disjoint, as :func:`spinlens.text.sentences` gives them) that
+    holds ``pos``, else ``(pos, pos + 1)``; found by bisection (a scan per quote was quadratic)."""
+    i = bisect.bisect_right(sents, pos, key=lambda se: se[0]) - 1
+    if i >= 0 and pos < sents[i][1]:
+        return sents[i]
     return pos, pos + 1
 
 
@@ -917,13 +921,18 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
     res = _Resolver(text, persons, sents, [(p.open, p.close) for p in pairs])
     out: list[Quote] = []
     prev_direct: tuple[int, str | None, str | None] | None = None  # (end, speaker, source)
+    # the quotes before this one that may still enclose it (close >= its open), in order; of those that end
+    # before it, only the last close matters (a list of every earlier quote, scanned per quote, was quadratic)
     outer: list[_Pair] = []
+    last_close = -1
     for p in pairs:
         a, b = _clean(text, p.open + 1, p.close)
         if a >= b:
             continue
         and_said: tuple[int, str | None, str | None] | None = None
         content = text[a:b]
+        last_close = max([last_close] + [o.close for o in outer if o.close < p.open])
+        outer = [o for o in outer if o.close >= p.open]  # pairs come by open: the others end before
         enclosing = [o for o in outer if o.open < p.open and p.close < o.close]
         outer.append(p)
         # the attribution is looked for in the sentence(s) around the quote, outside the quote
@@ -939,9 +948,8 @@ def find_quotes(text: str, persons: Sequence[tuple[int, int]] | None = None) -> 
         else:
             # a quote earlier in the same sentence closes the previous speaker's turn:
             # 'Putin said: "..." - Zelensky replied: "..."' gives the second quote to Zelensky
-            before_p = [o.close for o in outer[:-1] if o.close < p.open and not (o.open < p.open < o.close)]
-            if before_p and max(before_p) >= lo:
-                lo = max(before_p) + 1
+            if last_close >= lo:
+                lo = last_close + 1
                 # '... called Y "..." and said Z were "..."': the same subject goes on speaking
                 cm = _AND_VERB.match(text, lo, p.open)
                 if cm and cm.group(1) in _VERB_SET and prev_direct and prev_direct[0] == lo - 1:
@@ -1038,9 +1046,15 @@ _TOLD_OBJECT = re.compile(r"\s+(?:the|a|an)\s+[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'
 def _reported(text: str, sents: list[tuple[int, int]], quotes: list[Quote], res: _Resolver) -> list[Quote]:
     """Reported speech: sentences with a speaker and a reporting verb and no quotation marks."""
     out: list[Quote] = []
+    # a sentence that a direct quote overlaps is not reported speech: the direct quotes by start, with the
+    # furthest end of each prefix, answer that by bisection (a scan of every quote per sentence was quadratic)
+    direct = sorted((q.start, q.end) for q in quotes if q.kind == "direct")
+    starts = [a for a, _ in direct]
+    reach = list(itertools.accumulate((b for _, b in direct), max))
     for s, e in sents:
         body = text[s:e]
-        if any(q.start < e and s < q.end and q.kind == "direct" for q in quotes):
+        k = bisect.bisect_left(starts, e)  # the direct quotes that start before the sentence ends
+        if k and reach[k - 1] > s:
             continue
         if re.search(r"[\"“”«»„]", body) or body.rstrip().endswith(":"):
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spinlens.render._data import csv_row, ptc_article_id, render_json, render_jsonl, render_ptc
+from spinlens.render._data import csv_row, csv_writer, ptc_article_id, render_json, render_jsonl, render_ptc
 from spinlens.render.html import render_html
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "render_terminal",
     "ptc_article_id",
     "csv_row",
+    "csv_writer",
 ]
 
 #: output formats, in the order the CLI lists them.

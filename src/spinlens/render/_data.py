@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 from spinlens.render._sweep import spans_of
 from spinlens.taxonomy import CANONICAL_TO_PTC14
 
-__all__ = ["render_json", "render_jsonl", "render_ptc", "ptc_article_id", "csv_row"]
+__all__ = ["render_json", "render_jsonl", "render_ptc", "ptc_article_id", "csv_row", "csv_writer"]
 
 
 def render_json(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> str:
@@ -65,6 +66,25 @@ def csv_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """``row`` with every text value that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
     ``-``, ``@``, a tab or a carriage return) prefixed with ``'``; numbers are left as they are."""
     return {k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for k, v in row.items()}
+
+
+def csv_writer(fh: IO[str], fieldnames: Sequence[str]) -> csv.DictWriter:
+    """A ``csv.DictWriter`` on ``fh`` whose rows end in ``\\n`` and that quotes every value holding a line
+    break, a lone carriage return included (a title or text from a classic Mac file): with
+    ``lineterminator="\\n"`` Python's writer leaves ``"a\\rb"`` unquoted, and every reader splits the row
+    there."""
+    return csv.DictWriter(_CrLfToLf(fh), fieldnames=fieldnames, lineterminator="\r\n")
+
+
+class _CrLfToLf:
+    """Passes the csv writer's rows to ``fh`` with their ``\\r\\n`` ending written as ``\\n`` (a row is one
+    ``write`` that ends with the line terminator; a value's own line breaks are inside quotes before it)."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self._fh = fh
+
+    def write(self, row: str) -> int:
+        return self._fh.write(row[:-2] + "\n" if row.endswith("\r\n") else row)
 
 
 def render_ptc(docs: Iterable[Mapping[str, Any]]) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from spinlens.errors import InputError
-from spinlens.render import csv_row, render_jsonl, render_ptc
+from spinlens.render import csv_row, csv_writer, render_jsonl, render_ptc
 from spinlens.schema import Analysis
 from spinlens.taxonomy import get_technique
 
@@ -110,7 +109,7 @@ class _Counter:
 
 def _write_text(analyses: _Counter, fmt: str, fh: IO[str]) -> None:
     if fmt == "csv":
-        writer = csv.DictWriter(fh, fieldnames=SPAN_COLUMNS, lineterminator="\n")
+        writer = csv_writer(fh, SPAN_COLUMNS)
         writer.writeheader()
         for row in span_rows(iter(analyses)):
             writer.writerow(csv_row(row))
