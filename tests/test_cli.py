@@ -813,6 +813,23 @@ def test_a_broken_link_in_a_folder_is_reported(tmp_path, good):
     ]
 
 
+def test_a_link_to_a_folder_in_a_folder_is_reported_not_passed_over(tmp_path, good):
+    """(A linked folder's files were left out without a word.)"""
+    elsewhere = tmp_path / "archive"
+    elsewhere.mkdir()
+    shutil.copy(good, elsewhere / "b.txt")
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(good, folder / "a.txt")
+    (folder / "archive").symlink_to(elsewhere, target_is_directory=True)
+    r = run("analyze", folder, "-f", "jsonl", *RULES)
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 1
+    assert err_lines(r) == [
+        f"Skipped: {folder / 'archive'}: a link to a folder, not followed; give the folder it leads to as an "
+        "input of its own"
+    ]
+
+
 def test_records_with_another_text_field(tmp_path):
     src = tmp_path / "b.jsonl"
     src.write_text(json.dumps({"id": "a", "body": ARTICLE}) + "\n", encoding="utf-8")

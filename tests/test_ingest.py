@@ -617,6 +617,25 @@ def test_folder_is_walked_recursively_by_extension(tmp_path):
     assert (results[2].status, results[2].reason) == ("skipped", "not a type read here (.png)")
 
 
+def test_links_to_folders_in_a_folder_are_reported_not_followed(tmp_path):
+    """(os.walk passed a linked folder over in silence; a link back up would loop if followed.)"""
+    elsewhere = tmp_path / "archive"
+    elsewhere.mkdir()
+    (elsewhere / "b.txt").write_text(ARTICLE)
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(ARTICLE)
+    (folder / "archive").symlink_to(elsewhere, target_is_directory=True)
+    (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)
+    results = read_all([folder])
+    reason = "a link to a folder, not followed; give the folder it leads to as an input of its own"
+    assert [(r.source, r.status, r.reason) for r in results] == [
+        (str(folder / "archive"), "skipped", reason),
+        (str(folder / "a.txt"), "ok", None),
+        (str(folder / "sub" / "up"), "skipped", reason),
+    ]
+
+
 def test_folder_extensions_are_configurable(tmp_path):
     (tmp_path / "a.txt").write_text(ARTICLE)
     (tmp_path / "b.text").write_text(ARTICLE)
@@ -944,6 +963,34 @@ def test_csv_in_windows_1252_and_without_the_text_column(tmp_path):
     assert result.reason == f"{other}: no 'text' column (columns: body, title); {hint}"
 
 
+def test_a_csv_separated_by_semicolons_or_tabs_is_read_with_the_default_separator(tmp_path):
+    """(Excel's CSV in much of Europe: a BOM, ";" and CRLF; it was "no 'text' column", and the CLI has no
+    option to name the separator.)"""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(f'\ufeff"id";"title";"text"\r\n7;"Vote, then row";"{ARTICLE}"\r\n'.encode())
+    doc = only(read_all([path])).document
+    assert (doc.id, doc.title, doc.text) == ("7", "Vote, then row", ARTICLE)
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text(f"title\ttext\nT\t{ARTICLE}\n")
+    assert only(read_all([tabs])).document.text == ARTICLE
+    commas = tmp_path / "commas.csv"  # the separator named, the file's own found as well
+    commas.write_text(f'id,text\n1,"{ARTICLE}"\n')
+    assert only(read_all([commas], csv_delimiter=";")).document.text == ARTICLE
+
+
+def test_a_csv_header_with_a_read_column_twice_is_an_error(tmp_path):
+    """(Each row kept the last "text" cell only: an article in the first was lost as "no text".)"""
+    path = tmp_path / "twice.csv"
+    path.write_text(f'id,text,notes,text\n1,"{ARTICLE}",,\n')
+    result = only(read_all([path]))
+    assert (result.status, result.reason) == (
+        "error",
+        f"{path}: the header has the column 'text' twice; rename one of them",
+    )
+    path.write_text(f'id,text,notes,notes\n1,"{ARTICLE}",a,b\n')  # a column not read may repeat
+    assert only(read_all([path])).document.text == ARTICLE
+
+
 def test_extensions_given_as_one_string_are_refused():
     """``extensions=".txt"`` was taken as the endings ".", "t", "x", "t": ``notes.draft`` was read."""
     with pytest.raises(InputError, match=r"extensions must be a tuple of endings such as \('.txt',\)"):
@@ -994,6 +1041,22 @@ def test_parquet_with_custom_field_names(tmp_path):
     missing = only(read_all([path]))
     assert missing.status == "error"
     assert "no 'text' column" in missing.reason
+
+
+def test_parquet_text_stored_as_binary_is_read_as_utf8(tmp_path):
+    """(A string column written without its UTF8 annotation, as older Spark and Hive do, made every row
+    "field 'text' is a bytes, not a string".)"""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "binary.parquet"
+    texts = [ARTICLE.encode(), b"caf\xe9 " + ARTICLE.encode()]
+    pq.write_table(pa.table({"id": ["a", "b"], "text": pa.array(texts, pa.binary())}), path)
+    ok, bad = read_all([path])
+    assert (ok.status, ok.document.text) == ("ok", ARTICLE)
+    assert (bad.status, bad.reason) == (
+        "error",
+        "row 2: field 'text' holds bytes that are not UTF-8 (invalid continuation byte)",
+    )
 
 
 def test_corrupt_parquet_is_an_error(tmp_path):
@@ -1169,6 +1232,15 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"z" * 10_000)
             except OSError:
                 pass
+        elif self.path in ("/gzipped", "/gzip-bomb", "/brotli"):  # sent encoded though not asked for
+            page = (FIXTURES / "wire_port_strike.html").read_bytes()
+            body = gzip.compress(page if self.path == "/gzipped" else b"<p>" + b" " * 300_000)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Encoding", "br" if self.path == "/brotli" else "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif self.path == "/image":
             self._send(200, b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png")
         else:
@@ -1238,6 +1310,18 @@ def test_url_body_over_the_size_limit_is_an_error(server, path):
     result = only(read_all([f"{server}{path}"], max_bytes=100_000))
     assert result.status == "error"
     assert "over the 100000-byte limit (max_bytes)" in result.reason
+
+
+def test_url_sent_gzip_encoded_is_decompressed_within_the_size_limit(server):
+    """(A gzipped page was "a binary file, not text"; its decompressed size counts against max_bytes.)"""
+    doc = only(read_all([f"{server}/gzipped"])).document
+    assert doc.title == "Dockworkers strike shuts three Gulf Coast ports"
+    bomb = only(read_all([f"{server}/gzip-bomb"], max_bytes=100_000))
+    assert bomb.reason == f"{server}/gzip-bomb is over the 100000-byte limit (max_bytes) once decompressed"
+    brotli = only(read_all([f"{server}/brotli"]))
+    assert (
+        brotli.reason == f"{server}/brotli is sent with Content-Encoding 'br', which spinlens cannot decode"
+    )
 
 
 def test_url_with_a_non_text_type_is_an_error(server):

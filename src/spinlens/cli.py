@@ -325,6 +325,10 @@ def _expand(
                 if not f.is_file():
                     if (f.is_symlink() and not f.exists()) or (f.exists() and not f.is_dir()):
                         broken.append(f)  # a dangling link, a named pipe, a device
+                    elif f.is_symlink():  # rglob does not go in: say so, as the ingest walk does
+                        from spinlens.ingest._options import FOLDER_LINK
+
+                        _err(f"Skipped: {f}: {FOLDER_LINK}")
                     continue
                 if f.suffix.lower() in TEXT_SUFFIXES:
                     found.append(f)

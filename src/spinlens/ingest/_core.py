@@ -16,7 +16,7 @@ from spinlens.ingest._decode import wide_bom
 from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, fetch_url
 from spinlens.ingest._language import LanguageDetector
-from spinlens.ingest._options import NO_INPUT_FILES, NO_TEXT, IngestOptions, IngestResult
+from spinlens.ingest._options import FOLDER_LINK, NO_INPUT_FILES, NO_TEXT, IngestOptions, IngestResult
 from spinlens.ingest._readers import (
     html_draft,
     looks_like_html,
@@ -166,7 +166,8 @@ def _dispatch(
 
 def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator[Draft | IngestResult]:
     """Files under ``folder`` whose names end with one of ``options.extensions``, in sorted order; every
-    other file (hidden ones and those in hidden folders aside) as a ``"skipped"`` result."""
+    other file, and each link to a folder (not followed: it may lead back up), as a ``"skipped"`` result
+    (hidden ones and those in hidden folders aside)."""
     problems: list[OSError] = []
     found = False
     for root, dirs, files in os.walk(folder, onerror=problems.append):
@@ -176,6 +177,8 @@ def _read_folder(folder: Path, options: IngestOptions, fetch: Fetch) -> Iterator
                 str(exc.filename or folder), None, "error", f"cannot read folder: {exc.strerror}"
             )
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in [d for d in dirs if os.path.islink(os.path.join(root, d))]:  # os.walk would pass it over
+            yield IngestResult(str(Path(root) / name), None, "skipped", FOLDER_LINK)
         for name in sorted(files):
             if name.startswith("."):
                 continue

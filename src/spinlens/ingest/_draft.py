@@ -37,6 +37,13 @@ def draft_from_record(record: Mapping[str, Any], options: IngestOptions, source:
     text = record[options.text_field]
     if text is None:
         text = ""
+    if isinstance(text, bytes):  # a Parquet string column written as plain binary (no UTF8 annotation)
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"field {options.text_field!r} holds bytes that are not UTF-8 ({exc.reason})"
+            ) from None
     if not isinstance(text, str):
         raise InputError(f"field {options.text_field!r} is a {type(text).__name__}, not a string")
     if len(text) > options.max_bytes:  # characters: a cheap lower bound on the encoded size

@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -250,11 +251,37 @@ def _fetch(
         except (OSError, http.client.HTTPException) as exc:
             raise InputError(f"cannot fetch {url}: {exc!r}") from exc
         headers = {k.lower(): v for k, v in response.headers.items()}
+        body = _decoded(b"".join(chunks), headers.get("content-encoding", ""), url, max_bytes)
         return FetchResponse(
             url=response.geturl() or url,
             status=response.status,
-            body=b"".join(chunks),
+            body=body,
             content_type=response.headers.get("Content-Type"),
             reason=str(response.reason or ""),
             headers=headers,
         )
+
+
+def _decoded(body: bytes, coding: str, url: str, max_bytes: int) -> bytes:
+    """``body`` without its HTTP ``Content-Encoding``: servers gzip a page though the request asked for no
+    encoding. At most ``max_bytes`` are decompressed (a small body may hold a huge page).
+
+    Raises:
+        InputError: an encoding spinlens cannot decode (``br``), broken data, or a page over ``max_bytes``.
+    """
+    coding = coding.strip().lower()
+    if coding in ("", "identity"):
+        return body
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise InputError(f"{url} is sent with Content-Encoding {coding!r}, which spinlens cannot decode")
+    # deflate is zlib data by the standard, raw deflate data from some servers
+    for wbits in (31,) if coding != "deflate" else (15, -15):
+        decompressor = zlib.decompressobj(wbits)
+        try:
+            page = decompressor.decompress(body, max_bytes + 1)
+        except zlib.error:
+            continue
+        if len(page) > max_bytes or decompressor.unconsumed_tail:
+            raise InputError(f"{url} is over the {max_bytes}-byte limit (max_bytes) once decompressed")
+        return page + decompressor.flush()
+    raise InputError(f"cannot fetch {url}: broken {coding} data (Content-Encoding)")

@@ -22,6 +22,8 @@ DEFAULT_EXTENSIONS = (*PLAIN_EXTENSIONS, ".html", ".htm", *RECORD_EXTENSIONS)
 TEXT_FIELD_HINT = "name the text field (--text-field, IngestOptions.text_field)"
 #: the reason of a "skipped" result that has no text at all (a front end may treat it as an error)
 NO_TEXT = "no text (empty, or no main text found in the page)"
+#: the reason of the "skipped" result of a link to a folder inside a folder that is read
+FOLDER_LINK = "a link to a folder, not followed; give the folder it leads to as an input of its own"
 #: the reason of the "error" result of a folder with nothing to read in it
 NO_INPUT_FILES = "no text, HTML or record files in this folder; give text files or a folder that has some"
 
@@ -39,7 +41,8 @@ class IngestOptions:
         title_in_text: prepend ``title + "\\n\\n"`` to the text, so offsets count the title too.
         text_field, title_field, id_field, url_field, outlet_field, published_field, author_field:
             field (column) names read from JSONL, CSV and Parquet records; None ignores that field.
-        csv_delimiter: the CSV field separator.
+        csv_delimiter: the CSV field separator (``;``, tab, ``,`` and ``|`` are tried when it gives a header
+            of one column without the text field).
         extensions: file name endings picked up when walking a folder.
         html_focus: trafilatura's trade-off for HTML main text: ``"balanced"``, ``"precision"`` (less
             boilerplate, may drop a standfirst) or ``"recall"`` (more text, more boilerplate).

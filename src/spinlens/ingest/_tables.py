@@ -206,18 +206,31 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:
             csv.field_size_limit(options.max_bytes)
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         reader = csv.reader(text, delimiter=options.csv_delimiter)
-        try:
-            header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read the CSV header ({exc})") from exc
+        header = _csv_header(reader, path)
         if header is None:
             return
-        header = [name.strip() for name in header]
+        if options.text_field not in header and (other := _other_delimiter(header, options)) is not None:
+            # Excel in much of Europe separates with ";": read again from the start with that separator
+            text.seek(0)
+            reader = csv.reader(text, delimiter=other)
+            header = _csv_header(reader, path) or []
         if options.text_field not in header:
             shown = ", ".join(header[:12])
             raise InputError(
                 f"{path}: no {options.text_field!r} column (columns: {shown}); {TEXT_FIELD_HINT}"
             )
+        fields = (
+            options.text_field,
+            options.title_field,
+            options.id_field,
+            options.url_field,
+            options.outlet_field,
+            options.published_field,
+            options.author_field,
+        )
+        twice = [name for name in dict.fromkeys(fields) if name and header.count(name) > 1]
+        if twice:  # a row would keep the last column's value only: the others would be lost unsaid
+            raise InputError(f"{path}: the header has the column {twice[0]!r} twice; rename one of them")
         last_line = reader.line_num
         while True:
             start_line = last_line + 1
@@ -246,6 +259,32 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:
                 yield draft_from_record(dict(zip(header, row)), options, source)
             except InputError as exc:
                 yield _error(source, f"line {start_line}: {exc}")
+
+
+def _csv_header(reader, path: Path) -> list[str] | None:
+    """The column names of the first row, stripped; None for an empty file."""
+    try:
+        header = next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the CSV header ({exc})") from exc
+    return None if header is None else [name.strip() for name in header]
+
+
+# separators tried when the configured one gives a header of one column without the text field
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _other_delimiter(header: list[str], options: IngestOptions) -> str | None:
+    """The separator of a header read as one column (``text;title;id``) that has the text field when split
+    by it: the file uses another separator than ``options.csv_delimiter``; None when none fits."""
+    if len(header) != 1:
+        return None
+    for delimiter in _DELIMITERS:
+        if delimiter != options.csv_delimiter:
+            names = next(csv.reader([header[0]], delimiter=delimiter), [])
+            if options.text_field in (name.strip() for name in names):
+                return delimiter
+    return None
 
 
 def _csv_encoding(raw: io.BufferedReader, path: Path) -> str:
