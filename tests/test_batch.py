@@ -693,6 +693,42 @@ def test_sigterm_stops_a_batch_like_ctrl_c_and_the_rerun_finishes(db, tmp_path):
     check_store(db, expected)
 
 
+@pytest.mark.parametrize("engine", ["pool", "dask"])
+def test_ctrl_c_in_a_terminal_stops_the_workers_without_tracebacks(engine, tmp_path):
+    """A terminal's Ctrl-C sends SIGINT to the whole foreground process group: the pool's and the Dask
+    LocalCluster's worker processes printed a ``KeyboardInterrupt`` traceback each. Only the driver takes
+    it now; it writes what was analyzed and stops the workers, and a rerun finishes the store."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    n = 2000
+    expected = make_corpus(tmp_path / "news", n)
+    target = str(tmp_path / "c.sqlite")
+    cmd = [sys.executable, "-m", "spinlens", "batch", str(tmp_path / "news"), "--db", target]
+    cmd += ["--model", "rules", "--batch-size", "8", "--workers", "2"]
+    cmd += ["--engine", "dask"] if engine == "dask" else []
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        text=True,
+        # as in a terminal, whatever pytest inherited (a background job ignores SIGINT)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    with open_store(target) as store:
+        _wait_for(store, 0, proc, timeout=120)
+    assert proc.poll() is None, f"the batch finished before it could be stopped: {proc.stderr.read()}"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Interrupted: what was analyzed is stored" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    r = run("batch", tmp_path / "news", "--db", target, "--model", "rules")
+    assert r.exit_code == 0, r.output
+    check_store(target, expected)
+
+
 @pytest.fixture
 def ctrl_c():
     """Ctrl-C raises KeyboardInterrupt, as in a terminal: a process started in the background (a CI job,

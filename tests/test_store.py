@@ -188,6 +188,26 @@ def test_unsupported_database_urls_are_rejected():
         open_store("mysql://x/y")
 
 
+@pytest.mark.parametrize(
+    "url, secret",
+    [
+        ("postgresql://me:Secret-9@127.0.0.1:abc/news", "Secret-9"),  # a port that is not a number
+        ("postgresql://me:Secret-9@[::1/news", "Secret-9"),  # an unclosed IPv6 address
+        ("postgresql://me:p@Secret-9@127.0.0.1:1/news", "Secret-9"),  # '@' in a password, not as %40
+        ("postgresql://me@127.0.0.1:1/news?password=Secret-9", "Secret-9"),  # libpq's password parameter
+    ],
+)
+def test_a_malformed_or_unreachable_postgresql_url_is_one_line_without_the_password(url, secret):
+    """A malformed URL ended in a traceback (ValueError from the port); the part of a password after an
+    unescaped '@' was shown as the host, and a ``?password=`` parameter as it was given."""
+    pytest.importorskip("psycopg")
+    for args in (("stats",), ("search", "x"), ("export", "-f", "csv")):
+        r = run(*args, "--db", url)
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), (args, r.exception)
+        assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r.stderr
+        assert secret not in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
 # -- writing -----------------------------------------------------------------------------------------
 def test_write_and_read_back_round_trips_every_analysis(filled, analyses):
     for a in analyses:
@@ -549,6 +569,26 @@ def test_search_filters_by_technique_outlet_and_date(filled, analyses):
     assert [h.id for h in filled.search("traitors", since="2024-01-01")] == [ids[0]]
     assert filled.search("traitors", technique="Whataboutism") == []
     assert [h.id for h in filled.search("", technique="whataboutism")] == [ids[1]]
+
+
+def test_an_outlet_filter_finds_an_outlet_as_it_is_stored_whatever_its_letters(store):
+    """Python and PostgreSQL lower some letters differently ("İ": "i̇" and "i"; a final "Σ": "ς" and "σ"):
+    PostgreSQL compared its own lower() of the stored outlet with Python's of the filter, and found nothing
+    for "İstanbul Post" or "ΚΌΣΜΟΣ" written as stored. Both sides are lowered by the database now."""
+    pipeline = Pipeline(RuleTagger())
+    outlets = ("İstanbul Post", "ΚΌΣΜΟΣ", "Über/News")
+    stored = [
+        pipeline.analyze(Document(text=f"{ARTICLE} Story {i}.", outlet=o, published="2024-05-02"))
+        for i, o in enumerate(outlets)
+    ]
+    store.write(stored)
+    for a, outlet in zip(stored, outlets):
+        for given in (outlet, outlet.upper()):
+            assert [h.id for h in store.search("traitors", outlet=given)] == [a.document.id], given
+            assert [h.id for h in store.search("", outlet=given)] == [a.document.id], given
+            assert store.count("traitors", outlet=given) == 1, given
+            assert [r["outlet"] for r in store.stats("outlet", outlet=given)] == [outlet], given
+            assert store.stats("technique", outlet=given)[0]["articles"] == 1, given
 
 
 def test_search_without_words_lists_the_newest_articles(filled, analyses):

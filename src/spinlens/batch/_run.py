@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -487,6 +490,7 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
     try:
         pending: set[Any] = set()
         exhausted = False
+        submitted = 0
         while True:
             while not exhausted and len(pending) < window:
                 try:
@@ -494,8 +498,10 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
                 except StopIteration:
                     exhausted = True
                     break
-                pending.add(
-                    executor.submit(
+                # the first submits start the worker processes (one each: none is idle yet), which then
+                # leave Ctrl-C to this one; only those, or a Ctrl-C during a later submit would be lost
+                with _sigint_ignored() if submitted < o.workers else nullcontext():
+                    future = executor.submit(
                         analyze_document,
                         doc,
                         o.model,
@@ -504,7 +510,8 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
                         threads=threads,
                         article=o.article,
                     )
-                )
+                pending.add(future)
+                submitted += 1
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -520,6 +527,24 @@ def _run_pool(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT over the block (in the main thread; elsewhere signals are not handled). A process started
+    meanwhile ignores it too (an ignored signal stays ignored through fork and exec, and Python leaves it so):
+    a terminal's Ctrl-C, sent to the whole process group, reaches the driver only, which shuts the pool down,
+    instead of making each worker print a ``KeyboardInterrupt`` traceback. A Ctrl-C meanwhile is lost: the
+    block is one ``submit`` that starts a process."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None or threading.current_thread() is not threading.main_thread():
+        yield  # (None: installed outside Python, it could not be put back)
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions) -> Iterator[Outcome]:
     """The per-document function on a Dask cluster (a LocalCluster of ``o.workers`` when no scheduler)."""
     try:
@@ -532,7 +557,11 @@ def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
             client = Client(o.scheduler, timeout="30s")
         else:
             cluster = LocalCluster(
-                n_workers=o.workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=o.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                preload=["spinlens.batch._dask_worker"],  # the workers leave Ctrl-C to the driver
             )
             client = Client(cluster)
     except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -128,8 +129,10 @@ def init_worker(
     """Process-pool initializer: load the models once, and exit when the parent process is gone.
 
     A model that cannot be loaded is left for the first task, whose ``ModelError`` reaches the parent
-    (which stops the run with that message); raising here would only break the pool.
+    (which stops the run with that message); raising here would only break the pool. Ctrl-C is ignored: the
+    parent takes it and shuts the pool down (a terminal sends it to every process of its group).
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     try:
         load_pipeline(model, max_chars, threads, article)

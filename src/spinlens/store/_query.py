@@ -195,7 +195,9 @@ def _filters(
         st = article_stats_t
         q = sa.select(st.c.doc_pk)
         if outlet is not None:
-            q = q.where(sa.func.lower(st.c.outlet) == outlet.lower())
+            # lowered by the database on both sides: Python's lower() and PostgreSQL's differ on some
+            # letters ("İ", a final "Σ"), and an outlet given as stored was not found
+            q = q.where(sa.func.lower(st.c.outlet) == sa.func.lower(outlet))
         if since is not None:
             q = q.where(st.c.published >= since)
         if until is not None:
@@ -567,7 +569,7 @@ def stats(
     def where(t: sa.Table) -> list[Any]:
         conds = []
         if outlet is not None:
-            conds.append(sa.func.lower(t.c.outlet) == outlet.lower())
+            conds.append(sa.func.lower(t.c.outlet) == sa.func.lower(outlet))  # as in _filters
         if no_outlet:
             conds.append(t.c.outlet.is_(None))
         if since is not None:

@@ -93,11 +93,33 @@ def store_files(target: str | Path) -> list[Path]:
     return [] if own is None else [Path(f"{own}{suffix}") for suffix in SQLITE_SUFFIXES]
 
 
+def _parse_url(target: str | Path) -> sa.engine.URL:
+    """The SQLAlchemy URL of a ``--db`` value (:func:`store_url`), or InputError. The message never repeats
+    the value: a malformed one may hold a password."""
+    try:
+        url = sa.engine.make_url(store_url(target))
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number, "[::1" unclosed
+        url = None
+    if url is None or "@" in (url.host or ""):  # "@" in a password read as part of the host
+        raise InputError(
+            "the database URL is malformed (its host or port cannot be read); write it as "
+            "postgresql://USER:PASSWORD@HOST:PORT/DB, with an '@', ':' or '/' in the password as "
+            "%40, %3A, %2F"
+        )
+    return url
+
+
+def _label(url: sa.engine.URL) -> str:
+    """How messages name a database: its URL without the password, in its place or as a query parameter."""
+    query = {k: "***" if "password" in k.lower() else v for k, v in url.query.items()}
+    return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
 def store_file(target: str | Path) -> Path | None:
     """The SQLite file a ``--db`` value names, or None (PostgreSQL, or not a database URL)."""
     try:
-        url = sa.engine.make_url(store_url(target))
-    except (InputError, sa.exc.ArgumentError):
+        url = _parse_url(target)
+    except InputError:
         return None
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -182,10 +204,10 @@ class Store:
     """
 
     def __init__(self, target: str | Path, *, create: bool = True) -> None:
-        url = sa.engine.make_url(store_url(target))
+        url = _parse_url(target)
         self.url = url
         self.dialect = url.get_backend_name()
-        self.label = url.database if self.dialect == "sqlite" else url.render_as_string(hide_password=True)
+        self.label = url.database if self.dialect == "sqlite" else _label(url)
         if self.dialect == "sqlite":
             path = Path(url.database or "")
             if not url.database or url.database == ":memory:":
