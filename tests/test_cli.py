@@ -871,6 +871,30 @@ def test_bad_seeds_are_a_usage_error(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_unknown_training_sources_are_a_usage_error(tmp_path):
+    """``--sources bogus`` (or ``ptc,``) read the corpora, then ended in a ValueError traceback."""
+    from spinlens.datasets import TRAINING_SOURCES
+    from spinlens.training.data import load_sources
+
+    for bad in ("bogus", "ptc,", ""):
+        r = run("train", "--run", tmp_path / "run", "--data", tmp_path / "none", "--sources", bad)
+        assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.exception
+        assert "give some of ptc, ptc-dev, ptc18, semeval2023, semeval2021" in r.stderr
+        assert not (tmp_path / "run").exists()
+    with pytest.raises(ValueError, match=f"known: {', '.join(TRAINING_SOURCES)}$"):  # the same names
+        load_sources(["bogus"], None, set())
+
+
+def test_models_verify_reports_a_folder_in_place_of_model_json_in_one_line(tmp_path):
+    """A model.json that cannot be read (a folder in its place) was an IsADirectoryError traceback."""
+    (tmp_path / "model.json").mkdir()
+    r = run("models", "verify", "--model-dir", tmp_path)
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
+    assert err_lines(r) == [
+        f"Error: {tmp_path / 'model.json'} cannot be read (Is a directory); reinstall or rebuild the model"
+    ]
+
+
 def test_eval_ptc_without_usable_gold_spans_is_an_error(tmp_path):
     (tmp_path / "article111.txt").write_text("Some text about traitors.\n", encoding="utf-8")
     gold = tmp_path / "gold.labels"

@@ -12,6 +12,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -580,3 +582,77 @@ def test_build_never_replaces_a_folder_it_did_not_write(tmp_path):
     res = CliRunner().invoke(app, ["models", "build", "accurate", "--dest", str(mine)])
     assert res.exit_code == 1 and "not a model built by spinlens" in res.output
     assert (mine / "keep.txt").read_text() == "user data"
+
+
+def test_build_checks_the_destination_before_reading_the_base(tmp_path):
+    """A --dest that is not a built model was refused only after the base encoder was read (7 s, 1.3 GB)."""
+    from typer.testing import CliRunner
+
+    from spinlens.cli import app
+
+    cut = tmp_path / "cut"  # a base that would fail too: the destination is what is reported
+    cut.mkdir()
+    (cut / "model.safetensors").write_bytes(b"junk")
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("user data")
+    args = ["models", "build", "accurate", "--base-from", str(cut), "--dest", str(mine)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1 and "not a model built by spinlens" in res.stderr
+    assert "safetensors" not in res.stderr and "reading the base encoder" not in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut", "notes"]
+
+
+def test_a_build_stopped_by_sigterm_leaves_no_work_folder(tmp_path):
+    """`kill` during a build left its hidden work folder (fp32 files, up to a GB) beside the destination."""
+    script = """
+import os, signal, sys, time
+from spinlens import modelbuild
+from spinlens.cli import main
+
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+
+base_sha = modelbuild.read_recipe("accurate")["base"]["sha256"]
+modelbuild.read_base = lambda source=None: ({}, base_sha)
+modelbuild.unpack_delta = lambda *args, **kwargs: {}
+modelbuild.assemble = killed
+sys.argv = ["spinlens", "models", "build", "accurate", "--dest", sys.argv[1]]
+main()
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    dest = tmp_path / "models" / "accurate"
+    res = subprocess.run(
+        [sys.executable, "-c", script, str(dest)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 143, res.stderr
+    assert res.stderr.splitlines()[-1] == "Interrupted; nothing was installed"
+    assert list((tmp_path / "models").iterdir()) == []  # neither the model nor a `.accurate-*` work folder
+
+
+def test_a_damaged_built_model_says_to_build_it_again(tmp_path, monkeypatch):
+    """A file missing or altered in a built model said "reinstall spinlens", which leaves it as it is."""
+    from typer.testing import CliRunner
+
+    from spinlens._modelmeta import default_model_dir, sha256_file
+    from spinlens.cli import app
+
+    shipped = default_model_dir()
+    built = tmp_path / "models" / "accurate"
+    shutil.copytree(shipped, built, ignore=shutil.ignore_patterns("fast", "accurate"))
+    meta = json.loads((shipped / "model.json").read_text(encoding="utf-8"))
+    recipe = shipped / "accurate"
+    meta["built"] = {"recipe_sha256": sha256_file(recipe / "build.json"), "recipe": str(recipe)}
+    (built / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    monkeypatch.setenv("SPINLENS_MODELS", str(tmp_path / "models"))
+    runner = CliRunner()
+    (built / "heads0.npz").write_bytes(b"damaged")
+    (built / "tagger0.int8.onnx").unlink()
+    for args in (["analyze", "-", "--model", "accurate"], ["models", "verify", "--model", "accurate"]):
+        res = runner.invoke(app, args, input="They lie, always.")
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.exception
+        errors = [line for line in res.stderr.splitlines() if line.startswith("Error:")]
+        again = "build it again with `spinlens models build accurate`"
+        assert errors and all(e.endswith(again) for e in errors)
+        assert "reinstall spinlens" not in res.stderr

@@ -127,6 +127,9 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
         runtime_files(meta)
         for entry in all_files(meta):  # every file entry names a file and its hash
             entry["name"], entry["sha256"]
+    except OSError as exc:  # a folder in its place, an unreadable file
+        why = exc.strerror or exc
+        raise ModelError(f"{path} cannot be read ({why}); reinstall or rebuild the model") from exc
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ModelError(f"{path} is not a valid model description ({type(exc).__name__}: {exc})") from exc
     return meta

@@ -64,7 +64,8 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Score the model on a benchmark.", no_args_is_help=True)
 models_app = typer.Typer(
-    help="List and verify the installed model files; build the opt-in accurate model.", no_args_is_help=True
+    help="Verify the installed model files (each listed with its sha256); build the opt-in accurate model.",
+    no_args_is_help=True,
 )
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
@@ -442,6 +443,19 @@ def _check_seeds(value: str) -> str:
     parts = [x.strip() for x in value.split(",")]
     if not parts or not all(re.fullmatch(r"\d+", x, re.ASCII) for x in parts):
         raise typer.BadParameter(f"{value!r}: give whole numbers separated by commas, e.g. 13,7")
+    return ",".join(parts)
+
+
+def _check_sources(value: str) -> str:
+    from spinlens.datasets import TRAINING_SOURCES
+
+    parts = [x.strip() for x in value.split(",")]
+    unknown = [x for x in parts if x not in TRAINING_SOURCES]
+    if unknown:
+        raise typer.BadParameter(
+            f"{value!r}: unknown corpus {unknown[0]!r}; give some of {', '.join(TRAINING_SOURCES)}, "
+            "separated by commas"
+        )
     return ",".join(parts)
 
 
@@ -831,7 +845,7 @@ def train(
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs.")] = 12,
     data: DataOpt = None,
     sources: Annotated[
-        str, typer.Option("--sources", help="Comma-separated corpora.")
+        str, typer.Option("--sources", help="Comma-separated corpora.", callback=_check_sources)
     ] = "ptc,semeval2023,ptc18",
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 16,
     lr: Annotated[float, typer.Option("--lr", min=0.0, help="Learning rate.")] = 1e-4,
@@ -993,6 +1007,7 @@ def models_build(
     from spinlens.errors import ModelError
     from spinlens.modelbuild import build
 
+    previous_term = _term_as_interrupt()  # `kill`: the half-built work folder is removed, as on Ctrl-C
     try:
         out = build(name, base_from=base_from, dest=dest, keep_fp32=keep_fp32, log=_err)
     except ModelError as exc:
@@ -1001,6 +1016,11 @@ def models_build(
     except OSError as exc:  # an unwritable or full destination
         _err(f"Error: cannot write the model ({exc.strerror or exc}: {exc.filename or dest})")
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        _err("Interrupted; nothing was installed")
+        raise typer.Exit(interrupted_exit_code()) from None
+    finally:
+        _restore_term(previous_term)
     click.echo(str(out))
 
 
@@ -1030,7 +1050,14 @@ def models_verify(
       spinlens models verify --model accurate
       spinlens models verify --model-dir model/
     """
-    from spinlens._modelmeta import all_files, read_meta, runtime_files, sha256_file, shipped_model_dir
+    from spinlens._modelmeta import (
+        all_files,
+        built_recipe_name,
+        read_meta,
+        runtime_files,
+        sha256_file,
+        shipped_model_dir,
+    )
     from spinlens.errors import ModelError
 
     try:
@@ -1047,6 +1074,8 @@ def models_verify(
         needed.add(files["span_lexicon"]["name"])
     if meta.get("judge"):  # the span judge of a built accurate model (--model thorough)
         needed.add(meta["judge"]["files"]["onnx_int8"]["name"])
+    recipe = built_recipe_name(meta)  # a built model comes back by building it; reinstalling leaves it as is
+    rebuild = f"build it again with `spinlens models build {recipe}`" if recipe else None
     bad = 0
     for entry in entries:
         if not isinstance(entry["name"], str):
@@ -1056,7 +1085,7 @@ def models_verify(
         path = d / entry["name"]
         if not path.exists():
             if entry["name"] in needed:
-                _err(f"Error: {path}: missing; reinstall spinlens or run spinlens train")
+                _err(f"Error: {path}: missing; {rebuild or 'reinstall spinlens or run spinlens train'}")
                 bad += 1
             else:
                 click.echo(f"skipped {entry['name']} (not installed; not needed at run time)")
@@ -1064,7 +1093,7 @@ def models_verify(
         try:
             got = sha256_file(path)
         except OSError as exc:  # a folder in the file's place, an unreadable file
-            _err(f"Error: {path}: cannot be read ({exc.strerror or exc}); reinstall spinlens")
+            _err(f"Error: {path}: cannot be read ({exc.strerror or exc}); {rebuild or 'reinstall spinlens'}")
             bad += 1
             continue
         if got == entry["sha256"]:
@@ -1072,7 +1101,7 @@ def models_verify(
         else:
             _err(
                 f"Error: {path}: sha256 {got} does not match model.json ({entry['sha256']}); "
-                "the file is corrupt or was replaced: reinstall spinlens"
+                f"the file is corrupt or was replaced: {rebuild or 'reinstall spinlens'}"
             )
             bad += 1
     if bad:

@@ -71,14 +71,17 @@ __all__ = [
 Forward = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
 
 
-def _verify(path: Path, expected: str) -> None:
+def _verify(path: Path, expected: str, rebuild: str | None = None) -> None:
+    """Check ``path`` against its sha256; ``rebuild``: how to get a built model's files back (instead of
+    reinstalling spinlens, which does not touch them)."""
     if not path.exists():
-        raise ModelError(f"model file {path} is missing; reinstall spinlens or run `spinlens export`")
+        fix = rebuild or "reinstall spinlens or run `spinlens export`"
+        raise ModelError(f"model file {path} is missing; {fix}")
     got = sha256_file(path)
     if got != expected:
         raise ModelError(
             f"model file {path} has sha256 {got[:12]}..., expected {expected[:12]}...; "
-            "the file is corrupt or was replaced: reinstall spinlens"
+            f"the file is corrupt or was replaced: {rebuild or 'reinstall spinlens'}"
         )
 
 
@@ -558,6 +561,13 @@ def _rebuild_hint(d: Path) -> str:
     return f"build it again with `spinlens models build {recipe}`"
 
 
+def _rebuild_built(meta: dict) -> str | None:
+    """How to get a built model's files back (building it again: reinstalling spinlens does not touch them),
+    or None for a model that was trained or shipped as it is."""
+    recipe = built_recipe_name(meta)
+    return f"build it again with `spinlens models build {recipe}`" if recipe else None
+
+
 class SpanTagger:
     """Finds technique spans in text and labels given spans.
 
@@ -629,7 +639,7 @@ class SpanTagger:
         lexicon_entry = files.get("span_lexicon")
         entries = [files["tokenizer"], *(x for pair in chosen for x in pair)]
         for entry in entries + ([lexicon_entry] if lexicon_entry else []):
-            _verify(d / entry["name"], entry["sha256"])
+            _verify(d / entry["name"], entry["sha256"], _rebuild_built(meta))
         self.lexicon_ = SpanLexicon.from_file(d / lexicon_entry["name"]) if lexicon_entry else None
         from tokenizers import Tokenizer
 
@@ -674,7 +684,7 @@ class SpanTagger:
                 f"the span judge's fp32 file {entry['name']} is not installed in {d}: build it with "
                 "`spinlens models build accurate --keep-fp32`, or use --model thorough (int8)"
             )
-        _verify(d / entry["name"], entry["sha256"])
+        _verify(d / entry["name"], entry["sha256"], _rebuild_built(meta))
         run = SpanJudge(d / entry["name"], spec["budget"], 1 if self._pool else self.threads)
         tok, pool = self.tokenizer_, self._pool
 

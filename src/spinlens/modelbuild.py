@@ -496,17 +496,7 @@ def build(
             raise ModelError(
                 f"{path} is missing or altered (sha256 differs from build.json): reinstall spinlens"
             )
-    t0 = time.time()
-    log(f"reading the base encoder ({recipe['base']['name']})")
-    base, digest = read_base(base_from)
-    if digest != recipe["base"]["sha256"]:
-        raise ModelError(
-            f"the base encoder's model.safetensors has sha256 {digest}, the recipe needs "
-            f"{recipe['base']['sha256']} ({recipe['base']['name']}): another version or a damaged download"
-        )
-    log(f"base OK (sha256 {digest[:16]}..., {time.time() - t0:.0f}s); applying the delta")
-    packed = dict(np.load(src / recipe["delta"]["name"]))
-    delta = unpack_delta(packed, base, recipe["delta"].get("prefix", "encoder."))
+    # the destination is checked (and the work folder made beside it) before the minutes of work
     dest = Path(dest) if dest is not None else built_model_dir(name)
     if dest.exists() and not _is_built_model(dest):
         raise ModelError(
@@ -516,6 +506,18 @@ def build(
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
     try:
+        t0 = time.time()
+        log(f"reading the base encoder ({recipe['base']['name']})")
+        base, digest = read_base(base_from)
+        if digest != recipe["base"]["sha256"]:
+            raise ModelError(
+                f"the base encoder's model.safetensors has sha256 {digest}, the recipe needs "
+                f"{recipe['base']['sha256']} ({recipe['base']['name']}): another version or a damaged "
+                "download"
+            )
+        log(f"base OK (sha256 {digest[:16]}..., {time.time() - t0:.0f}s); applying the delta")
+        packed = dict(np.load(src / recipe["delta"]["name"]))
+        delta = unpack_delta(packed, base, recipe["delta"].get("prefix", "encoder."))
         fp32 = work / "tagger0.fp32.onnx"
         assemble(src / recipe["graph"]["name"], recipe["initializers"], base, delta, fp32)
         del base, delta

@@ -25,6 +25,7 @@ __all__ = [
     "read_ptc_labels",
     "read_ptc18",
     "PTC_DEV_COPIES_IN_PTC18",
+    "TRAINING_SOURCES",
     "read_semeval2021",
     "read_semeval2023",
     "read_semeval2023_paragraph_labels",
@@ -37,6 +38,9 @@ SE21_DIR = "semeval2021-task6/data"
 _SE21_FILES = {"train": "training_set_task2.txt", "dev": "dev_set_task2.txt", "test": "test_set_task2.txt"}
 
 _ARTICLE_RE = re.compile(r"^article(\d+)\.txt$")
+
+#: the corpora ``spinlens train --sources`` takes (``spinlens.training.data.load_sources`` reads them)
+TRAINING_SOURCES: tuple[str, ...] = ("ptc", "ptc-dev", "ptc18", "semeval2023", "semeval2021")
 
 
 @dataclass(frozen=True)
