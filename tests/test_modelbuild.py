@@ -86,6 +86,30 @@ def test_the_cli_refuses_an_unbuilt_model_in_one_line(tmp_path, monkeypatch):
     assert "not built yet" in res.output and "Traceback" not in res.output
 
 
+def test_a_built_model_goes_where_the_help_and_the_readme_say(tmp_path, monkeypatch):
+    """``--dest``'s help named $SPINLENS_MODELS and ~/.local/share, not $XDG_DATA_HOME, which is read too."""
+    from typer.testing import CliRunner
+
+    from spinlens._modelmeta import built_model_dir
+    from spinlens.cli import app
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SPINLENS_MODELS", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert built_model_dir("accurate") == tmp_path / "home/.local/share/spinlens/models/accurate"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert built_model_dir("accurate") == tmp_path / "xdg/spinlens/models/accurate"
+    monkeypatch.setenv("SPINLENS_MODELS", str(tmp_path / "models"))
+    assert built_model_dir("accurate") == tmp_path / "models/accurate"
+    res = CliRunner().invoke(app, ["models", "build", "--help"], terminal_width=200)
+    assert res.exit_code == 0
+    names = ("$SPINLENS_MODELS/NAME", "$XDG_DATA_HOME/spinlens/models/NAME")
+    names += ("~/.local/share/spinlens/models/NAME",)
+    assert all(name in res.output for name in names)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(name.replace("NAME", "accurate") in readme for name in names)
+
+
 def test_build_without_the_base_parts_says_what_to_install(tmp_path, monkeypatch):
     from importlib import metadata
 

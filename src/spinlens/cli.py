@@ -974,7 +974,8 @@ def models_build(
             "--dest",
             file_okay=False,
             help="Where to write the model (default: $SPINLENS_MODELS/NAME, else "
-            "~/.local/share/spinlens/models/NAME, where --model NAME looks for it).",
+            "$XDG_DATA_HOME/spinlens/models/NAME, else ~/.local/share/spinlens/models/NAME, where --model "
+            "NAME looks for it).",
         ),
     ] = None,
     keep_fp32: Annotated[
