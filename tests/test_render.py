@@ -407,6 +407,14 @@ def test_jsonl_writes_one_compact_object_per_line():
     assert all(line.startswith('{"schema_version":1,"document":{"text":') for line in lines)
 
 
+def test_jsonl_escapes_next_line_so_splitlines_sees_one_object_per_line():
+    """U+0085 (NEL) in an article was written as is: ``str.splitlines`` cut the object in two."""
+    docs = [_data("They are traitors.\x85What a disaster."), _data("Two.")]
+    out = render_jsonl(docs)
+    assert "\x85" not in out and "\\u0085" in out
+    assert [json.loads(line) for line in out.splitlines()] == docs
+
+
 # -- terminal ----------------------------------------------------------------------------------------------
 def _terminal(data) -> str:
     buf = io.StringIO()
@@ -577,3 +585,42 @@ def test_html_names_each_article_s_file_and_a_page_of_several_is_no_one_s(rule_p
     )
     assert "<h2>news/&lt;b&gt;1&lt;/b&gt;.txt</h2>" in page  # no title: the file is the heading
     assert "<title>spinlens: Traitors everywhere</title>" in render_html(docs[0])
+
+
+def test_terminal_cuts_a_long_note_between_whole_characters():
+    """A note over 120 characters was cut at 117 code points: inside an emoji sequence or a flag, or between a
+    letter and its accent."""
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of five code points
+    flag, accented = "\U0001f1fa\U0001f1f8", "e\u0301"
+    for filler, unit in ((9, family), (116, flag), (116, accented), (114, "\U0001f44d\U0001f3fd"), (0, "a")):
+        text = "x" * filler + unit * 150
+        out = _terminal(_data(text, [(0, len(text), "Loaded_Language", 0.5)]))
+        quote = "".join(line.strip() for line in out.split("“", 1)[1].split("”", 1)[0].splitlines())
+        assert quote.endswith("...") and len(quote) <= 120
+        kept = quote[: -len("...")]
+        assert kept == text[: len(kept)] and (
+            kept[filler:] == "" or kept[filler:].count(unit) * len(unit) == len(kept[filler:])
+        ), repr(kept[-8:])
+        assert unit != "a" or kept == "a" * 117  # plain text is cut where it was
+
+
+def test_terminal_keeps_names_and_titles_wrapped_in_the_article_on_one_line(article_pipeline):
+    """A name hard-wrapped in a plain-text article ("Boris\\nKent") split the summary block and the heading
+    into lines that read as separate entries."""
+    from spinlens.render.terminal import article_summary_view
+
+    data = article_pipeline.analyze(ANALYZED.replace("Boris Kent", "Boris\nKent")).to_dict()
+    line = article_summary_view(data).plain
+    assert "Attacked: Boris Kent (" in line and "Villains: Boris Kent" in line
+    data["document"]["title"] = "Kent\n\tand the\r\nprotesters"
+    data["document"]["outlet"] = "Daily\nPlanet"
+    out = _terminal(data)
+    assert out.splitlines()[0].startswith("Kent and the protesters ─")
+    assert out.splitlines()[1] == "Daily Planet"
+
+
+def test_terminal_span_ending_inside_a_windows_line_end_breaks_the_line_once():
+    """A span ending between the CR and the LF of a line end printed the CR as a line break, then the LF."""
+    text = "They are traitors\r\nWhat a disaster."
+    out = _terminal(_data(text, [(9, 18, "Name_Calling-Labeling", 0.9)]))
+    assert "They are traitors[1]\nWhat a disaster." in out

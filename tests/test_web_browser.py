@@ -362,3 +362,71 @@ def test_hostile_metadata_runs_no_script_in_the_browser(page, server):
     page.goto(server + "/stats")
     assert not [p for p in page.problems if p.startswith("dialog")], page.problems
     _offline(page, server)
+
+
+# -- the standalone HTML report (`spinlens analyze -f html`), opened from a file -------------------------
+def _report(browser, tmp_path, data):
+    from spinlens.render import render_html
+
+    path = tmp_path / "report.html"
+    path.write_text(render_html(data), encoding="utf-8")
+    pg = browser.new_page()
+    pg.problems = []
+    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
+    pg.goto(path.as_uri())
+    return pg
+
+
+def test_the_report_tooltip_goes_when_the_keyboard_leaves_or_escape_is_pressed(browser, tmp_path):
+    """Focusing a highlight showed its tooltip, which then stayed: on leaving the highlight and on Escape."""
+    text = "They are traitors and foreign agents."
+    data = Pipeline(RuleTagger()).analyze(text).to_dict()
+    pg = _report(browser, tmp_path, data)
+    try:
+        pg.keyboard.press("Tab")
+        assert pg.evaluate("document.activeElement.matches('mark.sp')")
+        assert pg.is_visible("#tip") and "traitors" in pg.inner_text("#tip")
+        pg.keyboard.press("Escape")
+        assert pg.is_hidden("#tip")
+        pg.keyboard.press("Tab")  # the next highlight
+        assert pg.is_visible("#tip") and "foreign agents" in pg.inner_text("#tip")
+        pg.evaluate("document.activeElement.blur()")  # focus leaves the highlights
+        assert pg.is_hidden("#tip") and pg.locator("mark.sp.hl").count() == 0
+        assert not pg.problems, pg.problems
+    finally:
+        pg.close()
+
+
+def test_the_printed_report_keeps_its_highlights_and_opens_every_card(browser, tmp_path):
+    """Printed or saved as PDF (background graphics off, the default), the highlights lost their colour, and
+    a closed card (over 8 quotes) or entity left its evidence out."""
+    from spinlens.analysis import ArticleAnalyzer
+
+    names = [
+        "Anna Berg",
+        "Boris Kent",
+        "Carl Dunn",
+        "Dora Ek",
+        "Emil Fox",
+        "Fay Gold",
+        "Gus Hart",
+        "Hal Ives",
+    ]
+    text = " ".join(f'"They are traitors and liars," said {n}.' for n in [*names, "Ida Jones"])
+    data = Pipeline(RuleTagger(), article_analyzer=ArticleAnalyzer().load()).analyze(text).to_dict()
+    pg = _report(browser, tmp_path, data)
+    try:
+        assert pg.locator("details:not([open])").count() > 0, "the fixture has a closed card"
+        pg.evaluate(
+            "window.addEventListener('beforeprint', function () {"
+            " window.allOpen = Array.from(document.querySelectorAll('details')).every(d => d.open); })"
+        )
+        pg.pdf()  # prints: beforeprint, then afterprint
+        assert pg.evaluate("window.allOpen") is True
+        assert pg.locator("details:not([open])").count() > 0, "closed again after printing"
+        pg.emulate_media(media="print")
+        adjust = "getComputedStyle(document.querySelector('%s')).printColorAdjust"
+        assert pg.evaluate(adjust % "mark.sp") == "exact" and pg.evaluate(adjust % ".swatch") == "exact"
+        assert not pg.problems, pg.problems
+    finally:
+        pg.close()

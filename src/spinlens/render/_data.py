@@ -22,7 +22,7 @@ def render_json(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> str:
 def render_jsonl(docs: Iterable[Mapping[str, Any]]) -> str:
     """One compact JSON object per analysis, one per line.
 
-    U+2028 and U+2029 are written as escapes, so tools that also break lines there (Python's
+    U+0085 (NEL), U+2028 and U+2029 are written as escapes, so tools that also break lines there (Python's
     ``str.splitlines``, JavaScript) still see one object per line.
     """
     return "".join(_line(d) for d in docs)
@@ -30,7 +30,7 @@ def render_jsonl(docs: Iterable[Mapping[str, Any]]) -> str:
 
 def _line(d: Mapping[str, Any]) -> str:
     s = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-    return s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+    return s.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 def ptc_article_id(data: Mapping[str, Any]) -> str:

@@ -122,7 +122,8 @@ mark.sp.hl { outline: 2px solid currentColor; outline-offset: 1px; }
 .aa .model { margin: .4rem 0 0; }
 ::highlight(spinlens-hover) { background-color: #bfdbfe; }
 ::highlight(spinlens-jump) { background-color: #fde047; color: #111827; }
-@media print { #tip { display: none; } .aa details.card { break-inside: avoid; } }
+@media print { #tip { display: none; } .aa details.card { break-inside: avoid; }
+  mark.sp, .swatch { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 """
 
 _JS = """
@@ -151,10 +152,25 @@ _JS = """
   }
   document.addEventListener("mouseover", function (ev) {
     var m = ev.target.closest ? ev.target.closest("mark.sp") : null;
-    if (m) { show(m); } else { clear(); tip.hidden = true; }
+    if (m) { show(m); } else { hide(); }
   });
+  function hide() { clear(); tip.hidden = true; }
   document.addEventListener("focusin", function (ev) {
     if (ev.target.matches && ev.target.matches("mark.sp")) { show(ev.target); }
+  });
+  document.addEventListener("focusout", function (ev) {
+    if (ev.target.matches && ev.target.matches("mark.sp")) { hide(); }
+  });
+  document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { hide(); } });
+  /* printed (or saved as PDF), a closed card or entity would leave its evidence out */
+  var closed = [];
+  window.addEventListener("beforeprint", function () {
+    closed = Array.from(document.querySelectorAll("details:not([open])"));
+    closed.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closed.forEach(function (d) { d.open = false; });
+    closed = [];
   });
 
   /* the article analysis: each link's data-start/data-end are code-point offsets of Document.text,

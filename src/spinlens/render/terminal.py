@@ -8,6 +8,7 @@ control characters, so an article cannot restyle or move the cursor of the termi
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -43,7 +44,9 @@ def _article_text(text: str, spans: list[Span]) -> Text:
     for s in spans:
         ending.setdefault(s.end, []).append(s)
     for a, b, active in segments(len(text), spans):
-        piece = _clean(text[a:b])
+        # a span that ends between the CR and the LF of a Windows line end: one line break, not two
+        cut = b - 1 if text.endswith("\r", a, b) and text.startswith("\n", b) else b
+        piece = _clean(text[a:cut])
         if active:
             style = CATEGORY_STYLES[get_technique(active[-1].technique).category]
             out.append(piece, style=style + (" underline" if len(active) > 1 else ""))
@@ -52,6 +55,40 @@ def _article_text(text: str, spans: list[Span]) -> Text:
         for s in ending.get(b, []):  # markers for the spans that end here, in the one span order
             out.append(f"[{number[s.index]}]", style="dim")
     return out
+
+
+def _line(value: object) -> str:
+    """``value`` made safe for the terminal, on one line: a name or title wrapped in the article
+    (``"Boris\\nKent"``) broke the summary block and the heading into lines that read as separate entries."""
+    return " ".join(_clean(str(value)).split())
+
+
+def _joins(text: str, i: int) -> bool:
+    """Whether ``text[i - 1]`` and ``text[i]`` belong to one user-perceived character: a combining mark, a
+    variation selector, an emoji modifier or tag after it, either side of a zero-width joiner, or the second
+    regional indicator of a flag."""
+    c, prev = ord(text[i]), ord(text[i - 1])
+    if unicodedata.category(text[i]) in ("Mn", "Mc", "Me") or c == 0x200D or prev == 0x200D:
+        return True
+    if 0xFE00 <= c <= 0xFE0F or 0x1F3FB <= c <= 0x1F3FF or 0xE0020 <= c <= 0xE007F or 0xE0100 <= c <= 0xE01EF:
+        return True
+    if 0x1F1E6 <= c <= 0x1F1FF and 0x1F1E6 <= prev <= 0x1F1FF:
+        run = 0  # regional indicators pair up from the first of a run
+        while i - 1 - run >= 0 and 0x1F1E6 <= ord(text[i - 1 - run]) <= 0x1F1FF:
+            run += 1
+        return run % 2 == 1
+    return False
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text``, or its first characters and "..." in ``limit`` code points, never cut inside an emoji
+    sequence, a flag or a letter with its accents."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 3
+    while cut > 0 and _joins(text, cut):
+        cut -= 1
+    return text[:cut] + "..."
 
 
 def _whose(s: Span, quotes: Sequence[Quote]) -> str:
@@ -70,13 +107,10 @@ def _notes(text: str, spans: list[Span], quotes: Sequence[Quote] = ()) -> Table:
     table.add_column(overflow="fold")
     for i, s in enumerate(spans, 1):
         t = get_technique(s.technique)
-        quote = _clean(text[s.start : s.end])
-        if len(quote) > 120:
-            quote = quote[:117] + "..."
-        note = Text(f"“{quote}”", style="italic")
+        note = Text(f"“{_shorten(_line(text[s.start : s.end]), 120)}”", style="italic")
         whose = _whose(s, quotes) if quotes else ""
         if whose:
-            note.append(f"  {_clean(whose)}", style="dim")
+            note.append(f"  {_line(whose)}", style="dim")
         table.add_row(f"[{i}]", Text(t.name, style=CATEGORY_STYLES[t.category]), f"{s.score:.2f}", note)
     return table
 
@@ -111,13 +145,13 @@ def terminal_view(data: Mapping[str, Any]) -> RenderableType:
     doc = data["document"]
     spans = spans_of(data)
     title, source = heading(data)
-    head = Text(_clean(str(title or f"document {doc.get('id')}")), style="bold")
+    head = Text(_line(title or f"document {doc.get('id')}"), style="bold")
     if source:  # which file (or record) it is, after its title
-        head.append(_clean(f" · {source}"), style="dim")
-    meta = " · ".join(str(doc[k]) for k in ("outlet", "author", "published", "url") if doc.get(k))
+        head.append(f" · {_line(source)}", style="dim")
+    meta = " · ".join(_line(doc[k]) for k in ("outlet", "author", "published", "url") if doc.get(k))
     parts: list[RenderableType] = [Rule(head, align="left")]
     if meta:
-        parts.append(Text(_clean(meta), style="dim"))
+        parts.append(Text(meta, style="dim"))
     # the summary under its article's title (above it, with several files, it read as the previous one's)
     summary = article_summary_view(data)
     if summary is not None:
@@ -147,9 +181,9 @@ def article_summary_view(data: Mapping[str, Any]) -> Text | None:
     out.append("Summary  ", style="bold")
     parts = []
     if data.get("genre"):
-        parts.append(f"genre {_clean(str(data['genre']))}")
+        parts.append(f"genre {_line(data['genre'])}")
     if data.get("frames"):
-        parts.append("frames " + ", ".join(_clean(str(f)) for f in data["frames"][:3]))
+        parts.append("frames " + ", ".join(_line(f) for f in data["frames"][:3]))
     density = summ.get("density")
     if isinstance(density, (int, float)) and not isinstance(density, bool):
         parts.append(f"{density:.0f} techniques per 100 sentences")
@@ -163,12 +197,12 @@ def article_summary_view(data: Mapping[str, Any]) -> Text | None:
         for a in attacked[:3]:
             how = ", ".join(_name(t["technique"]) for t in (a.get("techniques") or [])[:2])
             by = [str(b) for b in a.get("by") or [] if b != "author"]
-            via = f", quoting {_clean(', '.join(by))}" if by and "author" not in (a.get("by") or []) else ""
-            names.append(_clean(str(a["entity"])) + (f" ({how}{via})" if how else ""))
+            via = f", quoting {_line(', '.join(by))}" if by and "author" not in (a.get("by") or []) else ""
+            names.append(_line(a["entity"]) + (f" ({how}{via})" if how else ""))
         out.append("\nAttacked: " + "; ".join(names))
     view = article_view(data) or {}
     roles = [
-        f"{g['heading']}: " + ", ".join(_clean(e["name"]) for e in g["entities"][:4])
+        f"{g['heading']}: " + ", ".join(_line(e["name"]) for e in g["entities"][:4])
         for g in view.get("entities") or []
     ]
     if roles:
@@ -182,9 +216,9 @@ def article_summary_view(data: Mapping[str, Any]) -> Text | None:
             who: dict[str, int] = {}
             named = [q["speaker"] for q in speech if q["speaker"]]
             for q in said:
-                name = _longest_form(q["speaker"], named) if q["speaker"] else "unattributed"
+                name = _line(_longest_form(q["speaker"], named)) if q["speaker"] else "unattributed"
                 who[name] = who.get(name, 0) + 1
-            tally = ", ".join(_clean(w) + (f" ×{n}" if n > 1 else "") for w, n in list(who.items())[:4])
+            tally = ", ".join(w + (f" ×{n}" if n > 1 else "") for w, n in list(who.items())[:4])
             kinds.append(f"{len(said)} {kind} ({tally})")
     if quotes.get("scare"):
         kinds.append(f"{len(quotes['scare'])} scare")
@@ -192,7 +226,7 @@ def article_summary_view(data: Mapping[str, Any]) -> Text | None:
         out.append("\nQuotes: " + " · ".join(kinds))
     narr = art.get("narratives") or []
     if narr:
-        out.append("\nNarrative: " + _clean(str(narr[0]["narrative"])))
+        out.append("\nNarrative: " + _line(narr[0]["narrative"]))
     return out
 
 
@@ -212,4 +246,4 @@ def _longest_form(speaker: str, speakers: Sequence[str]) -> str:
 
 def _name(tid: object) -> str:
     """A technique's display name ("Name calling / labeling"); the id itself when it is not a known one."""
-    return get_technique(tid).name if isinstance(tid, str) and is_technique(tid) else _clean(str(tid))
+    return get_technique(tid).name if isinstance(tid, str) and is_technique(tid) else _line(tid)
