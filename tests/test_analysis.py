@@ -1076,9 +1076,6 @@ def test_quotes_of_a_long_text_each_keep_their_own_speaker():
     assert {(text[q.start : q.end], q.kind, q.speaker) for q in quotes} == {
         ("we will win the war", "direct", "Smith")
     }
-    assert {(text[q.start : q.end], q.kind, q.speaker) for q in quotes} == {
-        ("we will win the war", "direct", "Smith")
-    }
 
 
 def test_runs_of_punctuation_are_calmed_for_ner_without_moving_offsets(full_analyzer):

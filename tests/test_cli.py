@@ -885,6 +885,18 @@ def test_unknown_training_sources_are_a_usage_error(tmp_path):
         load_sources(["bogus"], None, set())
 
 
+def test_training_sources_named_twice_are_read_once(tmp_path, monkeypatch):
+    """(``--sources "ptc, semeval2023,ptc"`` passed ptc twice: every PTC article was trained on twice.)"""
+    import spinlens.cli
+
+    calls = []
+    monkeypatch.setattr(spinlens.cli, "_run_training", lambda argv, debug: calls.append(argv))
+    r = run("train", "--run", tmp_path / "run", "--sources", "ptc, semeval2023,ptc")
+    assert r.exit_code == 0, r.output
+    [argv] = calls
+    assert argv[argv.index("--sources") + 1] == "ptc,semeval2023"
+
+
 def test_models_verify_reports_a_folder_in_place_of_model_json_in_one_line(tmp_path):
     """A model.json that cannot be read (a folder in its place) was an IsADirectoryError traceback."""
     (tmp_path / "model.json").mkdir()

@@ -1324,6 +1324,22 @@ def test_url_sent_gzip_encoded_is_decompressed_within_the_size_limit(server):
     )
 
 
+def test_a_gzip_encoded_body_cut_short_is_an_error_not_part_of_a_page():
+    """(A gzip or deflate body that stops before its end, a connection closed early without a length, was
+    taken as the whole page: the text decompressed so far was analyzed.)"""
+    import zlib
+
+    from spinlens.ingest._fetch import _decoded
+
+    page = b"<p>" + b"The traitors lied again. " * 400 + b"</p>"
+    whole = gzip.compress(page)
+    assert _decoded(whole, "gzip", "u", 100_000) == page
+    assert _decoded(b"", "gzip", "u", 100_000) == b""  # no body at all (a 204, a HEAD-like answer)
+    for body, coding in ((whole[: len(whole) // 2], "gzip"), (zlib.compress(page)[:-30], "deflate")):
+        with pytest.raises(InputError, match=f"^cannot fetch u: broken or truncated {coding} data"):
+            _decoded(body, coding, "u", 100_000)
+
+
 def test_url_with_a_non_text_type_is_an_error(server):
     result = only(read_all([f"{server}/image"]))
     assert result.reason == f"{server}/image is image/png, not HTML or plain text"

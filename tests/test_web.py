@@ -1448,6 +1448,24 @@ def test_pages_under_a_root_path_link_inside_it():
     assert r.status_code == 404 and r.json()["error"]["type"] == "NotFound"
 
 
+def test_the_guard_answers_an_api_path_under_a_root_path_in_json():
+    """(The guard, which refuses a body over the limit and a foreign Host before the app, read the path with
+    its root path: under a prefix, an ``/api/`` refusal asked from a browser was an HTML page.)"""
+    from fastapi import FastAPI
+
+    outer = FastAPI()
+    inner = create_app(WebSettings(model="rules", max_upload_bytes=2000), pipeline=Pipeline(RuleTagger()))
+    outer.mount("/spin", inner)
+    c = TestClient(outer, base_url=BASE)
+    html = {"Accept": "text/html"}
+    r = c.post("/spin/api/analyze", json={"text": "x" * 200_000}, headers=html)
+    assert r.status_code == 413 and r.json()["error"]["type"] == "PayloadTooLarge"
+    r = c.post("/spin/api/analyze", json={"text": "x"}, headers={**html, "Host": "example.com"})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "BadHost"
+    r = c.post("/spin/analyze", data={"text": "x" * 200_000}, headers=html)  # a page's form: a page
+    assert r.status_code == 413 and 'href="/spin/static/app.css"' in r.text
+
+
 @pytest.mark.parametrize("db", [False, True])
 def test_the_time_chart_places_every_date_the_filters_read(tmp_path, db):
     """Session 23: without --db, a document dated "Wed, 01 May 2024 10:00:00 GMT" (front matter, a page's

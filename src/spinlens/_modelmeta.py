@@ -18,6 +18,7 @@ __all__ = [
     "JUDGED_MODELS",
     "built_model_dir",
     "built_recipe_name",
+    "rebuild_advice",
     "default_model_dir",
     "shipped_model_dir",
     "read_meta",
@@ -160,6 +161,13 @@ def built_recipe_name(meta: dict[str, Any]) -> str | None:
     built = meta.get("built")
     recipe = built.get("recipe") if isinstance(built, dict) else None
     return Path(str(recipe)).name if recipe else None
+
+
+def rebuild_advice(meta: dict[str, Any]) -> str | None:
+    """How to get a built model's files back (building it again: reinstalling spinlens does not touch them),
+    or None for a model that was trained or shipped as it is."""
+    recipe = built_recipe_name(meta)
+    return f"build it again with `spinlens models build {recipe}`" if recipe else None
 
 
 def all_files(meta: dict[str, Any]) -> list[dict[str, str]]:

@@ -456,7 +456,7 @@ def _check_sources(value: str) -> str:
             f"{value!r}: unknown corpus {unknown[0]!r}; give some of {', '.join(TRAINING_SOURCES)}, "
             "separated by commas"
         )
-    return ",".join(parts)
+    return ",".join(dict.fromkeys(parts))  # a corpus named twice is read once, not trained on twice
 
 
 @app.command()
@@ -1053,8 +1053,8 @@ def models_verify(
     """
     from spinlens._modelmeta import (
         all_files,
-        built_recipe_name,
         read_meta,
+        rebuild_advice,
         runtime_files,
         sha256_file,
         shipped_model_dir,
@@ -1075,8 +1075,7 @@ def models_verify(
         needed.add(files["span_lexicon"]["name"])
     if meta.get("judge"):  # the span judge of a built accurate model (--model thorough)
         needed.add(meta["judge"]["files"]["onnx_int8"]["name"])
-    recipe = built_recipe_name(meta)  # a built model comes back by building it; reinstalling leaves it as is
-    rebuild = f"build it again with `spinlens models build {recipe}`" if recipe else None
+    rebuild = rebuild_advice(meta)  # a built model comes back by building it; reinstalling leaves it as is
     bad = 0
     for entry in entries:
         if not isinstance(entry["name"], str):

@@ -46,6 +46,7 @@ from spinlens._modelmeta import (
     default_model_dir,
     model_digest,
     read_meta,
+    rebuild_advice,
     runtime_files,
     sha256_file,
 )
@@ -561,13 +562,6 @@ def _rebuild_hint(d: Path) -> str:
     return f"build it again with `spinlens models build {recipe}`"
 
 
-def _rebuild_built(meta: dict) -> str | None:
-    """How to get a built model's files back (building it again: reinstalling spinlens does not touch them),
-    or None for a model that was trained or shipped as it is."""
-    recipe = built_recipe_name(meta)
-    return f"build it again with `spinlens models build {recipe}`" if recipe else None
-
-
 class SpanTagger:
     """Finds technique spans in text and labels given spans.
 
@@ -639,7 +633,7 @@ class SpanTagger:
         lexicon_entry = files.get("span_lexicon")
         entries = [files["tokenizer"], *(x for pair in chosen for x in pair)]
         for entry in entries + ([lexicon_entry] if lexicon_entry else []):
-            _verify(d / entry["name"], entry["sha256"], _rebuild_built(meta))
+            _verify(d / entry["name"], entry["sha256"], rebuild_advice(meta))
         self.lexicon_ = SpanLexicon.from_file(d / lexicon_entry["name"]) if lexicon_entry else None
         from tokenizers import Tokenizer
 
@@ -684,7 +678,7 @@ class SpanTagger:
                 f"the span judge's fp32 file {entry['name']} is not installed in {d}: build it with "
                 "`spinlens models build accurate --keep-fp32`, or use --model thorough (int8)"
             )
-        _verify(d / entry["name"], entry["sha256"], _rebuild_built(meta))
+        _verify(d / entry["name"], entry["sha256"], rebuild_advice(meta))
         run = SpanJudge(d / entry["name"], spec["budget"], 1 if self._pool else self.threads)
         tok, pool = self.tokenizer_, self._pool
 

@@ -267,10 +267,11 @@ def _decoded(body: bytes, coding: str, url: str, max_bytes: int) -> bytes:
     encoding. At most ``max_bytes`` are decompressed (a small body may hold a huge page).
 
     Raises:
-        InputError: an encoding spinlens cannot decode (``br``), broken data, or a page over ``max_bytes``.
+        InputError: an encoding spinlens cannot decode (``br``), broken or truncated data, or a page over
+            ``max_bytes``.
     """
     coding = coding.strip().lower()
-    if coding in ("", "identity"):
+    if coding in ("", "identity") or not body:
         return body
     if coding not in ("gzip", "x-gzip", "deflate"):
         raise InputError(f"{url} is sent with Content-Encoding {coding!r}, which spinlens cannot decode")
@@ -283,5 +284,7 @@ def _decoded(body: bytes, coding: str, url: str, max_bytes: int) -> bytes:
             continue
         if len(page) > max_bytes or decompressor.unconsumed_tail:
             raise InputError(f"{url} is over the {max_bytes}-byte limit (max_bytes) once decompressed")
+        if not decompressor.eof:  # the body stops before the data's end: what came is part of the page
+            continue
         return page + decompressor.flush()
-    raise InputError(f"cannot fetch {url}: broken {coding} data (Content-Encoding)")
+    raise InputError(f"cannot fetch {url}: broken or truncated {coding} data (Content-Encoding)")

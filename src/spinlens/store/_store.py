@@ -887,8 +887,9 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     ):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()
-    # SQLite's own lower() folds only A-Z: the outlet filter (lower(outlet) == outlet.lower()) then missed
-    # "Über/News" or "РИА Новости" even in their own case; Python's, as PostgreSQL's, folds every letter
+    # SQLite's own lower() folds only A-Z: the outlet filter (lower(outlet) == lower(:outlet)) then missed
+    # "über/news" for "Über/News" or "риа новости" for "РИА Новости"; Python's, as PostgreSQL's, folds every
+    # letter
     dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
 

@@ -134,7 +134,7 @@ class _Guard:
 
     async def _refuse(self, scope, send, status: int, kind: str, message: str) -> None:
         accept = Headers(scope=scope).get("accept", "")
-        if wants_json(scope.get("path", ""), accept):
+        if wants_json(_inside(scope.get("path", ""), scope.get("root_path", "")), accept):  # as _app_path
             body, media = json.dumps(error_body(status, kind, message)).encode(), b"application/json"
         else:  # a browser's form post (a paste or file over the limit): a page, not raw JSON
             body, media = _refusal_page(scope, status, kind, message), b"text/html; charset=utf-8"
@@ -292,7 +292,12 @@ def _filters(
 def _app_path(request: Request) -> str:
     """The request's path inside the app: without the root path it is mounted or proxied under (the pages
     prepend that as ``base``)."""
-    path, base = request.url.path, request.scope.get("root_path", "").rstrip("/")
+    return _inside(request.url.path, request.scope.get("root_path", ""))
+
+
+def _inside(path: str, root_path: str) -> str:
+    """``path`` without the ``root_path`` it starts with (:func:`_app_path`; the guard has only the scope)."""
+    base = root_path.rstrip("/")
     if base and (path == base or path.startswith(base + "/")):
         return path[len(base) :] or "/"
     return path
