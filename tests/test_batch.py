@@ -295,6 +295,26 @@ def test_skipped_file_that_is_the_store_is_refused(tmp_path):
         run_batch([], s, BatchOptions(model="rules", skipped_log=db))
 
 
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("max_pending", "3"),
+        ("max_pending", 0),
+        ("workers", True),
+        ("batch_size", 2.5),
+        ("flush_seconds", "2"),
+        ("flush_seconds", -1.0),
+        ("flush_seconds", float("nan")),
+    ],
+)
+def test_batch_options_refuse_settings_of_the_wrong_kind(field, value):
+    """(``BatchOptions(max_pending="3")`` was a bare TypeError from comparing a str with 1, and a NaN or
+    negative ``flush_seconds`` was taken.)"""
+    with pytest.raises(InputError, match=f"^{field} must be "):
+        BatchOptions(model="rules", **{field: value})
+    assert BatchOptions(model="rules", max_pending=None, flush_seconds=0).flush_seconds == 0
+
+
 def test_run_batch_appends_skipped_inputs_to_its_skipped_log(tmp_path):
     """The Python API does what --skipped does; a log that cannot be written fails as the options are made."""
     from spinlens.errors import InputError

@@ -215,6 +215,9 @@ def test_write_and_read_back_round_trips_every_analysis(filled, analyses):
         assert filled.spans(a.document.id) == list(a.spans)
     assert filled.get("no-such-id") is None
     assert list(filled.iter_analyses(page=2)) == analyses
+    for page in (0, -1, "2"):  # (page=0 read nothing, silently)
+        with pytest.raises(InputError, match="page must be a positive integer"):
+            list(filled.iter_analyses(page=page))  # type: ignore[arg-type]
     n_spans = sum(len(a.spans) for a in analyses)
     n_aggs = sum(len({s.technique for s in a.spans}) for a in analyses)
     assert filled.counts() == {

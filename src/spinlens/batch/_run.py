@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -37,7 +38,9 @@ class BatchOptions:
     """How a batch runs. Every limit is a named setting with a default.
 
     Attributes:
-        model: ``"default"`` or ``"fast"`` (shipped ONNX models) or ``"rules"``.
+        model: a name of :data:`spinlens._modelmeta.MODELS`: ``"default"``, ``"fast"`` (shipped ONNX models),
+            ``"accurate"``, ``"thorough"`` and their ``-fp32`` forms (built with ``spinlens models build``)
+            or ``"rules"``.
         engine: ``"local"`` (``workers`` == 1: this process; more: a process pool) or ``"dask"``.
         workers: local worker processes; with Dask and no ``scheduler``, the workers of a LocalCluster.
         scheduler: a Dask scheduler address (``tcp://HOST:8786``); None starts a LocalCluster.
@@ -78,12 +81,15 @@ class BatchOptions:
             raise InputError(f"unknown engine {self.engine!r}; choose one of: {', '.join(ENGINES)}")
         if self.scheduler is not None and self.engine != "dask":
             raise InputError("a scheduler address needs the Dask engine: add --engine dask")
-        for name in ("workers", "batch_size", "max_chars"):
+        for name in ("workers", "batch_size", "max_chars", "max_pending"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if name == "max_pending" and value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InputError(f"{name} must be a positive integer, got {value!r}")
-        if self.max_pending is not None and self.max_pending < 1:
-            raise InputError(f"max_pending must be a positive integer, got {self.max_pending!r}")
+        seconds = self.flush_seconds
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds < math.inf:
+            raise InputError(f"flush_seconds must be a number of seconds, 0 or more, got {seconds!r}")
         if self.skipped_log is not None:
             object.__setattr__(self, "skipped_log", Path(self.skipped_log))  # a str is taken too
             _check_writable(self.skipped_log)

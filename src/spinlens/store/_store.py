@@ -666,7 +666,13 @@ class Store:
         )
 
     def iter_analyses(self, *, page: int = _READ_PAGE) -> Iterator[Analysis]:
-        """Every stored analysis, in insertion order, read ``page`` at a time (never all at once)."""
+        """Every stored analysis, in insertion order, read ``page`` at a time (never all at once).
+
+        Raises:
+            InputError: ``page`` is not a positive integer (0 read nothing, silently).
+        """
+        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+            raise InputError(f"page must be a positive integer, got {page!r}")
         last = 0
         while True:
             with self._read() as conn:
