@@ -919,6 +919,25 @@ def test_eval_ptc_without_usable_gold_spans_is_an_error(tmp_path):
     )
 
 
+def test_eval_ptc_on_a_subset_counts_the_other_articles_of_the_gold_file_in_one_note(tmp_path):
+    """(Scoring 3 PTC dev articles with the dev label file said "1051 problem(s) with the gold spans": every
+    line of the other articles counted as a defect.)"""
+    (tmp_path / "article111.txt").write_text("Some text about traitors and liars.\n", encoding="utf-8")
+    gold = tmp_path / "gold.labels"
+    lines = ["111\tName_Calling,Labeling\t15\t23"] + [f"{k}\tDoubt\t0\t4" for k in (222, 333, 333)]
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run("eval", "ptc", "--articles", tmp_path, "--gold", gold, "--json")
+    assert r.exit_code == 0, r.output
+    assert err_lines(r) == [
+        f"Note: the gold file also labels 2 article(s) not in {tmp_path} (e.g. 222): left out, the score "
+        "covers the 1 article(s) there"
+    ]
+    assert json.loads(r.stdout)["articles"] == 1
+    (tmp_path / "article111.txt").rename(tmp_path / "article999.txt")
+    r = run("eval", "ptc", "--articles", tmp_path, "--gold", gold)
+    assert r.exit_code == 1 and "its spans are of 3 other article(s), e.g. 111" in r.stderr
+
+
 def test_eval_ptc_with_a_folder_named_like_an_article_is_one_error_line(tmp_path):
     (tmp_path / "article111.txt").mkdir()  # IsADirectoryError escaped as a traceback
     gold = tmp_path / "gold.labels"

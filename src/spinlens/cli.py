@@ -770,6 +770,12 @@ def eval_ptc(
             raise
         _err(f"Error: {exc}")
         raise typer.Exit(1) from None
+    elsewhere = result.get("gold_articles_not_in_folder") or []
+    if elsewhere:
+        _err(
+            f"Note: the gold file also labels {len(elsewhere)} article(s) not in {articles} "
+            f"(e.g. {elsewhere[0]}): left out, the score covers the {result['articles']} article(s) there"
+        )
     defects = result.get("defects") or []
     if defects:
         # one line can give two (a span clipped to the text, then empty): count problems, not lines

@@ -111,12 +111,18 @@ def read_ptc_articles(folder: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def read_ptc_labels(
-    path: str | os.PathLike[str], texts: dict[str, str] | None = None, *, with_technique: bool = True
+    path: str | os.PathLike[str],
+    texts: dict[str, str] | None = None,
+    *,
+    with_technique: bool = True,
+    not_in_texts: set[str] | None = None,
 ) -> tuple[list[tuple[str, GoldSpan]], list[str]]:
     """Read ``id<TAB>technique<TAB>start<TAB>end`` lines (or ``id<TAB>start<TAB>end``).
 
     Spans beyond their article's text (if ``texts`` is given) are clipped and reported as defects;
-    malformed lines are skipped and reported.
+    malformed lines are skipped and reported. A line of an article ``texts`` lacks is a defect too, unless
+    ``not_in_texts`` is given: its article's id is added there instead (a subset of a corpus scored with
+    the corpus's whole label file).
     """
     spans: list[tuple[str, GoldSpan]] = []
     defects: list[str] = []
@@ -136,7 +142,10 @@ def read_ptc_labels(
             continue
         if texts is not None:
             if aid not in texts:
-                defects.append(f"{path}:{lineno}: article {aid} has no text, skipped")
+                if not_in_texts is not None:
+                    not_in_texts.add(aid)
+                else:
+                    defects.append(f"{path}:{lineno}: article {aid} has no text, skipped")
                 continue
             n = len(texts[aid])
             if end > n:

@@ -67,12 +67,15 @@ def evaluate_ptc(
     ``spinlens.datasets.PTC_DEV_COPIES_IN_PTC18`` for the dev articles that models before 2026.11.26.3
     trained on.
 
-    Returns ``{"si": {...}, "tc": {...}, "articles": n, "si_per_technique": ..., "tc_per_technique": ...}``.
+    Returns ``{"si": {...}, "tc": {...}, "articles": n, "si_per_technique": ..., "tc_per_technique": ...,
+    "defects": [...], "gold_articles_not_in_folder": [...]}`` (the label file's articles that the folder
+    lacks: left out of the score, as when a subset of the articles is scored).
     """
     texts = read_ptc_articles(articles_dir)
     if not texts:
         raise InputError(f"no article<ID>.txt files in {articles_dir}")
-    gold_rows, defects = read_ptc_labels(gold_file, texts)
+    elsewhere: set[str] = set()  # articles of the label file that are not in the folder: left out, counted
+    gold_rows, defects = read_ptc_labels(gold_file, texts, not_in_texts=elsewhere)
     excluded = set(exclude_ids)
     unknown = sorted(excluded - set(texts))
     if unknown:
@@ -88,7 +91,11 @@ def evaluate_ptc(
             )
     gold_rows = [(aid, sp) for aid, sp in gold_rows if sp.label in _P14]
     if not gold_rows:
-        shown = "; ".join(defects[:2]) or "the file has no span lines"
+        shown = "; ".join(defects[:2]) or (
+            f"its spans are of {len(elsewhere)} other article(s), e.g. {min(elsewhere)}"
+            if elsewhere
+            else "the file has no span lines"
+        )
         raise InputError(
             f"{gold_file}: no usable gold spans for the articles in {articles_dir} "
             f"({len(defects)} problem(s): {shown}); "
@@ -115,6 +122,7 @@ def evaluate_ptc(
         "si_per_technique": si_per,
         "tc_per_technique": tc["per_technique"],
         "defects": defects,
+        "gold_articles_not_in_folder": sorted(elsewhere),
     }
 
 
