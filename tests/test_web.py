@@ -1525,3 +1525,17 @@ def test_the_summary_counts_the_sentences_a_span_touches():
     assert _view.summary(small)["sentences_hit"] == 1
     small["spans"].append({"start": 8, "end": 13, "technique": "Doubt", "score": 0.5})
     assert _view.summary(small)["sentences_hit"] == 2
+
+
+@pytest.mark.parametrize("db", [False, True])
+def test_an_untitled_search_hit_is_shown_by_its_first_line(tmp_path, db):
+    """(With a store, an untitled document found by a word past its start was listed as "Document <id>",
+    where the documents list and the in-memory search show its first line.)"""
+    c = make_client(db=str(tmp_path / "c.sqlite")) if db else make_client()
+    first = "Ministers met on Monday to discuss the harbour plan and its costs."
+    doc = analyze(c, first + "\n" + "Nothing else happened. " * 30 + "Later the corrupt traitors lied again.")
+    assert doc["document"]["title"] is None
+    html = c.get("/search", params={"q": "traitors"}, headers={"Accept": "text/html"}).text
+    assert f">{first}</a>" in html and "Document " + doc["document"]["id"] not in html
+    listed = c.get("/documents", headers={"Accept": "text/html"}).text
+    assert f">{first}</a>" in listed

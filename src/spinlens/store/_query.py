@@ -59,7 +59,8 @@ _MAX_ROWS = 2**63 - 1
 class SearchHit:
     """One matching document: metadata, a snippet with the matches marked, and its technique counts.
 
-    ``spans`` holds the spans of the ``technique`` searched for (with their text), if one was given.
+    ``spans`` holds the spans of the ``technique`` searched for (with their text), if one was given;
+    ``lead`` the first characters of the text of a hit without a title (what a list shows in its place).
     """
 
     id: str
@@ -72,6 +73,7 @@ class SearchHit:
     techniques: dict[str, int] = field(default_factory=dict)
     spans: tuple[dict[str, Any], ...] = ()
     n_chars: int | None = None
+    lead: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +88,10 @@ class SearchHit:
             "spans": [dict(s) for s in self.spans],
             "n_chars": self.n_chars,
         }
+
+
+#: characters of an untitled hit's text read for its ``lead`` (a title line is at most 200)
+_LEAD_CHARS = 240
 
 
 def check_technique(technique: str | None) -> str | None:
@@ -511,6 +517,12 @@ def _hits(conn: sa.Connection, rows: list[dict[str, Any]], technique: str | None
             spans[r.document_id].append(
                 {"start": r.start, "end": r.end, "technique": technique, "score": r.score, "text": r.text}
             )
+    # an untitled hit is shown by its text's first line: its snippet may start anywhere in the text
+    untitled = [r["id"] for r in rows if not r["title"]]
+    leads: dict[str, str] = {}
+    if untitled:
+        q = sa.select(d.c.id, sa.func.substr(d.c.text, 1, _LEAD_CHARS)).where(d.c.id.in_(untitled))
+        leads = {str(row[0]): str(row[1]) for row in conn.execute(q)}
     return [
         SearchHit(
             id=r["id"],
@@ -523,6 +535,7 @@ def _hits(conn: sa.Connection, rows: list[dict[str, Any]], technique: str | None
             techniques=counts[r["id"]],
             spans=tuple(spans[r["id"]]),
             n_chars=r.get("n_chars"),
+            lead=leads.get(r["id"]),
         )
         for r in rows
     ]

@@ -63,7 +63,7 @@ class StoreCorpus:
         top = max(techniques, key=lambda t: (techniques[t], -TECHNIQUE_IDS.index(t)), default=None)
         return {
             "id": hit.id,
-            "title": hit.title or display_title({"id": hit.id, "text": "" if query else hit.snippet}),
+            "title": hit.title or display_title({"id": hit.id, "text": hit.lead or ""}),
             "outlet": hit.outlet,
             "published": hit.published,
             "url": hit.url,
