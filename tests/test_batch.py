@@ -956,3 +956,22 @@ def test_a_bad_scheduler_address_is_an_error_line_not_a_traceback(tmp_path):
     r = run("batch", tmp_path / "news", "--db", target, "--engine", "dask", "--scheduler", "bogus:://x")
     assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
     assert "Error: 'bogus:://x' is not a Dask scheduler address (e.g. tcp://HOST:8786)" in r.stderr
+
+
+def test_a_scheduler_nothing_listens_at_is_an_error_at_once(tmp_path):
+    """(A refused tcp:// address, or a host name that does not resolve, was retried until the client's 30 s
+    timeout before the error line.)"""
+    import socket
+
+    pytest.importorskip("distributed")
+    make_corpus(tmp_path / "news", 2)
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for address in (f"tcp://127.0.0.1:{port}", "tcp://no-such-host.invalid:8786"):
+        args = ("batch", tmp_path / "news", "--db", tmp_path / "s.sqlite", "--engine", "dask")
+        r = run(*args, "--scheduler", address)
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
+        assert f"Error: cannot reach the Dask scheduler {address}: " in r.stderr, r.stderr
+        assert "Timed out" not in r.stderr, "the client's 30 s timeout was waited for"
+    assert "Connection refused" in run(*args, "--scheduler", f"tcp://127.0.0.1:{port}").stderr

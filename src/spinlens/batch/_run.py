@@ -551,6 +551,28 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _refused_at_once(address: str) -> None:
+    """Raise OSError when a ``tcp://HOST:PORT`` scheduler address names no host or a port nothing listens on
+    (Dask's client retries those until its 30 s timeout); any other address, or a host that is slow to
+    answer, is left to the client. The probe opens and closes one TCP connection."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return  # the client says what is wrong with the address
+    if parts.scheme != "tcp" or not host or port is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except (ConnectionRefusedError, socket.gaierror) as exc:
+        raise OSError(exc.strerror or str(exc)) from exc
+    except OSError:
+        return  # a timeout, no route: the client's own timeout decides
+
+
 def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions) -> Iterator[Outcome]:
     """The per-document function on a Dask cluster (a LocalCluster of ``o.workers`` when no scheduler)."""
     try:
@@ -560,6 +582,7 @@ def _run_dask(tasks: Iterator[tuple[Document, dict[str, Any]]], o: BatchOptions)
     cluster = None
     try:
         if o.scheduler:
+            _refused_at_once(o.scheduler)
             client = Client(o.scheduler, timeout="30s")
         else:
             cluster = LocalCluster(
