@@ -1137,3 +1137,16 @@ def test_a_foreign_sqlite_file_is_refused_without_being_changed(tmp_path):
     for bad, why in (("", "no store given"), (tmp_path, "is a folder; give a file path")):
         r = run("stats", "--db", bad)
         assert r.exit_code == 1 and why in r.stderr and "OperationalError" not in r.stderr
+
+
+def test_store_label_names_a_database_without_its_password(tmp_path):
+    """(`spinlens serve --db postgresql://me:secret@...` printed the URL, password and all, in its "serving"
+    note.)"""
+    from spinlens.store import store_label
+
+    assert store_label(tmp_path / "c.sqlite") == str(tmp_path / "c.sqlite")
+    for url in ("postgresql://me:Secret-9@db.example:5432/news", "postgresql://me@db/news?password=Secret-9"):
+        label = store_label(url)
+        assert "Secret-9" not in label and "db" in label and "news" in label, label
+    with pytest.raises(InputError, match="malformed"):
+        store_label("postgresql://me:Secret-9@db:port/news")

@@ -631,6 +631,19 @@ def test_urls_to_private_addresses_and_other_schemes_are_refused(client):
         assert r.json()["error"]["type"] == "InputError"
 
 
+def test_ipv6_addresses_that_lead_to_private_ipv4_ones_are_refused(client):
+    """(NAT64, 6to4, IPv4-compatible and -translated addresses of 10.x, 127.x or 169.254.x were global.)"""
+    from spinlens.web._sources import check_public_address
+
+    for ip in ("64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b:1::a00:1", "2002:a9fe:a9fe::", "::7f00:1"):
+        with pytest.raises(InputError, match="loopback or private"):
+            check_public_address(ip, "http://x.test/")
+    for ip in ("64:ff9b::808:808", "2002:808:808::", "::ffff:8.8.8.8", "::ffff:0:808:808", "2606:4700::1111"):
+        check_public_address(ip, "http://x.test/")  # public IPv4 (or IPv6) behind them: allowed
+    r = client.post("/api/analyze", json={"url": "http://[::ffff:0:a00:1]:9/"})
+    assert r.status_code == 422 and "loopback or private" in r.json()["error"]["message"]
+
+
 def test_no_path_traversal_through_static_files_or_ids(client):
     for path in (
         "/static/../pyproject.toml",
@@ -677,6 +690,50 @@ def test_each_error_class_has_its_status():
         (RuntimeError("x"), 500),
     ]
     assert [status_for(exc) for exc, _ in cases] == [status for _, status in cases]
+
+
+def test_a_store_failure_tells_clients_its_class_and_the_log_the_database(tmp_path, caplog):
+    """(A 500 told any client "store /home/.../corpus.sqlite: OperationalError: ...": the database's path,
+    or a PostgreSQL host and user.)"""
+    import sqlite3
+
+    db = tmp_path / "private-folder" / "corpus.sqlite"
+    db.parent.mkdir()
+    client = make_client(db=str(db))
+    analyze(client, "The traitors lied.")
+    with sqlite3.connect(db) as con:
+        con.execute("DROP TABLE documents")
+    with caplog.at_level("ERROR", logger="spinlens.web"):
+        for r in (
+            client.get("/api/documents"),
+            client.get("/documents", headers={"accept": "text/html"}),
+            client.post("/analyze", data={"text": "Other traitors lied."}),
+        ):
+            assert r.status_code == 500 and "private-folder" not in r.text
+            assert "DataError" in r.text and "its log says why" in r.text
+    assert caplog.text.count("private-folder") == 3
+
+
+def test_serve_logs_the_apps_errors_on_stderr(monkeypatch, tmp_path):
+    """(The library's null handler dropped them under `spinlens serve`: "see the server log" led nowhere.)"""
+    import socket
+
+    import uvicorn
+
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = CliRunner().invoke(cli_app, ["serve", "--model", "rules", "--no-article", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert "Note: serving http://127.0.0.1:" in result.stderr
+    config = seen["log_config"]
+    args = ["serve", "--model", "rules", "--no-article", "--port", str(port)]
+    result = CliRunner().invoke(cli_app, [*args, "--db", str(tmp_path / "c.sqlite")])
+    assert result.exit_code == 0 and f"(corpus {tmp_path / 'c.sqlite'});" in result.stderr, result.output
+    assert config["loggers"]["spinlens"]["handlers"] == ["default"]
+    assert config["handlers"]["default"]["stream"] == "ext://sys.stderr"
 
 
 def test_model_errors_map_to_503():

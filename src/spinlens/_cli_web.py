@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import errno
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -118,9 +118,31 @@ def serve(
     if problem is not None:  # uvicorn would say it after "serving ...", as a log line, and exit 3
         click.echo(f"Error: cannot listen on {where}:{port}: {problem}", err=True)
         raise typer.Exit(1)
-    corpus = f"corpus {db}" if db else "no --db: recent analyses kept in memory"
+    if db:
+        from spinlens.store import store_label
+
+        corpus = f"corpus {store_label(db)}"  # a PostgreSQL URL's password is not printed
+    else:
+        corpus = "no --db: recent analyses kept in memory"
     click.echo(f"Note: serving http://{where}:{port}/ ({corpus}); Ctrl-C stops", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="debug" if debug else "info", server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="debug" if debug else "info",
+        log_config=_log_config(),
+        server_header=False,
+    )
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the app's own ``spinlens`` logger on its stderr handler: the errors a page
+    answers only by class ("its log says why") are written there, not dropped by the library's null
+    handler."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    spinlens = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return {**LOGGING_CONFIG, "loggers": {**LOGGING_CONFIG["loggers"], "spinlens": spinlens}}
 
 
 def _cannot_listen(host: str, port: int) -> str | None:

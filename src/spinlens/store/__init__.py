@@ -27,6 +27,7 @@ from spinlens.store._store import (
     open_store,
     store_file,
     store_files,
+    store_label,
     store_url,
     text_digest,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "span_rows",
     "store_file",
     "store_files",
+    "store_label",
     "store_url",
     "text_digest",
 ]

@@ -115,6 +115,17 @@ def _label(url: sa.engine.URL) -> str:
     return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
+def store_label(target: str | Path) -> str:
+    """How messages name the store a ``--db`` value names (as :attr:`Store.label`): a SQLite file's path, a
+    database URL without its password.
+
+    Raises:
+        InputError: a malformed database URL (the message does not repeat it).
+    """
+    url = _parse_url(target)
+    return str(url.database) if url.get_backend_name() == "sqlite" else _label(url)
+
+
 def store_file(target: str | Path) -> Path | None:
     """The SQLite file a ``--db`` value names, or None (PostgreSQL, or not a database URL)."""
     try:

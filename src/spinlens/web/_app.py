@@ -228,6 +228,17 @@ async def _read_form(request: Request, limit: int, max_fields: int) -> Any:
         raise HTTPException(400, f"malformed form data: {message}") from None
 
 
+def _told(exc: SpinlensError, path: str) -> str:
+    """What a client is told of ``exc``: its message, logged too when the server failed; of a 500 only
+    its class (a store's message names the database: its file's path, a PostgreSQL host and user)."""
+    status = status_for(exc)
+    if status >= 500 and not isinstance(exc, Busy):
+        log.error("%s on %s: %s", type(exc).__name__, path, exc)
+    if status == 500:  # not a 503: an unavailable model's message says what to install or build
+        return f"the server failed ({type(exc).__name__}); its log says why"
+    return str(exc)
+
+
 def _too_large(limit: int) -> str:
     return f"the request body is over the {limit:,}-byte limit (max_upload_bytes); send a smaller file"
 
@@ -427,9 +438,7 @@ def create_app(
     async def _spinlens_error(request: Request, exc: SpinlensError):
         status = status_for(exc)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
-        if status >= 500 and not isinstance(exc, Busy):
-            log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-        return answer_error(request, status, type(exc).__name__, str(exc), headers)
+        return answer_error(request, status, type(exc).__name__, _told(exc, request.url.path), headers)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
@@ -542,7 +551,7 @@ def create_app(
             result = await run_in_threadpool(run_analysis, make)
         except (SpinlensError, HTTPException) as exc:
             status = exc.status_code if isinstance(exc, HTTPException) else status_for(exc)
-            message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+            message = str(exc.detail) if isinstance(exc, HTTPException) else _told(exc, request.url.path)
             headers: Mapping[str, str] | None = (
                 {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
             )

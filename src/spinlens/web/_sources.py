@@ -138,16 +138,33 @@ def check_public_url(url: str, *, allow_private: bool) -> None:
         check_public_address(cast(str, info[4][0]), url, parts.hostname)
 
 
+#: IPv6 ranges whose last 32 bits are the IPv4 address a connection reaches (NAT64's well-known prefix, the
+#: IPv4-compatible and IPv4-translated forms): Python counts them global whatever that address is.
+_IPV4_SUFFIXED = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96"))
+#: local-use NAT64 (RFC 8215): not globally reachable, though Python before 3.13 counts it global.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one leads to (mapped, 6to4, NAT64, compatible, translated), or None."""
+    for embedded in (address.ipv4_mapped, address.sixtofour):
+        if embedded is not None:
+            return embedded
+    if any(address in network for network in _IPV4_SUFFIXED):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def check_public_address(ip: str, url: str, host: str | None = None) -> None:
     """Refuse ``ip`` (the address a fetch of ``url`` resolved to or connected to) unless it is global.
 
     Raises:
         InputError: a loopback, private, link-local or otherwise non-global address.
     """
-    address = ipaddress.ip_address(ip.split("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if not address.is_global:
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address):
+        address = _embedded_ipv4(address) or address
+    if not address.is_global or address in _LOCAL_NAT64:
         raise InputError(
             f"refusing to fetch {url}: {host or address} is a loopback or private address "
             "(start the server with --allow-private-urls to allow it)"
