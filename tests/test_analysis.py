@@ -426,6 +426,14 @@ def test_aliases_of_one_person_are_attacked_once():
     assert got == {"Anna Berg": 3, "Marsh": 1}
 
 
+def test_a_surname_with_particles_is_attacked_as_the_full_name():
+    """ "Von der Leyen" is Ursula von der Leyen's surname: it was listed as a second person attacked."""
+    text = "Ursula von der Leyen promised reform. Von der Leyen is a shameless liar, critics say."
+    ents = [_ent(text, "Ursula von der Leyen"), _ent(text, "Von der Leyen")]
+    got = {a["entity"]: a["mentions"] for a in _attacked(text, [("Name_Calling-Labeling", "liar")], ents)}
+    assert got == {"Ursula von der Leyen": 2}
+
+
 def test_a_speaker_who_shares_a_surname_with_the_person_attacked_is_not_that_person():
     """Peter Holloway calling James Holloway a liar attacks James: the shared surname does not make James the
     speaker of Peter's quote (a speaker is never the target of his own quote)."""
@@ -731,6 +739,47 @@ def test_as_x_put_it_is_an_attribution(text, expected):
     assert _quotes_of(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ("Ursula von der Leyen said the deal was done.", "Ursula von der Leyen"),
+        ("Van der Berg added that critics were lying.", "Van der Berg"),
+        ("Le Pen said the vote was rigged.", "Le Pen"),
+        ('De la Cruz later said "no comment."', "De la Cruz"),
+        ("Leonardo da Vinci wrote that art is never finished.", "Leonardo da Vinci"),
+        ("Abu Bakr al-Baghdadi said the war would go on.", "Abu Bakr al-Baghdadi"),
+        ('"It is over," said Ursula von der Leyen.', "Ursula von der Leyen"),
+    ],
+)
+def test_a_speaker_name_keeps_its_particles(text, speaker):
+    """ "von der Leyen" said: the speaker was "Leyen" (no "der"), "Van der Berg" lost "Van der", an
+    "al-Baghdadi" was no name at all."""
+    (q,) = find_quotes(text)
+    assert q.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    "text, clause",
+    [
+        ("Putin said Russia would never surrender.", "Russia would never surrender"),
+        ("Lavrov claimed Kyiv had shelled the plant.", "Kyiv had shelled the plant"),
+        ("The minister said Ukraine and Poland will sign the deal.", "Ukraine and Poland will sign the deal"),
+        ("Peskov said on Monday Russia would win.", "Russia would win"),
+        ("Peskov told Reuters the talks were over.", "the talks were over"),
+        (
+            "The minister said the economy would grow so fast that nobody could keep up.",
+            "the economy would grow so fast that nobody could keep up",
+        ),
+        ("Smith said in a statement on Monday that the plan had failed.", "the plan had failed"),
+    ],
+)
+def test_a_reported_clause_keeps_its_subject(text, clause):
+    """A name after "said" is what was said, not a listener ("Putin said Russia would ...": the clause was
+    "would never surrender"); a "that" inside the clause does not start it."""
+    (q,) = find_quotes(text)
+    assert (text[q.start : q.end], q.kind) == (clause, "reported")
+
+
 # -- metrics (the official definitions) ------------------------------------------------------------------
 
 
@@ -824,6 +873,26 @@ def test_mentions_of_one_entity_are_grouped():
     ents = [(0, 14, "PERSON"), (22, 29, "PERSON"), (44, 51, "ORG"), (60, 65, "PERSON")]
     groups = group_mentions(text, ents)
     assert [(g.name, len(g.mentions)) for g in groups] == [("Vladimir Putin", 3), ("Kremlin", 1)]
+
+
+def test_a_surname_with_particles_joins_the_full_name():
+    """ "Von der Leyen" and "De la Cruz" were full names of their own, never grouped with "Ursula von der
+    Leyen" or "Ana de la Cruz"; a "Le Pen" shared by two people stays apart."""
+    text = (
+        "Ursula von der Leyen met Ana de la Cruz. Von der Leyen left; De la Cruz stayed. "
+        "Marine Le Pen and Jean-Marie Le Pen came. Le Pen spoke."
+    )
+    names = ["Ursula von der Leyen", "Ana de la Cruz", "Von der Leyen", "De la Cruz", "Marine Le Pen"]
+    ents = [(*_at(text, n), "PERSON") for n in names]
+    ents += [(*_at(text, "Jean-Marie Le Pen"), "PERSON"), (*_at(text, "Le Pen", 2), "PERSON")]
+    groups = group_mentions(text, sorted(ents))
+    assert [(g.name, len(g.mentions)) for g in groups] == [
+        ("Ursula von der Leyen", 2),
+        ("Ana de la Cruz", 2),
+        ("Marine Le Pen", 1),
+        ("Jean-Marie Le Pen", 1),
+        ("Le Pen", 1),
+    ]
 
 
 # -- the shipped models ----------------------------------------------------------------------------------

@@ -83,7 +83,9 @@ ROLE_WORDS = frozenset(
 )
 _PRONOUNS = frozenset("he she they i we it him her them".split())
 _OBJ_TO_SUBJ = {"him": "he", "her": "she", "them": "they"}
-_CONNECTORS = frozenset("of the for and de von van al el bin la le du".split())
+# name particles: "Ursula von der Leyen", "Mark van der Berg", "Ana de la Cruz", "Leonardo da Vinci"
+_PARTICLES = frozenset("de von van der den del della da di dos das du la le al el bin ibn ter ten".split())
+_CONNECTORS = frozenset("of the for and".split()) | _PARTICLES
 _DETERMINERS = frozenset(
     "the a an his her their its our this that these those one two three several many".split()
 )
@@ -113,6 +115,7 @@ _NOT_NOUNS = frozenset(
     "still even already had has have was were is are be been being will would could should may might "
     "must can".split()
 )
+_PARTICLE_NAME = re.compile(r"(?:al|el|ad|as|ash|at|az|bin|ibn|abu|d)[-'’][A-Z][\w'’-]*")
 _NAME_RUN = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+\b")
 _SENTENCE_STARTERS = frozenset(
     "in on at as but and so yet if when while after before since for this that these those there it we they "
@@ -322,6 +325,8 @@ def _speakerish(tok: str) -> bool:
         return True
     if tok[0].isupper() and tok.lower() not in _VERB_SET and low not in ("according", "but", "and", "so"):
         return True
+    if _PARTICLE_NAME.fullmatch(tok):  # "al-Baghdadi", "el-Sisi", "d'Estaing"
+        return True
     return bool(re.fullmatch(r"[A-Z]\.", tok))
 
 
@@ -402,6 +407,10 @@ def _walk_back_once(
         and (
             toks[first][0].lower() in _CONNECTORS
             and toks[first][0].lower() != "the"
+            # a capitalised particle opens a name: "Van der Berg said", "Le Pen said", "De la Cruz said"
+            and not (
+                first < end_idx and toks[first][0][:1].isupper() and toks[first][0].lower() in _PARTICLES
+            )
             or toks[first][0].lower() in ("that", "this", "these", "those")
             # a capitalised sentence opener is no part of a name: "As Peskov said", "Then Lavrov added"
             or (first < end_idx and toks[first][0][:1].isupper() and toks[first][0].lower() in _LEAD_WORDS)
@@ -1016,11 +1025,24 @@ def _other_name_follows(text: str, i: int, speaker: str | None, end: int) -> boo
     return any(w[0].isupper() and w not in known for w in re.findall(r"[\w'’-]+", text[m.end() : end]))
 
 
-_ADJUNCT = re.compile(
-    r"(?:\s+(?:(?:on|in|at|to|during|after|with)\s+(?:(?:a|an|the|his|her|their|its|national|state)\s+)?"
+# a day first: "said on Monday Russia would win" (the name after the day is the clause's subject)
+_WHERE_WHEN = (
+    r"(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b"
+    r"|(?:on|in|at|to|during|after|with)\s+(?:(?:a|an|the|his|her|their|its|national|state)\s+)?"
     r"[\w.-]+(?:\s+(?:with|to)\s+(?:the\s+)?[\w.-]+)?(?:\s+[A-Z][\w.-]*)*"
-    r"|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)"
+)
+_ADJUNCT = re.compile(
+    rf"(?:\s+(?:{_WHERE_WHEN}"
     r"|(?:reporters|journalists|lawmakers|parliament|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)))*\s*,?\s*"
+)
+# the same without a listener: after "said", "claimed" ... a name is the reported clause's subject ("Putin
+# said Russia would never surrender"), only after "told" or "asked" the listener ("Peskov told Reuters ...")
+_ADJUNCT_NO_LISTENER = re.compile(rf"(?:\s+(?:{_WHERE_WHEN}))*\s*,?\s*")
+_LISTENER_VERBS = _OBJECT_VERBS | frozenset("asked asks urged urges".split())
+# a finite verb between a speech verb and "that" has begun the reported clause
+_AUXILIARIES = frozenset(
+    "is are was were be been being am has have had do does did will would shall should can could may might "
+    "must".split()
 )
 
 
@@ -1119,6 +1141,8 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
         after = text[verb_end:core_end]
         qm = re.match(r"\s+[\w'’. -]*?\bas\s+(?:saying|stating)\b\s*(?:that\b)?", after)
         thm = re.match(r"(?:\s+\S+){0,8}?\s+that\b", after)
+        if thm and any(w.lower() in _AUXILIARIES for w in re.findall(r"[\w'’]+", after[: thm.end() - 4])):
+            thm = None  # "said the economy would grow so fast that ...": that "that" is inside the clause
         if qm:
             a = verb_end + qm.end()
         elif thm:
@@ -1127,7 +1151,7 @@ def _said(text: str, s: int, core_end: int, res: _Resolver) -> Quote | None:
             # the listener of "told": "Peskov told the BBC the talks were over" (not part of the clause)
             om = _TOLD_OBJECT.match(after) if verb in _OBJECT_VERBS else None
             skip = om.end() if om else 0
-            am = _ADJUNCT.match(after, skip)
+            am = (_ADJUNCT if verb in _LISTENER_VERBS else _ADJUNCT_NO_LISTENER).match(after, skip)
             a = verb_end + (am.end() if am else skip)
         # a verb whose object before a semicolon is a word or two reports no clause: "They predicted
         # collapse; instead we got prosperity" (the author's answer is not what they said)

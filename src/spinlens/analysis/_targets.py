@@ -83,6 +83,8 @@ _HONORIFICS = frozenset(
         "king queen prince princess sheikh comrade"
     ).split()
 )
+# name particles that open a surname ("von der Leyen", "de la Cruz", "bin Salman")
+_PARTICLES = frozenset("von van der den de del della da di dos das du la le bin ibn ter ten".split())
 # dashes are left alone: "Smith — a known liar — left" is one clause about Smith
 _CLAUSE_BREAK = re.compile(
     r"\s*[;:]\s*|,\s+(?=(?:and|but|while|whereas|although|though|yet|or)\b)|\s+(?=but\b)"
@@ -103,7 +105,10 @@ def person_core(name: str) -> tuple[str, ...]:
     words = [w for w in words if w]
     while len(words) > 1 and words[0] in _HONORIFICS:
         words = words[1:]
-    return tuple(words)
+    # a surname with particles is one word: "Ursula von der Leyen" -> ("ursula", "von der leyen"), so that
+    # "Von der Leyen" is her surname alone, not another full name
+    i = next((i for i, w in enumerate(words[:-1]) if w in _PARTICLES), len(words))
+    return tuple(words[:i]) + ((" ".join(words[i:]),) if i < len(words) else ())
 
 
 @dataclass
