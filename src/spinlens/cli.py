@@ -305,7 +305,9 @@ def _expand(
             yield from _ingested([raw], reader_factory(), left)
             continue
         if not raw:  # Path("") is the current folder: an unset shell variable must not analyze all of it
-            yield "an empty path names no file; give a file, a folder, a URL or - for standard input"
+            from spinlens.ingest import EMPTY_PATH
+
+            yield EMPTY_PATH
             continue
         p = Path(raw)
         try:
@@ -327,7 +329,7 @@ def _expand(
                     if (f.is_symlink() and not f.exists()) or (f.exists() and not f.is_dir()):
                         broken.append(f)  # a dangling link, a named pipe, a device
                     elif f.is_symlink():  # rglob does not go in: say so, as the ingest walk does
-                        from spinlens.ingest._options import FOLDER_LINK
+                        from spinlens.ingest import FOLDER_LINK
 
                         _err(f"Skipped: {f}: {FOLDER_LINK}")
                     continue

@@ -554,12 +554,10 @@ def _rebuild_hint(d: Path) -> str:
     """How to get a working model back in ``d``: a model built from a recipe is built again from it, a
     trained one is reinstalled or retrained. Reads ``model.json`` itself: it may be what is broken."""
     try:
-        recipe = built_recipe_name(json.loads((d / "model.json").read_text(encoding="utf-8")))
+        advice = rebuild_advice(json.loads((d / "model.json").read_text(encoding="utf-8")))
     except Exception:  # no readable model.json
-        recipe = None
-    if recipe is None:
-        return "reinstall it or rebuild it with `spinlens train`"
-    return f"build it again with `spinlens models build {recipe}`"
+        advice = None
+    return advice or "reinstall it or rebuild it with `spinlens train`"
 
 
 class SpanTagger:
@@ -632,8 +630,9 @@ class SpanTagger:
                 )
         lexicon_entry = files.get("span_lexicon")
         entries = [files["tokenizer"], *(x for pair in chosen for x in pair)]
+        rebuild = rebuild_advice(meta)
         for entry in entries + ([lexicon_entry] if lexicon_entry else []):
-            _verify(d / entry["name"], entry["sha256"], rebuild_advice(meta))
+            _verify(d / entry["name"], entry["sha256"], rebuild)
         self.lexicon_ = SpanLexicon.from_file(d / lexicon_entry["name"]) if lexicon_entry else None
         from tokenizers import Tokenizer
 

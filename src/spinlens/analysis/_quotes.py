@@ -84,8 +84,10 @@ ROLE_WORDS = frozenset(
 _PRONOUNS = frozenset("he she they i we it him her them".split())
 _OBJ_TO_SUBJ = {"him": "he", "her": "she", "them": "they"}
 # name particles: "Ursula von der Leyen", "Mark van der Berg", "Ana de la Cruz", "Leonardo da Vinci"
-_PARTICLES = frozenset("de von van der den del della da di dos das du la le al el bin ibn ter ten".split())
-_CONNECTORS = frozenset("of the for and".split()) | _PARTICLES
+NAME_PARTICLES = frozenset(
+    "de von van der den del della da di dos das du la le al el bin ibn ter ten".split()
+)
+_CONNECTORS = frozenset("of the for and".split()) | NAME_PARTICLES
 _DETERMINERS = frozenset(
     "the a an his her their its our this that these those one two three several many".split()
 )
@@ -409,7 +411,7 @@ def _walk_back_once(
             and toks[first][0].lower() != "the"
             # a capitalised particle opens a name: "Van der Berg said", "Le Pen said", "De la Cruz said"
             and not (
-                first < end_idx and toks[first][0][:1].isupper() and toks[first][0].lower() in _PARTICLES
+                first < end_idx and toks[first][0][:1].isupper() and toks[first][0].lower() in NAME_PARTICLES
             )
             or toks[first][0].lower() in ("that", "this", "these", "those")
             # a capitalised sentence opener is no part of a name: "As Peskov said", "Then Lavrov added"

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from spinlens.analysis._quotes import ROLE_WORDS, voice_of
+from spinlens.analysis._quotes import NAME_PARTICLES, ROLE_WORDS, voice_of
 from spinlens.schema import Quote
 
 __all__ = [
@@ -83,8 +83,9 @@ _HONORIFICS = frozenset(
         "king queen prince princess sheikh comrade"
     ).split()
 )
-# name particles that open a surname ("von der Leyen", "de la Cruz", "bin Salman")
-_PARTICLES = frozenset("von van der den de del della da di dos das du la le bin ibn ter ten".split())
+# name particles that open a surname ("von der Leyen", "de la Cruz", "bin Salman"); "al" and "el" stay words
+# of their own here ("Abu Bakr al-Baghdadi" is one word already)
+_PARTICLES = NAME_PARTICLES - {"al", "el"}
 # dashes are left alone: "Smith — a known liar — left" is one clause about Smith
 _CLAUSE_BREAK = re.compile(
     r"\s*[;:]\s*|,\s+(?=(?:and|but|while|whereas|although|though|yet|or)\b)|\s+(?=but\b)"

@@ -21,6 +21,8 @@ from spinlens.ingest._core import DocumentReader, iter_documents
 from spinlens.ingest._fetch import Fetch, FetchResponse, fetch_url, user_agent
 from spinlens.ingest._options import (
     DEFAULT_EXTENSIONS,
+    EMPTY_PATH,
+    FOLDER_LINK,
     NO_INPUT_FILES,
     NO_TEXT,
     HtmlFocus,
@@ -32,6 +34,8 @@ from spinlens.ingest._options import (
 __all__ = [
     "DEFAULT_EXTENSIONS",
     "DocumentReader",
+    "EMPTY_PATH",
+    "FOLDER_LINK",
     "Fetch",
     "FetchResponse",
     "HtmlFocus",

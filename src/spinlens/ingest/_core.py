@@ -16,7 +16,14 @@ from spinlens.ingest._decode import wide_bom
 from spinlens.ingest._draft import Draft
 from spinlens.ingest._fetch import Fetch, fetch_url
 from spinlens.ingest._language import LanguageDetector
-from spinlens.ingest._options import FOLDER_LINK, NO_INPUT_FILES, NO_TEXT, IngestOptions, IngestResult
+from spinlens.ingest._options import (
+    EMPTY_PATH,
+    FOLDER_LINK,
+    NO_INPUT_FILES,
+    NO_TEXT,
+    IngestOptions,
+    IngestResult,
+)
 from spinlens.ingest._readers import (
     html_draft,
     looks_like_html,
@@ -148,7 +155,7 @@ def _dispatch(
     else:
         name = source
     if not name:  # Path("") is the current folder: an unset shell variable must not read all of it
-        raise InputError("an empty path names no file; give a file, a folder, a URL or - for standard input")
+        raise InputError(EMPTY_PATH)
     path = Path(name)
     try:
         is_dir, exists = path.is_dir(), path.exists()

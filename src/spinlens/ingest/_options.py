@@ -22,6 +22,8 @@ DEFAULT_EXTENSIONS = (*PLAIN_EXTENSIONS, ".html", ".htm", *RECORD_EXTENSIONS)
 TEXT_FIELD_HINT = "name the text field (--text-field, IngestOptions.text_field)"
 #: the reason of a "skipped" result that has no text at all (a front end may treat it as an error)
 NO_TEXT = "no text (empty, or no main text found in the page)"
+#: the reason of the "error" result of an empty path (``Path("")`` is the current folder: an unset variable)
+EMPTY_PATH = "an empty path names no file; give a file, a folder, a URL or - for standard input"
 #: the reason of the "skipped" result of a link to a folder inside a folder that is read
 FOLDER_LINK = "a link to a folder, not followed; give the folder it leads to as an input of its own"
 #: the reason of the "error" result of a folder with nothing to read in it
@@ -85,6 +87,20 @@ class IngestOptions:
                 f"extensions must be a tuple of endings such as ('.txt',), got {self.extensions!r}"
             )
         object.__setattr__(self, "extensions", tuple(ext.lower() for ext in self.extensions))
+
+    @property
+    def record_fields(self) -> tuple[str, ...]:
+        """The field (column) names read from a record, the text's first, each once (a None one left out)."""
+        names = (
+            self.text_field,
+            self.title_field,
+            self.id_field,
+            self.url_field,
+            self.outlet_field,
+            self.published_field,
+            self.author_field,
+        )
+        return tuple(dict.fromkeys(name for name in names if name))
 
 
 @dataclass(frozen=True)

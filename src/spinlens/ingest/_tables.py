@@ -219,16 +219,7 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[Item]:
             raise InputError(
                 f"{path}: no {options.text_field!r} column (columns: {shown}); {TEXT_FIELD_HINT}"
             )
-        fields = (
-            options.text_field,
-            options.title_field,
-            options.id_field,
-            options.url_field,
-            options.outlet_field,
-            options.published_field,
-            options.author_field,
-        )
-        twice = [name for name in dict.fromkeys(fields) if name and header.count(name) > 1]
+        twice = [name for name in options.record_fields if header.count(name) > 1]
         if twice:  # a row would keep the last column's value only: the others would be lost unsaid
             raise InputError(f"{path}: the header has the column {twice[0]!r} twice; rename one of them")
         last_line = reader.line_num
@@ -328,16 +319,7 @@ def read_parquet(path: Path, options: IngestOptions) -> Iterator[Item]:
     if options.text_field not in names:
         shown = ", ".join(names[:12])
         raise InputError(f"{path}: no {options.text_field!r} column (columns: {shown}); {TEXT_FIELD_HINT}")
-    wanted = [
-        options.text_field,
-        options.title_field,
-        options.id_field,
-        options.url_field,
-        options.outlet_field,
-        options.published_field,
-        options.author_field,
-    ]
-    columns = list(dict.fromkeys(name for name in wanted if name and name in names))
+    columns = [name for name in options.record_fields if name in names]
     row = 0
     batches = pf.iter_batches(batch_size=_PARQUET_BATCH, columns=columns)
     while True:

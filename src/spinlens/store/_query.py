@@ -90,8 +90,9 @@ class SearchHit:
         }
 
 
-#: characters of an untitled hit's text read for its ``lead`` (a title line is at most 200)
-_LEAD_CHARS = 240
+#: characters of an untitled hit's text read for its ``lead`` (a title line is at most 200): as many as the
+#: listing without a query reads for its snippet, which then serves as the lead too
+_LEAD_CHARS = _PLAIN_SNIPPET_CHARS
 
 
 def check_technique(technique: str | None) -> str | None:
@@ -448,6 +449,8 @@ def search(
             text = row["snippet"] or ""
             after = text[row["title_end"] :]
             row["snippet"] = after if after.strip() else text[:_PLAIN_SNIPPET_CHARS]
+            if not row["title"]:  # the text's start, read already: no second read in _hits
+                row["lead"] = text[:_LEAD_CHARS]
             rows.append(row)
         return _hits(conn, rows, technique)
     return _hits(conn, [dict(r._mapping) for r in conn.execute(stmt)], technique)
@@ -518,11 +521,11 @@ def _hits(conn: sa.Connection, rows: list[dict[str, Any]], technique: str | None
                 {"start": r.start, "end": r.end, "technique": technique, "score": r.score, "text": r.text}
             )
     # an untitled hit is shown by its text's first line: its snippet may start anywhere in the text
-    untitled = [r["id"] for r in rows if not r["title"]]
-    leads: dict[str, str] = {}
+    untitled = [r["id"] for r in rows if not r["title"] and "lead" not in r]
+    leads: dict[str, str] = {r["id"]: r["lead"] for r in rows if "lead" in r}
     if untitled:
         q = sa.select(d.c.id, sa.func.substr(d.c.text, 1, _LEAD_CHARS)).where(d.c.id.in_(untitled))
-        leads = {str(row[0]): str(row[1]) for row in conn.execute(q)}
+        leads.update({str(row[0]): str(row[1]) for row in conn.execute(q)})
     return [
         SearchHit(
             id=r["id"],

@@ -110,7 +110,10 @@ def _parse_url(target: str | Path) -> sa.engine.URL:
 
 
 def _label(url: sa.engine.URL) -> str:
-    """How messages name a database: its URL without the password, in its place or as a query parameter."""
+    """How messages name a database: a SQLite file's path; a URL without the password, in its place or as a
+    query parameter."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ""
     query = {k: "***" if "password" in k.lower() else v for k, v in url.query.items()}
     return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
@@ -122,8 +125,7 @@ def store_label(target: str | Path) -> str:
     Raises:
         InputError: a malformed database URL (the message does not repeat it).
     """
-    url = _parse_url(target)
-    return str(url.database) if url.get_backend_name() == "sqlite" else _label(url)
+    return _label(_parse_url(target))
 
 
 def store_file(target: str | Path) -> Path | None:
@@ -218,7 +220,7 @@ class Store:
         url = _parse_url(target)
         self.url = url
         self.dialect = url.get_backend_name()
-        self.label = url.database if self.dialect == "sqlite" else _label(url)
+        self.label = _label(url)
         if self.dialect == "sqlite":
             path = Path(url.database or "")
             if not url.database or url.database == ":memory:":

@@ -655,32 +655,25 @@ def create_app(
         q: Annotated[str, Query(max_length=500)] = "",
         page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
     ):
-        size, offset = settings.page_size, (page_no - 1) * settings.page_size
+        size = settings.page_size
+        rows: list[dict[str, Any]] = []
+        total, status, error = 0, 200, None
         try:
-            rows, total = state.corpus.search(q, f, size, offset) if _WORD.search(q) else ([], 0)
+            if _WORD.search(q):
+                rows, total = state.corpus.search(q, f, size, (page_no - 1) * size)
         except InputError as exc:  # a query the store refuses ("-word" alone): the form keeps what was typed
-            return page(
-                request,
-                "search.html",
-                status=status_for(exc),
-                q=q,
-                rows=[],
-                total=0,
-                filters=f,
-                outlets=state.corpus.outlets(),
-                pager=None,
-                error=str(exc),
-            )
+            status, error = status_for(exc), str(exc)
         return page(
             request,
             "search.html",
+            status=status,
             q=q,
             rows=rows,
             total=total,
             filters=f,
             outlets=state.corpus.outlets(),
-            pager=_pager(request, page_no, size, total),
-            error=None,
+            pager=None if error else _pager(request, page_no, size, total),
+            error=error,
         )
 
     @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
